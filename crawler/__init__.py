@@ -1,0 +1,5 @@
+"""Gets articles into the archive: sources, the Scrapy spider, extraction, pipelines."""
+
+import logging
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

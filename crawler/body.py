@@ -1,0 +1,67 @@
+"""Article body: page-tree fixes before trafilatura, Markdown and text from its output tree."""
+
+from __future__ import annotations
+
+import re
+from copy import deepcopy
+
+from lxml.etree import XPath, _Element, strip_tags
+from lxml.html import HtmlElement
+from trafilatura.xml import xmltotxt
+
+# a "related article" teaser: trafilatura drops any element whose class mentions "related"
+RELATED_BLOCK_XPATH = XPath(
+    "//*[self::div or self::p or self::aside or self::section]"
+    '[contains(translate(@class, "RELATED", "related"), "related")]'
+)
+RELATED_CLASS_RE = re.compile(r"related", re.I)
+# an inline teaser is one short paragraph between blocks of article text
+MAX_TEASER_CHARS = 300
+MIN_NEIGHBOUR_CHARS = 150
+# trafilatura escapes brackets in Markdown; a bracketed aside "[Putin]" not followed by "(" is safe
+ESCAPED_BRACKETS_RE = re.compile(r"\\\[([^\[\]\n]*?)\\\](?!\()")
+LINK_TARGET_XPATH = XPath("//ref/@target")
+
+
+def _text_len(element: HtmlElement) -> int:
+    return len(" ".join(element.text_content().split()))
+
+
+def keep_inline_teasers(tree: HtmlElement) -> None:
+    """Let trafilatura keep short "related article" paragraphs set between article text blocks."""
+    for block in RELATED_BLOCK_XPATH(tree):
+        if _text_len(block) > MAX_TEASER_CHARS or len(block.findall(".//p")) > 1:
+            continue
+        before, after = block.getprevious(), block.getnext()
+        if (
+            before is not None
+            and after is not None
+            and before.find(".//p") is not None
+            and after.find(".//p") is not None
+            and _text_len(before) >= MIN_NEIGHBOUR_CHARS
+            and _text_len(after) >= MIN_NEIGHBOUR_CHARS
+        ):
+            block.set("class", RELATED_CLASS_RE.sub("inline", block.get("class", "")))
+
+
+def to_markdown(body: _Element | None) -> str:
+    """Render trafilatura's output tree as Markdown (paragraphs, links, emphasis)."""
+    return ESCAPED_BRACKETS_RE.sub(r"[\1]", xmltotxt(body, include_formatting=True)).strip()
+
+
+def to_text(body: _Element | None) -> str:
+    """Render trafilatura's output tree as plain text, one paragraph a line, links unmarked."""
+    if body is None:
+        return ""
+    plain = deepcopy(body)
+    strip_tags(plain, "ref")
+    return xmltotxt(plain, include_formatting=False).strip()
+
+
+def link_targets(body: _Element | None) -> list[str]:
+    """Return the distinct link targets in trafilatura's output tree, in order."""
+    if body is None:
+        return []
+    return list(
+        dict.fromkeys(str(t) for t in LINK_TARGET_XPATH(body) if t and not str(t).startswith("#"))
+    )

@@ -1,0 +1,10 @@
+"""The bundled demo news site: three fictional outlets on local ports, and their ground truth.
+
+Start it with :class:`DemoSite` (or ``python -m crawler.demosite``); :func:`expected_articles`
+says what a crawl of it should archive and :func:`sources_toml` writes the sources file.
+"""
+
+from crawler.demosite.manifest import expected_articles, sources_toml
+from crawler.demosite.server import DemoSite
+
+__all__ = ["DemoSite", "expected_articles", "sources_toml"]

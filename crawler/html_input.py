@@ -1,0 +1,104 @@
+"""Turn a fetched page (bytes or str) into clean Unicode HTML and an lxml tree, within limits."""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+
+from charset_normalizer import from_bytes
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
+
+logger = logging.getLogger(__name__)
+
+BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# <meta charset="x"> or <meta http-equiv="Content-Type" content="text/html; charset=x">
+META_CHARSET_RE = re.compile(
+    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]{2,40})""", re.I
+)
+SNIFF_BYTES = 4096
+# WHATWG: pages declaring latin-1 or ascii are decoded as windows-1252
+CHARSET_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "latin-1": "cp1252",
+    "latin1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "x-user-defined": "cp1252",
+}
+LOOKS_LIKE_HTML_RE = re.compile(r"<\s*(?:!doctype|html|head|body|meta|title|div|p|article)\b", re.I)
+# control characters other than tab, newline and carriage return
+CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class InputError(ValueError):
+    """The input cannot be treated as an HTML page; the message says why."""
+
+
+def declared_charset(data: bytes) -> str | None:
+    """Return the Python codec named by a BOM or a meta charset in the page head, if valid."""
+    for bom, name in BOMS:
+        if data.startswith(bom):
+            return name
+    match = META_CHARSET_RE.search(data[:SNIFF_BYTES])
+    if not match:
+        return None
+    label = match.group(1).decode("ascii", "ignore").lower()
+    label = CHARSET_ALIASES.get(label, label)
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        logger.debug("unknown declared charset %s", label)
+        return None
+
+
+def decode_html(data: bytes) -> str:
+    """Decode page bytes: declared charset, else UTF-8, else detection, else lossy UTF-8."""
+    declared = declared_charset(data)
+    for encoding in (declared, "utf-8"):
+        if encoding:
+            try:
+                return data.decode(encoding).lstrip("\ufeff")
+            except UnicodeDecodeError:
+                logger.debug("page does not decode as %s", encoding)
+    best = from_bytes(data[:200_000]).best()
+    if best is not None and best.encoding:
+        return data.decode(best.encoding, errors="replace")
+    return data.decode("utf-8", errors="replace")
+
+
+def clean_unicode(text: str) -> str:
+    """Drop NUL and other control characters and lone surrogates, so the text is storable UTF-8."""
+    text = CONTROL_CHARS_RE.sub("", text)
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def to_unicode(html: str | bytes, max_bytes: int) -> str:
+    """Return the page as clean Unicode; raise InputError when empty, too large or not HTML."""
+    size = len(html) if isinstance(html, bytes) else len(html.encode("utf-8", "surrogatepass"))
+    if size == 0:
+        raise InputError("empty input")
+    if size > max_bytes:
+        raise InputError(f"too large: {size} bytes > {max_bytes}")
+    text = clean_unicode(decode_html(html) if isinstance(html, bytes) else html)
+    if not LOOKS_LIKE_HTML_RE.search(text[: SNIFF_BYTES * 4]):
+        raise InputError("not HTML")
+    return text
+
+
+def parse_html(text: str, max_elements: int) -> HtmlElement:
+    """Parse Unicode HTML into a tree; raise InputError when unparsable or too big to process."""
+    tree = load_html(text)
+    if tree is None:
+        raise InputError("not HTML: unparsable")
+    count = sum(1 for _ in tree.iter())
+    if count > max_elements:
+        raise InputError(f"too many elements: {count} > {max_elements}")
+    return tree

@@ -1,0 +1,37 @@
+"""Items passed from the spider to the pipelines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from indexer.article import Article
+
+
+@dataclass
+class PageItem:
+    """A downloaded page that looks like an article, before extraction."""
+
+    url: str
+    source: str
+    body: bytes
+    encoding: str
+    status: int
+    via: str  # how it was found: feed, sitemap, news-sitemap, link, url
+
+
+@dataclass
+class ArticleItem:
+    """An extracted article with the raw response it came from."""
+
+    article: Article
+    raw: bytes
+
+
+@dataclass
+class FailureItem:
+    """A request that failed for good (network error, HTTP error, refused)."""
+
+    url: str
+    source: str
+    error: str
+    status: int | None = None

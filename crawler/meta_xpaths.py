@@ -1,0 +1,117 @@
+"""XPath expressions and schema.org type names used to read page metadata (constants only)."""
+
+from __future__ import annotations
+
+from lxml.etree import XPath
+
+META_XPATH = XPath("//meta[@content]")
+JSONLD_XPATH = XPath('//script[@type="application/ld+json"]')
+CANONICAL_XPATH = XPath(
+    '//link[contains(concat(" ", normalize-space(translate(@rel, "CANONIL", "canonil")), " "),'
+    ' " canonical ")]/@href'
+)
+
+ARTICLE_TYPES = frozenset(
+    {
+        "Article",
+        "NewsArticle",
+        "ReportageNewsArticle",
+        "AnalysisNewsArticle",
+        "OpinionNewsArticle",
+        "BackgroundNewsArticle",
+        "ReviewNewsArticle",
+        "BlogPosting",
+        "LiveBlogPosting",
+        "SocialMediaPosting",
+        "TechArticle",
+        "ScholarlyArticle",
+        "Report",
+        "Review",
+        "CreativeWork",
+    }
+)
+PAGE_TYPES = frozenset({"WebPage", "ItemPage", "AboutPage", "CollectionPage"})
+
+# meta names (lower-cased name/property/itemprop) declaring dates, most trusted first
+PUBLISHED_META_KEYS = (
+    "article:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "article.published",
+    "published_time",
+    "publish-date",
+    "publish_date",
+    "publishdate",
+    "pubdate",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dcterms.issued",
+    "dc.date.issued",
+    "dcterms.created",
+    "dc.date.created",
+    "dc.date",
+    "dcterms.date",
+    "date",
+    "publication_date",
+    "article_date_original",
+    "originalpublicationdate",
+    "cxenseparse:recs:publishtime",
+)
+MODIFIED_META_KEYS = (
+    "article:modified_time",
+    "og:article:modified_time",
+    "datemodified",
+    "og:updated_time",
+    "article.updated",
+    "dcterms.modified",
+    "dc.date.modified",
+    "last-modified",
+    "lastmod",
+)
+# <time>/microdata elements that mark the publication date
+PUBLISHED_TIME_XPATH = XPath(
+    '(//*[@itemprop="datePublished"][not(self::meta)]/@datetime'
+    ' | //*[@itemprop="datePublished"][not(self::meta)]/@content'
+    " | //time[@pubdate]/@datetime"
+    ' | //time[contains(translate(@class, "PUBLISHED", "published"), "publish")]/@datetime'
+    " | //article//time/@datetime"
+    " | //header//time/@datetime)"
+)
+
+# meta names carrying author names (article:author is often a profile URL: those are skipped)
+AUTHOR_META_KEYS = (
+    "author",
+    "article:author",
+    "dc.creator",
+    "dcterms.creator",
+    "parsely-author",
+    "sailthru.author",
+    "byl",
+    "citation_author",
+    "og:article:author",
+)
+# elements that hold a byline, most specific first
+BYLINE_XPATH = XPath(
+    '(//*[@itemprop="author"]//*[@itemprop="name"]'
+    ' | //*[@itemprop="author"][not(.//*[@itemprop="name"])]'
+    ' | //a[@rel="author"]'
+    ' | //*[contains(translate(@class, "BYLINE", "byline"), "byline")]'
+    '[not(ancestor::*[contains(@class, "byline")])]'
+    ' | //address[contains(@class, "author")])[position() <= 5]'
+)
+
+IMAGE_META_KEYS = (
+    "og:image",
+    "og:image:url",
+    "og:image:secure_url",
+    "twitter:image",
+    "twitter:image:src",
+)
+# the first figures of the article, else of the main column, else of the page
+FIGURE_XPATH = XPath("(//article//figure | //main//figure | //figure)[position() <= 5]")
+# inside a figure: an element dedicated to the picture credit
+IMAGE_CREDIT_XPATH = XPath(
+    './/*[@itemprop="copyrightHolder" or @itemprop="creditText" or @itemprop="author"'
+    ' or re:test(@class, "(?i)credit|copyright|photographer|source|quelle|urheber")]',
+    namespaces={"re": "http://exslt.org/regular-expressions"},
+)

@@ -1,0 +1,154 @@
+"""Item pipelines, each doing one thing: extract, store, index."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from scrapy import signals
+from scrapy.exceptions import DropItem
+from scrapy.http import Request, Response
+
+from crawler.extract import extract_with_reason
+from crawler.items import ArticleItem, FailureItem, PageItem
+from indexer.index import ArchiveIndex
+from indexer.store import Archive, Fetch
+
+logger = logging.getLogger(__name__)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class ExtractPipeline:
+    """Turn a downloaded page into an :class:`~crawler.items.ArticleItem`, or drop it."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ExtractPipeline:
+        """Build the pipeline for a crawler."""
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        """Extract the article of a PageItem; pass other items through."""
+        if not isinstance(item, PageItem):
+            return item
+        html = item.body.decode(item.encoding or "utf-8", errors="replace")
+        article, reason = extract_with_reason(html, item.url)
+        if article is None:
+            self.stats.inc_value("archive/not_article")
+            raise DropItem(f"not an article ({reason}): {item.url}", log_level="INFO")
+        article.source = item.source
+        article.fetched_at = _now()
+        return ArticleItem(article=article, raw=item.body)
+
+
+class StorePipeline:
+    """Write articles and fetch records to the archive store, in batched transactions."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.path = crawler.settings.get("ARCHIVE_PATH")
+        self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE", 50)
+        self.archive: Archive | None = None
+        self.crawl_id: int | None = None
+        self.articles: list[tuple[Any, bytes]] = []
+        self.fetches: list[Fetch] = []
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> StorePipeline:
+        """Build the pipeline and listen for every response (fetch records)."""
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.response_received, signal=signals.response_received)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self, spider: Any = None) -> None:
+        """Open the archive and start a crawl record."""
+        self.archive = Archive(self.path)
+        spider = self.crawler.spider
+        names = [s.name for s in getattr(spider, "by_name", {}).values()]
+        self.crawl_id = self.archive.begin_crawl(names)
+
+    def response_received(self, response: Response, request: Request, spider: Any) -> None:
+        """Remember a fetch (signal handler)."""
+        self.fetches.append(Fetch(url=response.url, status=response.status))
+
+    def process_item(self, item: Any) -> Any:
+        """Buffer an article or a failure; write a batch when the buffer is full."""
+        if isinstance(item, ArticleItem):
+            self.articles.append((item.article, item.raw))
+        elif isinstance(item, FailureItem):
+            self.stats.inc_value("archive/failed")
+            if item.status is None:  # HTTP errors were recorded when their response came
+                self.fetches.append(Fetch(url=item.url, status=None, error=item.error))
+        if len(self.articles) >= self.batch_size or len(self.fetches) >= 10 * self.batch_size:
+            self.flush()
+        return item
+
+    def flush(self) -> None:
+        """Write the buffered articles and fetches, each list in one transaction."""
+        assert self.archive is not None
+        if self.articles:
+            counts = self.archive.add_articles(self.articles, self.crawl_id)
+            for key, value in counts.items():
+                self.stats.inc_value(f"archive/{key}", value)
+            self.articles = []
+        if self.fetches:
+            self.archive.record_fetches(self.fetches, self.crawl_id)
+            self.fetches = []
+
+    def close_spider(self, spider: Any = None) -> None:
+        """Write what is left."""
+        if self.archive is not None:
+            self.flush()
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        """Close the crawl record with its outcome and counts (signal handler)."""
+        if self.archive is None:
+            return
+        stats = self.stats.get_stats()
+        summary = {
+            key.split("/", 1)[1]: value
+            for key, value in stats.items()
+            if key.startswith("archive/") and isinstance(value, int)
+        }
+        summary["pages"] = stats.get("downloader/response_count", 0)
+        self.archive.finish_crawl(self.crawl_id, status=reason, stats=summary)
+        self.archive.close()
+        self.archive = None
+
+
+class IndexPipeline:
+    """When the crawl is over, bring the Whoosh index up to date with the store.
+
+    It runs on ``spider_closed``, which comes after every pipeline's ``close_spider``,
+    so the store has written its last batch. A crash before then loses nothing: the
+    rows stay pending and the next run (or ``index``) takes them.
+    """
+
+    def __init__(self, crawler: Any) -> None:
+        self.archive_path = crawler.settings.get("ARCHIVE_PATH")
+        self.index_path = crawler.settings.get("INDEX_PATH")
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> IndexPipeline:
+        """Build the pipeline and wait for the end of the crawl."""
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def process_item(self, item: Any) -> Any:
+        """Pass items through: indexing happens once, at the end."""
+        return item
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        """Index every stored article that is not indexed yet (signal handler)."""
+        with Archive(self.archive_path) as archive:
+            added = ArchiveIndex(self.index_path).sync(archive)
+        logger.info("Indexed %d articles", added)

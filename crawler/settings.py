@@ -1,0 +1,58 @@
+"""Scrapy settings for the news crawler: polite and safe defaults.
+
+``crawler.run`` and the CLI override ARCHIVE_PATH / INDEX_PATH per archive folder.
+"""
+
+from __future__ import annotations
+
+BOT_NAME = "news-archive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# An honest User-Agent naming the project.
+USER_AGENT = "news-archive/0.1 (open-source news archiver; respects robots.txt)"
+
+# Politeness: robots.txt, few requests per site, AutoThrottle adapts to the server.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# Safety: bounded downloads, bounded waits, few redirects and retries.
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+METAREFRESH_ENABLED = False
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.HostGuardMiddleware": 50,
+    "crawler.middlewares.SkipKnownMiddleware": 60,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.SafeRobotsTxtMiddleware": 100,
+    # Scrapy's offsite middleware is replaced by HostGuardMiddleware, which also sees
+    # start URLs and redirects.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+}
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.ExtractPipeline": 100,
+    "crawler.pipelines.StorePipeline": 200,
+    "crawler.pipelines.IndexPipeline": 300,
+}
+
+# Where the archive lives (the CLI sets these from --data / NEWS_ARCHIVE_DATA).
+ARCHIVE_PATH = "data/archive.db"
+INDEX_PATH = "data/index"
+STORE_BATCH_SIZE = 50
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

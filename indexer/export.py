@@ -1,0 +1,260 @@
+"""Export archived articles: a Datasette-ready SQLite file, JSON Lines, CSV, Markdown files.
+
+Every export takes the same filters (``ids``, ``since``, ``until``, ``source``; see
+:meth:`indexer.store.Archive.article_ids`) and an optional ``progress`` callable, called
+with the number of articles just written (``tqdm``'s ``update`` fits). Nothing is printed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import fields
+from pathlib import Path
+from typing import Any, TextIO, TypedDict, Unpack
+
+import sqlite_utils
+
+from indexer.article import Article
+from indexer.store import (
+    ARTICLE_ID,
+    LINK_TABLES,
+    Archive,
+    StoreError,
+    article_data,
+    article_row,
+    chunks,
+    create_article_tables,
+    write_article_links,
+)
+
+logger = logging.getLogger(__name__)
+
+BATCH = 200
+LIST_SEPARATOR = "; "
+FTS_COLUMNS = ["title", "text"]
+FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
+CSV_COLUMNS = [f.name for f in fields(Article)]
+
+ARTICLE_DESCRIPTIONS: dict[str, str] = {
+    "url": "Identity URL: the normalised canonical address",
+    "title": "Headline",
+    "id": "First 16 hex digits of the SHA-256 of the identity URL",
+    "canonical_url": "Canonical URL as the page declares it (may be on another host)",
+    "fetched_url": "Where the crawler fetched the page",
+    "source": "Source name from the sources file",
+    "site_name": "Site name as the page gives it",
+    "description": "Standfirst or meta description",
+    "text": "Article body as plain text",
+    "markdown": "Article body as Markdown (links and emphasis kept)",
+    "published": "Publication date, ISO 8601, in the page's time zone when it gives one",
+    "published_source": "Where the publication date came from (json-ld, meta, time, url, text)",
+    "modified": "Last modification date, ISO 8601",
+    "modified_source": "Where the modification date came from",
+    "credit": "The credit sentence (e.g. 'AFP contributed reporting.')",
+    "language": "Language code of the text",
+    "section": "Section of the site",
+    "image": "Lead image URL",
+    "image_credit": "Credit of the lead image",
+    "image_credit_url": "Link of the lead image credit",
+    "links": "Links in the body, as a JSON list",
+    "word_count": "Number of words in the text",
+    "fetched_at": "When the page was fetched, ISO 8601 UTC",
+}
+
+
+class ExportFilters(TypedDict, total=False):
+    """Which articles to export, and a progress hook."""
+
+    ids: Iterable[str] | None
+    since: str | None
+    until: str | None
+    source: str | None
+    progress: Callable[[int], None] | None
+
+
+def _batches(archive: Archive, filters: ExportFilters) -> Iterator[list[Article]]:
+    """Yield the selected articles in batches, reporting each batch once it is consumed."""
+    selected = archive.article_ids(
+        ids=filters.get("ids"), since=filters.get("since"), until=filters.get("until"),
+        source=filters.get("source"),
+    )
+    progress = filters.get("progress")
+    for part in chunks(selected, BATCH):
+        articles = archive.get_many(list(part))
+        yield articles
+        if progress is not None:
+            progress(len(articles))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same directory."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def metadata_path(path: str | Path) -> Path:
+    """Return where :func:`export_sqlite` writes the Datasette metadata: ``NAME.metadata.json``."""
+    return Path(path).with_suffix(".metadata.json")
+
+
+def datasette_metadata(database: str) -> dict[str, Any]:
+    """Return Datasette metadata describing the tables and columns of an export."""
+    described = {"authors": ("Author names", "author"),
+                 "agencies": ("News agencies credited", "agency"),
+                 "tags": ("Tags and keywords", "tag")}
+    tables: dict[str, Any] = {
+        "articles": {
+            "description": "One row per archived article; full-text search on title and text",
+            "sort_desc": "published",
+            "facets": ["source", "language", "section"],
+            "label_column": "title",
+            "columns": ARTICLE_DESCRIPTIONS,
+        },
+        "sources": {
+            "description": "News sources, with the address first seen and when",
+            "columns": {"name": "Source name", "url": "Site address",
+                        "first_seen": "First fetch of an article from it, ISO 8601"},
+        },
+        "crawls": {
+            "description": "One row per crawl run",
+            "columns": {"started": "Start, ISO 8601 UTC", "finished": "End, ISO 8601 UTC",
+                        "status": "How the run ended", "sources": "Sources crawled (JSON)",
+                        "stats": "Counters of the run (JSON)"},
+        },
+    }
+    for link in LINK_TABLES:
+        description, singular = described[link.table]
+        tables[link.table] = {"description": description, "label_column": "name"}
+        columns = {"article_id": "The article", link.key: f"The {singular}",
+                   "position": "Order in the article's list, from 0"}
+        if link.extra:
+            columns["credit"] = "The article's credit sentence"
+        tables[link.link_table] = {
+            "description": f"Which article has which {link.attribute}", "columns": columns}
+    return {
+        "title": "News archive export",
+        "description": "Articles exported from a news archive",
+        "databases": {database: {"tables": tables}},
+    }
+
+
+def _open_export(path: Path, timeout: float) -> sqlite_utils.Database:
+    """Open or create the export file, refusing a file that is not an earlier export."""
+    try:
+        db = sqlite_utils.Database(sqlite3.connect(path, timeout=timeout), execute_plugins=False)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open export {path}: {exc}") from exc
+    try:
+        tables = db.table_names()
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise StoreError(f"{path} exists and is not an SQLite database") from exc
+    if tables and (version or "articles_fts" not in tables):
+        db.close()
+        raise StoreError(f"{path} exists and is not an export: choose another file")
+    db.execute("PRAGMA foreign_keys = ON")
+    return db
+
+
+def export_sqlite(archive: Archive, path: str | Path, **filters: Unpack[ExportFilters]) -> int:
+    """Write or update a Datasette-ready SQLite export; return the number of articles written.
+
+    Rows are upserted on the article id, so exporting again into the same file updates
+    changed articles and adds new ones without duplicates. The Datasette metadata goes
+    to :func:`metadata_path` (``NAME.metadata.json`` beside the file).
+    """
+    path = Path(path)
+    if path.exists() and path.resolve() == archive.path.resolve():
+        raise StoreError("cannot export an archive into itself: choose another file")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = _open_export(path, archive.timeout)
+    written = 0
+    try:
+        with db.atomic():
+            create_article_tables(db)
+            if not db["articles"].detect_fts():
+                db["articles"].enable_fts(FTS_COLUMNS, create_triggers=True,
+                                          tokenize=FTS_TOKENIZER)
+            db["crawls"].upsert_all(archive.db["crawls"].rows, pk="id")
+        for articles in _batches(archive, filters):
+            names = sorted({a.source for a in articles if a.source})
+            with db.atomic():
+                db["sources"].upsert_all(
+                    archive.db["sources"].rows_where(
+                        f"name IN ({', '.join('?' * len(names))})", names),
+                    pk="name",
+                )
+                db["articles"].upsert_all([article_row(a) for a in articles], pk="id")
+                write_article_links(db, articles)
+            written += len(articles)
+    except sqlite3.OperationalError as exc:
+        raise StoreError(f"cannot write export {path}: {exc}") from exc
+    finally:
+        db.close()
+    _write_atomically(metadata_path(path),
+                      json.dumps(datasette_metadata(path.stem), indent=2) + "\n")
+    logger.info("exported %d articles to %s", written, path)
+    return written
+
+
+def export_jsonl(archive: Archive, out: TextIO, **filters: Unpack[ExportFilters]) -> int:
+    """Write one JSON object per line with every article field; return the count."""
+    written = 0
+    for articles in _batches(archive, filters):
+        for article in articles:
+            out.write(json.dumps(article_data(article), ensure_ascii=False) + "\n")
+        written += len(articles)
+    return written
+
+
+def csv_row(article: Article) -> dict[str, Any]:
+    """Flatten an article for CSV: list fields joined with ``"; "``."""
+    return {name: LIST_SEPARATOR.join(value) if isinstance(value, list) else value
+            for name, value in article_data(article).items()}
+
+
+def export_csv(archive: Archive, out: TextIO, **filters: Unpack[ExportFilters]) -> int:
+    """Write one CSV row per article (open ``out`` with ``newline=""``); return the count."""
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    written = 0
+    for articles in _batches(archive, filters):
+        writer.writerows(csv_row(a) for a in articles)
+        written += len(articles)
+    return written
+
+
+def export_markdown(
+    archive: Archive, directory: str | Path, **filters: Unpack[ExportFilters]
+) -> int:
+    """Write one ``NNN_<id>.txt`` Markdown file per article into ``directory``; return the count.
+
+    Files are numbered from 000 in export order; the name holds only that number and the
+    hex id, so no page data reaches the file system path.
+    """
+    from indexer.render import to_markdown
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for articles in _batches(archive, filters):
+        for article in articles:
+            if not ARTICLE_ID.fullmatch(article.id):
+                raise StoreError(f"article id {article.id!r} is not 16 hex digits")
+            _write_atomically(directory / f"{written:03d}_{article.id}.txt", to_markdown(article))
+            written += 1
+    return written
+

@@ -1,0 +1,418 @@
+"""The Whoosh full-text index: a rebuildable mirror of the store.
+
+The store (:mod:`indexer.store`) is the record of truth; this index only mirrors it.
+Articles become *pending* in the store when added or changed; :meth:`ArchiveIndex.sync`
+indexes what is pending in batches and marks each batch indexed only after its commit, so
+a killed process leaves rows pending, never lost. :meth:`ArchiveIndex.rebuild` builds a
+fresh index beside the target and swaps it in atomically (a new Whoosh generation), so
+searches keep working and a crash leaves the old index.
+
+Text analysis (``title`` and ``body``): one analyzer for every language, because Whoosh
+fixes the analyzer per field, not per document. Words are lowercased, accents are folded
+(``Zürich`` matches ``zurich``), English stop words are dropped and words are reduced by
+the Porter stemmer. Queries go through the same analyzer, so matching stays predictable in
+other languages too: at worst two words of another language share a stem.
+
+Dates: ``published`` is a sortable integer ``yyyymmdd`` (0 when unknown) for sorting and
+day-precise ranges; ``year`` (``2022``) and ``month`` (``2022-10``) are coarse terms, so a
+date range is a handful of whole-year and whole-month terms plus at most two short day
+ranges at its edges, which Whoosh intersects cheaply.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import tempfile
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from itertools import islice
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from indexer.article import Article
+
+
+@contextmanager
+def quiet_whoosh_import() -> Iterator[None]:
+    """Silence whoosh 2.7.4's SyntaxWarnings (invalid escapes, ``is 0``) while importing it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        yield
+
+
+with quiet_whoosh_import():
+    from whoosh import index as whoosh_index
+    from whoosh import multiproc  # noqa: F401  (imported here, under the warning filter)
+    from whoosh.analysis import (
+        CharsetFilter,
+        LowercaseFilter,
+        RegexTokenizer,
+        StemFilter,
+        StopFilter,
+    )
+    from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC, clean_files
+    from whoosh.support.charset import accent_map
+    from whoosh.util.filelock import try_for
+
+if TYPE_CHECKING:
+    from whoosh.searching import Searcher
+
+    from indexer.store import Archive
+
+logger = logging.getLogger(__name__)
+
+INDEX_NAME = "MAIN"
+SCHEMA_VERSION = "1"
+BATCH_SIZE = 500
+LEAD_CHARS = 400
+LOCK_TIMEOUT = 10.0
+PARALLEL_THRESHOLD = 20_000  # rebuilds at least this large use two processes
+_VERSION_FIELD = f"schema_v{SCHEMA_VERSION}"
+
+TEXT_ANALYZER = (
+    RegexTokenizer()
+    | CharsetFilter(accent_map)  # before lowercasing: it maps fullwidth letters to capitals
+    | LowercaseFilter()
+    | StopFilter(minsize=1)
+    | StemFilter(cachesize=50_000)
+)
+SPELL_ANALYZER = RegexTokenizer() | CharsetFilter(accent_map) | LowercaseFilter()
+
+
+def build_schema() -> Schema:
+    """Return the index schema (see the module docstring for the choices)."""
+    keyword = {"commas": True, "scorable": True}
+    return Schema(
+        id=ID(unique=True, stored=True),
+        url=ID(stored=True),
+        title=TEXT(analyzer=TEXT_ANALYZER, stored=True, field_boost=2.0),
+        body=TEXT(analyzer=TEXT_ANALYZER),
+        lead=STORED(),  # description, else the text's start: snippets without the store
+        # Display names, case kept: stored for hits, indexed for facets.
+        authors=KEYWORD(stored=True, **keyword),
+        agencies=KEYWORD(stored=True, **keyword),
+        # Normalised keys for matching: lowercase, accents folded, plus last names.
+        author=KEYWORD(**keyword),
+        agency=KEYWORD(**keyword),
+        source=KEYWORD(stored=True, lowercase=True, **keyword),
+        tag=KEYWORD(**keyword),
+        lang=KEYWORD(**keyword),
+        section=KEYWORD(**keyword),
+        published=NUMERIC(int, bits=32, signed=False, sortable=True, default=0),
+        published_iso=STORED(),
+        year=ID(),
+        month=ID(),
+        # Unstemmed words of titles and descriptions: the vocabulary of "did you mean".
+        spell=TEXT(analyzer=SPELL_ANALYZER, phrase=False),
+        **{_VERSION_FIELD: STORED()},
+    )
+
+
+class ArchiveIndexError(RuntimeError):
+    """Base class of the index's errors; the message is one line for the CLI."""
+
+
+class IndexLockedError(ArchiveIndexError):
+    """Another process holds the index's write lock."""
+
+
+class IndexMissingError(ArchiveIndexError):
+    """There is no index at the path yet."""
+
+
+class IndexCorruptError(ArchiveIndexError):
+    """The index cannot be opened (missing or damaged files, outdated schema): rebuild it."""
+
+
+def normalize_key(value: str) -> str:
+    """Return the matching form of a name or keyword: one-spaced, lowercase, no accents."""
+    return " ".join(value.replace(",", " ").split()).translate(accent_map).lower()
+
+
+def _keys(names: Iterable[str], *, last_names: bool = False) -> str:
+    """Return comma-joined matching keys for names (plus each last name if asked)."""
+    keys: list[str] = []
+    for name in names:
+        key = normalize_key(name)
+        if not key:
+            continue
+        keys.append(key)
+        if last_names and " " in key:
+            keys.append(key.rsplit(" ", 1)[1])
+    return ",".join(dict.fromkeys(keys))
+
+
+def _display(names: Iterable[str]) -> str:
+    """Return comma-joined display names (commas inside a name become spaces)."""
+    return ",".join(" ".join(n.replace(",", " ").split()) for n in names if n.strip())
+
+
+def lang_key(language: str | None) -> str:
+    """Return the matching form of a language tag: its primary subtag (``en-GB`` -> ``en``)."""
+    return normalize_key(re.split(r"[-_]", language or "", maxsplit=1)[0])
+
+
+def date_key(iso: str | None) -> int:
+    """Return ``yyyymmdd`` of an ISO 8601 date string, or 0 when absent or malformed."""
+    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", iso or "")
+    if not m:
+        return 0
+    year, month, day = (int(g) for g in m.groups())
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return 0
+    return year * 10_000 + month * 100 + day
+
+
+def article_document(article: Article) -> dict[str, Any]:
+    """Return the Whoosh document of an article."""
+    published = date_key(article.published)
+    doc: dict[str, Any] = {
+        "id": article.id,
+        "url": article.url,
+        "title": article.title or "",
+        "body": article.text or article.description or "",
+        "lead": article.description or (article.text or "")[:LEAD_CHARS],
+        "authors": _display(article.authors),
+        "agencies": _display(article.agencies),
+        "author": _keys(article.authors, last_names=True),
+        "agency": _keys(article.agencies),
+        "source": article.source or "",
+        "tag": _keys(article.tags),
+        "lang": lang_key(article.language),
+        "section": _keys([article.section or ""]),
+        "published": published,
+        "published_iso": article.published,
+        "spell": f"{article.title or ''}\n{article.description or ''}",
+    }
+    if published:
+        doc["year"] = str(published // 10_000)
+        doc["month"] = f"{published // 10_000:04d}-{published // 100 % 100:02d}"
+    return {k: v for k, v in doc.items() if v not in ("", None)}
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Yield lists of at most ``size`` items."""
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+class ArchiveIndex:
+    """The Whoosh index in one directory: create, update, sync with a store, rebuild, open."""
+
+    def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float = LOCK_TIMEOUT):
+        """Point at the index directory ``path`` (nothing is opened yet)."""
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+
+    def __repr__(self) -> str:
+        return f"ArchiveIndex({str(self.path)!r})"
+
+    # -- opening -------------------------------------------------------------------------
+
+    def _storage(self) -> FileStorage:
+        return FileStorage(str(self.path))
+
+    def exists(self) -> bool:
+        """Return True if an index (possibly damaged) exists at the path."""
+        return self.path.is_dir() and TOC._latest_generation(self._storage(), INDEX_NAME) >= 0
+
+    def create(self) -> None:
+        """Create an empty index, replacing whatever is at the path."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        with self._locked():
+            fresh = self._fresh_dir()
+            try:
+                self._install(fresh)
+            finally:
+                shutil.rmtree(fresh, ignore_errors=True)
+
+    def open(self) -> whoosh_index.FileIndex:
+        """Open the index, raising IndexMissingError or IndexCorruptError."""
+        if not self.exists():
+            raise IndexMissingError(f"no index at {self.path}")
+        try:
+            ix = whoosh_index.open_dir(str(self.path), indexname=INDEX_NAME)
+        except Exception as exc:  # any failure to read the TOC means damage
+            raise self._corrupt(exc) from exc
+        if _VERSION_FIELD not in ix.schema:
+            raise IndexCorruptError(f"index at {self.path} has an outdated schema: rebuild it")
+        return ix
+
+    def _corrupt(self, exc: Exception) -> IndexCorruptError:
+        detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+        return IndexCorruptError(f"index at {self.path} is damaged ({detail}): rebuild it")
+
+    def searcher(self) -> Searcher:
+        """Return a new Whoosh searcher over every segment (the caller closes it)."""
+        ix = self.open()
+        try:
+            return ix.searcher()
+        except Exception as exc:  # a missing or truncated segment file
+            raise self._corrupt(exc) from exc
+
+    def doc_count(self) -> int:
+        """Return the number of documents in the index."""
+        with self.searcher() as searcher:
+            return searcher.doc_count()
+
+    def open_or_rebuild(self, archive: Archive) -> bool:
+        """Check the index opens; if missing or damaged, rebuild it from the store and
+        return True (the CLI says "rebuilding…" from the logged warning)."""
+        try:
+            self.searcher().close()
+            return False
+        except (IndexMissingError, IndexCorruptError) as exc:
+            logger.warning("%s: rebuilding the index from the store", exc)
+            self.rebuild(archive)
+            return True
+
+    # -- writing -------------------------------------------------------------------------
+
+    def _locked(self) -> _WriteLock:
+        return _WriteLock(self._storage(), self.lock_timeout)
+
+    def add(self, articles: Iterable[Article]) -> int:
+        """Add or replace articles (by id) in one writer and one commit; return the count."""
+
+        def write(writer: Any) -> int:
+            n = 0
+            for article in articles:
+                writer.update_document(**article_document(article))
+                n += 1
+            return n
+
+        n = self._write(write)
+        logger.debug("indexed %d articles", n)
+        return n
+
+    def delete(self, ids: Iterable[str]) -> int:
+        """Delete articles by id; return how many documents were deleted."""
+        return self._write(lambda writer: sum(writer.delete_by_term("id", i) for i in ids))
+
+    def _write(self, work: Callable[[Any], int]) -> int:
+        """Run ``work(writer)`` under the write lock and commit (merging small segments only)."""
+        ix = self.open()
+        with self._locked():
+            writer = ix.writer(_lk=False)
+            try:
+                n = work(writer)
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()  # default MERGE_SMALL policy: never a full optimize
+        return n
+
+    def sync(self, archive: Archive, *, batch_size: int = BATCH_SIZE) -> int:
+        """Index everything pending in the store, batch by batch; return the count."""
+        if not self.exists():
+            self.create()
+        total = 0
+        while ids := archive.pending_ids(limit=batch_size):
+            articles = archive.get_many(ids)
+            self.add(articles)
+            archive.mark_indexed(ids)
+            total += len(ids)
+            logger.info("synced %d articles", total)
+        return total
+
+    def rebuild(self, archive: Archive) -> int:
+        """Build a fresh index from the whole store beside the target, swap it in; return
+        the count. Holds the target's write lock throughout, so no sync interleaves."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        with self._locked():
+            pending = archive.pending_ids()
+            parallel = archive.count() >= PARALLEL_THRESHOLD
+            fresh = self._fresh_dir()
+            try:
+                n = _fill(fresh, archive.iter_articles(), parallel=parallel)
+                self._install(fresh)
+            finally:
+                shutil.rmtree(fresh, ignore_errors=True)
+            archive.mark_indexed(pending)
+        logger.info("rebuilt the index: %d articles", n)
+        return n + self.sync(archive)
+
+    def _fresh_dir(self) -> Path:
+        """Return a new empty index in a temporary directory beside the target.
+
+        Call only while holding the target's lock: any other rebuild directory is then a
+        leftover of a killed rebuild and is removed."""
+        for stale in self.path.parent.glob(f".{self.path.name}.rebuild-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.rebuild-", dir=self.path.parent))
+        whoosh_index.create_in(str(tmp), build_schema(), indexname=INDEX_NAME)
+        return tmp
+
+    def _install(self, fresh: Path) -> None:
+        """Move the fresh index's segments in and publish them as the next generation.
+
+        Call only while holding the target's lock. Readers keep the generation they
+        opened; a crash before the new TOC is written leaves the old index intact."""
+        src = FileStorage(str(fresh))
+        toc = TOC.read(src, INDEX_NAME)
+        dst = self._storage()
+        gen = TOC._latest_generation(dst, INDEX_NAME) + 1  # works even if the TOC is damaged
+        segment_ids = {s.segment_id() for s in toc.segments}
+        for name in os.listdir(fresh):
+            if name.split(".", 1)[0] in segment_ids:
+                os.replace(fresh / name, self.path / name)
+        TOC(toc.schema, toc.segments, gen).write(dst, INDEX_NAME)  # atomic rename
+        clean_files(dst, INDEX_NAME, gen, toc.segments)
+
+
+def _fill(path: Path, articles: Iterable[Article], *, parallel: bool) -> int:
+    """Add articles to the fresh (empty) index at ``path``; return the count."""
+    ix = whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
+    kwargs: dict[str, Any] = {"procs": 2, "multisegment": True, "limitmb": 256} if parallel else {}
+    writer = ix.writer(**kwargs)
+    n = 0
+    try:
+        for article in articles:
+            writer.add_document(**article_document(article))
+            n += 1
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    return n
+
+
+class _WriteLock:
+    """The index's Whoosh write lock, held as a context manager."""
+
+    def __init__(self, storage: FileStorage, timeout: float):
+        self.lock = storage.lock(f"{INDEX_NAME}_WRITELOCK")
+        self.storage = storage
+        self.timeout = timeout
+
+    def __enter__(self) -> _WriteLock:
+        if not try_for(self.lock.acquire, timeout=self.timeout, delay=0.1):
+            raise _locked_error(Path(self.storage.folder), self.timeout)
+        _clean_temp_files(Path(self.storage.folder))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.release()
+
+
+def _locked_error(path: Path, timeout: float) -> IndexLockedError:
+    return IndexLockedError(
+        f"index at {path} is being written by another process (waited {timeout:g}s)"
+    )
+
+
+def _clean_temp_files(path: Path) -> None:
+    """Remove temporary files a killed writer left; call only while holding the lock."""
+    for entry in path.iterdir():
+        if entry.is_dir() and entry.name.endswith(".tmp"):
+            shutil.rmtree(entry, ignore_errors=True)
+            logger.info("removed leftover temporary files %s", entry)
+        elif re.match(rf"_{INDEX_NAME}_\d+\.toc\.", entry.name):
+            entry.unlink(missing_ok=True)

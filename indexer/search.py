@@ -1,0 +1,772 @@
+"""Search the archive's index: a small, safe query language, filters, sorting, snippets.
+
+Query language (also :data:`QUERY_HELP`, shown by ``search --help``)::
+
+    climate change          both words (AND is the default)
+    climate OR weather      either word
+    climate NOT coal        (or ``-coal``) without the word
+    (climate OR weather) AND europe
+    "climate change"        the exact phrase
+    econom*                 words starting with a prefix (at least 2 letters, at the end only)
+    title:brexit            in the title only (``body:`` for the text only)
+    author:"jane doe"       an author by full name, or author:doe by last name
+    agency:afp  source:bbc  tag:politics  lang:de  section:sport
+    date:2022-10            published in a period: 2022, 2022-10 or 2022-10-27
+    published:[2022-01 TO 2022-06]   a date range (inclusive; ``*`` leaves an end open)
+
+Words match in the title and the text after stemming (``running`` finds ``runs``); case
+and accents are ignored; very common English words (``the``, ``of``) are not indexed. The
+flags ``source``, ``author``, ``agency``, ``lang``, ``since`` and ``until`` are ANDed with
+the query. An empty query lists every article matching the flags, newest first.
+
+Malformed or hostile input raises :class:`QueryError` with a one-line message: unknown
+fields, a bare or leading ``*``, bad or absurd dates, over-long queries, too many terms.
+Unbalanced quotes and parentheses are closed automatically; control characters are
+dropped. A search stops after :data:`TIME_LIMIT` seconds with the hits found so far.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from itertools import islice
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from indexer.index import (
+    SPELL_ANALYZER,
+    TEXT_ANALYZER,
+    ArchiveIndex,
+    lang_key,
+    normalize_key,
+    quiet_whoosh_import,
+)
+from indexer.terminal import Span, clean_for_terminal, render_snippet
+
+with quiet_whoosh_import():
+    from whoosh import highlight, sorting
+    from whoosh.collectors import TimeLimit, TimeLimitCollector
+    from whoosh.query import (
+        And,
+        AndNot,
+        ConstantScoreQuery,
+        Every,
+        Not,
+        NumericRange,
+        Or,
+        Phrase,
+        Query,
+        Term,
+    )
+
+if TYPE_CHECKING:
+    from whoosh.searching import Searcher
+
+    from indexer.store import Archive
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "QUERY_HELP",
+    "Hit",
+    "QueryError",
+    "SearchResult",
+    "clean_for_terminal",
+    "count",
+    "facets",
+    "render_snippet",
+    "search",
+    "similar",
+]
+
+QUERY_HELP = """\
+Query language:
+  climate change        both words (AND is the default)
+  climate OR weather    either word;  climate NOT coal  (or -coal): without it
+  (a OR b) AND c        parentheses group
+  "climate change"      exact phrase;  econom*  words starting with a prefix
+  title:brexit          in titles only (body: for the text only)
+  author:"jane doe"     author by full name, or author:doe by last name
+  agency:afp source:bbc tag:politics lang:de section:sport
+  date:2022-10          published in 2022, 2022-10 or on 2022-10-27
+  published:[2022-01 TO 2022-06]   date range, inclusive (* for an open end)
+Case, accents and word endings are ignored; common words (the, of) are not indexed."""
+
+MAX_QUERY_CHARS = 1_000
+MAX_TERMS = 50
+MAX_DEPTH = 20
+MAX_EXPANSIONS = 500  # words one prefix may expand to
+MIN_PREFIX = 2
+MAX_LIMIT = 10_000
+MIN_YEAR, MAX_YEAR = 1800, 2200
+TIME_LIMIT = 1.0  # seconds
+SNIPPET_CHARS = 240
+HIGHLIGHT_CHARS = 50_000  # matches further into a text are not looked for
+SORTS = ("relevance", "newest", "oldest")
+FACETS = {  # facet name -> (index field, several values per article)
+    "source": ("source", False),
+    "agency": ("agencies", True),
+    "author": ("authors", True),
+    "tag": ("tag", True),
+    "lang": ("lang", False),
+    "year": ("year", False),
+    "month": ("month", False),
+}
+
+_TEXT_FIELDS = {"text": ("title", "body"), "title": ("title",), "body": ("body",)}
+_KEY_FIELDS = {"author", "agency", "source", "tag", "lang", "section"}
+_FIELD_ALIASES = {
+    **{name: name for name in (*_TEXT_FIELDS, *_KEY_FIELDS)},
+    "authors": "author",
+    "agencies": "agency",
+    "tags": "tag",
+    "language": "lang",
+    "date": "date",
+    "published": "date",
+}
+_HIGHLIGHT_FIELDS = ("title", "body")
+_NO_DATE_LAST = 99_999_999
+
+_TOKEN = re.compile(
+    r"""
+      (?P<space>\s+)
+    | (?P<open>\()
+    | (?P<close>\))
+    | (?P<minus>-(?=[^\s\-]))
+    | (?P<field>[A-Za-z]+):(?=[^\s)])
+    | (?P<phrase>"[^"]*(?:"|$))
+    | (?P<range>\[[^\]]*(?:\]|$))
+    | (?P<word>[^\s()"]+)
+    """,
+    re.VERBOSE,
+)
+
+
+class QueryError(ValueError):
+    """A malformed or unsafe query; the message is one line for the user."""
+
+
+@dataclass
+class Hit:
+    """One search result; ``snippet`` is a list of (text, is_match) spans."""
+
+    id: str
+    url: str
+    title: str
+    published: str | None
+    source: str
+    authors: list[str]
+    agencies: list[str]
+    score: float | None
+    snippet: list[Span] = field(default_factory=list)
+    lead: str = field(default="", repr=False)  # snippet source without a store
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the stable JSON form (the snippet as plain text)."""
+        return {
+            "id": self.id,
+            "url": self.url,
+            "title": self.title,
+            "published": self.published,
+            "source": self.source,
+            "authors": self.authors,
+            "agencies": self.agencies,
+            "score": self.score,
+            "snippet": render_snippet(self.snippet, color=False),
+        }
+
+
+@dataclass
+class SearchResult:
+    """The hits of one page, the total number of matches, and a "did you mean" query."""
+
+    total: int
+    hits: list[Hit]
+    suggestion: str | None = None
+    partial: bool = False  # the time limit stopped the search early
+
+
+# -- dates ------------------------------------------------------------------------------
+
+
+def parse_period(text: str) -> tuple[date, date]:
+    """Return the first and last day of ``2022``, ``2022-10`` or ``2022-10-27``."""
+    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", text.strip())
+    if not m:
+        raise QueryError(f"bad date {text[:40]!r}: use 2022, 2022-10 or 2022-10-27")
+    year, month, day = (int(g) if g else None for g in m.groups())
+    assert year is not None
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise QueryError(f"date {text!r} is out of range ({MIN_YEAR}-{MAX_YEAR})")
+    try:
+        if day is not None:
+            first = date(year, month or 1, day)
+            return first, first
+        if month is not None:
+            first = date(year, month, 1)
+            return first, _month_end(first)
+    except ValueError as exc:
+        raise QueryError(f"bad date {text!r}: {exc}") from None
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def _month_end(day: date) -> date:
+    nxt = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def _ymd(day: date) -> int:
+    return day.year * 10_000 + day.month * 100 + day.day
+
+
+def date_range_query(since: date | None, until: date | None) -> Query:
+    """Return a non-scoring query for articles published between two days (inclusive).
+
+    Whole years and months become single ``year``/``month`` terms; only the ragged
+    edges use a (short) numeric range on ``published``.
+    """
+    lo = since or date(MIN_YEAR, 1, 1)
+    hi = until or date(MAX_YEAR, 12, 31)
+    if lo > hi:
+        raise QueryError(f"empty date range: {lo} is after {hi}")
+    parts: list[Query] = []
+    day = lo
+    while day <= hi:
+        year_end, month_end = date(day.year, 12, 31), _month_end(day)
+        if (day.month, day.day) == (1, 1) and year_end <= hi:
+            parts.append(Term("year", str(day.year)))
+            end = year_end
+        elif day.day == 1 and month_end <= hi:
+            parts.append(Term("month", f"{day:%Y-%m}"))
+            end = month_end
+        else:
+            end = min(month_end, hi)
+            parts.append(NumericRange("published", _ymd(day), _ymd(end)))
+        day = end + timedelta(days=1)
+    return ConstantScoreQuery(Or(parts) if len(parts) > 1 else parts[0], 0.0)
+
+
+# -- parsing ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Token:
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+def clean_query(text: str) -> str:
+    """Return the query with control and format characters replaced by spaces."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"query too long ({len(text)} characters, at most {MAX_QUERY_CHARS})")
+    return "".join(" " if unicodedata.category(c) in ("Cc", "Cf") else c for c in text)
+
+
+def _tokenize(text: str) -> list[_Token]:
+    """Split a query into tokens, dropping unmatched ')' and closing unclosed '('."""
+    tokens: list[_Token] = []
+    depth = 0
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup or "word"
+        if kind == "space":
+            continue
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            if not depth:
+                continue
+            depth -= 1
+        value = m.group("field") if kind == "field" else m.group()
+        tokens.append(_Token(kind, value, m.start(), m.end()))
+    tokens.extend(_Token("close", ")", len(text), len(text)) for _ in range(depth))
+    if len(tokens) > 4 * MAX_TERMS:
+        raise QueryError(f"query has too many parts (at most {MAX_TERMS} terms)")
+    return tokens
+
+
+def _analyze(analyzer: Any, text: str) -> list[str]:
+    return [t.text for t in analyzer(text)]
+
+
+class _Parser:
+    """Recursive-descent parser from query text to a Whoosh query."""
+
+    def __init__(self, text: str, searcher: Searcher):
+        self.tokens = _tokenize(text)
+        self.pos = 0
+        self.depth = 0
+        self.terms = 0
+        self.negated = 0
+        self.reader = searcher.reader()
+        self.highlight: set[str] = set()  # analysed words to mark in snippets
+        self.words: list[tuple[_Token, str]] = []  # (token, analysed word): for suggestions
+
+    def parse(self) -> Query | None:
+        """Return the query, or None when it holds no searchable word."""
+        return self.disjunction("text")
+
+    def peek(self) -> _Token | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def is_op(self, token: _Token | None, op: str) -> bool:
+        return token is not None and token.kind == "word" and token.text == op
+
+    def disjunction(self, spec: str) -> Query | None:
+        parts = [self.conjunction(spec)]
+        while self.is_op(self.peek(), "OR"):
+            self.pos += 1
+            parts.append(self.conjunction(spec))
+        found = [p for p in parts if p is not None]
+        return None if not found else found[0] if len(found) == 1 else Or(found)
+
+    def conjunction(self, spec: str) -> Query | None:
+        items: list[Query] = []
+        while (token := self.peek()) is not None and token.kind != "close":
+            if self.is_op(token, "OR"):
+                break
+            if self.is_op(token, "AND"):
+                self.pos += 1
+                continue
+            if (q := self.unary(spec)) is not None:
+                items.append(q)
+        positive = [q for q in items if not isinstance(q, Not)]
+        negative = [q.query for q in items if isinstance(q, Not)]
+        if not items:
+            return None
+        base = (positive[0] if len(positive) == 1 else And(positive)) if positive else Every()
+        if not negative:
+            return base
+        return AndNot(base, negative[0] if len(negative) == 1 else Or(negative))
+
+    def unary(self, spec: str) -> Query | None:
+        token = self.peek()
+        if token is not None and (token.kind == "minus" or self.is_op(token, "NOT")):
+            self.pos += 1
+            self.negated += 1
+            inner = self.unary(spec)
+            self.negated -= 1
+            return None if inner is None else Not(inner)
+        return self.primary(spec)
+
+    def primary(self, spec: str) -> Query | None:
+        token = self.peek()
+        if token is None:
+            return None
+        self.pos += 1
+        if token.kind == "open":
+            return self.group(spec)
+        if token.kind == "field":
+            name = _FIELD_ALIASES.get(token.text.lower())
+            if name is None:
+                fields = ", ".join(sorted(set(_FIELD_ALIASES) - {"text"}))
+                raise QueryError(f"unknown field {token.text!r}: use one of {fields}")
+            value = self.peek()
+            if value is None:
+                raise QueryError(f"{token.text}: needs a value")
+            self.pos += 1
+            return self.group(name) if value.kind == "open" else self.leaf(name, value)
+        return self.leaf(spec, token)
+
+    def group(self, spec: str) -> Query | None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QueryError(f"query nested too deeply (at most {MAX_DEPTH} parentheses)")
+        q = self.disjunction(spec)
+        self.pos += 1  # the closing parenthesis (always there after _tokenize)
+        self.depth -= 1
+        return q
+
+    def count(self, n: int = 1) -> None:
+        self.terms += n
+        if self.terms > MAX_TERMS:
+            raise QueryError(f"query has too many terms (at most {MAX_TERMS})")
+
+    def leaf(self, spec: str, token: _Token) -> Query | None:
+        if token.kind in ("minus", "field"):  # e.g. "- " at the end, or a dangling field
+            return None
+        text = token.text.strip('"') if token.kind == "phrase" else token.text
+        if spec == "date":
+            return self.date_leaf(token, text)
+        if token.kind == "range":
+            raise QueryError("a [range] needs a date field, e.g. published:[2022-01 TO 2022-06]")
+        if spec in _KEY_FIELDS:
+            return self.key_leaf(spec, token, text)
+        fields = _TEXT_FIELDS[spec]
+        if token.kind == "word" and "*" in text:
+            return self.prefix(fields, text, lambda s: _analyze(SPELL_ANALYZER, s))
+        words = _analyze(TEXT_ANALYZER, text)
+        if not words:
+            return None
+        self.count(len(words))
+        if not self.negated:
+            self.highlight.update(words)
+            if token.kind == "word" and len(words) == 1:
+                self.words.append((token, words[0]))
+        if len(words) == 1:
+            qs: list[Query] = [Term(f, words[0]) for f in fields]
+        else:
+            qs = [Phrase(f, words) for f in fields]
+        return qs[0] if len(qs) == 1 else Or(qs)
+
+    def key_leaf(self, name: str, token: _Token, text: str) -> Query | None:
+        normalize = lang_key if name == "lang" else normalize_key
+        if token.kind == "word" and "*" in text:
+            return self.prefix((name,), text, lambda s: [normalize(s)] if normalize(s) else [])
+        key = normalize(text)
+        if not key:
+            return None
+        self.count()
+        return Term(name, key)
+
+    def date_leaf(self, token: _Token, text: str) -> Query:
+        self.count()
+        if token.kind != "range":
+            return date_range_query(*parse_period(text))
+        ends = re.split(r"\s+TO\s+", text.strip("[] "), flags=re.IGNORECASE)
+        if len(ends) != 2:
+            raise QueryError(f"bad date range {text[:40]!r}: use [2022-01 TO 2022-06]")
+        lo, hi = (e.strip() for e in ends)
+        return date_range_query(
+            None if lo in ("*", "") else parse_period(lo)[0],
+            None if hi in ("*", "") else parse_period(hi)[1],
+        )
+
+    def prefix(self, fields: tuple[str, ...], text: str, normalize: Any) -> Query:
+        stem = text.rstrip("*")
+        if not stem:
+            raise QueryError("a bare * would match everything: give a prefix such as econ*")
+        if "*" in stem:
+            raise QueryError(f"{text[:40]!r}: a * is only allowed at the end of a word")
+        keys = normalize(stem)
+        if len(keys) != 1:
+            raise QueryError(f"{text[:40]!r}: a prefix must be a single word")
+        key = keys[0]
+        if len(key) < MIN_PREFIX:
+            raise QueryError(f"{text[:40]!r}: a prefix needs at least {MIN_PREFIX} letters")
+        self.count()
+        stems = {key, *(_analyze(TEXT_ANALYZER, key) if fields[0] in ("title", "body") else [])}
+        terms: list[Query] = []
+        for name in fields:
+            expand = self.reader.expand_prefix
+            words = {
+                w.decode("utf-8") for s in stems for w in islice(expand(name, s), MAX_EXPANSIONS + 1)
+            }
+            if not self.negated and name in _HIGHLIGHT_FIELDS:
+                self.highlight.update(words)
+            terms.extend(Term(name, w) for w in sorted(words))
+        if len(terms) > MAX_EXPANSIONS * len(fields):
+            raise QueryError(f"{text[:40]!r} matches too many words: make the prefix longer")
+        if not terms:  # a term no document has: matches nothing
+            return Term(fields[0], key)
+        return Or(terms) if len(terms) > 1 else terms[0]
+
+
+# -- searching --------------------------------------------------------------------------
+
+_local = threading.local()
+
+
+def _searcher(index_path: str | Path) -> Searcher:
+    """Return this thread's searcher of the index, reopened if the index has changed."""
+    cache: dict[str, Searcher] = _local.__dict__.setdefault("searchers", {})
+    key = str(Path(index_path).resolve())
+    searcher = cache.get(key)
+    if searcher is None or not searcher.up_to_date():
+        if searcher is not None:
+            searcher.close()
+        searcher = cache[key] = ArchiveIndex(index_path).searcher()
+    return searcher
+
+
+@dataclass(frozen=True)
+class _Filters:
+    """The search flags, ANDed with the query."""
+
+    source: str | None = None
+    author: str | None = None
+    agency: str | None = None
+    lang: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+    def queries(self) -> list[Query]:
+        """Return one non-scoring query per flag given."""
+        found: list[Query] = []
+        for name, value, normalize in (
+            ("source", self.source, lambda v: " ".join(v.split()).lower()),
+            ("author", self.author, normalize_key),
+            ("agency", self.agency, normalize_key),
+            ("lang", self.lang, lang_key),
+        ):
+            if value is not None:
+                found.append(ConstantScoreQuery(Term(name, normalize(clean_query(value))), 0.0))
+        if self.since is not None or self.until is not None:
+            found.append(
+                date_range_query(
+                    parse_period(self.since)[0] if self.since else None,
+                    parse_period(self.until)[1] if self.until else None,
+                )
+            )
+        return found
+
+
+@dataclass
+class _Prepared:
+    query: Query
+    has_words: bool
+    parser: _Parser
+
+
+def _prepare(searcher: Searcher, query: str, filters: _Filters) -> _Prepared:
+    """Parse the query and AND the flags into it."""
+    if not isinstance(query, str):
+        raise QueryError("the query must be text")
+    text = clean_query(query)
+    parser = _Parser(text, searcher)
+    parsed = parser.parse()
+    if parsed is None and text.strip():
+        raise QueryError("the query has no searchable words (common words are not indexed)")
+    parts = ([parsed] if parsed is not None else []) + filters.queries()
+    final = (parts[0] if len(parts) == 1 else And(parts)) if parts else Every()
+    has_words = parsed is not None and not isinstance(parsed, Every)
+    return _Prepared(final, has_words, parser)
+
+
+def _sort_facet(sort: str, has_words: bool) -> Any:
+    if sort not in SORTS:
+        raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
+    if sort == "oldest":
+        return sorting.TranslateFacet(_undated_last, sorting.FieldFacet("published"))
+    if sort == "newest" or not has_words:
+        return sorting.FieldFacet("published", reverse=True)
+    return None
+
+
+def _undated_last(key: int) -> int:
+    return key or _NO_DATE_LAST
+
+
+def search(
+    index_path: str | Path,
+    query: str,
+    *,
+    source: str | None = None,
+    author: str | None = None,
+    agency: str | None = None,
+    lang: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    sort: str = "relevance",
+    limit: int = 10,
+    offset: int = 0,
+    snippets: bool = True,
+    archive: Archive | None = None,
+) -> SearchResult:
+    """Search the index; see the module docstring for the query language.
+
+    Snippets come from the article text in ``archive`` when given, else from the stored
+    lead (the description, or the start of the text). Raises QueryError for a bad query,
+    IndexMissingError/IndexCorruptError (:mod:`indexer.index`) when the index won't open.
+    """
+    if not 0 <= limit <= MAX_LIMIT or offset < 0:
+        raise QueryError(f"limit must be 0-{MAX_LIMIT} and offset at least 0")
+    searcher = _searcher(index_path)
+    filters = _Filters(source, author, agency, lang, since, until)
+    prepared = _prepare(searcher, query, filters)
+    sortedby = _sort_facet(sort, prepared.has_words)
+    collector = TimeLimitCollector(
+        searcher.collector(limit=max(offset + limit, 1), sortedby=sortedby),
+        timelimit=TIME_LIMIT,
+        use_alarm=False,  # no SIGALRM: safe outside the main thread, no handler clobbered
+    )
+    partial = False
+    try:
+        searcher.search_with_collector(prepared.query, collector)
+    except TimeLimit:
+        logger.warning("search stopped after %.1fs: results are partial", TIME_LIMIT)
+        partial = True
+    results = collector.results()
+    total = results.estimated_length() if partial else len(results)
+    page = results[offset : offset + limit] if limit else []
+    hits = [_hit(searcher, h.docnum, None if sortedby else h.score) for h in page]
+    if snippets and hits:
+        _add_snippets(hits, prepared.parser.highlight, archive)
+    suggestion = None
+    if total == 0 and prepared.has_words:
+        suggestion = _suggest(searcher, prepared.parser, query, filters)
+    return SearchResult(total=total, hits=hits, suggestion=suggestion, partial=partial)
+
+
+def count(
+    index_path: str | Path,
+    query: str,
+    *,
+    source: str | None = None,
+    author: str | None = None,
+    agency: str | None = None,
+    lang: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> int:
+    """Return only the number of matching articles (no scoring, sorting or snippets)."""
+    searcher = _searcher(index_path)
+    prepared = _prepare(searcher, query, _Filters(source, author, agency, lang, since, until))
+    return sum(1 for _ in searcher.docs_for_query(prepared.query))
+
+
+def facets(
+    index_path: str | Path,
+    query: str,
+    *,
+    field: str = "source",
+    source: str | None = None,
+    author: str | None = None,
+    agency: str | None = None,
+    lang: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 20,
+) -> list[tuple[str, int]]:
+    """Return (value, number of matching articles) pairs of a facet, most frequent first.
+
+    ``field`` is one of source, agency, author, tag, lang, year, month (months and years
+    are listed newest first instead).
+    """
+    if field not in FACETS:
+        raise QueryError(f"unknown facet {field!r}: use one of {', '.join(FACETS)}")
+    name, _ = FACETS[field]
+    searcher = _searcher(index_path)
+    prepared = _prepare(searcher, query, _Filters(source, author, agency, lang, since, until))
+    docs = set(searcher.docs_for_query(prepared.query))
+    reader = searcher.reader()
+    counts: list[tuple[str, int]] = []
+    for term in reader.field_terms(name):
+        n = sum(1 for d in reader.postings(name, term).all_ids() if d in docs)
+        if n:
+            counts.append((term, n))
+    if field in ("year", "month"):
+        counts.sort(reverse=True)
+    else:
+        counts.sort(key=lambda kv: (-kv[1], kv[0]))
+    return counts[:limit]
+
+
+def similar(
+    index_path: str | Path,
+    article_id: str,
+    limit: int = 10,
+    *,
+    archive: Archive | None = None,
+) -> list[Hit]:
+    """Return articles like the given one (key terms of its text, or of its title and
+    lead without ``archive``); raise KeyError if the id is not indexed."""
+    searcher = _searcher(index_path)
+    docnum = searcher.document_number(id=article_id)
+    if docnum is None:
+        raise KeyError(f"article {article_id} is not in the index")
+    stored = searcher.stored_fields(docnum)
+    article = archive.get(article_id) if archive is not None else None
+    text = article.text if article else f"{stored.get('title', '')}\n{stored.get('lead', '')}"
+    results = searcher.more_like(docnum, "body", text=text, top=limit, numterms=12)
+    return [_hit(searcher, h.docnum, h.score) for h in results]
+
+
+def _hit(searcher: Searcher, docnum: int, score: float | None) -> Hit:
+    stored = searcher.stored_fields(docnum)
+    return Hit(
+        id=stored["id"],
+        url=stored.get("url", ""),
+        title=stored.get("title", ""),
+        published=stored.get("published_iso"),
+        source=stored.get("source", ""),
+        authors=_split(stored.get("authors")),
+        agencies=_split(stored.get("agencies")),
+        score=None if score is None else round(float(score), 4),
+        lead=stored.get("lead", ""),
+    )
+
+
+def _split(value: str | None) -> list[str]:
+    return [v for v in (value or "").split(",") if v]
+
+
+# -- snippets ---------------------------------------------------------------------------
+
+
+def _add_snippets(hits: list[Hit], terms: set[str], archive: Archive | None) -> None:
+    texts = {a.id: a.text for a in archive.get_many([h.id for h in hits])} if archive else {}
+    for hit in hits:
+        text = texts.get(hit.id) or hit.lead
+        hit.snippet = make_snippet(text, terms)
+
+
+def make_snippet(text: str, terms: set[str], width: int = SNIPPET_CHARS) -> list[Span]:
+    """Return the best passage of a text around the analysed ``terms`` as spans, or its
+    beginning when no term occurs."""
+    text = text[:HIGHLIGHT_CHARS]
+    if terms:
+        fragmenter = highlight.ContextFragmenter(maxchars=width, surround=width // 3)
+        spans = highlight.highlight(text, terms, TEXT_ANALYZER, fragmenter, _spans, top=1)
+        if spans:
+            return spans
+    lead = text[:width]
+    if len(text) > width:
+        lead = lead.rsplit(None, 1)[0] + " …"
+    return _tidy([(lead, False)])
+
+
+def _spans(text: str, fragments: list[Any]) -> list[Span]:
+    """Whoosh formatter: turn the best fragment into (text, is_match) spans."""
+    if not fragments:
+        return []
+    frag = fragments[0]
+    spans: list[Span] = [("… ", False)] if frag.startchar > 0 else []
+    pos = frag.startchar
+    for token in sorted(frag.matches, key=lambda t: t.startchar):
+        if token.startchar < pos:
+            continue
+        spans.append((text[pos : token.startchar], False))
+        spans.append((text[token.startchar : token.endchar], True))
+        pos = token.endchar
+    spans.append((text[pos : frag.endchar], False))
+    if frag.endchar < len(text):
+        spans.append((" …", False))
+    return _tidy(spans)
+
+
+def _tidy(spans: list[Span]) -> list[Span]:
+    """Collapse whitespace and drop control characters and empty spans."""
+    tidy = [(re.sub(r"\s+", " ", clean_for_terminal(s)), m) for s, m in spans]
+    return [(s, m) for s, m in tidy if s]
+
+
+# -- suggestions ------------------------------------------------------------------------
+
+
+def _suggest(searcher: Searcher, parser: _Parser, query: str, filters: _Filters) -> str | None:
+    """Return the query with unknown words replaced by close indexed words, if it finds
+    anything; None otherwise."""
+    reader = searcher.reader()
+    corrector = searcher.corrector("spell")
+    text = clean_query(query)
+    replaced = text
+    for token, word in sorted(parser.words, key=lambda tw: -tw[0].start):
+        if any(reader.doc_frequency(f, word) for f in _HIGHLIGHT_FIELDS):
+            continue
+        fixes = corrector.suggest(token.text.lower(), limit=1, maxdist=2, prefix=1)
+        if fixes:
+            replaced = replaced[: token.start] + fixes[0] + replaced[token.end :]
+    if replaced == text:
+        return None
+    try:
+        prepared = _prepare(searcher, replaced, filters)
+    except QueryError:
+        return None
+    return replaced if any(True for _ in searcher.docs_for_query(prepared.query)) else None
+

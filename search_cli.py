@@ -1,0 +1,454 @@
+"""news-archive: crawl news sites into an archive, search it, export it.
+
+One click group; each command checks its input, calls the library (``crawler``,
+``indexer``) and prints. Errors a user can fix end in one line on stderr and exit 1;
+bad usage exits 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+warnings.filterwarnings("ignore", category=SyntaxWarning, module=r"whoosh\..*")
+
+from indexer.layout import DataDir  # noqa: E402  (after the whoosh warning filter)
+
+SORTS = ("relevance", "newest", "oldest")
+
+
+def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the library's user-facing exceptions into one-line click errors."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from crawler.sources import SourceError
+        from indexer.index import ArchiveIndexError
+        from indexer.search import QueryError
+        from indexer.store import StoreError
+
+        try:
+            return func(*args, **kwargs)
+        except (SourceError, StoreError, QueryError, ArchiveIndexError) as exc:
+            raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            raise click.ClickException(
+                f"{exc.strerror or exc}: {exc.filename or ''}".strip()
+            ) from None
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="NEWS_ARCHIVE_DATA",
+    default="data",
+    show_default=True,
+    help="Archive folder (store + index). Env: NEWS_ARCHIVE_DATA.",
+)
+@click.version_option("0.1.0", prog_name="news-archive")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path) -> None:
+    """Crawl news sites into a searchable archive; search and export it."""
+    ctx.obj = DataDir(data_dir)
+
+
+def _settings_pairs(values: tuple[str, ...]) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        key, sep, setting = value.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"expected KEY=VALUE, got {value!r}", param_hint="--set")
+        pairs[key.strip()] = setting
+    return pairs
+
+
+def _read_url_file(path: Path | None) -> list[str]:
+    if path is None:
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+@cli.command()
+@click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Sources file (TOML). Default: sources.toml, unless --url is given.",
+)
+@click.option("--source", "only", multiple=True, help="Crawl only this source (repeatable).")
+@click.option("--url", "urls", multiple=True, help="Archive this article URL (repeatable).")
+@click.option(
+    "--url-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Archive the article URLs listed in this file, one per line.",
+)
+@click.option(
+    "-s",
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a Scrapy setting, e.g. -s DOWNLOAD_DELAY=2.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log Scrapy's progress (INFO).")
+@click.pass_obj
+@user_errors
+def crawl(
+    data: DataDir,
+    sources_file: Path | None,
+    only: tuple[str, ...],
+    urls: tuple[str, ...],
+    url_file: Path | None,
+    settings: tuple[str, ...],
+    verbose: bool,
+) -> None:
+    """Crawl the sources (and/or given article URLs) into the archive, then index."""
+    from crawler.run import run_crawl
+    from crawler.sources import adhoc_source, load_sources
+
+    adhoc = [*urls, *_read_url_file(url_file)]
+    for url in adhoc:
+        adhoc_source(url)  # validates: http(s) only
+    if sources_file is None and not adhoc:
+        sources_file = Path("sources.toml")
+    sources = load_sources(sources_file, only) if sources_file else []
+    overrides: dict[str, Any] = {"LOG_LEVEL": "INFO" if verbose else "WARNING"}
+    overrides.update(_settings_pairs(settings))
+    summary = run_crawl(sources, data.root, urls=adhoc, overrides=overrides)
+    click.echo(summary.line())
+    if summary.finish_reason != "finished":
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--rebuild", is_flag=True, help="Rebuild the whole index from the store.")
+@click.pass_obj
+@user_errors
+def index(data: DataDir, rebuild: bool) -> None:
+    """Bring the search index up to date with the store (or rebuild it)."""
+    from indexer.index import ArchiveIndex
+    from indexer.store import Archive
+
+    with Archive(data.archive) as archive:
+        idx = ArchiveIndex(data.index)
+        count = idx.rebuild(archive) if rebuild else idx.sync(archive)
+    click.echo(f"{'rebuilt index with' if rebuild else 'indexed'} {count} articles")
+
+
+def _open_archive(data: DataDir) -> Any:
+    from indexer.store import Archive, StoreError
+
+    if not data.archive.exists():
+        raise StoreError(f"no archive at {data.archive}: run 'crawl' or 'demo' first")
+    return Archive(data.archive)
+
+
+@cli.command()
+@click.argument("key", metavar="ID|URL")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json", "text"]),
+    default="markdown",
+    show_default=True,
+)
+@click.pass_obj
+@user_errors
+def show(data: DataDir, key: str, fmt: str) -> None:
+    """Show one archived article."""
+    from indexer import render
+    from indexer.terminal import clean_for_terminal
+
+    with _open_archive(data) as archive:
+        article = archive.get(key)
+    if article is None:
+        raise click.ClickException(f"no article {key!r} in the archive")
+    text = {"markdown": render.to_markdown, "json": render.to_json, "text": render.to_text}[fmt](
+        article
+    )
+    click.echo(text if fmt == "json" else clean_for_terminal(text, newlines=True))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+@user_errors
+def stats(data: DataDir, as_json: bool) -> None:
+    """Counts: articles, sources, authors, agencies, date range, last crawl."""
+    with _open_archive(data) as archive:
+        figures = archive.stats()
+    if as_json:
+        click.echo(json.dumps(figures, indent=2, ensure_ascii=False))
+        return
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            click.echo(f"{key}:")
+            for name, count in value.items():
+                click.echo(f"  {name}: {count}")
+        else:
+            click.echo(f"{key}: {value}")
+
+
+class _QueryHelpCommand(click.Command):
+    """A command whose help ends with the query language (loaded only for --help)."""
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from indexer.search import QUERY_HELP
+
+        self.help = f"{self.help}\n\n\b\n{QUERY_HELP}"
+        super().format_help_text(ctx, formatter)
+
+
+def _hit_lines(number: int, hit: Any, color: bool) -> list[str]:
+    from indexer.terminal import clean_for_terminal, render_snippet
+
+    title = clean_for_terminal(hit.title or "(untitled)")
+    credit = " · ".join(
+        part
+        for part in (
+            (hit.published or "undated")[:10],
+            hit.source,
+            ", ".join(hit.authors),
+            ", ".join(hit.agencies),
+        )
+        if part
+    )
+    lines = [
+        f"{number}. " + (click.style(title, bold=True) if color else title),
+        "   " + clean_for_terminal(credit),
+        "   " + clean_for_terminal(hit.url),
+    ]
+    snippet = render_snippet(hit.snippet, color)
+    if snippet:
+        lines.append("   " + snippet)
+    return lines
+
+
+@cli.command(cls=_QueryHelpCommand)
+@click.argument("query", nargs=-1)
+@click.option("--source", help="Only this source.")
+@click.option("--author", help="Only articles by this author.")
+@click.option("--agency", help="Only articles credited to this agency (AFP, Reuters...).")
+@click.option("--lang", help="Only articles in this language (en, de...).")
+@click.option("--since", help="Published on or after: 2022, 2022-10 or 2022-10-27.")
+@click.option("--until", help="Published on or before: 2022, 2022-10 or 2022-10-27.")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (schema in the README).")
+@click.option("--count", "count_only", is_flag=True, help="Print only the number of hits.")
+@click.option(
+    "--facet",
+    type=click.Choice(["source", "agency", "author", "tag", "lang", "year", "month"]),
+    help="Print hit counts per value of this field instead of hits.",
+)
+@click.pass_obj
+@user_errors
+def search(
+    data: DataDir,
+    query: tuple[str, ...] | str,
+    source: str | None = None,
+    author: str | None = None,
+    agency: str | None = None,
+    lang: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    sort: str = "relevance",
+    limit: int = 10,
+    page: int = 1,
+    as_json: bool = False,
+    count_only: bool = False,
+    facet: str | None = None,
+) -> None:
+    """Search the archive: words, phrases, fields and date ranges (below)."""
+    from indexer import search as engine
+
+    text = query if isinstance(query, str) else " ".join(query)
+    filters = dict(source=source, author=author, agency=agency, lang=lang, since=since, until=until)
+    if count_only:
+        click.echo(engine.count(data.index, text, **filters))
+        return
+    if facet:
+        counts = engine.facets(data.index, text, field=facet, **filters)
+        if as_json:
+            click.echo(json.dumps(dict(counts), ensure_ascii=False, indent=2))
+        for value, n in [] if as_json else counts:
+            from indexer.terminal import clean_for_terminal
+
+            click.echo(f"{n:>7,}  {clean_for_terminal(value)}")
+        return
+    with _open_archive(data) as archive:
+        result = engine.search(
+            data.index,
+            text,
+            sort=sort,
+            limit=limit,
+            offset=(page - 1) * limit,
+            archive=archive,
+            **filters,
+        )
+    if as_json:
+        payload = {
+            "query": text,
+            "total": result.total,
+            "page": page,
+            "hits": [h.to_dict() for h in result.hits],
+            "suggestion": result.suggestion,
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    color = sys.stdout.isatty()
+    first = (page - 1) * limit + 1
+    shown = len(result.hits)
+    if shown:
+        click.echo(f"{first}-{first + shown - 1} of {result.total:,} articles")
+    else:
+        click.echo(f"0 of {result.total:,} articles")
+    if result.suggestion:
+        click.echo(f"did you mean: {result.suggestion}")
+    for number, hit in enumerate(result.hits, first):
+        click.echo("")
+        click.echo("\n".join(_hit_lines(number, hit, color)))
+
+
+@cli.command()
+@click.argument("article_id", metavar="ID")
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+@user_errors
+def similar(data: DataDir, article_id: str, limit: int, as_json: bool) -> None:
+    """List the articles most like a given one."""
+    from indexer import search as engine
+
+    with _open_archive(data) as archive:
+        article = archive.get(article_id)
+        if article is None:
+            raise click.ClickException(f"no article {article_id!r} in the archive")
+        try:
+            hits = engine.similar(data.index, article.id, limit, archive=archive)
+        except KeyError:
+            raise click.ClickException(
+                f"article {article.id} is not indexed yet: run 'index'"
+            ) from None
+    if as_json:
+        click.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+        return
+    color = sys.stdout.isatty()
+    for number, hit in enumerate(hits, 1):
+        click.echo("\n".join(_hit_lines(number, hit, color)))
+
+
+EXPORT_FORMATS = ("sqlite", "jsonl", "csv", "markdown")
+
+
+@cli.command()
+@click.argument("path", metavar="PATH")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS),
+    default="sqlite",
+    show_default=True,
+    help="sqlite: a Datasette-ready database; jsonl/csv: a file or - for stdout; "
+    "markdown: a folder with one file per article.",
+)
+@click.option("--since", help="Published on or after (2022, 2022-10 or 2022-10-27).")
+@click.option("--until", help="Published on or before (2022, 2022-10 or 2022-10-27).")
+@click.option("--source", help="Only this source.")
+@click.option("--query", help="Only the articles matching this search query.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar (for cron).")
+@click.pass_obj
+@user_errors
+def export(
+    data: DataDir,
+    path: str,
+    fmt: str,
+    since: str | None,
+    until: str | None,
+    source: str | None,
+    query: str | None,
+    quiet: bool,
+) -> None:
+    """Export the archive (or part of it) to SQLite, JSONL, CSV or Markdown files."""
+    from indexer import export as exporter
+
+    if path == "-" and fmt not in {"jsonl", "csv"}:
+        raise click.UsageError("only --format jsonl or csv can be written to stdout (-)")
+    with _open_archive(data) as archive:
+        ids = None
+        if query:
+            from indexer.search import matching_ids
+
+            ids = matching_ids(data.index, query, source=source, since=since, until=until)
+        total = len(archive.article_ids(ids=ids, since=since, until=until, source=source))
+        show_bar = not quiet and path != "-" and sys.stderr.isatty()
+        with click.progressbar(
+            length=total, label="exporting", file=sys.stderr, hidden=not show_bar
+        ) as bar:
+            filters: dict[str, Any] = dict(
+                ids=ids, since=since, until=until, source=source, progress=bar.update
+            )
+            if fmt == "sqlite":
+                count = exporter.export_sqlite(archive, path, **filters)
+            elif fmt == "markdown":
+                count = exporter.export_markdown(archive, path, **filters)
+            elif path == "-":
+                writer = exporter.export_jsonl if fmt == "jsonl" else exporter.export_csv
+                count = writer(archive, click.get_text_stream("stdout"), **filters)
+            else:
+                writer = exporter.export_jsonl if fmt == "jsonl" else exporter.export_csv
+                with open(path, "w", encoding="utf-8", newline="") as out:
+                    count = writer(archive, out, **filters)
+    if not quiet and path != "-":
+        click.echo(f"exported {count} articles to {path}", err=True)
+
+
+@cli.command()
+@click.option("--query", default=None, help="The sample search to show at the end.")
+@click.pass_obj
+@user_errors
+def demo(data: DataDir, query: str | None) -> None:
+    """Serve the bundled demo news site on 127.0.0.1, crawl it, index it, search it."""
+    from crawler.demosite import DemoSite, sources_toml
+    from crawler.run import run_crawl
+    from crawler.sources import load_sources
+
+    data.root.mkdir(parents=True, exist_ok=True)
+    sources_file = data.root / "demo-sources.toml"
+    with DemoSite(ports=DEMO_PORTS) as site:
+        sources_file.write_text(sources_toml(site.outlets), encoding="utf-8")
+        click.echo(f"demo site: {', '.join(site.outlets.values())}")
+        summary = run_crawl(load_sources(sources_file), data.root, overrides=DEMO_SETTINGS)
+    click.echo(summary.line())
+    sample = query or DEMO_QUERY
+    click.echo(f"\n$ search_cli.py --data {data.root} search {sample!r}\n")
+    ctx = click.get_current_context()
+    ctx.invoke(search, query=sample)
+
+
+DEMO_PORTS = {"courier": 8701, "ledger": 8702, "gazette": 8703}
+DEMO_SETTINGS = {
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+    "LOG_LEVEL": "WARNING",
+}
+DEMO_QUERY = "Reuters"
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,70 @@
+"""Shared fixtures: the demo news site served on 127.0.0.1, and a CLI runner."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+REFERENCE_DIR = SHARED / "reference"
+
+
+@pytest.fixture(scope="session")
+def demo_site() -> Iterator[dict[str, str]]:
+    """Start the demo site in a child process; yield its outlets' base URLs."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler.demosite"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if not line:
+            pytest.fail("the demo site did not start")
+        yield json.loads(line)["outlets"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def demo_sources(demo_site: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A sources file for the running demo site."""
+    from crawler.demosite import sources_toml
+
+    path = tmp_path_factory.mktemp("sources") / "sources.toml"
+    path.write_text(sources_toml(demo_site), encoding="utf-8")
+    return path
+
+
+FAST = [
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "AUTOTHROTTLE_ENABLED=False",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=8",
+]
+
+
+def run_cli(data: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """Run ``search_cli.py --data DATA ARGS...`` in a child process (a crawl runs a reactor)."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore::SyntaxWarning"}
+    return subprocess.run(
+        [sys.executable, str(ROOT / "search_cli.py"), "--data", str(data), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
+    )

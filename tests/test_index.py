@@ -1,0 +1,256 @@
+"""The Whoosh index: add/update/delete, sync with a real store, rebuild, locks, damage."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from indexer.article import Article
+from indexer.index import (
+    ArchiveIndex,
+    IndexCorruptError,
+    IndexLockedError,
+    IndexMissingError,
+    article_document,
+    date_key,
+)
+from indexer.search import search
+from indexer.store import Archive
+
+
+def make_article(n: int, **changes: object) -> Article:
+    fields: dict[str, object] = {
+        "url": f"https://news.example/{n}",
+        "title": f"Story number {n} about harbours",
+        "text": f"Body of story {n}. The harbour master spoke about ships and tides.",
+        "source": "example",
+        "published": f"2022-{n % 12 + 1:02d}-15T08:00:00+00:00",
+        "authors": ["Jane Doe"],
+    }
+    fields.update(changes)
+    return Article(**fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> ArchiveIndex:
+    ix = ArchiveIndex(tmp_path / "index", lock_timeout=0.3)
+    ix.create()
+    return ix
+
+
+@pytest.fixture
+def archive(tmp_path: Path):
+    with Archive(tmp_path / "archive.db") as store:
+        store.add_articles([(make_article(n), b"<html></html>") for n in range(12)])
+        yield store
+
+
+def test_create_makes_an_empty_index(tmp_path: Path) -> None:
+    ix = ArchiveIndex(tmp_path / "index")
+    assert not ix.exists()
+    ix.create()
+    assert ix.exists()
+    assert ix.doc_count() == 0
+
+
+def test_missing_index_is_a_named_error(tmp_path: Path) -> None:
+    with pytest.raises(IndexMissingError, match="no index"):
+        ArchiveIndex(tmp_path / "nowhere").doc_count()
+
+
+def test_readding_an_id_replaces_it(index: ArchiveIndex) -> None:
+    assert index.add([make_article(n) for n in range(5)]) == 5
+    index.add([make_article(1, title="Changed headline"), make_article(2)])
+    assert index.doc_count() == 5
+    hits = search(index.path, "changed headline").hits
+    assert [h.url for h in hits] == ["https://news.example/1"]
+    assert search(index.path, "title:number title:1").total == 0
+
+
+def test_delete_removes_documents(index: ArchiveIndex) -> None:
+    articles = [make_article(n) for n in range(4)]
+    index.add(articles)
+    assert index.delete([articles[0].id, "0000000000000000"]) == 1
+    assert index.doc_count() == 3
+
+
+def test_sync_indexes_pending_rows_and_marks_them(index: ArchiveIndex, archive: Archive) -> None:
+    assert len(archive.pending_ids()) == 12
+    assert index.sync(archive, batch_size=5) == 12
+    assert archive.pending_ids() == []
+    assert index.doc_count() == 12
+    assert index.sync(archive) == 0  # nothing left to do
+
+
+def test_sync_takes_changed_rows_again(index: ArchiveIndex, archive: Archive) -> None:
+    index.sync(archive)
+    archive.add_articles([(make_article(3, title="Harbour strike ends"), b"")])
+    assert index.sync(archive) == 1
+    assert index.doc_count() == 12
+    assert search(index.path, "strike").total == 1
+
+
+def test_killed_sync_leaves_rows_pending(
+    index: ArchiveIndex, archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_add = ArchiveIndex.add
+    calls = []
+
+    def dying_add(self: ArchiveIndex, articles: list[Article]) -> int:
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the process is stopped in the middle of batch two
+        return real_add(self, articles)
+
+    monkeypatch.setattr(ArchiveIndex, "add", dying_add)
+    with pytest.raises(KeyboardInterrupt):
+        index.sync(archive, batch_size=5)
+    assert len(archive.pending_ids()) == 7  # the committed batch only is marked
+    monkeypatch.setattr(ArchiveIndex, "add", real_add)
+    assert index.sync(archive) == 7
+    assert index.doc_count() == 12
+
+
+def test_sync_creates_a_missing_index(tmp_path: Path, archive: Archive) -> None:
+    ix = ArchiveIndex(tmp_path / "fresh")
+    assert ix.sync(archive) == 12
+    assert ix.doc_count() == 12
+
+
+def test_rebuild_gives_the_same_documents(index: ArchiveIndex, archive: Archive) -> None:
+    index.sync(archive)
+    index.add([make_article(99)])  # in the index but not in the store: dropped by a rebuild
+    assert index.doc_count() == 13
+    assert index.rebuild(archive) == 12
+    assert index.doc_count() == 12
+    assert archive.pending_ids() == []
+    assert search(index.path, "harbour").total == 12
+    leftovers = [p.name for p in index.path.parent.iterdir() if ".rebuild-" in p.name]
+    assert leftovers == []
+
+
+def test_rebuild_indexes_pending_rows_once(index: ArchiveIndex, archive: Archive) -> None:
+    assert index.rebuild(archive) == 12  # all 12 pending: built once, not re-synced
+    assert archive.pending_ids() == []
+
+
+def test_searcher_opened_before_a_rebuild_keeps_working(
+    index: ArchiveIndex, archive: Archive
+) -> None:
+    index.sync(archive)
+    with index.searcher() as before:
+        index.rebuild(archive)
+        assert before.doc_count() == 12
+        assert len(list(before.documents())) == 12
+
+
+def test_failed_rebuild_keeps_the_old_index(
+    index: ArchiveIndex, archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index.sync(archive)
+
+    def broken(*args: object, **kwargs: object) -> int:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("indexer.index._fill", broken)
+    with pytest.raises(OSError, match="disk full"):
+        index.rebuild(archive)
+    assert index.doc_count() == 12
+    assert not [p for p in index.path.parent.iterdir() if ".rebuild-" in p.name]
+
+
+def test_leftovers_of_a_killed_writer_are_harmless(index: ArchiveIndex) -> None:
+    # A killed writer leaves its lock file, its temporary pool and a half-written TOC.
+    (index.path / "MAIN_WRITELOCK").touch()
+    (index.path / "MAIN.tmp").mkdir()
+    (index.path / "MAIN.tmp" / "pool.tmp").write_bytes(b"x" * 1000)
+    (index.path / "_MAIN_7.toc.1700000000.5").write_bytes(b"partial")
+    (index.path.parent / ".index.rebuild-dead").mkdir()
+    assert index.add([make_article(1)]) == 1
+    assert index.doc_count() == 1
+    assert not (index.path / "MAIN.tmp").exists()
+    assert not (index.path / "_MAIN_7.toc.1700000000.5").exists()
+    index.create()  # a rebuild-like operation sweeps dead rebuild directories
+    assert not (index.path.parent / ".index.rebuild-dead").exists()
+
+
+def test_a_live_writer_gives_a_clear_lock_error(index: ArchiveIndex) -> None:
+    from whoosh.filedb.filestore import FileStorage
+
+    lock = FileStorage(str(index.path)).lock("MAIN_WRITELOCK")
+    assert lock.acquire()
+    try:
+        with pytest.raises(IndexLockedError, match="another process") as err:
+            index.add([make_article(1)])
+        assert "\n" not in str(err.value)
+    finally:
+        lock.release()
+    assert index.add([make_article(1)]) == 1
+
+
+def test_a_missing_segment_file_is_detected(index: ArchiveIndex, archive: Archive) -> None:
+    index.sync(archive)
+    for name in os.listdir(index.path):
+        if name.endswith(".seg"):
+            (index.path / name).unlink()
+    with pytest.raises(IndexCorruptError, match="damaged") as err:
+        index.doc_count()
+    assert "\n" not in str(err.value)
+    assert index.open_or_rebuild(archive) is True
+    assert index.doc_count() == 12
+    assert index.open_or_rebuild(archive) is False
+
+
+def test_a_garbled_toc_is_detected(index: ArchiveIndex, archive: Archive) -> None:
+    index.sync(archive)
+    toc = max(index.path.glob("_MAIN_*.toc"))
+    toc.write_bytes(b"\x00garbage")
+    with pytest.raises(IndexCorruptError):
+        index.doc_count()
+    assert index.exists()
+    index.rebuild(archive)
+    assert index.doc_count() == 12
+
+
+def test_an_index_of_another_schema_is_outdated(tmp_path: Path) -> None:
+    from whoosh import fields, index
+
+    (tmp_path / "old").mkdir()
+    index.create_in(str(tmp_path / "old"), fields.Schema(id=fields.ID(stored=True)), "MAIN")
+    with pytest.raises(IndexCorruptError, match="outdated"):
+        ArchiveIndex(tmp_path / "old").doc_count()
+
+
+def test_document_fields() -> None:
+    doc = article_document(
+        make_article(
+            1,
+            authors=["Élise  Martin", "Bob"],
+            agencies=["AFP"],
+            language="en-GB",
+            tags=["Climate, Energy"],
+            published="2021-03-09",
+        )
+    )
+    assert doc["author"] == "elise martin,martin,bob"
+    assert doc["authors"] == "Élise Martin,Bob"
+    assert doc["lang"] == "en"
+    assert doc["tag"] == "climate energy"
+    assert (doc["published"], doc["year"], doc["month"]) == (20210309, "2021", "2021-03")
+
+
+def test_undated_articles_have_no_period() -> None:
+    doc = article_document(make_article(1, published=None))
+    assert doc["published"] == 0
+    assert "year" not in doc and "month" not in doc
+
+
+@pytest.mark.parametrize(
+    ("iso", "key"),
+    [("2022-10-27T10:00:00+02:00", 20221027), ("2022-10", 0), ("garbage", 0), (None, 0),
+     ("2022-13-01", 0)],
+)
+def test_date_key(iso: str | None, key: int) -> None:
+    assert date_key(iso) == key

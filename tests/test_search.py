@@ -1,0 +1,428 @@
+"""Search over a real index and store: query language, flags, sorting, snippets, safety."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from indexer.article import Article
+from indexer.index import ArchiveIndex
+from indexer.search import (
+    QUERY_HELP,
+    Hit,
+    QueryError,
+    clean_for_terminal,
+    count,
+    facets,
+    render_snippet,
+    search,
+    similar,
+)
+from indexer.store import Archive
+
+ARTICLES = [
+    Article(
+        url="https://bbc.example/economy",
+        title="Economy slows in Europe",
+        text="The European economy slowed sharply as energy prices rose. "
+        "Economists now expect a recession in Germany before the spring.",
+        authors=["Jane Doe"],
+        agencies=["AFP"],
+        source="bbc",
+        language="en-GB",
+        published="2022-10-27T10:00:00+02:00",
+        tags=["Economy"],
+        section="Business",
+    ),
+    Article(
+        url="https://dw.example/fussball",
+        title="Football results",
+        text="Bayern won again on Saturday. The economy of football keeps booming.",
+        authors=["Élise Martin"],
+        agencies=["Reuters"],
+        source="dw",
+        language="de",
+        published="2021-03-02",
+        tags=["Sport"],
+    ),
+    Article(
+        url="https://bbc.example/climate",
+        title="Climate change talks collapse",
+        text="The climate change summit ended without an agreement on coal and emissions.",
+        authors=["John Smith"],
+        source="bbc",
+        language="en",
+        published="2022-01-15",
+        tags=["Climate"],
+    ),
+    Article(
+        url="https://guardian.example/weather",
+        title="Weather warning for the coast",
+        text="Storms and heavy weather hit the coast; scientists link the change in climate "
+        "to warmer seas and more emissions.",
+        authors=["Mary Jane Watson"],
+        agencies=["AP"],
+        source="guardian",
+        language="en",
+        published="2022-06-30",
+    ),
+    Article(
+        url="https://lemonde.example/economie",
+        title="L'économie française résiste",
+        text="Selon l'Insee, l'économie française résiste malgré l'inflation.",
+        source="lemonde",
+        language="fr",
+        published=None,
+    ),
+    Article(
+        url="https://dw.example/harbour",
+        title="Harbour strike ends",
+        text="Dock workers ended their strike at the harbour after a pay deal. " * 20
+        + "At the very end the mayor praised the agreement.",
+        authors=["Jane Doe"],
+        source="dw",
+        language="en",
+        published="2023-02-01",
+    ),
+    Article(
+        url="https://evil.example/escape",
+        title="\x1b]0;pwned\x07Red \x1b[31malert\x1b[0m",
+        text="An alert with \x1b[2J escape sequences in it.",
+        source="evil",
+        language="en",
+        published="2020-05-05",
+    ),
+]
+BY_URL = {a.url: a for a in ARTICLES}
+
+
+@pytest.fixture(scope="module")
+def paths(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Archive]]:
+    root = tmp_path_factory.mktemp("search")
+    with Archive(root / "archive.db") as archive:
+        archive.add_articles([(a, b"") for a in ARTICLES])
+        ArchiveIndex(root / "index").sync(archive)
+        yield root / "index", archive
+
+
+@pytest.fixture(scope="module")
+def ix(paths: tuple[Path, Archive]) -> Path:
+    return paths[0]
+
+
+def urls(index: Path, query: str, **kwargs: object) -> set[str]:
+    return {h.url for h in search(index, query, limit=100, **kwargs).hits}  # type: ignore[arg-type]
+
+
+def names(found: set[str]) -> set[str]:
+    return {u.split("/")[-1] for u in found}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("economy europe", {"economy"}),  # AND by default
+        ("economy AND europe", {"economy"}),
+        ("weather OR coal", {"weather", "climate"}),
+        ("emissions NOT coal", {"weather"}),
+        ("emissions -coal", {"weather"}),
+        ("(weather OR football) AND emissions", {"weather"}),
+        ('"climate change"', {"climate"}),
+        ("climate change", {"climate", "weather"}),
+        ("econom*", {"economy", "fussball", "economie"}),
+        ("economies", {"economy", "fussball", "economie"}),  # stems: économie too
+        ("ÉCONOMIE", {"economy", "fussball", "economie"}),  # case and accents ignored
+        ("ｅｃｏｎｏｍｙ", {"economy", "fussball", "economie"}),  # fullwidth letters
+        ("title:slows", {"economy"}),
+        ("title:economy", {"economy", "economie"}),
+        ("resiste", {"economie"}),
+        ("body:coast", {"weather"}),
+        ("title:(strike OR weather)", {"harbour", "weather"}),
+        ("author:doe", {"economy", "harbour"}),
+        ('author:"Jane Doe"', {"economy", "harbour"}),
+        ('author:"elise martin"', {"fussball"}),
+        ("author:watson", {"weather"}),
+        ("agency:afp", {"economy"}),
+        ("agency:Reuters", {"fussball"}),
+        ("source:BBC", {"economy", "climate"}),
+        ("tag:sport", {"fussball"}),
+        ("lang:de", {"fussball"}),
+        ("lang:en", {"economy", "climate", "weather", "harbour", "escape"}),
+        ("section:business", {"economy"}),
+        ("date:2022", {"economy", "climate", "weather"}),
+        ("date:2022-10", {"economy"}),
+        ("date:2022-01-15", {"climate"}),
+        ("published:[2022-01 TO 2022-06]", {"climate", "weather"}),
+        ("published:[2022-01-16 TO 2022-06-30]", {"weather"}),
+        ("published:[2022-07 TO *]", {"economy", "harbour"}),
+        ("published:[* TO 2021]", {"fussball", "escape"}),
+        ("agreement date:2023", {"harbour"}),
+        ("NOT source:dw lang:en", {"economy", "climate", "weather", "escape"}),
+    ],
+)
+def test_query_forms(ix: Path, query: str, expected: set[str]) -> None:
+    assert names(urls(ix, query)) == expected
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        ({"source": "bbc"}, {"economy", "climate"}),
+        ({"author": "Jane Doe"}, {"economy", "harbour"}),
+        ({"author": "doe"}, {"economy", "harbour"}),
+        ({"agency": "ap"}, {"weather"}),
+        ({"lang": "en-US"}, {"economy", "climate", "weather", "harbour", "escape"}),
+        ({"since": "2022-06-30"}, {"economy", "weather", "harbour"}),
+        ({"since": "2022-06"}, {"economy", "weather", "harbour"}),
+        ({"since": "2022"}, {"economy", "climate", "weather", "harbour"}),
+        ({"until": "2022-01-15"}, {"climate", "fussball", "escape"}),
+        ({"until": "2022-01"}, {"climate", "fussball", "escape"}),
+        ({"until": "2021"}, {"fussball", "escape"}),
+        ({"since": "2022", "until": "2022"}, {"economy", "climate", "weather"}),
+        ({"source": "bbc", "since": "2022-02"}, {"economy"}),
+    ],
+)
+def test_flags_combine_with_the_query(ix: Path, flags: dict[str, str], expected: set[str]) -> None:
+    assert names(urls(ix, "", **flags)) == expected
+    query = "economy OR climate OR weather"
+    assert names(urls(ix, query, **flags)) == expected & names(urls(ix, query))
+
+
+def test_empty_query_lists_everything_newest_first(ix: Path) -> None:
+    result = search(ix, "", limit=100)
+    assert result.total == len(ARTICLES)
+    assert [h.url.split("/")[-1] for h in result.hits][:2] == ["harbour", "economy"]
+    assert result.hits[-1].published is None
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_sort_by_date_puts_undated_last(ix: Path, sort: str) -> None:
+    hits = search(ix, "economy OR climate OR strike", sort=sort).hits
+    dated = [h.published[:10] for h in hits if h.published]
+    assert dated == sorted(dated, reverse=sort == "newest")
+    assert hits[-1].published is None
+    assert all(h.score is None for h in hits)
+
+
+def test_relevance_ranks_title_matches_first(ix: Path) -> None:
+    hits = search(ix, "economy").hits
+    assert hits[0].url == "https://bbc.example/economy"
+    assert hits[0].score is not None and hits[0].score >= hits[-1].score  # type: ignore[operator]
+
+
+def test_limit_offset_and_total(ix: Path) -> None:
+    every = [h.id for h in search(ix, "", limit=100).hits]
+    page = search(ix, "", limit=3, offset=2)
+    assert page.total == len(ARTICLES)
+    assert [h.id for h in page.hits] == every[2:5]
+    assert search(ix, "", limit=3, offset=100).hits == []
+    assert search(ix, "", limit=0).total == len(ARTICLES)
+    assert count(ix, "climate") == 2
+    assert count(ix, "", source="bbc", since="2022-02") == 1
+
+
+def test_hit_json_schema(ix: Path) -> None:
+    data = search(ix, "economy europe").hits[0].to_dict()
+    assert list(data) == [
+        "id", "url", "title", "published", "source", "authors", "agencies", "score", "snippet",
+    ]
+    assert data["authors"] == ["Jane Doe"] and data["agencies"] == ["AFP"]
+    assert data["published"] == "2022-10-27T10:00:00+02:00"
+    assert isinstance(data["score"], float) and isinstance(data["snippet"], str)
+    json.dumps(data)
+
+
+def test_snippet_marks_matched_words(ix: Path) -> None:
+    hit = search(ix, "recession").hits[0]
+    matched = [text for text, is_match in hit.snippet if is_match]
+    assert matched == ["recession"]
+    assert "\x1b[1;33mrecession\x1b[0m" in render_snippet(hit.snippet, color=True)
+    plain = render_snippet(hit.snippet, color=False)
+    assert "recession in Germany" in plain and "\x1b" not in plain
+
+
+def test_snippet_from_the_store_finds_late_matches(paths: tuple[Path, Archive]) -> None:
+    ix, archive = paths
+    without = search(ix, "mayor").hits[0]  # the stored lead stops before the match
+    assert not any(m for _, m in without.snippet)
+    hit = search(ix, "mayor", archive=archive).hits[0]
+    assert ("mayor", True) in hit.snippet
+    assert hit.snippet[0] == ("… ", False)
+
+
+def test_snippet_marks_stems_and_prefixes_not_negated_words(ix: Path) -> None:
+    hit = search(ix, "econom* -coal").hits[0]
+    assert {t.lower() for t, m in hit.snippet if m} >= {"economy"}
+    hit = search(ix, "emissions NOT coal").hits[0]
+    assert {t for t, m in hit.snippet if m} == {"emissions"}
+
+
+def test_snippets_can_be_skipped(ix: Path) -> None:
+    assert search(ix, "economy", snippets=False).hits[0].snippet == []
+
+
+def test_facets(ix: Path) -> None:
+    assert facets(ix, "", field="source") == [
+        ("bbc", 2), ("dw", 2), ("evil", 1), ("guardian", 1), ("lemonde", 1),
+    ]
+    assert facets(ix, "economy", field="author") == [("Jane Doe", 1), ("Élise Martin", 1)]
+    assert facets(ix, "", field="month", since="2022") == [
+        ("2023-02", 1), ("2022-10", 1), ("2022-06", 1), ("2022-01", 1),
+    ]
+    assert facets(ix, "", field="agency", source="bbc") == [("AFP", 1)]
+    assert facets(ix, "", field="lang")[0] == ("en", 5)
+    with pytest.raises(QueryError):
+        facets(ix, "", field="colour")
+
+
+def test_did_you_mean(ix: Path) -> None:
+    result = search(ix, "ecnomy europe")
+    assert result.total == 0
+    assert result.suggestion == "economy europe"
+    assert search(ix, result.suggestion).total == 1
+    assert search(ix, "zzzzqqq").suggestion is None
+    assert search(ix, "economy", source="guardian").suggestion is None  # known words
+
+
+def test_similar(ix: Path, paths: tuple[Path, Archive]) -> None:
+    climate = BY_URL["https://bbc.example/climate"]
+    found = [h.url for h in similar(ix, climate.id, limit=3)]
+    assert found[0] == "https://guardian.example/weather"
+    assert climate.url not in found
+    assert similar(ix, climate.id, archive=paths[1])[0].url == "https://guardian.example/weather"
+    with pytest.raises(KeyError):
+        similar(ix, "0000000000000000")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"climate change',  # unclosed quote
+        "(weather OR coal",  # unclosed parenthesis
+        "weather OR coal))",  # stray parentheses
+        "\x07weather\x00 \u202eOR coal",  # control and format characters
+        "weather OR",
+        "NOT NOT coal weather OR coal",
+    ],
+)
+def test_sloppy_queries_still_work(ix: Path, query: str) -> None:
+    assert search(ix, query).total >= 1
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("*", "bare"),
+        ("***", "bare"),
+        ("*limate", "end of a word"),
+        ("cli*ate", "end of a word"),
+        ("c*", "at least"),
+        ("colour:red", "unknown field"),
+        ("published:[2023 TO 2022]", "empty date range"),
+        ("date:1066", "out of range"),
+        ("date:2022-13", "bad date"),
+        ("date:2022-02-30", "bad date"),
+        ("published:[soon TO later]", "bad date"),
+        ("published:[2022]", "range"),
+        ("[2022 TO 2023]", "date field"),
+        ("x" * 1001, "too long"),
+        (" ".join(f"w{i}" for i in range(60)), "too many"),
+        ("(" * 30 + "coal", "nested"),
+        ("the of and", "no searchable words"),
+        ("NOT", "no searchable words"),
+    ],
+)
+def test_hostile_queries_raise_query_error(ix: Path, query: str, message: str) -> None:
+    with pytest.raises(QueryError, match=message) as err:
+        search(ix, query)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"sort": "random"},
+        {"limit": -1},
+        {"offset": -5},
+        {"since": "yesterday"},
+        {"until": "2022-99"},
+        {"since": "2023", "until": "2022"},
+    ],
+)
+def test_bad_arguments_raise_query_error(ix: Path, kwargs: dict[str, object]) -> None:
+    with pytest.raises(QueryError):
+        search(ix, "coal", **kwargs)  # type: ignore[arg-type]
+
+
+def test_prefix_expanding_to_too_many_words(ix: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("indexer.search.MAX_EXPANSIONS", 1)
+    with pytest.raises(QueryError, match="too many words"):
+        search(ix, "ec*")  # economy, economist...
+
+
+def test_search_sees_new_documents(tmp_path: Path) -> None:
+    index = ArchiveIndex(tmp_path / "index")
+    index.create()
+    assert search(index.path, "weather").total == 0
+    index.add([ARTICLES[3]])
+    assert search(index.path, "weather").total == 1
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("\x1b[31mred\x1b[0m", "red"),
+        ("\x1b]0;title\x07text", "text"),
+        ("\x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\", "link"),
+        ("\x9b2Jclear", "clear"),
+        ("bell\x07 back\x08space\rreturn", "bell backspacereturn"),
+        ("lone \x1b", "lone "),
+        ("\x1b escape eats its final byte", "scape eats its final byte"),
+        ("\u202eevil\u202c", "evil"),
+        ("tab\there\nnew", "tab here new"),
+        ("Zürich — “quotes”", "Zürich — “quotes”"),
+    ],
+)
+def test_clean_for_terminal(raw: str, clean: str) -> None:
+    assert clean_for_terminal(raw) == clean
+
+
+def test_clean_for_terminal_can_keep_newlines() -> None:
+    assert clean_for_terminal("a\r\nb\x1b[2Jc", newlines=True) == "a\nbc"
+
+
+def test_hostile_page_text_is_neutralised(ix: Path) -> None:
+    hit = search(ix, "alert").hits[0]
+    assert "\x1b" in hit.title  # the record keeps the data; printing cleans it
+    assert clean_for_terminal(hit.title) == "Red alert"
+    assert "\x1b" not in render_snippet(hit.snippet, color=False)
+
+
+def test_query_help_documents_every_field() -> None:
+    for name in ("title:", "author:", "agency:", "source:", "tag:", "lang:", "date:", "published:"):
+        assert name in QUERY_HELP
+    assert Hit.__doc__
+
+
+QUERY_PARTS = st.sampled_from(
+    ["climate", "econom*", "coal", "OR", "AND", "NOT", "-", "(", ")", '"', "*", "title:",
+     "author:", "date:", "published:[", " TO ", "]", "2022", "2022-13", "foo:", "\x1b[31m",
+     "[", ":", "é", "the", "-coal", "e*", "\\", "'"]
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=st.one_of(st.text(max_size=60), st.lists(QUERY_PARTS, max_size=12).map("".join),
+                       st.lists(QUERY_PARTS, max_size=12).map(" ".join)))
+def test_random_queries_raise_only_query_errors(ix: Path, query: str) -> None:
+    try:
+        result = search(ix, query, limit=3)
+    except QueryError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert result.total >= len(result.hits)
