@@ -429,10 +429,16 @@ def demo(data: DataDir, query: str | None) -> None:
 
     data.root.mkdir(parents=True, exist_ok=True)
     sources_file = data.root / "demo-sources.toml"
-    with DemoSite(ports=DEMO_PORTS) as site:
+    try:
+        site = DemoSite(ports=DEMO_PORTS).start()
+    except OSError:  # a fixed port is taken: any free ones will do
+        site = DemoSite().start()
+    try:
         sources_file.write_text(sources_toml(site.outlets), encoding="utf-8")
         click.echo(f"demo site: {', '.join(site.outlets.values())}")
         summary = run_crawl(load_sources(sources_file), data.root, overrides=DEMO_SETTINGS)
+    finally:
+        site.stop()
     click.echo(summary.line())
     sample = query or DEMO_QUERY
     click.echo(f"\n$ search_cli.py --data {data.root} search {sample!r}\n")

@@ -89,7 +89,9 @@ def load_corpus(corpus: Path) -> list[Case]:
     """Read labels.json and return the labelled pages, sorted by key."""
     labels = json.loads((corpus / "labels.json").read_text(encoding="utf-8"))
     return [
-        Case(key, None if key.startswith("hard::") else key, corpus / "pages" / value["file"], value)
+        Case(
+            key, None if key.startswith("hard::") else key, corpus / "pages" / value["file"], value
+        )
         for key, value in sorted(labels.items())
     ]
 
@@ -160,7 +162,9 @@ def _timed(job: tuple[str, Case]) -> tuple[Case, Result]:
     return case, result
 
 
-def evaluate(name: str, cases: Iterable[Case], processes: int = 1) -> tuple[Score, list[tuple[Case, Result]]]:
+def evaluate(
+    name: str, cases: Iterable[Case], processes: int = 1
+) -> tuple[Score, list[tuple[Case, Result]]]:
     """Run extractor ``name`` over ``cases`` and score it; also return each page's result."""
     jobs = [(name, case) for case in cases]
     if processes > 1:
@@ -201,8 +205,12 @@ def main(argv: list[str] | None = None) -> int:
     """Run both extractors over the corpus and print the comparison."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--processes", type=int, default=1, help="worker processes (timing is per page)")
-    parser.add_argument("--show", choices=FIELDS, help="list the pages where ours gets this field wrong")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="worker processes (timing is per page)"
+    )
+    parser.add_argument(
+        "--show", choices=FIELDS, help="list the pages where ours gets this field wrong"
+    )
     args = parser.parse_args(argv)
     cases = load_corpus(args.corpus)
     scores = {}
@@ -212,7 +220,9 @@ def main(argv: list[str] | None = None) -> int:
             for case, result in results:
                 expected = case.labels.get(args.show)
                 if expected and not field_right(args.show, expected, result):
-                    got = {"title": result.title, "author": result.authors, "date": result.date}[args.show]
+                    got = {"title": result.title, "author": result.authors, "date": result.date}[
+                        args.show
+                    ]
                     print(f"{case.key}\n    expected {expected!r}\n    got      {got!r}")
     print(f"{len(cases)} pages from {args.corpus}")
     print(report(scores))

@@ -14,7 +14,7 @@ from crawler.meta_xpaths import (
     MODIFIED_META_KEYS,
     PAGE_TYPES,
     PUBLISHED_META_KEYS,
-    PUBLISHED_TIME_XPATH,
+    PUBLISHED_TIME_XPATHS,
 )
 from crawler.page_meta import PageMeta, ld_text, ld_types
 
@@ -25,7 +25,7 @@ ISO_RE = re.compile(
     r"(?:[T ](?P<H>[0-2]\d):?(?P<M>[0-5]\d)(?::?(?P<S>[0-5]\d)(?:[.,]\d+)?)?"
     r"\s*(?P<tz>Z|[+-][0-2]\d(?::?[0-5]\d)?)?)?"
 )
-URL_DATE_RE = re.compile(r"/((?:19|20)\d\d)[/-]?([01]\d)[/-]?([0-3]\d)(?:[/_.-]|$)")
+URL_DATE_RE = re.compile(r"(?<!\w)((?:19|20)\d\d)[/_-]([01]?\d)[/_-]([0-3]?\d)(?!\d)")
 MIN_YEAR = 1990
 # date-only values and naive times may be a day ahead of UTC in the page's zone
 NAIVE_TOLERANCE = timedelta(days=1)
@@ -89,20 +89,47 @@ def is_plausible(value: datetime | date, now: datetime) -> bool:
     return day <= (now + NAIVE_TOLERANCE).date()
 
 
-def _first_valid(
-    candidates: list[tuple[str | None, str]], now: datetime
-) -> tuple[datetime | date, str] | None:
-    for raw, source in candidates:
-        if not raw:
-            continue
-        parsed = parse_date(raw)
-        if parsed is not None and is_plausible(parsed, now):
-            return parsed, source
+Candidate = tuple[datetime | date, str]
+
+
+def _valid(candidates: list[tuple[str | None, str]], now: datetime) -> list[Candidate]:
+    parsed = ((parse_date(raw), source) for raw, source in candidates if raw)
+    return [
+        (value, source)
+        for value, source in parsed
+        if value is not None and is_plausible(value, now)
+    ]
+
+
+def _on_day(candidates: list[Candidate], day: date) -> Candidate | None:
+    return next((c for c in candidates if _as_day(c[0]) == day), None)
+
+
+def choose_published(
+    candidates: list[Candidate], url_day: date | None, text_day: date | None, today: date
+) -> Candidate | None:
+    """Pick the publication date among declared candidates (most trusted first).
+
+    A date in the URL is the publisher's own day: a declared date on that day is taken for its
+    time and zone, else the URL day itself. Without one, the declared date agreeing with the
+    page text's date (htmldate) wins, else the most trusted declared date, else the text date,
+    unless it is the crawl day (the page chrome's "today").
+    """
+    if url_day:
+        return _on_day(candidates, url_day) or (url_day, "url")
+    if text_day:
+        agreeing = _on_day(candidates, text_day)
+        if agreeing:
+            return agreeing
+    if candidates:
+        return candidates[0]
+    if text_day and text_day != today:
+        return text_day, "text"
     return None
 
 
 def url_date(url: str) -> date | None:
-    """Return the date spelled in a URL path (/2022/10/27/ or 2022-10-27), if any."""
+    """Return the date spelled in a URL (/2022/10/27/, /2017/7/12/ or 2022-10-27), if any."""
     match = URL_DATE_RE.search(url)
     if not match:
         return None
@@ -129,23 +156,23 @@ def find_dates(
     now = now or datetime.now(UTC)
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
-    published_candidates = [
-        *_ld_dates(page, "datePublished"),
-        *((value, "meta") for value in page.all(*PUBLISHED_META_KEYS)),
-        *((value, "time") for value in PUBLISHED_TIME_XPATH(tree)),
-        *((iso(d), "url") for d in map(url_date, urls) if d),
-        *_ld_dates(page, "dateCreated"),
-    ]
-    published = _first_valid(published_candidates, now)
-    if published is None and text_date:
-        parsed = parse_date(text_date)
-        # a date found only in the page text that equals the crawl date is the page chrome's "today"
-        if parsed is not None and is_plausible(parsed, now) and parsed != now.date():
-            published = parsed, "text"
-    modified = _first_valid(
-        [*_ld_dates(page, "dateModified"), *((v, "meta") for v in page.all(*MODIFIED_META_KEYS))],
+    declared = _valid(
+        [
+            *_ld_dates(page, "datePublished"),
+            *((value, "meta") for value in page.all(*PUBLISHED_META_KEYS)),
+            *((value, "time") for xpath in PUBLISHED_TIME_XPATHS for value in xpath(tree)),
+            *_ld_dates(page, "dateCreated"),
+        ],
         now,
     )
+    url_day = next((d for d in map(url_date, urls) if d and is_plausible(d, now)), None)
+    text = parse_date(text_date) if text_date else None
+    published = choose_published(declared, url_day, _as_day(text) if text else None, now.date())
+    modified_candidates = [
+        *_ld_dates(page, "dateModified"),
+        *((value, "meta") for value in page.all(*MODIFIED_META_KEYS)),
+    ]
+    modified = next(iter(_valid(modified_candidates, now)), None)
     if modified and published and _as_day(modified[0]) < _as_day(published[0]):
         logger.debug("modified date %s before published %s: dropped", modified[0], published[0])
         modified = None

@@ -68,14 +68,13 @@ MODIFIED_META_KEYS = (
     "last-modified",
     "lastmod",
 )
-# <time>/microdata elements that mark the publication date
-PUBLISHED_TIME_XPATH = XPath(
-    '(//*[@itemprop="datePublished"][not(self::meta)]/@datetime'
-    ' | //*[@itemprop="datePublished"][not(self::meta)]/@content'
-    " | //time[@pubdate]/@datetime"
-    ' | //time[contains(translate(@class, "PUBLISHED", "published"), "publish")]/@datetime'
-    " | //article//time/@datetime"
-    " | //header//time/@datetime)"
+# <time>/microdata elements that mark the publication date, most specific first
+PUBLISHED_TIME_XPATHS = (
+    XPath('//*[@itemprop="datePublished"][not(self::meta)]/@datetime'),
+    XPath('//*[@itemprop="datePublished"][not(self::meta)]/@content'),
+    XPath("//time[@pubdate]/@datetime"),
+    XPath("(//article//time | //header//time)[1]/@datetime"),
+    XPath('//time[contains(translate(@class, "PUBLISHED", "published"), "publish")]/@datetime'),
 )
 
 # meta names carrying author names (article:author is often a profile URL: those are skipped)

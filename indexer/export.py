@@ -185,19 +185,19 @@ def export_sqlite(archive: Archive, path: str | Path, **filters: Unpack[ExportFi
     try:
         with db.atomic():
             create_article_tables(db)
-            if not db["articles"].detect_fts():
-                db["articles"].enable_fts(FTS_COLUMNS, create_triggers=True,
+            if not db.table("articles").detect_fts():
+                db.table("articles").enable_fts(FTS_COLUMNS, create_triggers=True,
                                           tokenize=FTS_TOKENIZER)
-            db["crawls"].upsert_all(archive.db["crawls"].rows, pk="id")
+            db.table("crawls").upsert_all(archive.db.table("crawls").rows, pk="id")
         for articles in _batches(archive, filters):
             names = sorted({a.source for a in articles if a.source})
             with db.atomic():
-                db["sources"].upsert_all(
-                    archive.db["sources"].rows_where(
+                db.table("sources").upsert_all(
+                    archive.db.table("sources").rows_where(
                         f"name IN ({', '.join('?' * len(names))})", names),
                     pk="name",
                 )
-                db["articles"].upsert_all([article_row(a) for a in articles], pk="id")
+                db.table("articles").upsert_all([article_row(a) for a in articles], pk="id")
                 write_article_links(db, articles)
             written += len(articles)
     except sqlite3.OperationalError as exc:

@@ -453,10 +453,8 @@ class _Parser:
         stems = {key, *(_analyze(TEXT_ANALYZER, key) if fields[0] in ("title", "body") else [])}
         terms: list[Query] = []
         for name in fields:
-            expand = self.reader.expand_prefix
-            words = {
-                w.decode("utf-8") for s in stems for w in islice(expand(name, s), MAX_EXPANSIONS + 1)
-            }
+            found = (islice(self.reader.expand_prefix(name, s), MAX_EXPANSIONS + 1) for s in stems)
+            words = {w.decode("utf-8") for expansion in found for w in expansion}
             if not self.negated and name in _HIGHLIGHT_FIELDS:
                 self.highlight.update(words)
             terms.extend(Term(name, w) for w in sorted(words))

@@ -138,10 +138,10 @@ def create_article_tables(
     extra_foreign_keys: Sequence[tuple[str, str, str]] = (),
 ) -> None:
     """Create ``sources``, ``crawls``, ``articles`` and the author/agency/tag tables if missing."""
-    db["sources"].create(
+    db.table("sources").create(
         {"name": str, "url": str, "first_seen": str}, pk="name", if_not_exists=True
     )
-    db["crawls"].create(
+    db.table("crawls").create(
         {"id": int, "started": str, "finished": str, "status": str, "sources": str,
          "stats": str},
         pk="id", if_not_exists=True,
@@ -276,11 +276,11 @@ def _translated(
     """Turn the SQLite errors a user can meet into :class:`StoreError`."""
 
     @functools.wraps(method)
-    def wrapper(self: Archive, *args: P.args, **kwargs: P.kwargs) -> R:
+    def wrapper(archive: Archive, /, *args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return method(self, *args, **kwargs)
+            return method(archive, *args, **kwargs)
         except sqlite3.Error as exc:
-            error = _store_error(exc, self.path, self.timeout)
+            error = _store_error(exc, archive.path, archive.timeout)
             if error is None:
                 raise
             raise error from exc
@@ -353,13 +353,13 @@ class Archive:
         articles = self._db.table("articles")
         for column in ("indexed_at", "fetched_url", "canonical_url", "version"):
             articles.create_index([column], if_not_exists=True)
-        self._db["fetches"].create(
+        self._db.table("fetches").create(
             {"id": int, "url": str, "status": int, "error": str, "fetched_at": str,
              "crawl_id": int},
             pk="id", not_null={"url"}, foreign_keys=[("crawl_id", "crawls", "id")],
         )
         self._db.table("fetches").create_index(["url"])
-        self._db["pages"].create(
+        self._db.table("pages").create(
             {"article_id": str, "body": bytes, "encoding": str, "length": int,
              "fetched_at": str},
             pk="article_id", foreign_keys=[("article_id", "articles", "id")],
@@ -613,7 +613,8 @@ class Archive:
 
     def _version(self) -> int:
         """Return the version of the latest write: every stored batch gets the next one."""
-        return self._conn.execute("SELECT coalesce(max(version), 0) FROM articles").fetchone()[0]
+        row = self._conn.execute("SELECT coalesce(max(version), 0) FROM articles").fetchone()
+        return int(row[0])
 
     @_translated
     def pending_ids(self, limit: int | None = None) -> list[str]:
@@ -655,7 +656,7 @@ class Archive:
     @_translated
     def count(self) -> int:
         """Return the number of stored articles."""
-        return self._conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        return int(self._conn.execute("SELECT count(*) FROM articles").fetchone()[0])
 
     @_translated
     def crawls(self) -> list[dict[str, Any]]:

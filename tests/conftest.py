@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -68,3 +69,19 @@ def run_cli(data: Path, *args: str, timeout: float = 180) -> subprocess.Complete
         env=env,
         check=False,
     )
+
+
+@pytest.fixture(scope="session")
+def demo_archive(demo_sources: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Crawl the demo site twice into a fresh archive; return the folder and both runs.
+
+    Tests must only read this archive (it is shared by the whole session).
+    """
+    data = tmp_path_factory.mktemp("archive")
+    first = run_cli(data, "crawl", "--sources", str(demo_sources), *FAST)
+    assert first.returncode == 0, first.stderr
+    with sqlite3.connect(data / "archive.db") as db:
+        urls_after_first = [r[0] for r in db.execute("select url from articles")]
+    second = run_cli(data, "crawl", "--sources", str(demo_sources), *FAST)
+    assert second.returncode == 0, second.stderr
+    return {"data": data, "first": first, "second": second, "urls": urls_after_first}

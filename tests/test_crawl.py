@@ -16,49 +16,38 @@ from tests.conftest import FAST, REFERENCE_DIR, run_cli
 REFERENCE_PATH = "/2022/10/27/kremlin-claims-ukraine-exited-peace-talks-on-us-orders-a79213"
 
 
-@pytest.fixture(scope="module")
-def crawled(demo_sources: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """Crawl the demo site twice into a fresh archive; return both runs' results."""
-    data = tmp_path_factory.mktemp("archive")
-    first = run_cli(data, "crawl", "--sources", str(demo_sources), *FAST)
-    assert first.returncode == 0, first.stderr
-    with sqlite3.connect(data / "archive.db") as db:
-        urls_after_first = [r[0] for r in db.execute("select url from articles")]
-    second = run_cli(data, "crawl", "--sources", str(demo_sources), *FAST)
-    assert second.returncode == 0, second.stderr
-    return {"data": data, "first": first, "second": second, "urls": urls_after_first}
-
-
 def _fetched_urls(data: Path, crawl_id: int) -> set[str]:
     with sqlite3.connect(data / "archive.db") as db:
         rows = db.execute("select url from fetches where crawl_id = ?", (crawl_id,))
         return {r[0] for r in rows}
 
 
-def test_first_crawl_archives_every_demo_article_once(crawled: dict, demo_site: dict) -> None:
+def test_first_crawl_archives_every_demo_article_once(demo_archive: dict, demo_site: dict) -> None:
     expected = {a["url"] for a in expected_articles(demo_site, REFERENCE_DIR / "site")}
-    archived = crawled["urls"]
+    archived = demo_archive["urls"]
     assert len(archived) == len(set(archived))
     assert set(archived) == expected
 
 
-def test_second_crawl_adds_nothing_and_fetches_no_article(crawled: dict, demo_site: dict) -> None:
+def test_second_crawl_adds_nothing_and_fetches_no_article(
+    demo_archive: dict, demo_site: dict
+) -> None:
     expected = {a["url"] for a in expected_articles(demo_site, REFERENCE_DIR / "site")}
-    assert "0 new" in crawled["second"].stdout
-    with sqlite3.connect(crawled["data"] / "archive.db") as db:
+    assert "0 new" in demo_archive["second"].stdout
+    with sqlite3.connect(demo_archive["data"] / "archive.db") as db:
         assert db.execute("select count(*) from articles").fetchone()[0] == len(expected)
-    refetched = _fetched_urls(crawled["data"], 2) & expected
+    refetched = _fetched_urls(demo_archive["data"], 2) & expected
     assert not refetched
 
 
-def test_summary_line_reports_counts(crawled: dict) -> None:
-    line = crawled["first"].stdout.strip().splitlines()[-1]
+def test_summary_line_reports_counts(demo_archive: dict) -> None:
+    line = demo_archive["first"].stdout.strip().splitlines()[-1]
     assert re.search(r"\d+ pages fetched", line)
     assert re.search(r"articles [1-9]\d* new", line)
 
 
-def test_disallowed_pages_never_fetched(crawled: dict) -> None:
-    with sqlite3.connect(crawled["data"] / "archive.db") as db:
+def test_disallowed_pages_never_fetched(demo_archive: dict) -> None:
+    with sqlite3.connect(demo_archive["data"] / "archive.db") as db:
         urls = [r[0] for r in db.execute("select url from fetches")]
     assert urls
     assert not [u for u in urls if "/private/" in u]
@@ -75,9 +64,11 @@ def test_robots_holds_for_concurrent_first_requests(demo_site: dict, tmp_path: P
 
 
 @pytest.mark.skipif(not (REFERENCE_DIR / "site").is_dir(), reason="no ../shared/reference")
-def test_reference_page_renders_like_the_reference_file(crawled: dict, demo_site: dict) -> None:
+def test_reference_page_renders_like_the_reference_file(
+    demo_archive: dict, demo_site: dict
+) -> None:
     url = demo_site["courier"].rstrip("/") + REFERENCE_PATH
-    shown = run_cli(crawled["data"], "show", url, "--format", "markdown")
+    shown = run_cli(demo_archive["data"], "show", url, "--format", "markdown")
     assert shown.returncode == 0, shown.stderr
     expected = (REFERENCE_DIR / "000_73e57eb49fa2454d.txt").read_text(encoding="utf-8")
 
@@ -85,17 +76,17 @@ def test_reference_page_renders_like_the_reference_file(crawled: dict, demo_site
         return re.sub(r"\]\([^)]*\)", "](#)", text)
 
     assert unlink(shown.stdout.rstrip("\n")) == unlink(expected)
-    as_json = json.loads(run_cli(crawled["data"], "show", url, "--format", "json").stdout)
+    as_json = json.loads(run_cli(demo_archive["data"], "show", url, "--format", "json").stdout)
     assert as_json["agencies"] == ["AFP"]
     assert as_json["published"].startswith("2022-10-27")
 
 
-def test_export_sqlite_has_articles_and_authors(crawled: dict, tmp_path: Path) -> None:
+def test_export_sqlite_has_articles_and_authors(demo_archive: dict, tmp_path: Path) -> None:
     out = tmp_path / "export.db"
-    result = run_cli(crawled["data"], "export", str(out))
+    result = run_cli(demo_archive["data"], "export", str(out))
     assert result.returncode == 0, result.stderr
     db = sqlite_utils.Database(out)
-    assert db["articles"].count == len(crawled["urls"])
+    assert db["articles"].count == len(demo_archive["urls"])
     names = {r["name"] for r in db["authors"].rows}
     assert names
     linked = db.execute("select count(*) from article_authors").fetchone()[0]

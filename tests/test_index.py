@@ -244,7 +244,8 @@ def test_document_fields() -> None:
 def test_undated_articles_have_no_period() -> None:
     doc = article_document(make_article(1, published=None))
     assert doc["published"] == 0
-    assert "year" not in doc and "month" not in doc
+    assert "year" not in doc
+    assert "month" not in doc
 
 
 @pytest.mark.parametrize(

@@ -481,6 +481,7 @@ def test_sigkill_mid_batch_leaves_whole_batches(tmp_path: Path) -> None:
             urls = [row[0] for row in archive.db.execute("SELECT url FROM articles")]
             batches = Counter(url.rsplit("/", 1)[0] for url in urls)
             assert set(batches.values()) == {20}, batches
+            assert {key.split("/")[3] for key in batches} == {f"r{n}" for n in range(round_ + 1)}
             assert archive.db["pages"].count == len(urls)
             assert archive.db["article_authors"].count == 2 * len(urls)
             assert len(archive.pending_ids()) == len(urls)

@@ -170,7 +170,7 @@ def _russian(story: Story) -> Story:
     return replace(story, title=handwritten.RUSSIAN_TITLE, path=path,
                    section="Local", published=when, modified=when,
                    paragraphs=handwritten.RUSSIAN_PARAGRAPHS, authors=("Ольга Смирнова",),
-                   byline="Ольга Смирнова", language="ru", tags=("набережная",))
+                   byline="Автор: Ольга Смирнова", language="ru", tags=("набережная",))
 
 
 def _specials(name: str, stories: list[Story]) -> None:

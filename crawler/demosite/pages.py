@@ -363,7 +363,7 @@ class GazetteTheme(Theme):
 </head>
 <body>
 <div class="container">
-<div class="banner"><h1 class="logo"><a href="/">{name}</a></h1>
+<div class="banner"><div class="logo"><a href="/">{name}</a></div>
 <div class="ad-slot">Advertisement: Valley Motors spring sale now on</div></div>
 <table class="menu"><tr><td><a href="/">Home</a></td>{self.nav(self.sections)}
 <td><a href="{BROKEN_PATHS['gazette']}">Weather</a></td></tr></table>
@@ -417,7 +417,7 @@ Copyright 2024 Valley Gazette Printing Co.</div>
         related_items = "".join(f'<li><a href="{s.path}">{escape(s.title)}</a></li>'
                                 for s in related)
         main = f"""<div class="article">
-<h2 class="title">{escape(story.title)}</h2>
+<h1 class="title">{escape(story.title)}</h1>
 <div class="byline">{self.people(story)}</div>
 <div class="dateline">{self.dateline(story)}</div>
 {figure}

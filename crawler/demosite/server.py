@@ -143,11 +143,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reference", metavar="DIR", default=None,
                         help="folder holding the reference HTML page")
     parser.add_argument("--verbose", action="store_true", help="log requests to stderr")
+    parser.add_argument("--ports", metavar="P1,P2,P3", default=None,
+                        help=f"fixed ports for the outlets ({', '.join(OUTLETS)}), in order")
     args = parser.parse_args(argv)
+    ports = None
+    if args.ports:
+        try:
+            ports = dict(zip(OUTLETS, (int(p) for p in args.ports.split(",")), strict=True))
+        except ValueError:
+            parser.error(f"--ports needs {len(OUTLETS)} port numbers separated by commas")
     done = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: done.set())
-    with DemoSite(args.host, args.reference, verbose=args.verbose) as site:
+    with DemoSite(args.host, args.reference, ports=ports, verbose=args.verbose) as site:
         sys.stdout.write(json.dumps({"outlets": site.outlets}) + "\n")
         sys.stdout.flush()
         while not done.wait(0.5):

@@ -1,0 +1,226 @@
+"""Search benchmark: a synthetic archive in the real store and index, then timed queries.
+
+    python bench/search.py --n 100000          # build (once) and measure
+    python bench/search.py --n 10000 --dir /tmp/bench10k
+
+The archive is synthetic but shaped like news (fixed seed): a Zipf vocabulary, recurring
+authors and agencies, several sources and languages, dates 2015-2026. Reported: the build
+time, p50/p95 per query kind (each with snippets from the store, in one warm process),
+the wall time and peak RSS of a whole ``search_cli.py search`` process, and the time to
+index 1,000 new articles (added to the bench archive, which so grows by 1,000 a run).
+Targets at 100k: p95 <= 50 ms per kind, a search process
+<= 0.5 s and <= 300 MB, 1,000 new articles indexed in <= 3 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import logging
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from indexer.article import Article  # noqa: E402
+from indexer.index import ArchiveIndex  # noqa: E402
+from indexer.layout import DataDir  # noqa: E402
+from indexer.search import search  # noqa: E402
+from indexer.store import Archive  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ["bbc", "dw", "guardian", "lemonde", "elpais", "reuters", "apnews", "spiegel"]
+AGENCIES = ["AFP", "Reuters", "AP", "dpa", "EFE", "ANSA", "PA", "Kyodo", "Xinhua", "ANP"]
+FIRST = ["Anna", "Ben", "Clara", "David", "Elena", "Farid", "Greta", "Hugo", "Ines", "Jonas",
+         "Karin", "Luis", "Maya", "Noah", "Olga", "Pavel", "Rosa", "Sami", "Tara", "Yusuf"]
+LAST = ["Schmidt", "García", "Dubois", "Rossi", "Novak", "Silva", "Jensen", "Kowalski",
+        "Müller", "Martin", "Okafor", "Tanaka", "Haddad", "Larsen", "Moreau", "Costa",
+        "Weber", "Ivanova", "Brennan", "Lindqvist", "Ferreira", "Yilmaz", "Nakamura", "Quinn",
+        "Horvat"]
+LANGS = ["en"] * 7 + ["de", "fr", "es"]
+START, END = date(2015, 1, 1), date(2026, 11, 1)
+VOCABULARY = 40_000
+SYLLABLES = [c + v for c in "bcdfghklmnprstvz" for v in ("a", "e", "i", "o", "u", "ai", "ou")]
+TARGETS = {"p95_ms": 50.0, "process_s": 0.5, "process_mb": 300.0, "new_1000_s": 3.0}
+
+
+def make_vocabulary(rng: random.Random) -> list[str]:
+    """Return distinct pseudo-words, most frequent first."""
+    words: dict[str, None] = {}
+    while len(words) < VOCABULARY:
+        words["".join(rng.choices(SYLLABLES, k=rng.choice((2, 2, 3, 3, 4))))] = None
+    return list(words)
+
+
+class Corpus:
+    """Deterministic synthetic articles."""
+
+    def __init__(self, seed: int):
+        self.rng = random.Random(seed)
+        self.words = make_vocabulary(self.rng)
+        weights = [1 / (rank + 1) ** 1.05 for rank in range(len(self.words))]
+        self.cum = list(itertools.accumulate(weights))
+        self.authors = [f"{f} {x}" for f in FIRST for x in LAST]
+        self.days = (END - START).days
+
+    def text(self, k: int) -> str:
+        words = self.rng.choices(self.words, cum_weights=self.cum, k=k)
+        sentences = [" ".join(words[i : i + 18]).capitalize() for i in range(0, k, 18)]
+        return ". ".join(sentences) + "."
+
+    def article(self, n: int) -> Article:
+        rng = self.rng
+        published = START + timedelta(days=rng.randrange(self.days))
+        return Article(
+            url=f"https://{SOURCES[n % len(SOURCES)]}.example/{published:%Y/%m}/{n}",
+            title=self.text(rng.randint(6, 12)).rstrip("."),
+            description=self.text(rng.randint(15, 30)),
+            text=self.text(rng.randint(250, 700)),
+            source=SOURCES[n % len(SOURCES)],
+            published=f"{published.isoformat()}T{rng.randrange(24):02d}:00:00+00:00",
+            authors=rng.sample(self.authors, rng.choice((0, 1, 1, 1, 2))),
+            agencies=rng.sample(AGENCIES, rng.choice((0, 0, 1))),
+            language=rng.choice(LANGS),
+            tags=rng.sample(self.words[200:400], 2),
+        )
+
+    def articles(self, start: int, count: int) -> Iterator[Article]:
+        for n in range(start, start + count):
+            yield self.article(n)
+
+
+def build(data: DataDir, n: int, corpus: Corpus) -> None:
+    """Fill the store with ``n`` articles and rebuild the index (skipped if already built)."""
+    data.root.mkdir(parents=True, exist_ok=True)
+    with Archive(data.archive) as archive:
+        have = archive.count()
+        if have < n:
+            started = time.perf_counter()
+            batch: list[tuple[Article, bytes]] = []
+            for article in corpus.articles(have, n - have):
+                batch.append((article, b""))
+                if len(batch) == 1000:
+                    archive.add_articles(batch)
+                    batch = []
+            if batch:
+                archive.add_articles(batch)
+            print(f"store: {n - have:,} articles in {time.perf_counter() - started:.1f} s")
+        index = ArchiveIndex(data.index)
+        if not index.exists() or index.doc_count() != archive.count():
+            started = time.perf_counter()
+            index.rebuild(archive)
+            print(f"index: rebuilt {archive.count():,} in {time.perf_counter() - started:.1f} s")
+        size = sum(f.stat().st_size for f in data.index.iterdir()) / 2**20
+        print(f"index size: {size:.0f} MB; store {data.archive.stat().st_size / 2**20:.0f} MB")
+
+
+def query_mix(corpus: Corpus, rng: random.Random, per_kind: int) -> dict[str, list[dict]]:
+    """Return search() keyword arguments per query kind."""
+    def word() -> str:
+        return corpus.words[rng.randrange(30, 3000)]
+
+    def phrase() -> str:
+        first = rng.randrange(30, 300)
+        return f'"{corpus.words[first]} {corpus.words[rng.randrange(30, 300)]}"'
+
+    def period() -> dict[str, str]:
+        year = rng.randrange(2015, 2026)
+        return {"since": f"{year}-{rng.randrange(1, 13):02d}", "until": str(year + rng.randrange(2))}
+
+    makers: dict[str, Callable[[], dict]] = {
+        "single term": lambda: {"query": word()},
+        "two terms": lambda: {"query": f"{word()} {word()}"},
+        "phrase": lambda: {"query": phrase()},
+        "NOT": lambda: {"query": f"{word()} NOT {word()}"},
+        "term + date range": lambda: {"query": word(), **period()},
+        "term sorted by date": lambda: {"query": word(), "sort": "newest"},
+        "common term": lambda: {"query": corpus.words[rng.randrange(0, 10)]},
+    }
+    return {kind: [make() for _ in range(per_kind)] for kind, make in makers.items()}
+
+
+def time_queries(data: DataDir, mix: dict[str, list[dict]]) -> dict[str, tuple[float, float]]:
+    """Return (p50, p95) milliseconds per kind, in this (warm) process."""
+    with Archive(data.archive, readonly=True) as archive:
+        search(data.index, "warmup", archive=archive)
+        timings = {}
+        for kind, queries in mix.items():
+            times = []
+            for kwargs in queries:
+                started = time.perf_counter()
+                search(data.index, archive=archive, **kwargs)
+                times.append((time.perf_counter() - started) * 1000)
+            times.sort()
+            timings[kind] = (statistics.median(times), times[int(0.95 * (len(times) - 1))])
+    return timings
+
+
+def time_process(data: DataDir, args: list[str]) -> tuple[float, float]:
+    """Return (wall seconds, peak RSS in MB) of one CLI search process."""
+    command = [sys.executable, str(ROOT / "search_cli.py"), "--data", str(data.root), *args]
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    if status:
+        raise RuntimeError(f"{' '.join(command)} failed: {proc.stderr.read().decode()[-300:]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def time_new_articles(data: DataDir, corpus: Corpus, count: int = 1000) -> float:
+    """Store ``count`` new articles, then return the seconds the index sync takes."""
+    with Archive(data.archive) as archive:
+        start = archive.count()
+        archive.add_articles([(a, b"") for a in corpus.articles(start, count)])
+        started = time.perf_counter()
+        ArchiveIndex(data.index).sync(archive)
+        return time.perf_counter() - started
+
+
+def main() -> None:
+    """Build the synthetic archive if needed, then print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000, help="articles (default 100,000)")
+    parser.add_argument("--dir", type=Path, help="archive folder (default in the temp dir)")
+    parser.add_argument("--per-kind", type=int, default=60, help="queries per kind")
+    parser.add_argument("--seed", type=int, default=20261125)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    data = DataDir(args.dir or Path(tempfile.gettempdir()) / f"news-archive-bench-{args.n}")
+    corpus = Corpus(args.seed)
+    build(data, args.n, corpus)
+
+    rng = random.Random(args.seed + 1)
+    timings = time_queries(data, query_mix(corpus, rng, args.per_kind))
+    print(f"\n{'query kind (with snippets)':<28}{'p50 ms':>9}{'p95 ms':>9}")
+    for kind, (p50, p95) in timings.items():
+        flag = "" if p95 <= TARGETS["p95_ms"] else "  over target"
+        print(f"{kind:<28}{p50:>9.1f}{p95:>9.1f}{flag}")
+
+    word = corpus.words[100]
+    print(f"\n{'whole CLI process':<40}{'wall s':>8}{'peak MB':>9}")
+    for label, cli_args in [
+        (f"search {word}", ["search", word]),
+        (f"search {word} --sort newest --since 2020", ["search", word, "--sort", "newest",
+                                                       "--since", "2020"]),
+        (f"search {word} --count", ["search", word, "--count"]),
+    ]:
+        wall, rss = time_process(data, cli_args)
+        print(f"{label:<40}{wall:>8.2f}{rss:>9.0f}")
+
+    seconds = time_new_articles(data, corpus)
+    print(f"\nindexing 1,000 new articles (sync): {seconds:.2f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""The command line over a real crawled archive: search, show, stats, export, errors."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from search_cli import cli
+from tests.conftest import run_cli
+
+
+def invoke(data: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["--data", str(data), *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _oracle(data: Path, phrase: str, source: str, since: str, until: str) -> list[str]:
+    """Ids of the articles holding ``phrase``, by a plain scan of the store, newest first."""
+    with sqlite3.connect(data / "archive.db") as db:
+        rows = db.execute(
+            "select id from articles where source = ? and substr(published, 1, 7) between ? and ?"
+            " and instr(lower(title || ' ' || text), ?) order by published desc",
+            (source, since, until, phrase),
+        )
+        return [r[0] for r in rows]
+
+
+def test_phrase_search_with_source_and_dates_newest_first(demo_archive: dict) -> None:
+    data = demo_archive["data"]
+    expected = _oracle(data, "household spending", "ledger", "2024-02", "2024-05")
+    assert len(expected) >= 2
+    code, out, _ = invoke(
+        data,
+        "search",
+        '"household spending"',
+        "--source",
+        "ledger",
+        "--since",
+        "2024-02",
+        "--until",
+        "2024-05",
+        "--sort",
+        "newest",
+        "--json",
+    )
+    assert code == 0
+    payload = json.loads(out)
+    assert [h["id"] for h in payload["hits"]] == expected
+    assert payload["total"] == len(expected)
+    published = [h["published"] for h in payload["hits"]]
+    assert published == sorted(published, reverse=True)
+
+
+def test_search_prints_hits_with_highlighted_snippet(demo_archive: dict) -> None:
+    code, out, _ = invoke(demo_archive["data"], "search", "household", "--limit", "2")
+    assert code == 0
+    assert out.splitlines()[0].startswith("1-2 of ")
+    assert "http://127.0.0.1:" in out
+    assert "household" in out.lower()
+
+
+def test_malformed_query_is_one_line_error(demo_archive: dict) -> None:
+    code, out, err = invoke(demo_archive["data"], "search", "*")
+    assert code == 1
+    assert err.startswith("Error: ")
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in out + err
+
+
+def test_search_help_documents_the_query_language(demo_archive: dict) -> None:
+    code, out, _ = invoke(demo_archive["data"], "search", "--help")
+    assert code == 0
+    assert '"exact phrase"' in out or "exact phrase" in out
+    assert "title:" in out
+
+
+def test_show_json_and_unknown_id(demo_archive: dict) -> None:
+    data = demo_archive["data"]
+    some_id = sqlite3.connect(data / "archive.db").execute("select id from articles").fetchone()[0]
+    code, out, _ = invoke(data, "show", some_id, "--format", "json")
+    assert code == 0
+    assert json.loads(out)["id"] == some_id
+    code, _, err = invoke(data, "show", "0000000000000000")
+    assert code == 1
+    assert "no article" in err
+
+
+def test_stats_json(demo_archive: dict) -> None:
+    code, out, _ = invoke(demo_archive["data"], "stats", "--json")
+    assert code == 0
+    stats = json.loads(out)
+    assert stats["articles"] == len(demo_archive["urls"])
+    assert set(stats["sources"]) == {"courier", "ledger", "gazette"}
+
+
+def test_export_jsonl_to_stdout(demo_archive: dict) -> None:
+    code, out, _ = invoke(
+        demo_archive["data"], "export", "-", "--format", "jsonl", "--source", "gazette"
+    )
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert rows
+    assert {r["source"] for r in rows} == {"gazette"}
+
+
+def test_missing_archive_is_a_clear_error(tmp_path: Path) -> None:
+    code, _, err = invoke(tmp_path / "nowhere", "stats")
+    assert code == 1
+    assert "no archive" in err
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[[source]]\nname = 'x'\n", "source 'x': field 'url'"),
+        (
+            "[[source]]\nname = 'x'\nurl = 'http://127.0.0.1:9/'\ndepth = 'deep'\n",
+            "source 'x': field 'depth'",
+        ),
+        ("[[source]]\nname = 'x'\nurl = 'file:///etc/passwd'\n", "must be an http(s) URL"),
+        ("[[source", "invalid TOML"),
+    ],
+)
+def test_invalid_sources_file_names_source_and_field(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_text(content, encoding="utf-8")
+    result = run_cli(tmp_path, "crawl", "--sources", str(path))
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_file_url_is_refused(tmp_path: Path) -> None:
+    code, _, err = invoke(tmp_path, "crawl", "--url", "file:///etc/passwd")
+    assert code == 1
+    assert "http(s)" in err
