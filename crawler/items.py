@@ -17,6 +17,7 @@ class PageItem:
     encoding: str
     status: int
     via: str  # how it was found: feed, sitemap, news-sitemap, link, url
+    warc: str | None = None  # where the response was archived ("FILE:OFFSET"), if it was
 
 
 @dataclass
@@ -25,6 +26,7 @@ class ArticleItem:
 
     article: Article
     raw: bytes
+    warc: str | None = None
 
 
 @dataclass

@@ -9,11 +9,12 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import DropItem
 from scrapy.http import Request, Response
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler.extract import extract_with_reason
 from crawler.items import ArticleItem, FailureItem, PageItem
 from indexer.index import ArchiveIndex
-from indexer.store import Archive, Fetch
+from indexer.store import Archive, Fetch, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class ExtractPipeline:
             raise DropItem(f"not an article ({reason}): {item.url}", log_level="INFO")
         article.source = item.source
         article.fetched_at = _now()
-        return ArticleItem(article=article, raw=item.body)
+        return ArticleItem(article=article, raw=item.body, warc=item.warc)
 
 
 class StorePipeline:
@@ -59,6 +60,7 @@ class StorePipeline:
         self.crawl_id: int | None = None
         self.articles: list[tuple[Any, bytes]] = []
         self.fetches: list[Fetch] = []
+        self.closing = False
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -76,8 +78,11 @@ class StorePipeline:
         self.crawl_id = self.archive.begin_crawl(names)
 
     def response_received(self, response: Response, request: Request, spider: Any) -> None:
-        """Remember a fetch (signal handler)."""
+        """Remember a fetch, and that its source answers (signal handler)."""
         self.fetches.append(Fetch(url=response.url, status=response.status))
+        source = request.meta.get("source")
+        if source and response.status < 500:
+            self.stats.inc_value(f"source/{source}/ok")
 
     def process_item(self, item: Any) -> Any:
         """Buffer an article or a failure; write a batch when the buffer is full."""
@@ -85,6 +90,7 @@ class StorePipeline:
             self.articles.append((item.article, item.raw))
         elif isinstance(item, FailureItem):
             self.stats.inc_value("archive/failed")
+            self.stats.inc_value(f"source/{item.source}/failed")
             if item.status is None:  # HTTP errors were recorded when their response came
                 self.fetches.append(Fetch(url=item.url, status=None, error=item.error))
         if len(self.articles) >= self.batch_size or len(self.fetches) >= 10 * self.batch_size:
@@ -92,6 +98,19 @@ class StorePipeline:
         return item
 
     def flush(self) -> None:
+        """Write the buffered articles and fetches; on a store error, stop the crawl."""
+        try:
+            self._write()
+        except StoreError as exc:
+            logger.error("Cannot write to the archive: %s", exc)
+            self.stats.inc_value("archive/write_errors")
+            self.articles, self.fetches = [], []
+            engine = self.crawler.engine
+            if engine is not None and engine.spider is not None and not self.closing:
+                self.closing = True
+                deferred_from_coro(engine.close_spider_async(reason="archive_error"))
+
+    def _write(self) -> None:
         """Write the buffered articles and fetches, each list in one transaction."""
         assert self.archive is not None
         if self.articles:
@@ -105,6 +124,7 @@ class StorePipeline:
 
     def close_spider(self, spider: Any = None) -> None:
         """Write what is left."""
+        self.closing = True
         if self.archive is not None:
             self.flush()
 

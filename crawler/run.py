@@ -1,13 +1,20 @@
-"""Run a crawl from Python: used by ``search_cli.py crawl`` and ``demo``."""
+"""Run a crawl from Python: used by ``search_cli.py crawl`` and ``demo``.
+
+A crawl holds a kernel lock on ``DATA/crawl.lock`` (released when the process dies,
+however it dies), so overlapping runs from cron exit at once instead of piling up.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import logging.handlers
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock, Timeout
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
@@ -16,6 +23,19 @@ from crawler.spiders.news import NewsSpider
 from indexer.layout import DataDir
 
 logger = logging.getLogger(__name__)
+
+# Exit statuses of a crawl (1 and 2 are the CLI's: user error, bad usage).
+EXIT_OK = 0
+EXIT_SOURCE_FAILED = 3
+EXIT_ARCHIVE_ERROR = 4
+EXIT_INTERRUPTED = 5
+
+COMPLETE_REASONS = frozenset({"finished", "closespider_timeout"})
+LOG_FORMAT = "%(asctime)s [%(name)s] %(levelname)s: %(message)s"
+
+
+class CrawlBusyError(RuntimeError):
+    """Another crawl holds the archive folder's lock."""
 
 
 @dataclass
@@ -33,15 +53,53 @@ class CrawlSummary:
     errors: int
     seconds: float
     finish_reason: str
+    dead_sources: list[str] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_stats(cls, stats: dict[str, Any], sources: list[str]) -> CrawlSummary:
+        """Build the summary from a crawler's stats."""
+        return cls(
+            sources=len(sources),
+            pages=stats.get("downloader/response_count", 0),
+            new=stats.get("archive/new", 0),
+            updated=stats.get("archive/updated", 0),
+            unchanged=stats.get("archive/unchanged", 0),
+            skipped=stats.get("archive/skipped_known", 0),
+            failed=stats.get("archive/failed", 0),
+            not_articles=stats.get("archive/not_article", 0),
+            errors=stats.get("log_count/ERROR", 0),
+            seconds=float(stats.get("elapsed_time_seconds", 0.0)),
+            finish_reason=str(stats.get("finish_reason", "unknown")),
+            dead_sources=[
+                s
+                for s in sources
+                if stats.get(f"source/{s}/failed") and not stats.get(f"source/{s}/ok")
+            ],
+            stats=stats,
+        )
+
+    @property
+    def exit_code(self) -> int:
+        """0 when the crawl completed (or used up its time budget), else why not."""
+        if self.stats.get("archive/write_errors") or self.finish_reason == "archive_error":
+            return EXIT_ARCHIVE_ERROR
+        if self.finish_reason not in COMPLETE_REASONS:
+            return EXIT_INTERRUPTED
+        if self.dead_sources:
+            return EXIT_SOURCE_FAILED
+        return EXIT_OK
 
     def line(self) -> str:
         """The one-line summary printed at the end of a crawl."""
+        dead = (
+            f", sources with no answer: {', '.join(self.dead_sources)}" if self.dead_sources else ""
+        )
         return (
             f"crawl {self.finish_reason}: {self.sources} sources, {self.pages} pages fetched, "
             f"articles {self.new} new / {self.updated} updated / {self.unchanged} unchanged / "
             f"{self.skipped} skipped (known) / {self.failed} failed, "
-            f"{self.not_articles} not articles, {self.errors} errors, {self.seconds:.1f}s"
+            f"{self.not_articles} not articles, {self.errors} errors, {self.seconds:.1f}s{dead}"
         )
 
 
@@ -57,6 +115,33 @@ def crawl_settings(data_dir: str | Path, overrides: dict[str, Any] | None = None
     return settings
 
 
+@contextmanager
+def crawl_lock(data_dir: str | Path) -> Iterator[None]:
+    """Hold the archive folder's crawl lock, or raise CrawlBusyError at once."""
+    root = Path(data_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(root / "crawl.lock", blocking=False, fallback_to_soft=False)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise CrawlBusyError(
+            f"another crawl is running on {root} (it holds {root / 'crawl.lock'})"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def log_to_file(path: str | Path, level: str) -> None:
+    """Send all logging to ``path``, reopened when logrotate moves it away."""
+    handler = logging.handlers.WatchedFileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
 def run_crawl(
     sources: list[Source],
     data_dir: str | Path,
@@ -66,26 +151,15 @@ def run_crawl(
 ) -> CrawlSummary:
     """Crawl ``sources`` (and ad hoc article ``urls``) into the archive; blocks until done.
 
-    Runs the Twisted reactor, so it can be called once per process.
+    Runs the Twisted reactor, so it can be called once per process. SIGTERM and SIGINT
+    stop the crawl gracefully: what was fetched is stored and indexed.
     """
     urls = list(urls)
-    process = CrawlerProcess(crawl_settings(data_dir, overrides))
-    crawler = process.create_crawler(NewsSpider)
-    process.crawl(crawler, sources=sources, urls=list(urls))
-    process.start()
-    stats = crawler.stats.get_stats() if crawler.stats else {}
-    elapsed = stats.get("elapsed_time_seconds", 0.0)
-    return CrawlSummary(
-        sources=len(sources) + len(urls),
-        pages=stats.get("downloader/response_count", 0),
-        new=stats.get("archive/new", 0),
-        updated=stats.get("archive/updated", 0),
-        unchanged=stats.get("archive/unchanged", 0),
-        skipped=stats.get("archive/skipped_known", 0),
-        failed=stats.get("archive/failed", 0),
-        not_articles=stats.get("archive/not_article", 0),
-        errors=stats.get("log_count/ERROR", 0),
-        seconds=float(elapsed),
-        finish_reason=str(stats.get("finish_reason", "unknown")),
-        stats=stats,
-    )
+    with crawl_lock(data_dir):
+        process = CrawlerProcess(crawl_settings(data_dir, overrides))
+        crawler = process.create_crawler(NewsSpider)
+        process.crawl(crawler, sources=sources, urls=urls)
+        process.start()
+    spider = crawler.spider
+    names = list(getattr(spider, "by_name", {}) or [s.name for s in sources])
+    return CrawlSummary.from_stats(crawler.stats.get_stats() if crawler.stats else {}, names)

@@ -185,8 +185,9 @@ def export_sqlite(archive: Archive, path: str | Path, **filters: Unpack[ExportFi
     try:
         with db.atomic():
             create_article_tables(db)
-            if not db.table("articles").detect_fts():
-                db.table("articles").enable_fts(FTS_COLUMNS, create_triggers=True,
+            articles_table = db.table("articles")
+            if not articles_table.detect_fts():
+                articles_table.enable_fts(FTS_COLUMNS, create_triggers=True,
                                           tokenize=FTS_TOKENIZER)
             db.table("crawls").upsert_all(archive.db.table("crawls").rows, pk="id")
         for articles in _batches(archive, filters):
@@ -197,7 +198,7 @@ def export_sqlite(archive: Archive, path: str | Path, **filters: Unpack[ExportFi
                         f"name IN ({', '.join('?' * len(names))})", names),
                     pk="name",
                 )
-                db.table("articles").upsert_all([article_row(a) for a in articles], pk="id")
+                articles_table.upsert_all([article_row(a) for a in articles], pk="id")
                 write_article_links(db, articles)
             written += len(articles)
     except sqlite3.OperationalError as exc:

@@ -176,6 +176,7 @@ class NewsSpider(scrapy.Spider):
                 encoding=response.encoding,
                 status=response.status,
                 via=via,
+                warc=response.meta.get("warc"),
             )
         if not src.follow or depth >= src.depth:
             return
