@@ -26,6 +26,7 @@ from crawler.dates import find_dates
 from crawler.html_input import InputError, parse_html, to_unicode
 from crawler.language import detect_language
 from crawler.lead_image import lead_image
+from crawler.meta_xpaths import HEADING_XPATH
 from crawler.page_meta import PageMeta, ld_text, read_page_meta
 from crawler.titles import pick_title
 from indexer.article import Article
@@ -139,6 +140,11 @@ def _site_names(page: PageMeta, document: Document) -> list[str]:
     return list(dict.fromkeys(n.lstrip("@") for n in names if n))
 
 
+def headings(tree: HtmlElement) -> list[str]:
+    """Return the texts of the page's candidate headline elements (h1, itemprop=headline)."""
+    return [" ".join(h.text_content().split()) for h in HEADING_XPATH(tree)]
+
+
 def _tags(page: PageMeta, document: Document) -> list[str]:
     tags = page.all("article:tag")
     for article in page.articles():
@@ -165,7 +171,11 @@ def _build_article(
     headline = next(
         (ld_text(a.get("headline")) for a in page.articles() if a.get("headline")), None
     )
-    title = pick_title([page.first("og:title"), headline, document.title], site_names)
+    title = pick_title(
+        [page.first("og:title"), headline, document.title, page.first("twitter:title")],
+        headings(tree),
+        site_names,
+    )
     byline = find_byline(page, tree, document.author, exclude=site_names)
     credit = text_credit(text.splitlines())
     publishers = [agency_name(ld_text(a.get("publisher")) or "") for a in page.articles()]

@@ -114,3 +114,9 @@ IMAGE_CREDIT_XPATH = XPath(
     ' or re:test(@class, "(?i)credit|copyright|photographer|source|quelle|urheber")]',
     namespaces={"re": "http://exslt.org/regular-expressions"},
 )
+
+# visible headline candidates: the article's h1 first, then any h1 or headline element
+HEADING_XPATH = XPath(
+    '(//article//h1 | //*[@itemprop="headline"][not(self::meta)] | //main//h1 | //h1)'
+    "[position() <= 8]"
+)

@@ -11,8 +11,8 @@ from scrapy.exceptions import DropItem
 from scrapy.http import Request, Response
 from scrapy.utils.defer import deferred_from_coro
 
-from crawler.extract import extract_with_reason
 from crawler.items import ArticleItem, FailureItem, PageItem
+from crawler.workers import ExtractorPool
 from indexer.index import ArchiveIndex
 from indexer.store import Archive, Fetch, StoreError
 
@@ -24,22 +24,43 @@ def _now() -> str:
 
 
 class ExtractPipeline:
-    """Turn a downloaded page into an :class:`~crawler.items.ArticleItem`, or drop it."""
+    """Turn a downloaded page into an :class:`~crawler.items.ArticleItem`, or drop it.
+
+    Extraction runs in a pool of worker processes (EXTRACT_WORKERS, 0 = one per core)
+    with a per-page time limit (EXTRACT_TIMEOUT), so the reactor keeps downloading
+    while pages are parsed, on every core.
+    """
 
     def __init__(self, crawler: Any) -> None:
         self.stats = crawler.stats
+        self.settings = crawler.settings
+        self.pool: ExtractorPool | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ExtractPipeline:
         """Build the pipeline for a crawler."""
         return cls(crawler)
 
-    def process_item(self, item: Any) -> Any:
+    def open_spider(self, spider: Any = None) -> None:
+        """Start the extraction workers."""
+        self.pool = ExtractorPool(
+            workers=self.settings.getint("EXTRACT_WORKERS"),
+            timeout=self.settings.getfloat("EXTRACT_TIMEOUT"),
+            max_tasks=self.settings.getint("EXTRACT_MAX_TASKS"),
+        )
+
+    def close_spider(self, spider: Any = None) -> None:
+        """Stop the extraction workers."""
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
+
+    async def process_item(self, item: Any) -> Any:
         """Extract the article of a PageItem; pass other items through."""
         if not isinstance(item, PageItem):
             return item
-        html = item.body.decode(item.encoding or "utf-8", errors="replace")
-        article, reason = extract_with_reason(html, item.url)
+        assert self.pool is not None
+        article, reason = await self.pool.extract(item.body, item.encoding, item.url)
         if article is None:
             self.stats.inc_value("archive/not_article")
             raise DropItem(f"not an article ({reason}): {item.url}", log_level="INFO")

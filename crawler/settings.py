@@ -41,6 +41,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's offsite middleware is replaced by HostGuardMiddleware, which also sees
     # start URLs and redirects.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    # Next to the downloader: records responses as they came over the wire (crawler.warc).
+    "crawler.warc.WarcMiddleware": 950,
 }
 
 ITEM_PIPELINES = {
@@ -53,6 +55,14 @@ ITEM_PIPELINES = {
 ARCHIVE_PATH = "data/archive.db"
 INDEX_PATH = "data/index"
 STORE_BATCH_SIZE = 50
+WARC_MAX_SIZE = 100 * 1024 * 1024  # roll to a new WARC file past this many bytes
+
+# Extraction runs in worker processes: 0 = one per core; a page taking longer than
+# EXTRACT_TIMEOUT seconds is given up (its worker is replaced); workers are recycled
+# every EXTRACT_MAX_TASKS pages, freeing trafilatura's caches.
+EXTRACT_WORKERS = 0
+EXTRACT_TIMEOUT = 30.0
+EXTRACT_MAX_TASKS = 1000
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -1,32 +1,24 @@
-"""Article headline: declared candidates, without the site name the page glues onto it."""
+"""Article headline: the visible heading when the declared title confirms it, site name stripped."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 SEPARATORS = r"\s+[-|–—:·•»«/~]+\s+|\s*[|•»«]\s*"
+WORD_RE = re.compile(r"\w+")
 MIN_TITLE_CHARS = 3
+# share of a heading's words the declared title must contain for the heading to be the headline
+MIN_SHARED_WORDS = 0.8
+MAX_HEADING_CHARS = 300
 
 
 def _norm(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.casefold())
 
 
-def strip_site_name(title: str, site_names: Iterable[str]) -> str:
-    """Remove a leading or trailing site name (" - The Moscow Times", "Reuters | ") from a title."""
-    title = " ".join(title.split())
-    names = {_norm(name) for name in site_names if name and _norm(name)}
-    if not names:
-        return title
-    parts = re.split(f"({SEPARATORS})", title)
-    # parts alternates text, separator, text...; drop site-name segments at either end
-    while len(parts) >= 3 and _is_site(parts[-1], names):
-        parts = parts[:-2]
-    while len(parts) >= 3 and _is_site(parts[0], names):
-        parts = parts[2:]
-    cleaned = "".join(parts).strip()
-    return cleaned if len(cleaned) >= MIN_TITLE_CHARS else title
+def _words(text: str) -> set[str]:
+    return set(WORD_RE.findall(text.casefold()))
 
 
 def _is_site(segment: str, names: set[str]) -> bool:
@@ -42,10 +34,51 @@ def _is_site(segment: str, names: set[str]) -> bool:
     )
 
 
-def pick_title(candidates: Iterable[str | None], site_names: Iterable[str]) -> str:
-    """Return the first non-empty candidate headline with the site name stripped."""
+def _site_keys(site_names: Iterable[str]) -> set[str]:
+    return {_norm(name) for name in site_names if name and _norm(name)}
+
+
+def strip_site_name(title: str, site_names: Iterable[str]) -> str:
+    """Remove a leading or trailing site name (" - The Moscow Times", "Reuters | ") from a title."""
+    title = " ".join(title.split())
+    names = _site_keys(site_names)
+    if not names:
+        return title
+    parts = re.split(f"({SEPARATORS})", title)
+    # parts alternates text, separator, text...; drop site-name segments at either end
+    while len(parts) >= 3 and _is_site(parts[-1], names):
+        parts = parts[:-2]
+    while len(parts) >= 3 and _is_site(parts[0], names):
+        parts = parts[2:]
+    cleaned = "".join(parts).strip()
+    return cleaned if len(cleaned) >= MIN_TITLE_CHARS else title
+
+
+def confirmed_heading(
+    headings: Iterable[str], declared: Sequence[str], site_names: Iterable[str]
+) -> str | None:
+    """Return the first heading whose words nearly all occur in a declared title, if any."""
+    names = _site_keys(site_names)
+    declared_words = [_words(title) for title in declared]
+    for heading in headings:
+        heading = " ".join(heading.split())
+        words = _words(heading)
+        if not words or len(heading) > MAX_HEADING_CHARS or _is_site(heading, names):
+            continue
+        for title_words in declared_words:
+            if len(words & title_words) >= MIN_SHARED_WORDS * len(words):
+                return heading
+    return None
+
+
+def pick_title(
+    declared: Iterable[str | None], headings: Iterable[str], site_names: Iterable[str]
+) -> str:
+    """Pick the headline: a visible heading confirmed by the declared titles, else the first
+    declared title (og:title, JSON-LD headline, <title>...) without its site name."""
     names = list(site_names)
-    for candidate in candidates:
-        if candidate and candidate.strip():
-            return strip_site_name(candidate, names)
-    return ""
+    titles = [strip_site_name(t, names) for t in declared if t and t.strip()]
+    heading = confirmed_heading(headings, titles, names)
+    if heading:
+        return heading
+    return titles[0] if titles else ""

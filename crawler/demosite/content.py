@@ -112,10 +112,12 @@ def _path(outlet: str, index: int, title: str, when: datetime) -> str:
 def _write(rng: random.Random, kit: Kit, position: int,
            taken: set[str]) -> tuple[str, list[str]]:
     """Write one story from ``kit``; each outlet ``position`` takes its own body paragraphs."""
-    while True:
+    for attempt in range(1000):
         fills = {key: rng.choice(values) for key, values in POOLS.items()}
         title = rng.choice(kit.headlines).format(**fills)
         title = title[0].upper() + title[1:]
+        if attempt >= 50:  # a large synthetic site has used up the headline combinations
+            title = f"{title} ({len(taken)})"
         if title not in taken:
             break
     taken.add(title)
@@ -128,14 +130,15 @@ def _write(rng: random.Random, kit: Kit, position: int,
     return title, [p.format(**fills) for p in paragraphs]
 
 
-def _generated(outlet: Outlet, position: int, taken: set[str]) -> list[Story]:
+def _generated(outlet: Outlet, position: int, taken: set[str], count: int) -> list[Story]:
     rng = random.Random(f"demosite:{outlet.name}")
     start = datetime(2024, 1, 4, tzinfo=outlet.tz)
+    step = timedelta(days=8 * ARTICLES_PER_OUTLET / count)  # the site spans ~6 months
     result = []
-    for index in range(ARTICLES_PER_OUTLET):
+    for index in range(count):
         kit = KITS[(index + 3 * position) % len(KITS)]
         title, paragraphs = _write(rng, kit, position, taken)
-        when = start + timedelta(days=8 * index + outlet.first_day,
+        when = start + step * index + timedelta(days=outlet.first_day,
                                  hours=7 + (5 * index + position) % 11, minutes=17 * index % 60)
         authors = (rng.choice(outlet.staff),)
         discovery = ("sitemap" if index in SITEMAP_ONLY
@@ -193,11 +196,11 @@ def _specials(name: str, stories: list[Story]) -> None:
 
 
 @cache
-def _all_generated() -> tuple[Story, ...]:
+def _all_generated(per_outlet: int) -> tuple[Story, ...]:
     taken: set[str] = set()
     result: list[Story] = []
     for position, outlet in enumerate(OUTLETS.values()):
-        stories = _generated(outlet, position, taken)
+        stories = _generated(outlet, position, taken, per_outlet)
         _specials(outlet.name, stories)
         result.extend(stories)
     return tuple(result)
@@ -225,9 +228,16 @@ def _reference(reference_dir: str | Path | None) -> Story | None:
     )
 
 
-def stories(reference_dir: str | Path | None = None) -> list[Story]:
-    """Return every article of the site, newest first, with the reference page if present."""
-    result = list(_all_generated())
+def stories(
+    reference_dir: str | Path | None = None, per_outlet: int = ARTICLES_PER_OUTLET
+) -> list[Story]:
+    """Return every article of the site, newest first, with the reference page if present.
+
+    ``per_outlet`` above the default makes a larger synthetic site (for benchmarks).
+    """
+    if per_outlet < ARTICLES_PER_OUTLET:
+        raise ValueError(f"per_outlet must be at least {ARTICLES_PER_OUTLET}")
+    result = list(_all_generated(per_outlet))
     reference = _reference(reference_dir)
     if reference is not None:
         result.append(reference)

@@ -13,7 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from crawler.demosite.content import OUTLETS, stories
+from crawler.demosite.content import ARTICLES_PER_OUTLET, OUTLETS, stories
 from crawler.demosite.site import OutletSite, Page
 
 
@@ -85,8 +85,10 @@ class DemoSite:
     """
 
     def __init__(self, host: str = "127.0.0.1", reference_dir: str | Path | None = None,
-                 *, ports: dict[str, int] | None = None, verbose: bool = False) -> None:
+                 *, ports: dict[str, int] | None = None, verbose: bool = False,
+                 per_outlet: int = ARTICLES_PER_OUTLET) -> None:
         self.host = host
+        self.per_outlet = per_outlet
         self.reference_dir = reference_dir
         self.ports = ports or {}
         self.verbose = verbose
@@ -100,7 +102,7 @@ class DemoSite:
             server = _OutletServer((self.host, self.ports.get(name, 0)), _Handler)
             server.verbose, server.log = self.verbose, self.requests
             self._servers[name] = server
-        everything = stories(self.reference_dir)
+        everything = stories(self.reference_dir, self.per_outlet)
         for name, base in self.outlets.items():
             self._servers[name].site = OutletSite(name, base, everything)
         for server in self._servers.values():

@@ -1,0 +1,125 @@
+"""Read WARC files: one response record at ``FILE:OFFSET``, or every response of a file.
+
+The archive folder keeps its WARC files in ``warc/`` beside the store; a location names a
+file of that folder and the byte offset of its response record (each record is its own
+gzip member, so a reader can seek straight to it). Bodies come back decoded (chunking and
+``Content-Encoding`` undone) and capped at :data:`MAX_BODY` bytes, so a decompression bomb
+read back from an archive cannot exhaust memory.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecord
+
+logger = logging.getLogger(__name__)
+
+WARC_DIRNAME = "warc"
+MAX_BODY = 16 * 1024 * 1024
+
+
+class WarcError(Exception):
+    """A WARC record that cannot be read (missing file, bad offset, damaged data)."""
+
+
+def warc_dir(archive_path: str | Path) -> Path:
+    """Return the WARC folder of the archive whose store is ``archive_path``."""
+    return Path(archive_path).parent / WARC_DIRNAME
+
+
+@dataclass(frozen=True)
+class WarcLocation:
+    """Where a record lies: a file name inside the WARC folder and a byte offset."""
+
+    file: str
+    offset: int
+
+    @classmethod
+    def parse(cls, text: str) -> WarcLocation:
+        """Parse ``FILE:OFFSET``."""
+        name, sep, offset = text.rpartition(":")
+        if not sep or not name or not offset.isdigit():
+            raise ValueError(f"not a WARC location (FILE:OFFSET): {text!r}")
+        return cls(name, int(offset))
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.offset}"
+
+
+@dataclass
+class WarcResponse:
+    """An HTTP response read from a WARC file."""
+
+    url: str
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    date: str
+    offset: int | None = None
+
+    def header(self, name: str) -> str | None:
+        """Return the first value of an HTTP header, if present (case-insensitive)."""
+        wanted = name.lower()
+        return next((v for k, v in self.headers if k.lower() == wanted), None)
+
+    @property
+    def is_html(self) -> bool:
+        """Tell whether the response declares an HTML (or XHTML) body."""
+        kind = (self.header("Content-Type") or "").lower()
+        return "html" in kind
+
+
+def _response(record: ArcWarcRecord, offset: int | None) -> WarcResponse:
+    http = record.http_headers
+    try:
+        status = int(http.get_statuscode()) if http else 0
+    except ValueError:
+        status = 0
+    body = record.content_stream().read(MAX_BODY)
+    return WarcResponse(
+        url=record.rec_headers.get_header("WARC-Target-URI") or "",
+        status=status,
+        headers=list(http.headers) if http else [],
+        body=body,
+        date=record.rec_headers.get_header("WARC-Date") or "",
+        offset=offset,
+    )
+
+
+def read_response(directory: str | Path, location: WarcLocation | str) -> WarcResponse:
+    """Return the response record at ``location`` in the WARC folder ``directory``."""
+    if isinstance(location, str):
+        location = WarcLocation.parse(location)
+    path = Path(directory) / location.file
+    if Path(location.file).name != location.file:
+        raise WarcError(f"WARC location outside the WARC folder: {location}")
+    try:
+        with path.open("rb") as stream:
+            stream.seek(location.offset)
+            for record in ArchiveIterator(stream):
+                if record.rec_type != "response":
+                    break
+                return _response(record, location.offset)
+    except FileNotFoundError:
+        raise WarcError(f"WARC file missing: {path}") from None
+    except (OSError, ArchiveLoadFailed, EOFError, ValueError) as exc:
+        raise WarcError(f"cannot read WARC record {location}: {exc}") from exc
+    raise WarcError(f"no response record at {location}")
+
+
+def iter_responses(path: str | Path) -> Iterator[WarcResponse]:
+    """Yield every response record of a WARC file (``.warc`` or ``.warc.gz``) with its offset."""
+    try:
+        with Path(path).open("rb") as stream:
+            records = ArchiveIterator(stream)
+            for record in records:
+                if record.rec_type == "response" and record.http_headers is not None:
+                    yield _response(record, records.get_record_offset())
+    except (ArchiveLoadFailed, EOFError) as exc:
+        raise WarcError(f"cannot read WARC file {path}: {exc}") from exc
