@@ -213,10 +213,19 @@ def show(data: DataDir, key: str, fmt: str) -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--health",
+    is_flag=True,
+    help="Per source and crawl: shares of new articles without date, author or "
+    "body, and failures; alarms when a source's shares jump.",
+)
 @click.pass_obj
 @user_errors
-def stats(data: DataDir, as_json: bool) -> None:
+def stats(data: DataDir, as_json: bool, health: bool) -> None:
     """Counts: articles, sources, authors, agencies, date range, last crawl."""
+    if health:
+        _print_health(data, as_json)
+        return
     with _open_archive(data) as archive:
         figures = archive.stats()
     if as_json:
@@ -229,6 +238,33 @@ def stats(data: DataDir, as_json: bool) -> None:
                 click.echo(f"  {name}: {count}")
         else:
             click.echo(f"{key}: {value}")
+
+
+def _with_index(data: DataDir, work: Callable[[Any], Any]) -> Any:
+    """Run ``work(archive)`` against the index; a missing or damaged index is rebuilt
+    from the store first (with a note on stderr), then ``work`` runs again."""
+    from indexer.index import ArchiveIndex, IndexCorruptError, IndexMissingError
+
+    with _open_archive(data) as archive:
+        try:
+            return work(archive)
+        except (IndexMissingError, IndexCorruptError) as exc:
+            problem = str(exc)
+        except Exception as exc:
+            if not _raised_in_whoosh(exc):
+                raise
+            problem = f"index at {data.index} is damaged ({type(exc).__name__}: {exc})"
+        click.echo(f"{problem}: rebuilding it from the store...", err=True)
+        ArchiveIndex(data.index).rebuild(archive)
+        return work(archive)
+
+
+def _raised_in_whoosh(exc: BaseException) -> bool:
+    """Tell whether an exception came out of Whoosh's own code (a damaged index file)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and "/whoosh/" in tb.tb_frame.f_code.co_filename
 
 
 class _QueryHelpCommand(click.Command):
@@ -308,10 +344,12 @@ def search(
     text = query if isinstance(query, str) else " ".join(query)
     filters = dict(source=source, author=author, agency=agency, lang=lang, since=since, until=until)
     if count_only:
-        click.echo(engine.count(data.index, text, **filters))
+        click.echo(_with_index(data, lambda _: engine.count(data.index, text, **filters)))
         return
     if facet:
-        counts = engine.facets(data.index, text, field=facet, **filters)
+        counts = _with_index(
+            data, lambda _: engine.facets(data.index, text, field=facet, **filters)
+        )
         if as_json:
             click.echo(json.dumps(dict(counts), ensure_ascii=False, indent=2))
         for value, n in [] if as_json else counts:
@@ -319,8 +357,9 @@ def search(
 
             click.echo(f"{n:>7,}  {clean_for_terminal(value)}")
         return
-    with _open_archive(data) as archive:
-        result = engine.search(
+    result = _with_index(
+        data,
+        lambda archive: engine.search(
             data.index,
             text,
             sort=sort,
@@ -328,7 +367,8 @@ def search(
             offset=(page - 1) * limit,
             archive=archive,
             **filters,
-        )
+        ),
+    )
     if as_json:
         payload = {
             "query": text,
@@ -379,6 +419,30 @@ def similar(data: DataDir, article_id: str, limit: int, as_json: bool) -> None:
     color = sys.stdout.isatty()
     for number, hit in enumerate(hits, 1):
         click.echo("\n".join(_hit_lines(number, hit, color)))
+
+
+def _print_health(data: DataDir, as_json: bool) -> None:
+    from indexer.health import alarms, source_health
+
+    with _open_archive(data) as archive:
+        rows = source_health(archive)
+    warnings_ = alarms(rows)
+    if as_json:
+        payload = {"crawls": [r.to_dict() for r in rows], "alarms": warnings_}
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    click.echo(
+        f"{'crawl':>5}  {'started':<19}  {'source':<16} {'new':>5} {'no date':>8} "
+        f"{'no author':>9} {'short':>6} {'failed':>6}"
+    )
+    for r in rows:
+        click.echo(
+            f"{r.crawl:>5}  {r.started[:19]:<19}  {r.source[:16]:<16} {r.new:>5} "
+            f"{r.no_date:>8.0%} {r.no_author:>9.0%} {r.short_body:>6.0%} "
+            f"{r.failures:>6}"
+        )
+    for alarm in warnings_:
+        click.echo(f"ALARM {alarm}")
 
 
 EXPORT_FORMATS = ("sqlite", "jsonl", "csv", "markdown")
@@ -483,6 +547,62 @@ DEMO_SETTINGS = {
     "LOG_LEVEL": "WARNING",
 }
 DEMO_QUERY = "Reuters"
+
+
+# --- The true archive: raw pages (WARC), re-extraction, WARC import, revisions. ---
+
+
+@cli.command()
+@click.argument("key", metavar="ID|URL")
+@click.pass_obj
+@user_errors
+def raw(data: DataDir, key: str) -> None:
+    """Print the original HTML of an archived article, as it was fetched."""
+    with _open_archive(data) as archive:
+        article = archive.get(key)
+        if article is None:
+            raise click.ClickException(f"no article {key!r} in the archive")
+        body = archive.raw_html(article.id)
+    if body is None:
+        raise click.ClickException(f"no raw page kept for article {article.id}")
+    if sys.stdout.isatty():  # a page's control characters must not reach the terminal
+        from indexer.terminal import clean_for_terminal
+
+        click.echo(clean_for_terminal(body.decode("utf-8", "replace"), newlines=True))
+        return
+    out = click.get_binary_stream("stdout")
+    out.write(body)
+    out.flush()
+
+
+@cli.command()
+@click.option("--source", help="Only this source.")
+@click.option("--since", help="Only articles published on or after: 2022, 2022-10 or 2022-10-27.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar (for cron).")
+@click.pass_obj
+@user_errors
+def reextract(data: DataDir, source: str | None, since: str | None, quiet: bool) -> None:
+    """Run the current extractor over the archived pages; update the store and index.
+
+    Idempotent and safe to interrupt: each batch is committed on its own, and articles
+    already up to date are not rewritten.
+    """
+    from crawler.reextract import reextract as run_reextract
+
+    with _open_archive(data) as archive:
+        total = len(archive.article_ids(source=source, since=since))
+        show_bar = not quiet and sys.stderr.isatty()
+        with click.progressbar(
+            length=total, label="re-extracting", file=sys.stderr, hidden=not show_bar
+        ) as bar:
+            counts = run_reextract(
+                archive, data.index, source=source, since=since, progress=bar.update
+            )
+    click.echo(
+        f"re-extracted {counts.checked} articles: {counts.updated} updated, "
+        f"{counts.unchanged} unchanged, {counts.rejected} no longer articles (kept), "
+        f"{counts.no_page} without a raw page; indexed {counts.indexed}"
+    )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from crawler.items import ArticleItem, FailureItem, PageItem
 from crawler.workers import ExtractorPool
-from indexer.index import ArchiveIndex
+from indexer.index import ArchiveIndex, IndexLockedError
 from indexer.store import Archive, Fetch, StoreError
 
 logger = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ class StorePipeline:
         self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE", 50)
         self.archive: Archive | None = None
         self.crawl_id: int | None = None
-        self.articles: list[tuple[Any, bytes]] = []
+        self.articles: list[tuple[Any, bytes, str | None]] = []
         self.fetches: list[Fetch] = []
         self.closing = False
 
@@ -97,6 +97,7 @@ class StorePipeline:
         spider = self.crawler.spider
         names = [s.name for s in getattr(spider, "by_name", {}).values()]
         self.crawl_id = self.archive.begin_crawl(names)
+        self.stats.set_value("crawl_id", self.crawl_id)
 
     def response_received(self, response: Response, request: Request, spider: Any) -> None:
         """Remember a fetch, and that its source answers (signal handler)."""
@@ -108,7 +109,7 @@ class StorePipeline:
     def process_item(self, item: Any) -> Any:
         """Buffer an article or a failure; write a batch when the buffer is full."""
         if isinstance(item, ArticleItem):
-            self.articles.append((item.article, item.raw))
+            self.articles.append((item.article, item.raw, item.warc))
         elif isinstance(item, FailureItem):
             self.stats.inc_value("archive/failed")
             self.stats.inc_value(f"source/{item.source}/failed")
@@ -157,7 +158,7 @@ class StorePipeline:
         summary = {
             key.split("/", 1)[1]: value
             for key, value in stats.items()
-            if key.startswith("archive/") and isinstance(value, int)
+            if key.startswith(("archive/", "source/")) and isinstance(value, int)
         }
         summary["pages"] = stats.get("downloader/response_count", 0)
         self.archive.finish_crawl(self.crawl_id, status=reason, stats=summary)
@@ -174,8 +175,10 @@ class IndexPipeline:
     """
 
     def __init__(self, crawler: Any) -> None:
+        self.stats = crawler.stats
         self.archive_path = crawler.settings.get("ARCHIVE_PATH")
         self.index_path = crawler.settings.get("INDEX_PATH")
+        self.lock_timeout = crawler.settings.getfloat("INDEX_LOCK_TIMEOUT")
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> IndexPipeline:
@@ -189,7 +192,21 @@ class IndexPipeline:
         return item
 
     def spider_closed(self, spider: Any, reason: str) -> None:
-        """Index every stored article that is not indexed yet (signal handler)."""
-        with Archive(self.archive_path) as archive:
-            added = ArchiveIndex(self.index_path).sync(archive)
+        """Index every stored article not indexed yet, repairing a damaged index first.
+
+        If another process holds the index's write lock past the timeout, the articles
+        stay pending for the next run (signal handler).
+        """
+        index = ArchiveIndex(self.index_path, lock_timeout=self.lock_timeout)
+        try:
+            with Archive(self.archive_path) as archive:
+                index.open_or_rebuild(archive)
+                added = index.sync(archive)
+        except IndexLockedError as exc:
+            logger.warning("%s: new articles stay pending for the next run", exc)
+            self.stats.set_value("index/locked", 1)
+            return
+        except StoreError as exc:
+            logger.error("Cannot read the archive to index it: %s", exc)
+            return
         logger.info("Indexed %d articles", added)

@@ -20,7 +20,9 @@ from scrapy.settings import Settings
 
 from crawler.sources import Source
 from crawler.spiders.news import NewsSpider
+from indexer.health import alarms, source_health
 from indexer.layout import DataDir
+from indexer.store import Archive
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +31,7 @@ EXIT_OK = 0
 EXIT_SOURCE_FAILED = 3
 EXIT_ARCHIVE_ERROR = 4
 EXIT_INTERRUPTED = 5
+EXIT_HEALTH = 6
 
 COMPLETE_REASONS = frozenset({"finished", "closespider_timeout"})
 LOG_FORMAT = "%(asctime)s [%(name)s] %(levelname)s: %(message)s"
@@ -54,6 +57,7 @@ class CrawlSummary:
     seconds: float
     finish_reason: str
     dead_sources: list[str] = field(default_factory=list)
+    health: list[str] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -88,6 +92,8 @@ class CrawlSummary:
             return EXIT_INTERRUPTED
         if self.dead_sources:
             return EXIT_SOURCE_FAILED
+        if self.health:
+            return EXIT_HEALTH
         return EXIT_OK
 
     def line(self) -> str:
@@ -100,6 +106,7 @@ class CrawlSummary:
             f"articles {self.new} new / {self.updated} updated / {self.unchanged} unchanged / "
             f"{self.skipped} skipped (known) / {self.failed} failed, "
             f"{self.not_articles} not articles, {self.errors} errors, {self.seconds:.1f}s{dead}"
+            + "".join(f"; health: {alarm}" for alarm in self.health)
         )
 
 
@@ -162,4 +169,9 @@ def run_crawl(
         process.start()
     spider = crawler.spider
     names = list(getattr(spider, "by_name", {}) or [s.name for s in sources])
-    return CrawlSummary.from_stats(crawler.stats.get_stats() if crawler.stats else {}, names)
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    summary = CrawlSummary.from_stats(stats, names)
+    if stats.get("crawl_id"):
+        with Archive(DataDir(Path(data_dir)).archive) as archive:
+            summary.health = alarms(source_health(archive), stats["crawl_id"])
+    return summary

@@ -32,6 +32,9 @@ REDIRECT_MAX_TIMES = 5
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 METAREFRESH_ENABLED = False
+# A URL that failed for a passing reason (network error, 429, 5xx) is tried again on
+# later crawls, up to this many attempts in all.
+RETRY_FAILED_MAX = 3
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.HostGuardMiddleware": 50,
@@ -55,6 +58,9 @@ ITEM_PIPELINES = {
 ARCHIVE_PATH = "data/archive.db"
 INDEX_PATH = "data/index"
 STORE_BATCH_SIZE = 50
+# How long the end-of-crawl indexing waits for another process's index write lock;
+# past it, new articles stay pending for the next run (or `search_cli.py index`).
+INDEX_LOCK_TIMEOUT = 30.0
 WARC_MAX_SIZE = 100 * 1024 * 1024  # roll to a new WARC file past this many bytes
 
 # Extraction runs in worker processes: 0 = one per core; a page taking longer than

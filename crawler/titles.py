@@ -74,8 +74,7 @@ def confirmed_heading(
 def pick_title(
     declared: Iterable[str | None], headings: Iterable[str], site_names: Iterable[str]
 ) -> str:
-    """Pick the headline: a visible heading confirmed by the declared titles, else the first
-    declared title (og:title, JSON-LD headline, <title>...) without its site name."""
+    """Pick a visible heading confirmed by the declared titles, else the first declared title."""
     names = list(site_names)
     titles = [strip_site_name(t, names) for t in declared if t and t.strip()]
     heading = confirmed_heading(headings, titles, names)

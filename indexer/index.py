@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -56,9 +57,10 @@ with quiet_whoosh_import():
     )
     from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
     from whoosh.filedb.filestore import FileStorage
-    from whoosh.index import TOC, clean_files
+    from whoosh.index import TOC
     from whoosh.support.charset import accent_map
     from whoosh.util.filelock import try_for
+    from whoosh.writing import SegmentWriter
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
@@ -73,6 +75,11 @@ BATCH_SIZE = 500
 LEAD_CHARS = 400
 LOCK_TIMEOUT = 10.0
 PARALLEL_THRESHOLD = 20_000  # rebuilds at least this large use two processes
+# Files of a superseded generation stay this long for searchers still reading them.
+GRACE_SECONDS = 120.0
+# Plain segment files, not one compound file: Whoosh copies every file it opens from a
+# compound segment into memory (hundreds of MB per search process at 100k articles).
+WRITER_OPTIONS: dict[str, Any] = {"compound": False}
 _VERSION_FIELD = f"schema_v{SCHEMA_VERSION}"
 
 TEXT_ANALYZER = (
@@ -282,11 +289,15 @@ class ArchiveIndex:
         """Add or replace articles (by id) in one writer and one commit; return the count."""
 
         def write(writer: Any) -> int:
-            n = 0
-            for article in articles:
-                writer.update_document(**article_document(article))
-                n += 1
-            return n
+            latest = {article.id: article for article in articles}  # an id twice: keep the last
+            # One searcher for all the deletions: Whoosh's update_document opens one per call.
+            with writer.searcher() as searcher:
+                for article_id in latest:
+                    for docnum in searcher.document_numbers(id=article_id):
+                        writer.delete_document(docnum)
+            for article in latest.values():
+                writer.add_document(**article_document(article))
+            return len(latest)
 
         n = self._write(write)
         logger.debug("indexed %d articles", n)
@@ -300,13 +311,14 @@ class ArchiveIndex:
         """Run ``work(writer)`` under the write lock and commit (merging small segments only)."""
         ix = self.open()
         with self._locked():
-            writer = ix.writer(_lk=False)
+            writer = _GraceWriter(ix, _lk=False, **WRITER_OPTIONS)
             try:
                 n = work(writer)
             except BaseException:
                 writer.cancel()
                 raise
             writer.commit()  # default MERGE_SMALL policy: never a full optimize
+            _clean_old_files(self._storage())
         return n
 
     def sync(self, archive: Archive, *, batch_size: int = BATCH_SIZE) -> int:
@@ -364,14 +376,14 @@ class ArchiveIndex:
             if name.split(".", 1)[0] in segment_ids:
                 os.replace(fresh / name, self.path / name)
         TOC(toc.schema, toc.segments, gen).write(dst, INDEX_NAME)  # atomic rename
-        clean_files(dst, INDEX_NAME, gen, toc.segments)
+        _clean_old_files(dst)
 
 
 def _fill(path: Path, articles: Iterable[Article], *, parallel: bool) -> int:
     """Add articles to the fresh (empty) index at ``path``; return the count."""
     ix = whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
-    kwargs: dict[str, Any] = {"procs": 2, "multisegment": True, "limitmb": 256} if parallel else {}
-    writer = ix.writer(**kwargs)
+    kwargs: dict[str, Any] = {"procs": 2, "multisegment": True} if parallel else {}
+    writer = ix.writer(limitmb=256, **kwargs, **WRITER_OPTIONS)
     n = 0
     try:
         for article in articles:
@@ -406,6 +418,38 @@ def _locked_error(path: Path, timeout: float) -> IndexLockedError:
     return IndexLockedError(
         f"index at {path} is being written by another process (waited {timeout:g}s)"
     )
+
+
+class _GraceWriter(SegmentWriter):
+    """A segment writer that leaves the old generation's files to :func:`_clean_old_files`.
+
+    Whoosh deletes them at once, but with plain (non-compound) segment files a searcher
+    opened just before the commit would then fail when it lazily opens one of them."""
+
+    def _commit_toc(self, segments: list[Any]) -> None:
+        TOC(self.schema, segments, self.generation).write(self.storage, self.indexname)
+
+
+def _clean_old_files(storage: FileStorage) -> None:
+    """Delete TOCs and segment files of generations superseded over GRACE_SECONDS ago.
+
+    Call only while holding the lock (no writer is then creating segment files)."""
+    pattern, segment_pattern = TOC._pattern(INDEX_NAME), TOC._segment_pattern(INDEX_NAME)
+    tocs = sorted((int(m.group(1)), name) for name in storage if (m := pattern.match(name)))
+    now = time.time()
+    keep: set[str] = set()
+    for (gen, name), successor in zip(tocs, [*tocs[1:], None], strict=True):
+        if successor is None or now - storage.file_modified(successor[1]) < GRACE_SECONDS:
+            try:
+                keep.update(s.segment_id() for s in TOC.read(storage, INDEX_NAME, gen).segments)
+                continue
+            except Exception:  # a damaged TOC: nothing can read it
+                logger.warning("removing unreadable index file %s", name)
+        storage.delete_file(name)
+    for name in list(storage):
+        m = segment_pattern.match(name)
+        if m and m.group(1) not in keep:
+            storage.delete_file(name)
 
 
 def _clean_temp_files(path: Path) -> None:

@@ -33,6 +33,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,7 +49,7 @@ from indexer.index import (
 from indexer.terminal import Span, clean_for_terminal, render_snippet
 
 with quiet_whoosh_import():
-    from whoosh import highlight, sorting
+    from whoosh import sorting
     from whoosh.collectors import TimeLimit, TimeLimitCollector
     from whoosh.query import (
         And,
@@ -62,6 +63,7 @@ with quiet_whoosh_import():
         Query,
         Term,
     )
+    from whoosh.support.charset import accent_map
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
@@ -130,6 +132,7 @@ _FIELD_ALIASES = {
 }
 _HIGHLIGHT_FIELDS = ("title", "body")
 _NO_DATE_LAST = 99_999_999
+_WORD = re.compile(r"\w+(?:\.?\w+)*")  # the words of TEXT_ANALYZER's tokenizer
 
 _TOKEN = re.compile(
     r"""
@@ -705,37 +708,73 @@ def _add_snippets(hits: list[Hit], terms: set[str], archive: Archive | None) -> 
 
 
 def make_snippet(text: str, terms: set[str], width: int = SNIPPET_CHARS) -> list[Span]:
-    """Return the best passage of a text around the analysed ``terms`` as spans, or its
+    """Return the passage of a text richest in the analysed ``terms`` as spans, or its
     beginning when no term occurs."""
     text = text[:HIGHLIGHT_CHARS]
-    if terms:
-        fragmenter = highlight.ContextFragmenter(maxchars=width, surround=width // 3)
-        spans = highlight.highlight(text, terms, TEXT_ANALYZER, fragmenter, _spans, top=1)
-        if spans:
-            return spans
-    lead = text[:width]
-    if len(text) > width:
-        lead = lead.rsplit(None, 1)[0] + " …"
-    return _tidy([(lead, False)])
-
-
-def _spans(text: str, fragments: list[Any]) -> list[Span]:
-    """Whoosh formatter: turn the best fragment into (text, is_match) spans."""
-    if not fragments:
-        return []
-    frag = fragments[0]
-    spans: list[Span] = [("… ", False)] if frag.startchar > 0 else []
-    pos = frag.startchar
-    for token in sorted(frag.matches, key=lambda t: t.startchar):
-        if token.startchar < pos:
-            continue
-        spans.append((text[pos : token.startchar], False))
-        spans.append((text[token.startchar : token.endchar], True))
-        pos = token.endchar
-    spans.append((text[pos : frag.endchar], False))
-    if frag.endchar < len(text):
+    matches = _find_terms(text, terms)
+    if matches:
+        start, end = _best_window(text, matches, width)
+        matches = [(a, b) for a, b in matches if start <= a and b <= end]
+    else:
+        start, end = 0, _word_end(text, min(len(text), width))
+    spans: list[Span] = [("… ", False)] if start > 0 else []
+    pos = start
+    for a, b in matches:
+        spans += [(text[pos:a], False), (text[a:b], True)]
+        pos = b
+    spans.append((text[pos:end], False))
+    if end < len(text):
         spans.append((" …", False))
     return _tidy(spans)
+
+
+def _find_terms(text: str, terms: set[str]) -> list[tuple[int, int]]:
+    """Return the (start, end) of each word of ``text`` whose index form is in ``terms``."""
+    if not terms:
+        return []
+    # A stem is the start of its word but for its last letter (economy -> economi), so
+    # only words with such a prefix go through the (slow) analyzer.
+    prefixes = tuple({t[: max(1, len(t) - 1)] for t in terms})
+    found = []
+    for m in _WORD.finditer(text):
+        word = m.group().translate(accent_map).lower()
+        if word.startswith(prefixes) and _index_form(word) in terms:
+            found.append(m.span())
+    return found
+
+
+@lru_cache(maxsize=20_000)
+def _index_form(word: str) -> str | None:
+    words = _analyze(TEXT_ANALYZER, word)
+    return words[0] if len(words) == 1 else None
+
+
+def _best_window(text: str, matches: list[tuple[int, int]], width: int) -> tuple[int, int]:
+    """Return a window of about ``width`` characters holding the most distinct matches."""
+    best, best_score = 0, -1
+    for i, (first, _) in enumerate(matches):
+        inside = {text[a:b].lower() for a, b in matches[i:] if b - first <= width}
+        if len(inside) > best_score:
+            best, best_score = i, len(inside)
+    first = matches[best][0]
+    start = _word_start(text, max(0, first - width // 4))
+    return start, _word_end(text, min(len(text), start + width))
+
+
+def _word_start(text: str, pos: int) -> int:
+    """Move ``pos`` forward to the start of a word (unless at the text's start)."""
+    if pos == 0:
+        return 0
+    space = text.find(" ", pos)
+    return pos if space == -1 or space - pos > 20 else space + 1
+
+
+def _word_end(text: str, pos: int) -> int:
+    """Move ``pos`` back to the end of a word (unless at the text's end)."""
+    if pos >= len(text):
+        return len(text)
+    space = text.rfind(" ", 0, pos)
+    return pos if space == -1 or pos - space > 20 else space
 
 
 def _tidy(spans: list[Span]) -> list[Span]:

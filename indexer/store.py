@@ -1,9 +1,16 @@
 """The SQLite archive: the record of truth for every stored article, page and crawl.
 
 One file opened through :class:`Archive`. Articles live in ``articles`` with their
-authors, agencies and tags in normalised tables; the raw response of each article is
-kept compressed in ``pages``; ``crawls`` and ``fetches`` record what each run did. An
-article whose ``indexed_at`` is NULL is pending for the search index.
+authors, agencies and tags in normalised tables; ``pages`` says where the raw response of
+each article lies (``FILE:OFFSET`` in the WARC files of ``warc/`` beside the store) or,
+for pages that came without a WARC record, keeps it compressed; ``revisions`` keeps the
+earlier versions of articles whose title or text changed; ``syndication`` groups the
+copies of one story; ``crawls`` and ``fetches`` record what each run did. An article whose
+``indexed_at`` is NULL is pending for the search index.
+
+Schema versions (``PRAGMA user_version``): 1 articles, pages, crawls, fetches; 2 adds WARC
+locations to ``pages``, ``revisions`` and the syndication tables. Opening an older archive
+for writing upgrades it in place.
 
 Concurrency: WAL journal, a busy timeout on every connection and ``BEGIN IMMEDIATE``
 for writes, so readers never wait and a writer waits at most ``timeout`` seconds for
@@ -31,10 +38,11 @@ import sqlite_utils
 
 from indexer.article import Article
 from indexer.urls import normalize_url
+from indexer.warcfile import WarcError, WarcLocation, WarcResponse, read_response, warc_dir
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CHUNK = 500  # ids per ``IN (...)`` query
 PAGE_ENCODING = "zlib"
 
@@ -53,6 +61,10 @@ ARTICLE_COLUMNS: dict[str, type] = {"id": str} | {
 }
 _EMPTY_STRING_FIELDS = frozenset(f.name for f in fields(Article) if f.default == "")
 _FIELD_NAMES = tuple(f.name for f in fields(Article))
+
+# What the store takes for one article: the article, its raw body, where its response lies
+# in the archive's WARC files ("FILE:OFFSET") if it was recorded there.
+Entry = tuple[Article, bytes, str | None]
 
 
 @dataclass(frozen=True)
@@ -107,6 +119,21 @@ def article_row(article: Article) -> dict[str, Any]:
     row = {name: getattr(article, name) for name in ARTICLE_COLUMNS}
     row["links"] = json.dumps(article.links, ensure_ascii=False)
     row["source"] = article.source or None  # a foreign key to ``sources``: no empty name
+    return row
+
+
+def page_row(article: Article, body: bytes, location: str | None) -> dict[str, Any]:
+    """Return the ``pages`` row of an article: its WARC location, else its body compressed."""
+    row: dict[str, Any] = {
+        "article_id": article.id, "length": len(body),
+        "fetched_at": article.fetched_at or utc_now(),
+        "body": None, "encoding": None, "warc_file": None, "warc_offset": None,
+    }
+    if location:
+        place = WarcLocation.parse(location)
+        row.update(warc_file=place.file, warc_offset=place.offset)
+    else:
+        row.update(body=zlib.compress(body), encoding=PAGE_ENCODING)
     return row
 
 
@@ -288,6 +315,35 @@ def _translated(
     return wrapper
 
 
+def _add_warc_revisions_syndication(db: sqlite_utils.Database) -> None:
+    """Schema v1 -> v2: WARC locations of pages, revisions, syndicated-copy groups."""
+    pages = db.table("pages")
+    pages.add_column("warc_file", str)
+    pages.add_column("warc_offset", int)
+    db.table("revisions").create(
+        {"id": int, "article_id": str, "revision": int, "saved_at": str, "fetched_at": str,
+         "title": str, "text": str, "data": str, "warc_file": str, "warc_offset": int},
+        pk="id", not_null={"article_id", "revision"},
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db.table("revisions").create_index(["article_id", "revision"], unique=True)
+    db.table("syndication").create(
+        {"article_id": str, "story": str, "signature": bytes},
+        pk="article_id", not_null={"story"}, foreign_keys=[("article_id", "articles", "id")],
+    )
+    db.table("syndication").create_index(["story"])
+    db.table("syndication_bands").create(
+        {"bucket": str, "article_id": str}, pk=("bucket", "article_id"),
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db.table("syndication_bands").create_index(["article_id"])
+
+
+_MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
+    1: _add_warc_revisions_syndication,
+}
+
+
 class Archive:
     """The archive file: articles, raw pages, crawls and fetches, with an index-pending mark."""
 
@@ -327,15 +383,35 @@ class Archive:
         self._conn.execute("PRAGMA synchronous = NORMAL")
         if not self.readonly and self._db.journal_mode != "wal":
             self._db.enable_wal()
-        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        version = self._schema_version()
         if version == 0 and not self.readonly:
             with self._write():
                 self._create_schema()
-            version = SCHEMA_VERSION
+            version = self._schema_version()
         if version > SCHEMA_VERSION:
             raise StoreError(f"archive {self.path} was written by a newer version of this tool")
+        if 0 < version < SCHEMA_VERSION:
+            if self.readonly:
+                raise StoreError(
+                    f"archive {self.path} has an older format: open it once for writing"
+                )
+            with self._write():
+                self._migrate()
+            version = SCHEMA_VERSION
         if version != SCHEMA_VERSION:
             raise StoreError(f"{self.path} is not a news archive")
+
+    def _schema_version(self) -> int:
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        """Upgrade the schema step by step to SCHEMA_VERSION; call inside the write lock."""
+        version = self._schema_version()  # again: another process may have just done it
+        while version < SCHEMA_VERSION:
+            _MIGRATIONS[version](self._db)
+            version += 1
+            self._conn.execute(f"PRAGMA user_version = {version}")
+            logger.info("upgraded archive %s to schema v%d", self.path, version)
 
     def _create_schema(self) -> None:
         # Checked again inside the write lock: another process may have just created it.
@@ -364,8 +440,8 @@ class Archive:
              "fetched_at": str},
             pk="article_id", foreign_keys=[("article_id", "articles", "id")],
         )
-        self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        logger.info("created archive schema v%d in %s", SCHEMA_VERSION, self.path)
+        self._conn.execute("PRAGMA user_version = 1")
+        logger.info("created archive schema v1 in %s", self.path)
 
     @contextmanager
     def _write(self) -> Iterator[None]:
@@ -429,64 +505,127 @@ class Archive:
 
     @_translated
     def add_articles(
-        self, batch: list[tuple[Article, bytes]], crawl_id: int | None = None
+        self, batch: Sequence[tuple[Article, bytes] | Entry], crawl_id: int | None = None
     ) -> dict[str, int]:
-        """Store a batch of (article, raw body) in one transaction; count new/updated/unchanged.
+        """Store a batch of (article, raw body[, WARC location]) in one transaction; count.
 
-        Unchanged articles (same content, whatever the fetch time) are not rewritten; new
-        and changed ones are marked pending for the index.
+        Counts new/updated/unchanged. Unchanged articles (same content, whatever the fetch
+        time) are not rewritten; new and changed ones are marked pending for the index. A
+        page with a WARC location (``FILE:OFFSET``) is not copied: ``pages`` points at its
+        record. When a changed article's title or text differs, the stored version is kept
+        in ``revisions`` first.
         """
         counts = {"new": 0, "updated": 0, "unchanged": 0}
+        entries: list[Entry] = [(e[0], e[1], e[2] if len(e) > 2 else None) for e in batch]
         with self._write():
-            ids = list(dict.fromkeys(article.id for article, _ in batch))
-            known: dict[str, str] = {}
-            for part in chunks(ids):
-                known.update(self._conn.execute(
-                    f"SELECT id, fingerprint FROM articles WHERE id IN ({_marks(part)})", part
-                ).fetchall())
-            new: dict[str, tuple[Article, bytes]] = {}
-            changed: dict[str, tuple[Article, bytes]] = {}
-            for article, body in batch:
+            known = self._fingerprints([article.id for article, _, _ in entries])
+            new: dict[str, Entry] = {}
+            changed: dict[str, Entry] = {}
+            for entry in entries:
+                article = entry[0]
                 digest = fingerprint(article)
                 if article.id not in known:
                     counts["new"] += 1
-                    new[article.id] = (article, body)
+                    new[article.id] = entry
                 elif known[article.id] == digest:
                     counts["unchanged"] += 1
                     continue
                 else:
                     counts["updated"] += 1
                     # Stored earlier in this batch: still one row to insert, just newer.
-                    (new if article.id in new else changed)[article.id] = (article, body)
+                    (new if article.id in new else changed)[article.id] = entry
                 known[article.id] = digest
+            self._save_revisions([article for article, _, _ in changed.values()])
+            self._write_articles(
+                [a for a, _, _ in new.values()], [a for a, _, _ in changed.values()],
+                {"last_crawl": crawl_id}, {"first_seen_crawl": crawl_id},
+            )
             stored = [*new.values(), *changed.values()]
-            version = self._version() + 1
-            self._db.table("sources").insert_all(
-                [source_row(a) for a, _ in stored if a.source], pk="name", ignore=True
-            )
-            articles = self._db.table("articles")
-            articles.insert_all(
-                [{**article_row(a), "fingerprint": known[a.id], "version": version,
-                  "first_seen_crawl": crawl_id, "last_crawl": crawl_id, "indexed_at": None}
-                 for a, _ in new.values()]
-            )
-            articles.upsert_all(
-                [{**article_row(a), "fingerprint": known[a.id], "version": version,
-                  "last_crawl": crawl_id, "indexed_at": None} for a, _ in changed.values()],
-                pk="id",
-            )
-            write_article_links(self._db, [a for a, _ in stored])
-            bodiless = [a.id for a, body in changed.values() if not body]
-            for part in chunks(bodiless):  # the old page belongs to the old version
+            pageless = [a.id for a, body, location in changed.values() if not (body or location)]
+            for part in chunks(pageless):  # the old page belongs to the old version
                 self._conn.execute(f"DELETE FROM pages WHERE article_id IN ({_marks(part)})", part)
             self._db.table("pages").upsert_all(
-                [{"article_id": a.id, "body": zlib.compress(body), "encoding": PAGE_ENCODING,
-                  "length": len(body), "fetched_at": a.fetched_at or utc_now()}
-                 for a, body in stored if body],
-                pk="article_id",
+                [page_row(*entry) for entry in stored if entry[1] or entry[2]], pk="article_id"
             )
         logger.debug("stored batch of %d: %s", len(batch), counts)
         return counts
+
+    @_translated
+    def update_extractions(self, articles: Sequence[Article]) -> int:
+        """Replace the stored fields of already archived articles re-extracted from their pages.
+
+        Pages, revisions and crawl marks stay; articles whose content did not change are not
+        rewritten. Return how many were updated (and are now pending for the index).
+        """
+        with self._write():
+            known = self._fingerprints([a.id for a in articles])
+            changed = {
+                a.id: a for a in articles if a.id in known and known[a.id] != fingerprint(a)
+            }
+            self._write_articles([], list(changed.values()), {}, {})
+        return len(changed)
+
+    def _fingerprints(self, ids: Sequence[str]) -> dict[str, str]:
+        known: dict[str, str] = {}
+        for part in chunks(list(dict.fromkeys(ids))):
+            known.update(self._conn.execute(
+                f"SELECT id, fingerprint FROM articles WHERE id IN ({_marks(part)})", part
+            ).fetchall())
+        return known
+
+    def _write_articles(
+        self,
+        new: Sequence[Article],
+        changed: Sequence[Article],
+        marks: dict[str, Any],
+        first_marks: dict[str, Any],
+    ) -> None:
+        """Insert ``new`` and overwrite ``changed`` rows with their links, as the next version.
+
+        ``marks`` are extra columns for both, ``first_marks`` extra columns of new rows.
+        """
+        stored = [*new, *changed]
+        if not stored:
+            return
+        version = self._version() + 1
+        self._db.table("sources").insert_all(
+            [source_row(a) for a in stored if a.source], pk="name", ignore=True
+        )
+
+        def row(article: Article) -> dict[str, Any]:
+            return {**article_row(article), "fingerprint": fingerprint(article),
+                    "version": version, "indexed_at": None, **marks}
+
+        articles = self._db.table("articles")
+        articles.insert_all([{**row(a), **first_marks} for a in new])
+        articles.upsert_all([row(a) for a in changed], pk="id")
+        write_article_links(self._db, stored)
+
+    def _save_revisions(self, articles: Sequence[Article]) -> None:
+        """Keep the stored version of each article whose title or text is about to change."""
+        ids = [a.id for a in articles]
+        old = {a.id: a for a in self.get_many(ids)}
+        revised = [old[a.id] for a in articles
+                   if (old[a.id].title, old[a.id].text) != (a.title, a.text)]
+        if not revised:
+            return
+        marks = _marks(revised)
+        numbers = dict(self._conn.execute(
+            f"SELECT article_id, max(revision) FROM revisions WHERE article_id IN ({marks})"
+            " GROUP BY article_id", [a.id for a in revised]).fetchall())
+        places = {row[0]: row[1:] for row in self._conn.execute(
+            f"SELECT article_id, warc_file, warc_offset FROM pages WHERE article_id IN ({marks})",
+            [a.id for a in revised])}
+        now = utc_now()
+        self._db.table("revisions").insert_all(
+            {"article_id": a.id, "revision": numbers.get(a.id, 0) + 1, "saved_at": now,
+             "fetched_at": a.fetched_at, "title": a.title, "text": a.text,
+             "data": json.dumps(article_data(a), ensure_ascii=False),
+             "warc_file": places.get(a.id, (None, None))[0],
+             "warc_offset": places.get(a.id, (None, None))[1]}
+            for a in revised
+        )
+        logger.info("kept %d earlier versions as revisions", len(revised))
 
     @_translated
     def record_fetches(self, fetches: list[Fetch], crawl_id: int | None = None) -> None:
@@ -498,6 +637,20 @@ class Archive:
                 [(f.url, f.status, f.error, f.fetched_at or utc_now(), crawl_id)
                  for f in fetches],
             )
+
+    @_translated
+    def failed_urls(self, max_attempts: int = 3) -> list[str]:
+        """URLs whose fetches all failed for a passing reason (network error, 429, 5xx),
+        fewer than ``max_attempts`` times, and that are not archived: worth a retry."""
+        with self._read():
+            rows = self._conn.execute(
+                "SELECT f.url FROM fetches f GROUP BY f.url"
+                " HAVING count(*) < ? AND sum(f.status BETWEEN 200 AND 499"
+                " AND f.status != 429) = 0"
+                " AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.fetched_url = f.url)",
+                (max_attempts,),
+            ).fetchall()
+        return [r[0] for r in rows]
 
     @_translated
     def known_urls(self, urls: Iterable[str]) -> set[str]:
@@ -551,15 +704,38 @@ class Archive:
             found.update((row["id"], row_article(row, lists[row["id"]])) for row in rows)
         return [found[i] for i in ids if i in found]
 
+    @property
+    def warc_dir(self) -> Path:
+        """The folder of this archive's WARC files."""
+        return warc_dir(self.path)
+
+    @_translated
+    def page_location(self, article_id: str) -> WarcLocation | None:
+        """Return where the response of an article lies in the WARC files, if it was recorded."""
+        row = self._conn.execute(
+            "SELECT warc_file, warc_offset FROM pages WHERE article_id = ?", [article_id]
+        ).fetchone()
+        return WarcLocation(row[0], row[1]) if row and row[0] else None
+
+    def read_warc(self, location: WarcLocation) -> WarcResponse:
+        """Return the response recorded at ``location`` in this archive's WARC files."""
+        try:
+            return read_response(self.warc_dir, location)
+        except WarcError as exc:
+            raise StoreError(str(exc)) from exc
+
     @_translated
     def raw_html(self, article_id: str) -> bytes | None:
-        """Return the raw response body stored for an article, if any."""
+        """Return the raw response body stored for an article (from its WARC record), if any."""
         row = self._conn.execute(
-            "SELECT body, encoding FROM pages WHERE article_id = ?", [article_id]
+            "SELECT body, encoding, warc_file, warc_offset FROM pages WHERE article_id = ?",
+            [article_id],
         ).fetchone()
         if row is None:
             return None
-        body, encoding = row
+        body, encoding, warc_file, warc_offset = row
+        if warc_file:
+            return self.read_warc(WarcLocation(warc_file, warc_offset)).body
         if encoding != PAGE_ENCODING:
             raise StoreError(f"page of {article_id} has an unknown encoding {encoding!r}")
         return zlib.decompress(body)

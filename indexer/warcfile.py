@@ -120,6 +120,8 @@ def iter_responses(path: str | Path) -> Iterator[WarcResponse]:
             records = ArchiveIterator(stream)
             for record in records:
                 if record.rec_type == "response" and record.http_headers is not None:
-                    yield _response(record, records.get_record_offset())
+                    response = _response(record, None)
+                    response.offset = records.get_record_offset()  # reads to the record's end
+                    yield response
     except (ArchiveLoadFailed, EOFError) as exc:
         raise WarcError(f"cannot read WARC file {path}: {exc}") from exc

@@ -146,6 +146,22 @@ def test_searcher_opened_before_a_rebuild_keeps_working(
         assert len(list(before.documents())) == 12
 
 
+def test_superseded_files_are_removed_after_the_grace_period(
+    index: ArchiveIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(3):
+        index.add([make_article(n)])
+    files = set(os.listdir(index.path))
+    assert len([f for f in files if f.endswith(".toc")]) == 4  # all still within the grace
+    monkeypatch.setattr("indexer.index.GRACE_SECONDS", 0.0)
+    index.add([make_article(3)])
+    current = {s.segment_id() for s in index.open()._segments()}
+    left = {f.split(".")[0] for f in os.listdir(index.path) if f.startswith("MAIN_")}
+    assert left - {"MAIN_WRITELOCK"} == current
+    assert len(list(index.path.glob("*.toc"))) == 1
+    assert index.doc_count() == 4
+
+
 def test_failed_rebuild_keeps_the_old_index(
     index: ArchiveIndex, archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -193,7 +209,7 @@ def test_a_live_writer_gives_a_clear_lock_error(index: ArchiveIndex) -> None:
 def test_a_missing_segment_file_is_detected(index: ArchiveIndex, archive: Archive) -> None:
     index.sync(archive)
     for name in os.listdir(index.path):
-        if name.endswith(".seg"):
+        if name.startswith("MAIN_") and name != "MAIN_WRITELOCK":  # the segments' files
             (index.path / name).unlink()
     with pytest.raises(IndexCorruptError, match="damaged") as err:
         index.doc_count()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -26,6 +27,7 @@ from twisted.python.failure import Failure
 from crawler.classify import looks_like_article
 from crawler.items import FailureItem, PageItem
 from crawler.sources import Source, adhoc_source, load_sources
+from indexer.store import Archive
 from indexer.urls import normalize_url, strip_www
 
 logger = logging.getLogger(__name__)
@@ -89,6 +91,18 @@ class NewsSpider(scrapy.Spider):
                 yield self._request(src, src.url, self.parse_page, depth=0, via="link")
         for src in self.adhoc:
             yield self._request(src, src.url, self.parse_page, via="url", article=True)
+        for url in self._failed_before():
+            src = next((s for s in self.sources if s.allows(url)), None)
+            if src is not None and (req := self._follow(src, url, depth=src.depth, via="retry")):
+                yield req
+
+    def _failed_before(self) -> list[str]:
+        """URLs that failed in earlier crawls for a passing reason, to try again (capped)."""
+        path = self.settings.get("ARCHIVE_PATH")
+        if not path or not Path(path).exists():
+            return []
+        with Archive(path) as archive:
+            return archive.failed_urls(self.settings.getint("RETRY_FAILED_MAX"))
 
     def _request(
         self,
