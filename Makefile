@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test killtest clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ demo: setup  ## serve the bundled demo site, crawl it, index it, show a search
 test: setup  ## the test suite and the linter
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
+
+killtest: setup  ## SIGKILL 30 real crawls at random moments: nothing lost (CI runs it)
+	$(PY) tests/kill_crawl.py --kills 30
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -605,5 +605,54 @@ def reextract(data: DataDir, source: str | None, since: str | None, quiet: bool)
     )
 
 
+@cli.command("import-warc")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--host", "hosts", multiple=True, help="Only pages on this host or its subdomains.")
+@click.option("--source", "only", multiple=True, help="Only pages of this source (repeatable).")
+@click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Sources file naming the --source hosts. Default: sources.toml.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar (for cron).")
+@click.pass_obj
+@user_errors
+def import_warc(
+    data: DataDir,
+    files: tuple[Path, ...],
+    hosts: tuple[str, ...],
+    only: tuple[str, ...],
+    sources_file: Path | None,
+    quiet: bool,
+) -> None:
+    """Archive the news articles found in WARC files (another crawler's, CC-NEWS).
+
+    Without --host or --source every HTML page is tried; pages that are not articles
+    and URLs already archived are skipped.
+    """
+    from crawler.sources import load_sources
+    from crawler.warc_import import ImportFilter, import_warcs
+    from indexer.store import Archive
+    from indexer.urls import strip_www
+
+    sources = load_sources(sources_file or Path("sources.toml"), only) if only else []
+    keep = ImportFilter(frozenset(strip_www(h.lower()) for h in hosts), tuple(sources))
+    with Archive(data.archive) as archive:
+        show_bar = not quiet and sys.stderr.isatty()
+        with click.progressbar(
+            length=len(files), label="importing", file=sys.stderr, hidden=not show_bar
+        ) as bar:
+            counts = import_warcs(archive, data.index, files, keep, progress=bar.update)
+    click.echo(
+        f"imported {counts.new} new articles from {counts.responses} responses: "
+        f"{counts.known} already archived, {counts.not_articles} not articles, "
+        f"{counts.filtered} filtered out; indexed {counts.indexed}"
+    )
+
+
 if __name__ == "__main__":
     cli()

@@ -4,46 +4,105 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from lxml.html import HtmlElement
 
 from crawler.agencies import agency_name
-from crawler.meta_xpaths import AUTHOR_META_KEYS, BYLINE_XPATH
+from crawler.meta_xpaths import (
+    AUTHOR_LINK_XPATHS,
+    AUTHOR_META_KEYS,
+    BYLINE_TEXT_XPATH,
+    BYLINE_XPATH,
+)
 from crawler.page_meta import PageMeta, ld_text, ld_types
 
 logger = logging.getLogger(__name__)
 
 BYLINE_PREFIX_RE = re.compile(
-    r"^\s*(?:(?:written|posted|published|reported|text|story|words|photos?)\s+)?"
-    r"(?:by|von|par|por|di|door|av|af|de|from)\s*:?\s+"
-    r"|^\s*(?:author|autor|autorin|auteur|text|texte|verfasser|verfasst von|redakteur)\s*:\s*",
+    r"^[\s\-–—|•·:]*(?:(?:written|posted|published|reported|story|words|text|interview|photos?"
+    r"|fotos?|bilder?)(?:\s+(?:und|and|&)\s+\w+)?\s*[:]?\s+)?"
+    r"(?:(?:alles|artikel|beitrag|beiträge|mehr|all|more|articles?|posts?)\s+)?"
+    r"(?:by|von|par|por|di|door|av|af|from|with|autor(?:in)?|author|auteur)\b\s*:?\s*"
+    r"|^[\s\-–—|•·]*(?:text|texte|interview|verfasser|redakteur|fotos?|photos?|bilder?)"
+    r"(?:\s+(?:und|and|&)\s+\w+)?\s*:\s*",
     re.I,
 )
 ROLE_RE = re.compile(
-    r"\b(?:staff|senior|chief|contributing|special|guest|deputy|managing|executive|foreign|political"
-    r"|editor|editors|editorial|correspondent|reporter|writer|columnist|journalist|contributor"
-    r"|redakteur|redakteurin|redaktion|korrespondent|korrespondentin|autor|autorin|chefredakteur"
+    r"\b(?:staff|senior|chief|contributing|special|guest|deputy|managing|executive|foreign"
+    r"|political|editor|editors|editorial|correspondent|reporter|writer|columnist|journalist"
+    r"|contributor|redakteur|redakteurin|korrespondent|korrespondentin|chefredakteur"
     r"|rédaction|rédacteur|journaliste|redacción|redactor|corresponsal|press office|newsroom"
-    r"|team|desk|staff writer|bureau)\b.*$",
+    r"|desk|bureau|pressesprecher|pressesprecherin|phd|ph\.d|m\.d|dr\. med)\b.*$",
     re.I,
 )
-NAME_SPLIT_RE = re.compile(
-    r"\s*(?:[;,|/&]|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bwith\b|\bmit\b)\s*", re.I
+NAME_SPLIT_RE = re.compile(r"\s*[;,|/&·•]\s*|\s+(?:and|und|et|y|e|with|mit)\s+", re.I)
+# organisations and page furniture that bylines name instead of people
+ORG_RE = re.compile(
+    r"\b(?:e\.\s?V|GmbH|AG|SE|Inc|Ltd|LLC|Corp|verband|verbandes|stiftung|verlag|zeitung|magazin"
+    r"|magazine|news|online|media|redaktion|team|group|gruppe|inhalte|partei|union|institut"
+    r"|university|universität|blog|press|presse|agentur|agency|editorial)\b"
+    r"|^(?:die|der|das|the|les)\s",
+    re.I,
 )
+ACRONYM_RE = re.compile(r"^[A-Z]{2,6}$")
+# a user name as blogs show it ("tlow", "freeman1984"), trusted only from author links
+HANDLE_RE = re.compile(r"^(?=.*[^\W\d_])[\w.\-]{2,30}$")
 EMAIL_RE = re.compile(r"\S+@\S+\.\w+")
+# a comment author ("X says:") is never the article's author
+SAYS_RE = re.compile(r"\b(?:says|said|sagt|schreibt|writes|wrote|meint)\b", re.I)
 DROP_AFTER_RE = re.compile(
-    r"\s+(?:says|said|sagt|meint|schreibt|writes|wrote|reports|am|on|updated|published|veröffentlicht"
-    r"|aktualisiert|\d{1,2}[./]|\d{4}|[-–—|•·]).*$",
+    r"\s+(?:(?:am|on|updated|published|veröffentlicht|aktualisiert|le|el|il)\b"
+    r"|\d{1,2}[./]|\d{4}|[-–—|•·(]).*$",
     re.I,
 )
-NAME_WORD_RE = re.compile(
-    r"^(?:[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’.\-]*|[A-Z]\.|(?:von|van|der|den|de|del|della|da|di|du|le|la|bin|al|el|ten|ter|zu|dos|das|y)\.?)$"
+NAME_PARTICLES = (
+    "von|van|der|den|de|del|della|da|di|du|le|la|bin|ibn|al|el|ten|ter|zu|dos|das|y|e|do|af|av"
+)
+NAME_WORD_RE = re.compile(rf"^(?:[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’.\-]*|(?:{NAME_PARTICLES}))$")
+INITIAL_END_RE = re.compile(r"(?:^|\s)\w\.$")
+# placeholders and page furniture that sit where a name should be
+GENERIC_NAMES = frozenset(
+    {
+        "admin",
+        "administrator",
+        "name",
+        "author",
+        "autor",
+        "autorin",
+        "redaktion",
+        "editor",
+        "editors",
+        "staff",
+        "no author",
+        "anonymous",
+        "anonym",
+        "gast",
+        "guest",
+        "user",
+        "webmaster",
+        "text",
+        "datum",
+        "date",
+        "human",
+        "team",
+        "unknown",
+        "wordpressadmin",
+        "agencies",
+        "agency",
+        "agenturen",
+        "newsroom",
+        "interview",
+        "foto",
+        "photo",
+        "home",
+    }
 )
 MAX_NAME_WORDS = 5
 MAX_NAME_CHARS = 60
+MAX_BYLINE_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -54,82 +113,118 @@ class Byline:
     agencies: list[str] = field(default_factory=list)
 
 
-def looks_like_name(text: str) -> bool:
-    """Tell whether ``text`` is plausibly a person's name: 1-5 capitalised words, no digits."""
+def _key(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def looks_like_name(text: str, min_words: int = 1, declared: bool = False) -> bool:
+    """Tell whether ``text`` is plausibly a person's name.
+
+    A ``declared`` author (JSON-LD, meta tag, author link) may also be a user name ("tlow") or
+    have lower-case words; a name found in free text must be capitalised words.
+    """
     words = text.split()
-    if not words or len(words) > MAX_NAME_WORDS or len(text) > MAX_NAME_CHARS:
+    if text.casefold() in GENERIC_NAMES or ORG_RE.search(text) or ACRONYM_RE.match(text):
         return False
-    if any(ch.isdigit() for ch in text) or "http" in text or "www." in text:
+    if declared and len(words) == 1 and HANDLE_RE.match(text):
+        return True
+    if not min_words <= len(words) <= MAX_NAME_WORDS or len(text) > MAX_NAME_CHARS:
         return False
-    return all(NAME_WORD_RE.match(word) for word in words) and words[0][0].isupper()
+    if any(ch.isdigit() for ch in text) or "http" in text or "www." in text or "@" in text:
+        return False
+    if not words[0][0].isupper():
+        return False
+    return declared or all(NAME_WORD_RE.match(word) for word in words)
 
 
-def split_byline(raw: str, exclude: Iterable[str] = ()) -> Byline:
+def _clean_part(part: str, excluded: set[str]) -> str:
+    part = BYLINE_PREFIX_RE.sub("", part).strip(" :-–—()[]\"'“”")
+    without_role = ROLE_RE.sub("", part)
+    if without_role != part and len(without_role.split()) < 2:
+        return ""  # "Casa Editorial El Tiempo", "Staff": a role or an organisation, not a person
+    part = DROP_AFTER_RE.sub("", without_role).strip(" ,:-–—()")
+    if part.endswith(".") and not INITIAL_END_RE.search(part):
+        part = part.rstrip(".")
+    words = part.split()
+    # a site name glued after the name ("Adam Aaronson PhillyVoice")
+    while len(words) > 2 and _key(words[-1]) in excluded:
+        words.pop()
+    return " ".join(words)
+
+
+def split_byline(
+    raw: str, exclude: Iterable[str] = (), min_words: int = 1, declared: bool = False
+) -> Byline:
     """Clean a byline string ("By A, B and C, Staff Writers") into names and agencies."""
-    excluded = {name.casefold() for name in exclude if name}
-    text = EMAIL_RE.sub(" ", " ".join(raw.split()))
-    text = BYLINE_PREFIX_RE.sub("", text)
+    excluded = {_key(name) for name in exclude if name and _key(name)}
+    text = " ".join(EMAIL_RE.sub(" ", raw).split())
+    if not text or len(text) > MAX_BYLINE_CHARS or SAYS_RE.search(text):
+        return Byline()
     authors: list[str] = []
     agencies: list[str] = []
-    for part in NAME_SPLIT_RE.split(text):
-        part = BYLINE_PREFIX_RE.sub("", part).strip(" .:-–—()[]\"'“”")
-        agency = agency_name(part)
+    for part in NAME_SPLIT_RE.split(BYLINE_PREFIX_RE.sub("", text)):
+        agency = agency_name(BYLINE_PREFIX_RE.sub("", part))
         if agency:
             agencies.append(agency)
             continue
-        part = DROP_AFTER_RE.sub("", ROLE_RE.sub("", part)).strip(" .:-–—()")
-        if part and part.casefold() not in excluded and looks_like_name(part):
-            authors.append(part)
+        name = _clean_part(part, excluded)
+        if name and _key(name) not in excluded and looks_like_name(name, min_words, declared):
+            authors.append(name)
     return Byline(list(dict.fromkeys(authors)), list(dict.fromkeys(agencies)))
 
 
-def _ld_authors(page: PageMeta) -> list[Any]:
-    for article in page.articles():
-        value = article.get("author") or article.get("creator")
-        if value:
-            return value if isinstance(value, list) else [value]
-    return []
-
-
-def _from_jsonld(page: PageMeta, exclude: Iterable[str]) -> Byline:
+def _from_jsonld(page: PageMeta, exclude: list[str]) -> Byline:
     authors: list[str] = []
     agencies: list[str] = []
-    for item in _ld_authors(page):
-        name = ld_text(item)
-        if not name:
-            continue
-        is_org = (
-            isinstance(item, dict) and not ({"Person"} & ld_types(item)) and bool(ld_types(item))
-        )
-        if is_org:
-            agency = agency_name(name)
-            if agency:
-                agencies.append(agency)
-            continue
-        found = split_byline(name, exclude)
-        authors.extend(found.authors)
-        agencies.extend(found.agencies)
+    for article in page.articles():
+        value = page.resolve(article.get("author") or article.get("creator"))
+        for item in value if isinstance(value, list) else [value] if value else []:
+            name = _ld_name(item)
+            if not name:
+                continue
+            types = ld_types(item) if isinstance(item, dict) else set()
+            if types and "Person" not in types:
+                agency = agency_name(name)
+                agencies.extend([agency] if agency else [])
+                continue
+            found = split_byline(name, exclude, declared=True)
+            authors.extend(found.authors)
+            agencies.extend(found.agencies)
+        if authors or agencies:
+            break
     return Byline(list(dict.fromkeys(authors)), list(dict.fromkeys(agencies)))
+
+
+def _ld_name(item: Any) -> str | None:
+    name = ld_text(item)
+    return None if not name or name.startswith(("http", "#", "/")) else name
+
+
+def _candidates(
+    page: PageMeta, tree: HtmlElement, fallback: str | None, exclude: list[str]
+) -> Iterator[Byline]:
+    yield _from_jsonld(page, exclude)
+    for value in page.all(*AUTHOR_META_KEYS):
+        if not value.startswith("http"):
+            yield split_byline(value, exclude, declared=True)
+    for xpath in AUTHOR_LINK_XPATHS:
+        for element in xpath(tree):
+            yield split_byline(element.text_content(), exclude, declared=True)
+    for element in BYLINE_XPATH(tree):
+        yield split_byline(element.text_content(), exclude, min_words=2)
+    for element in BYLINE_TEXT_XPATH(tree):
+        yield split_byline(element.text_content(), exclude, min_words=2)
+    if fallback:
+        yield split_byline(fallback.replace(";", ","), exclude, min_words=2)
 
 
 def find_byline(
     page: PageMeta, tree: HtmlElement, fallback: str | None, exclude: Iterable[str]
 ) -> Byline:
-    """Find the authors: JSON-LD first, then meta tags, byline elements, then ``fallback``."""
-    exclude = list(exclude)
-    candidates: list[Byline] = [_from_jsonld(page, exclude)]
-    candidates.extend(
-        split_byline(value, exclude)
-        for value in page.all(*AUTHOR_META_KEYS)
-        if not value.startswith("http")
-    )
-    candidates.extend(
-        split_byline(" ".join(el.text_content().split()), exclude) for el in BYLINE_XPATH(tree)
-    )
-    if fallback:
-        candidates.append(split_byline(fallback.replace(";", ","), exclude))
-    agencies = list(dict.fromkeys(a for c in candidates for a in c.agencies))
-    for candidate in candidates:
+    """Find the authors: JSON-LD, meta tags, byline elements, "By X" lines, then ``fallback``."""
+    agencies: list[str] = []
+    for candidate in _candidates(page, tree, fallback, list(exclude)):
+        agencies.extend(candidate.agencies)
         if candidate.authors:
-            return Byline(candidate.authors, agencies)
-    return Byline([], agencies)
+            return Byline(candidate.authors, list(dict.fromkeys(agencies)))
+    return Byline([], list(dict.fromkeys(agencies)))

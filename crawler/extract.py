@@ -30,7 +30,7 @@ from crawler.meta_xpaths import HEADING_XPATH
 from crawler.page_meta import PageMeta, ld_text, read_page_meta
 from crawler.titles import pick_title
 from indexer.article import Article
-from indexer.urls import normalize_url, same_site
+from indexer.urls import normalize_url, same_site, strip_www
 
 logger = logging.getLogger(__name__)
 
@@ -140,6 +140,11 @@ def _site_names(page: PageMeta, document: Document) -> list[str]:
     return list(dict.fromkeys(n.lstrip("@") for n in names if n))
 
 
+def _hosts(*urls: str | None) -> list[str]:
+    """Return the host names of ``urls`` without "www." (a byline naming one is the site)."""
+    return [strip_www(urlsplit(u).hostname or "") for u in urls if u]
+
+
 def headings(tree: HtmlElement) -> list[str]:
     """Return the texts of the page's candidate headline elements (h1, itemprop=headline)."""
     return [" ".join(h.text_content().split()) for h in HEADING_XPATH(tree)]
@@ -176,7 +181,9 @@ def _build_article(
         headings(tree),
         site_names,
     )
-    byline = find_byline(page, tree, document.author, exclude=site_names)
+    byline = find_byline(
+        page, tree, document.author, exclude=[*site_names, *_hosts(url, canonical)]
+    )
     credit = text_credit(text.splitlines())
     publishers = [agency_name(ld_text(a.get("publisher")) or "") for a in page.articles()]
     dates = find_dates(page, tree, [u for u in (url, canonical) if u], document.date, now)

@@ -89,14 +89,42 @@ AUTHOR_META_KEYS = (
     "citation_author",
     "og:article:author",
 )
-# elements that hold a byline, most specific first
+_NOT_IN_COMMENTS = (
+    '[not(ancestor-or-self::*[contains(translate(@class, "COMMENT", "comment"), "comment")'
+    ' or contains(translate(@id, "COMMENT", "comment"), "comment") or self::footer or self::nav])]'
+)
+_AUTHOR_HREF = (
+    'contains(@href, "/author/") or contains(@href, "/authors/") or contains(@href, "/autor/")'
+    ' or contains(@href, "/autoren/") or contains(@href, "/auteur/") or contains(@href, "/autor-")'
+)
+_AUTHOR_CLASS = (
+    're:test(concat(@class, " ", @id, " ", @data-testid), "(?i)(^|[ _-])(byline|author|authors|auteurs?|autor|autoren|writer|'
+    'creator|verfasser)($|[ _-])|author-?name|byline")'
+)
+_RE = {"re": "http://exslt.org/regular-expressions"}
+# elements naming the author (microdata, author links), most trusted first
+AUTHOR_LINK_XPATHS = (
+    XPath(
+        f'(//*[@itemprop="author"]//*[@itemprop="name"] | //*[@itemprop="author"]'
+        f'[not(.//*[@itemprop="name"])][not(self::meta)]){_NOT_IN_COMMENTS}[position() <= 3]'
+    ),
+    XPath(f"(//a[@rel='author'] | //a[{_AUTHOR_HREF}]){_NOT_IN_COMMENTS}[position() <= 3]"),
+)
+# elements whose class says they hold the byline
 BYLINE_XPATH = XPath(
-    '(//*[@itemprop="author"]//*[@itemprop="name"]'
-    ' | //*[@itemprop="author"][not(.//*[@itemprop="name"])]'
-    ' | //a[@rel="author"]'
-    ' | //*[contains(translate(@class, "BYLINE", "byline"), "byline")]'
-    '[not(ancestor::*[contains(@class, "byline")])]'
-    ' | //address[contains(@class, "author")])[position() <= 5]'
+    f"//*[{_AUTHOR_CLASS}][string-length(normalize-space(.)) < 120]{_NOT_IN_COMMENTS}"
+    "[position() <= 5]",
+    namespaces=_RE,
+)
+# short text blocks that read like a byline: "By Jane Doe", "von Klaus Stanjek", "par X, 21 juin"
+BYLINE_TEXT_XPATH = XPath(
+    "(//*[self::p or self::span or self::div or self::em or self::strong or self::b or self::i"
+    " or self::small or self::address or self::h4 or self::h5 or self::h6]"
+    "[string-length(normalize-space(.)) < 80]"
+    '[re:test(normalize-space(.), "^[-–—|: ]*(?:[Bb]y|BY|[Vv]on|VON|[Pp]ar|[Pp]or|[Dd]oor):? +'
+    '[A-ZÀ-Ü]")]'
+    f"){_NOT_IN_COMMENTS}[position() <= 3]",
+    namespaces=_RE,
 )
 
 IMAGE_META_KEYS = (

@@ -1,13 +1,16 @@
-"""Downloader middlewares: stay on the source's hosts, obey robots.txt, skip what we have."""
+"""Downloader middlewares: stay on the source's hosts, obey robots.txt, skip what we have,
+cap the size of pages, stop redirect loops."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urldefrag, urljoin
 
 from scrapy import Request, Spider
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
@@ -16,6 +19,10 @@ from twisted.internet.defer import Deferred
 from indexer.store import Archive
 
 logger = logging.getLogger(__name__)
+
+
+class Refused(IgnoreRequest):
+    """A request the crawler chose not to send (off the source, disallowed, known): no failure."""
 
 
 class HostGuardMiddleware:
@@ -34,7 +41,7 @@ class HostGuardMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
-        """Raise IgnoreRequest for a URL no source may fetch."""
+        """Refuse (raise Refused for) a URL no source may fetch."""
         spider = self.crawler.spider
         source = spider.source_for(request) if hasattr(spider, "source_for") else None
         parts = urlparse_cached(request)
@@ -47,7 +54,7 @@ class HostGuardMiddleware:
         if not allowed:
             logger.warning("Refused off-source URL %s", request.url)
             self.crawler.stats.inc_value("guard/offsite")
-            raise IgnoreRequest(f"off-source URL {request.url}")
+            raise Refused(f"off-source URL {request.url}")
 
 
 class SafeRobotsTxtMiddleware(RobotsTxtMiddleware):
@@ -73,6 +80,13 @@ class SafeRobotsTxtMiddleware(RobotsTxtMiddleware):
             return await maybe_deferred_to_future(waiter)
         return await super().robot_parser(request)
 
+    def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
+        """Refuse a request robots.txt disallows (as Refused, so it is not a failure)."""
+        try:
+            super().process_request_2(rp, request)
+        except IgnoreRequest as exc:
+            raise Refused(str(exc)) from None
+
 
 class SkipKnownMiddleware:
     """Do not download again an article page the archive already holds."""
@@ -88,7 +102,7 @@ class SkipKnownMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
-        """Raise IgnoreRequest for an article URL already archived."""
+        """Refuse (raise Refused for) an article URL already archived."""
         identity = request.meta.get("identity")
         if not identity or not self.path:
             return
@@ -96,4 +110,47 @@ class SkipKnownMiddleware:
             self.archive = Archive(self.path)
         if self.archive.has_url(identity):
             self.crawler.stats.inc_value("archive/skipped_known")
-            raise IgnoreRequest(f"already archived: {identity}")
+            raise Refused(f"already archived: {identity}")
+
+
+class PageSizeMiddleware:
+    """Cap the download size of pages (what goes to extraction) at PAGE_MAXSIZE.
+
+    Feeds and sitemaps keep DOWNLOAD_MAXSIZE. Scrapy applies the cap both to the bytes
+    received and to the body decompressed from gzip, deflate or br (bombs included).
+    """
+
+    def __init__(self, crawler: Any) -> None:
+        self.maxsize = crawler.settings.getint("PAGE_MAXSIZE")
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> PageSizeMiddleware:
+        """Build the middleware for a crawler."""
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        """Set the page cap on a request whose response goes to ``parse_page``."""
+        if self.maxsize and getattr(request.callback, "__name__", "") == "parse_page":
+            request.meta.setdefault("download_maxsize", self.maxsize)
+
+
+class RedirectLoopMiddleware:
+    """Fail a redirect back to a URL already visited on the way, as a redirect loop.
+
+    Scrapy's duplicate filter would otherwise drop the looping request without a word,
+    before REDIRECT_MAX_TIMES is reached, and the URL would never be recorded as failed.
+    Sits just before RedirectMiddleware on the way back from the downloader.
+    """
+
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Response:
+        """Raise IgnoreRequest when the response redirects to a URL of its own chain."""
+        location = response.headers.get("Location")
+        if not 300 <= response.status < 400 or not location:
+            return response
+        target = urldefrag(urljoin(request.url, location.decode("latin-1")))[0]
+        visited = {urldefrag(u)[0] for u in (*request.meta.get("redirect_urls", ()), request.url)}
+        if target in visited:
+            raise IgnoreRequest(f"redirect loop: {request.url} redirects back to {target}")
+        return response

@@ -40,6 +40,14 @@ class PageMeta:
         """Return every non-empty meta content under ``keys``, in order."""
         return [v.strip() for key in keys for v in self.meta.get(key, ()) if v.strip()]
 
+    def resolve(self, value: Any) -> Any:
+        """Replace a JSON-LD reference ({"@id": ...} without a name) by the object it names."""
+        if isinstance(value, list):
+            return [self.resolve(item) for item in value]
+        if isinstance(value, dict) and "name" not in value and value.get("@id"):
+            return next((obj for obj in self.jsonld if obj.get("@id") == value["@id"]), value)
+        return value
+
     def articles(self) -> list[dict[str, Any]]:
         """Return JSON-LD objects typed as articles (NewsArticle, BlogPosting...), first first."""
         return [obj for obj in self.jsonld if ARTICLE_TYPES & ld_types(obj)]

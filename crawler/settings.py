@@ -25,12 +25,21 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 # Safety: bounded downloads, bounded waits, few redirects and retries.
+# DOWNLOAD_TIMEOUT bounds a whole download, body included (a server dripping bytes).
 DOWNLOAD_TIMEOUT = 30
+# Feeds and sitemaps; Scrapy applies the cap to decompressed bodies too (bombs).
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# Pages for extraction (crawler.middlewares.PageSizeMiddleware): no more than extraction
+# takes (ExtractOptions.max_html_bytes), so a bigger page is not even downloaded.
+PAGE_MAXSIZE = 3_000_000
+# A body shorter than its Content-Length is an error, never a partial page.
+DOWNLOAD_FAIL_ON_DATALOSS = True
 REDIRECT_MAX_TIMES = 5
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# A site that keeps failing is the site's fault: a warning and a failed fetch, not an error.
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 METAREFRESH_ENABLED = False
 # A URL that failed for a passing reason (network error, 429, 5xx) is tried again on
 # later crawls, up to this many attempts in all.
@@ -39,6 +48,8 @@ RETRY_FAILED_MAX = 3
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.HostGuardMiddleware": 50,
     "crawler.middlewares.SkipKnownMiddleware": 60,
+    "crawler.middlewares.PageSizeMiddleware": 70,
+    "crawler.middlewares.RedirectLoopMiddleware": 610,  # RedirectMiddleware is at 600
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.SafeRobotsTxtMiddleware": 100,
     # Scrapy's offsite middleware is replaced by HostGuardMiddleware, which also sees

@@ -35,7 +35,8 @@ SOFTWARE = "news-archive/0.1 (warcio)"
 _DROPPED_HEADERS = frozenset({"transfer-encoding"})
 
 
-def _status_line(status: int) -> str:
+def status_line(status: int) -> str:
+    """Return an HTTP status line's code and reason (``200 OK``) for a status code."""
     try:
         return f"{status} {HTTPStatus(status).phrase}"
     except ValueError:
@@ -129,7 +130,7 @@ class RollingWarcWriter:
         """Write a Scrapy response and the request that fetched it."""
         protocol = getattr(response, "protocol", None) or "HTTP/1.1"
         http_headers = StatusAndHeaders(
-            _status_line(response.status), _header_pairs(response.headers), protocol=protocol
+            status_line(response.status), _header_pairs(response.headers), protocol=protocol
         )
         parts = urlsplit(request.url)
         target = urlunsplit(("", "", parts.path or "/", parts.query, ""))

@@ -47,7 +47,6 @@ def quiet_whoosh_import() -> Iterator[None]:
 
 with quiet_whoosh_import():
     from whoosh import index as whoosh_index
-    from whoosh import multiproc  # noqa: F401  (imported here, under the warning filter)
     from whoosh.analysis import (
         CharsetFilter,
         LowercaseFilter,
@@ -382,7 +381,11 @@ class ArchiveIndex:
 def _fill(path: Path, articles: Iterable[Article], *, parallel: bool) -> int:
     """Add articles to the fresh (empty) index at ``path``; return the count."""
     ix = whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
-    kwargs: dict[str, Any] = {"procs": 2, "multisegment": True} if parallel else {}
+    kwargs: dict[str, Any] = {}
+    if parallel:
+        with quiet_whoosh_import():  # only now: multiprocessing is slow to import
+            from whoosh import multiproc  # noqa: F401
+        kwargs = {"procs": 2, "multisegment": True}
     writer = ix.writer(limitmb=256, **kwargs, **WRITER_OPTIONS)
     n = 0
     try:

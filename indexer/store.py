@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
+from indexer import syndication
 from indexer.article import Article
 from indexer.urls import normalize_url
 from indexer.warcfile import WarcError, WarcLocation, WarcResponse, read_response, warc_dir
@@ -547,6 +548,7 @@ class Archive:
             self._db.table("pages").upsert_all(
                 [page_row(*entry) for entry in stored if entry[1] or entry[2]], pk="article_id"
             )
+            self._group_copies([article for article, _, _ in stored])
         logger.debug("stored batch of %d: %s", len(batch), counts)
         return counts
 
@@ -555,7 +557,9 @@ class Archive:
         """Replace the stored fields of already archived articles re-extracted from their pages.
 
         Pages, revisions and crawl marks stay; articles whose content did not change are not
-        rewritten. Return how many were updated (and are now pending for the index).
+        rewritten. Changed articles, and those never looked at for syndicated copies (in an
+        archive upgraded from schema v1), are grouped again. Return how many were updated
+        (and are now pending for the index).
         """
         with self._write():
             known = self._fingerprints([a.id for a in articles])
@@ -563,6 +567,8 @@ class Archive:
                 a.id: a for a in articles if a.id in known and known[a.id] != fingerprint(a)
             }
             self._write_articles([], list(changed.values()), {}, {})
+            grouped = set(self.stories([a.id for a in articles]))
+            self._group_copies([a for a in articles if a.id in changed or a.id not in grouped])
         return len(changed)
 
     def _fingerprints(self, ids: Sequence[str]) -> dict[str, str]:
@@ -600,6 +606,77 @@ class Archive:
         articles.insert_all([{**row(a), **first_marks} for a in new])
         articles.upsert_all([row(a) for a in changed], pk="id")
         write_article_links(self._db, stored)
+
+    def _group_copies(self, articles: Sequence[Article]) -> None:
+        """Find the syndicated copies of these just-stored articles; record their stories."""
+        for article in articles:
+            self._ungroup(article.id)
+            sig = syndication.signature(article.text)
+            if sig is None:
+                continue
+            buckets = syndication.band_buckets(sig)
+            candidates = self._conn.execute(
+                "SELECT DISTINCT s.article_id, s.story, s.signature FROM syndication_bands b"
+                " JOIN syndication s ON s.article_id = b.article_id"
+                f" WHERE b.bucket IN ({_marks(buckets)})", buckets,
+            ).fetchall()
+            stories = {story for _, story, blob in candidates
+                       if syndication.similarity(sig, syndication.from_blob(blob))
+                       >= syndication.THRESHOLD}
+            story = min(stories) if stories else article.id
+            merged = sorted(stories - {story})  # this article bridges several stories
+            if merged:
+                self._conn.execute(
+                    f"UPDATE syndication SET story = ? WHERE story IN ({_marks(merged)})",
+                    [story, *merged],
+                )
+            self._conn.execute(
+                "INSERT INTO syndication(article_id, story, signature) VALUES (?, ?, ?)",
+                [article.id, story, syndication.to_blob(sig)],
+            )
+            self._conn.executemany(
+                "INSERT INTO syndication_bands(bucket, article_id) VALUES (?, ?)",
+                [(bucket, article.id) for bucket in buckets],
+            )
+
+    def _ungroup(self, article_id: str) -> None:
+        """Take an article out of its story; a story named after it is renamed."""
+        self._conn.execute("DELETE FROM syndication_bands WHERE article_id = ?", [article_id])
+        self._conn.execute("DELETE FROM syndication WHERE article_id = ?", [article_id])
+        rest = self._conn.execute(
+            "SELECT min(article_id) FROM syndication WHERE story = ?", [article_id]
+        ).fetchone()[0]
+        if rest is not None:
+            self._conn.execute(
+                "UPDATE syndication SET story = ? WHERE story = ?", [rest, article_id]
+            )
+
+    @_translated
+    def stories(self, ids: Sequence[str]) -> dict[str, str]:
+        """Return ``{article id: story id}`` for those of these articles grouped by syndication.
+
+        Articles with the same story id are copies of one story; an article alone in its
+        story has none.
+        """
+        found: dict[str, str] = {}
+        for part in chunks(list(dict.fromkeys(ids))):
+            found.update(self._conn.execute(
+                f"SELECT article_id, story FROM syndication WHERE article_id IN ({_marks(part)})",
+                part,
+            ).fetchall())
+        return found
+
+    @_translated
+    def copies(self, article_id: str) -> list[str]:
+        """Return the ids of the other copies of an article's story, oldest publication first."""
+        return [row[0] for row in self._conn.execute(
+            "SELECT other.article_id FROM syndication mine"
+            " JOIN syndication other ON other.story = mine.story"
+            " AND other.article_id != mine.article_id"
+            " JOIN articles a ON a.id = other.article_id"
+            " WHERE mine.article_id = ? ORDER BY a.published IS NULL, a.published, a.id",
+            [article_id],
+        )]
 
     def _save_revisions(self, articles: Sequence[Article]) -> None:
         """Keep the stored version of each article whose title or text is about to change."""

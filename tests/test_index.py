@@ -131,6 +131,17 @@ def test_rebuild_gives_the_same_documents(index: ArchiveIndex, archive: Archive)
     assert leftovers == []
 
 
+def test_large_rebuild_uses_two_processes(
+    index: ArchiveIndex, archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("indexer.index.PARALLEL_THRESHOLD", 1)
+    assert index.rebuild(archive) == 12
+    assert index.doc_count() == 12
+    assert search(index.path, "harbour", limit=20).total == 12
+    index.add([make_article(1, title="Changed after the rebuild")])
+    assert index.doc_count() == 12
+
+
 def test_rebuild_indexes_pending_rows_once(index: ArchiveIndex, archive: Archive) -> None:
     assert index.rebuild(archive) == 12  # all 12 pending: built once, not re-synced
     assert archive.pending_ids() == []

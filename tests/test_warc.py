@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
 import urllib.request
 from collections import Counter
+from io import BytesIO
 from pathlib import Path
 
 from click.testing import CliRunner
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
 from crawler.reextract import raw_page
 from crawler.warc import RollingWarcWriter
@@ -98,3 +101,62 @@ def test_writer_rolls_files_by_size_and_every_record_reads_back(tmp_path: Path) 
         assert read_response(tmp_path, location).body == bodies[url]
     read = {r.url: r.body for path in tmp_path.glob("*.warc.gz") for r in iter_responses(path)}
     assert read == bodies
+
+
+def _articles_without_fetch_time(archive_path: Path, source: str) -> dict[str, str]:
+    with Archive(archive_path) as archive:
+        found = {}
+        for article in archive.iter_articles(source=source):
+            article.fetched_at = None
+            found[article.url] = fingerprint(article)
+        return found
+
+
+def test_import_warc_archives_a_crawls_articles_once(
+    demo_archive: dict, demo_sources: Path, tmp_path: Path
+) -> None:
+    files = sorted(str(p) for p in (demo_archive["data"] / "warc").glob("*.warc.gz"))
+    args = ["--data", str(tmp_path), "import-warc", *files, "--sources", str(demo_sources),
+            "--source", "ledger", "-q"]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.stderr
+    expected = _articles_without_fetch_time(demo_archive["data"] / "archive.db", "ledger")
+    assert f"imported {len(expected)} new articles" in first.stdout
+    assert _articles_without_fetch_time(tmp_path / "archive.db", "ledger") == expected
+    copies = list((tmp_path / "warc").glob("*.warc.gz"))
+    assert len(copies) == 1
+
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0, again.stderr
+    assert "imported 0 new articles" in again.stdout
+    assert f"{len(expected)} already archived" in again.stdout
+    assert list((tmp_path / "warc").glob("*.warc.gz")) == copies
+
+
+def test_import_decodes_compressed_records_and_filters_by_host(
+    demo_archive: dict, tmp_path: Path
+) -> None:
+    with Archive(demo_archive["data"] / "archive.db") as archive:
+        article = next(archive.iter_articles(source="courier"))
+        html = archive.raw_html(article.id)
+    assert html is not None
+    source = tmp_path / "cc-news.warc.gz"
+    with source.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for host in ("news.example", "other.example"):
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8"),
+                                                  ("Content-Encoding", "gzip")],
+                                       protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(
+                f"https://www.{host}/2024/story", "response",
+                payload=BytesIO(gzip.compress(html)), http_headers=headers))
+    data = tmp_path / "data"
+    result = CliRunner().invoke(cli, ["--data", str(data), "import-warc", str(source),
+                                      "--host", "news.example", "-q"])
+    assert result.exit_code == 0, result.stderr
+    assert "imported 1 new articles" in result.stdout
+    with Archive(data / "archive.db") as archive:
+        (imported,) = list(archive.iter_articles())
+        assert imported.source == "news.example"
+        assert imported.title == article.title
+        assert archive.raw_html(imported.id) == html

@@ -23,6 +23,11 @@ class _OutletServer(ThreadingHTTPServer):
     verbose = False
     log: list[tuple[str, str]]
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-request (a killed crawler) is not worth a traceback."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: _OutletServer

@@ -15,8 +15,9 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import feedparser
 import scrapy
+from lxml import etree
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, ResponseDataLossError
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -26,6 +27,7 @@ from twisted.python.failure import Failure
 
 from crawler.classify import looks_like_article
 from crawler.items import FailureItem, PageItem
+from crawler.middlewares import Refused
 from crawler.sources import Source, adhoc_source, load_sources
 from indexer.store import Archive
 from indexer.urls import normalize_url, strip_www
@@ -34,6 +36,17 @@ logger = logging.getLogger(__name__)
 
 TRUSTED_VIA = frozenset({"feed", "news-sitemap", "url"})
 GZIP_MAGIC = b"\x1f\x8b"
+SITEMAP_TYPES = frozenset({"urlset", "sitemapindex"})
+# Crawled XML: no entity expansion, no network, no DTD, lxml's default depth/size limits.
+XML_PARSER_OPTIONS: dict[str, bool] = {
+    "recover": True,
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
 
 
 def _split_arg(value: str | Iterable[str] | None) -> list[str]:
@@ -142,35 +155,63 @@ class NewsSpider(scrapy.Spider):
             return None
         return self._request(src, url, self.parse_page, depth=depth, via=via, article=True)
 
-    def parse_feed(self, response: Response, source: str) -> Iterator[scrapy.Request]:
-        """Follow every entry of an RSS or Atom feed."""
+    def parse_feed(
+        self, response: Response, source: str
+    ) -> Iterator[scrapy.Request | FailureItem]:
+        """Follow every entry of an RSS or Atom feed; a broken feed is read as far as it goes."""
         src = self.by_name[source]
-        feed = feedparser.parse(response.body)
-        if feed.bozo and not feed.entries:
-            logger.warning("Unreadable feed %s: %s", response.url, feed.get("bozo_exception"))
-        for entry in feed.entries:
+        xml, problem = clean_xml(response.body)
+        feed = feedparser.parse(xml) if xml is not None else None
+        if feed is not None and not feed.version and not feed.entries:
+            problem = problem or "not an RSS or Atom feed"
+        entries = feed.entries if feed is not None else []
+        if problem:
+            yield self._broken(response, source, "feed", problem, len(entries))
+        for entry in entries:
             link = entry.get("link")
             if link and (
                 req := self._follow(src, urljoin(response.url, link), depth=0, via="feed")
             ):
                 yield req
 
-    def parse_sitemap(self, response: Response, source: str) -> Iterator[scrapy.Request]:
-        """Follow a sitemap index to its sitemaps, and a urlset to its pages."""
+    def parse_sitemap(
+        self, response: Response, source: str
+    ) -> Iterator[scrapy.Request | FailureItem]:
+        """Follow a sitemap index to its sitemaps, and a urlset to its pages.
+
+        A gzip body is inflated up to DOWNLOAD_MAXSIZE; a broken sitemap is read as far
+        as it goes.
+        """
         src = self.by_name[source]
         body = response.body
         if body[:2] == GZIP_MAGIC:
-            body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
-        sitemap = Sitemap(body)
-        for entry in sitemap:
+            try:
+                body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+            except (OSError, EOFError, ValueError) as exc:  # size cap: ValueError
+                yield self._broken(response, source, "sitemap", f"cannot gunzip: {exc}", 0)
+                return
+        xml, problem = clean_xml(body)
+        sitemap = Sitemap(xml) if xml is not None else None
+        if sitemap is not None and sitemap.type not in SITEMAP_TYPES:
+            problem, sitemap = problem or f"not a sitemap (<{sitemap.type}>)", None
+        entries = list(sitemap) if sitemap is not None else []
+        if problem:
+            yield self._broken(response, source, "sitemap", problem, len(entries))
+        for entry in entries:
             loc = urljoin(response.url, entry.get("loc", ""))
-            if sitemap.type == "sitemapindex":
+            if sitemap is not None and sitemap.type == "sitemapindex":
                 if src.allows(loc):
                     yield self._request(src, loc, self.parse_sitemap)
                 continue
             via = "news-sitemap" if "news" in entry else "sitemap"
             if req := self._follow(src, loc, depth=src.depth, via=via):
                 yield req
+
+    @staticmethod
+    def _broken(response: Response, source: str, kind: str, problem: str, read: int) -> FailureItem:
+        """Log a feed or sitemap that did not parse cleanly; return its failure record."""
+        logger.warning("Broken %s %s (%d entries read): %s", kind, response.url, read, problem)
+        return FailureItem(url=response.url, source=source, error=f"broken {kind}: {problem}")
 
     def parse_page(
         self, response: Response, source: str, depth: int, via: str
@@ -208,15 +249,59 @@ class NewsSpider(scrapy.Spider):
                 self.crawler.engine.crawl(self._request(src, loc, self.parse_sitemap))
 
     def on_error(self, failure: Failure) -> Iterator[FailureItem]:
-        """Record a request that failed for good; requests we refused are not failures."""
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
-            return
+        """Log and record a request that failed for good.
+
+        A request the crawler refused (off the source, robots.txt, already archived) is
+        no failure, unless a redirect led to it: then the redirecting URL failed.
+        """
         request = failure.request  # type: ignore[attr-defined]
-        status = failure.value.response.status if failure.check(HttpError) else None
-        logger.info("Failed %s: %s", request.url, failure.getErrorMessage())
-        yield FailureItem(
-            url=request.url,
-            source=request.meta.get("source", ""),
-            error=failure.getErrorMessage() or failure.type.__name__,
-            status=status,
-        )
+        url, status = request.url, None
+        if failure.check(Refused):
+            redirects = request.meta.get("redirect_urls")
+            if not redirects:
+                return
+            url, error = redirects[-1], f"redirected to a refused URL: {failure.getErrorMessage()}"
+        elif failure.check(HttpError):
+            response = failure.value.response
+            status, error = response.status, f"HTTP {response.status}"
+            if location := response.headers.get("Location"):
+                error += f", redirect to {location.decode('latin-1')} not followed"
+        else:
+            error = _failure_reason(failure)
+        logger.warning("Failed %s: %s", url, error)
+        source = request.meta.get("source", "")
+        yield FailureItem(url=url, source=source, error=error, status=status)
+
+
+def _failure_reason(failure: Failure) -> str:
+    """A one-line reason for a download failure, unwrapping Twisted's lists of failures."""
+    exc = failure.value
+    name = type(exc).__name__
+    if isinstance(exc, ResponseDataLossError):
+        return "truncated body: the connection closed before Content-Length bytes came"
+    if reasons := getattr(exc.__cause__, "reasons", None):
+        return f"{name}: " + "; ".join(r.getErrorMessage() or r.type.__name__ for r in reasons)
+    if isinstance(exc, DownloadCancelledError) and not str(exc):
+        return f"{name}: body over the download size limit"
+    return f"{name}: {exc}" if str(exc) else name
+
+
+def clean_xml(body: bytes) -> tuple[bytes | None, str | None]:
+    """Re-serialise crawled XML as far as it parses: no DTD, entities, comments or PIs.
+
+    Returns ``(xml, problem)``: ``xml`` is None when no element could be read, ``problem``
+    the parser's first error, if any. Entities are never expanded or fetched, so neither
+    entity bombs nor external entities reach feedparser, whose DOCTYPE regular
+    expressions also take quadratic time on a long blank prolog.
+    """
+    parser = etree.XMLParser(**XML_PARSER_OPTIONS)
+    try:
+        root = etree.fromstring(body, parser)
+    except etree.XMLSyntaxError as exc:
+        return None, str(exc)
+    errors = parser.error_log.filter_from_errors()
+    problem = f"line {errors[0].line}: {errors[0].message}" if errors else None
+    if root is None:
+        return None, problem or "no XML element"
+    etree.strip_tags(root, etree.Entity)
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True), problem

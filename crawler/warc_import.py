@@ -1,0 +1,198 @@
+"""Archive the news articles found in existing WARC files (another crawler's, CC-NEWS).
+
+Each HTML response with status 200 that passes the host or source filter, and looks like
+an article as a crawl judges it (the source's article URL patterns, else page signals),
+goes through the same extraction as a crawl; the articles not yet archived are stored
+with a copy of their response in the archive's own WARC files, so the archive stays
+whole when the input files are gone. The copy keeps the original date and headers, with
+the body decoded (its ``Content-Encoding``, chunking and length headers dropped). Already
+archived URLs are skipped, so importing a file twice adds nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from scrapy.http import HtmlResponse
+from warcio.statusandheaders import StatusAndHeaders
+
+from crawler.classify import looks_like_article
+from crawler.reextract import page_encoding
+from crawler.sources import Source, SourceError, adhoc_source
+from crawler.warc import RollingWarcWriter, status_line
+from crawler.workers import ExtractorPool
+from indexer.article import Article
+from indexer.index import ArchiveIndex
+from indexer.store import Archive
+from indexer.urls import normalize_url, strip_www
+from indexer.warcfile import WarcResponse, iter_responses
+
+logger = logging.getLogger(__name__)
+
+BATCH = 100
+# Describe the stored (decoded) body, not the transfer the original crawler saw.
+_TRANSFER_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})
+
+
+@dataclass
+class ImportCounts:
+    """What an import did."""
+
+    responses: int = 0
+    filtered: int = 0
+    not_articles: int = 0
+    known: int = 0
+    new: int = 0
+    indexed: int = 0
+
+
+@dataclass(frozen=True)
+class ImportFilter:
+    """Which responses to take: on these hosts or of these sources (all when both empty)."""
+
+    hosts: frozenset[str] = frozenset()
+    sources: tuple[Source, ...] = ()
+
+    def source_of(self, url: str) -> Source | None:
+        """Return the source to archive ``url`` under, or None to leave it out."""
+        host = strip_www((urlsplit(url).hostname or "").lower())
+        for source in self.sources:
+            if source.allows(url):
+                return source
+        if self.sources and not self.hosts:
+            return None
+        if self.hosts and not any(host == h or host.endswith("." + h) for h in self.hosts):
+            return None
+        try:
+            return adhoc_source(url)
+        except SourceError:
+            return None
+
+
+def is_article_page(response: WarcResponse, source: Source) -> bool:
+    """Judge a page as a crawl does: the source's article URL patterns, else page signals."""
+    verdict = source.matches_article(response.url)
+    if verdict is not None:
+        return verdict
+    page = HtmlResponse(url=response.url, body=response.body, headers=response.headers)
+    return looks_like_article(response.url, page.selector)
+
+
+def _fetched_at(warc_date: str) -> str | None:
+    try:
+        when = datetime.fromisoformat(warc_date.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _candidates(
+    paths: Iterable[Path], keep: ImportFilter, counts: ImportCounts,
+    progress: Callable[[int], object] | None,
+) -> Iterator[tuple[WarcResponse, str]]:
+    """Yield (response, source name) for the HTML 200 article pages the filter keeps."""
+    for path in paths:
+        for response in iter_responses(path):
+            counts.responses += 1
+            source = keep.source_of(response.url)
+            if response.status != 200 or not response.is_html or source is None:
+                counts.filtered += 1
+            elif not is_article_page(response, source):
+                counts.not_articles += 1
+            else:
+                yield response, source.name
+        if progress is not None:
+            progress(1)
+
+
+async def _extract_all(
+    pool: ExtractorPool, batch: Sequence[tuple[WarcResponse, str]]
+) -> list[Article | None]:
+    results = await asyncio.gather(*(
+        pool.extract(r.body, page_encoding(r.url, r.body, r.headers), r.url) for r, _ in batch
+    ))
+    return [article for article, _ in results]
+
+
+def _identity(url: str) -> str | None:
+    """The identity URL of a page, to skip archived ones before extracting them."""
+    try:
+        return normalize_url(url)
+    except ValueError:
+        return None
+
+
+def _copy(writer: RollingWarcWriter, response: WarcResponse) -> str:
+    headers = [(k, v) for k, v in response.headers if k.lower() not in _TRANSFER_HEADERS]
+    headers.append(("Content-Length", str(len(response.body))))
+    http = StatusAndHeaders(status_line(response.status), headers, protocol="HTTP/1.1")
+    return str(writer.write_response(
+        response.url, http, response.body, date=response.date or None
+    ))
+
+
+def _import_batch(
+    archive: Archive, pool: ExtractorPool, writer: RollingWarcWriter,
+    batch: Sequence[tuple[WarcResponse, str]], crawl_id: int, counts: ImportCounts,
+) -> None:
+    identities = {r.url: _identity(r.url) for r, _ in batch}
+    archived = archive.known_urls(i for i in identities.values() if i)
+    counts.known += sum(identities[r.url] in archived for r, _ in batch)
+    batch = [(r, s) for r, s in batch if identities[r.url] not in archived]
+    articles = asyncio.run(_extract_all(pool, batch))
+    found = [(a, r, s) for a, (r, s) in zip(articles, batch, strict=True) if a is not None]
+    counts.not_articles += len(batch) - len(found)
+    known = archive.known_urls(a.url for a, _, _ in found)
+    entries: dict[str, tuple[Article, bytes, str]] = {}
+    for article, response, source in found:
+        if article.url in known or article.id in entries:
+            counts.known += 1
+            continue
+        article.source = source
+        article.fetched_at = _fetched_at(response.date)
+        entries[article.id] = (article, response.body, _copy(writer, response))
+    if entries:
+        counts.new += archive.add_articles(list(entries.values()), crawl_id)["new"]
+
+
+def import_warcs(
+    archive: Archive,
+    index_path: str | Path,
+    paths: Sequence[Path],
+    keep: ImportFilter,
+    *,
+    workers: int = 0,
+    progress: Callable[[int], object] | None = None,
+) -> ImportCounts:
+    """Archive the articles of these WARC files that ``keep`` selects; then sync the index."""
+    counts = ImportCounts()
+    crawl_id = archive.begin_crawl(sorted({s.name for s in keep.sources}) or ["warc-import"])
+    writer = RollingWarcWriter(archive.warc_dir, prefix="import")
+    pool = ExtractorPool(workers=workers)
+    status = "interrupted"
+    try:
+        batch: list[tuple[WarcResponse, str]] = []
+        for candidate in _candidates(paths, keep, counts, progress):
+            batch.append(candidate)
+            if len(batch) >= BATCH:
+                _import_batch(archive, pool, writer, batch, crawl_id, counts)
+                batch = []
+        if batch:
+            _import_batch(archive, pool, writer, batch, crawl_id, counts)
+        status = "finished"
+    finally:
+        pool.close()
+        writer.close()
+        archive.finish_crawl(crawl_id, status=status, stats={
+            "pages": counts.responses, "new": counts.new, "known": counts.known,
+            "not_article": counts.not_articles,
+        })
+    counts.indexed = ArchiveIndex(index_path).sync(archive)
+    logger.info("WARC import: %s", counts)
+    return counts

@@ -1,0 +1,121 @@
+"""Syndicated copies: the same (wire) story published by several outlets, found by MinHash.
+
+An article's text (not its headline, which outlets rewrite) becomes a set of word
+5-shingles; a MinHash signature of :data:`PERMUTATIONS` values estimates the Jaccard
+similarity of two such sets. Locality-sensitive hashing (:data:`BANDS` bands of
+:data:`ROWS` values) finds candidate copies in the store without comparing every pair;
+a candidate is a copy when its estimated similarity reaches :data:`THRESHOLD`. Small
+edits, a dropped closing paragraph or an outlet's own boilerplate lines change few
+shingles; two stories on the same topic (even from one template) share few 5-word runs.
+Texts under :data:`MIN_WORDS` words are too short to tell and are never grouped.
+
+The store (:class:`indexer.store.Archive`) keeps each signature, its band buckets and the
+story each article belongs to; :func:`collapse` folds search hits to one per story.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from indexer.store import Archive
+
+logger = logging.getLogger(__name__)
+
+SHINGLE_WORDS = 5
+PERMUTATIONS = 128
+BANDS = 32
+ROWS = PERMUTATIONS // BANDS
+THRESHOLD = 0.5
+MIN_WORDS = 40
+
+_PRIME = np.uint64((1 << 61) - 1)
+_MASK = np.uint64(0xFFFFFFFF)
+_rng = np.random.default_rng(20240410)  # fixed: stored signatures must stay comparable
+_A = _rng.integers(1, 1 << 32, size=PERMUTATIONS, dtype=np.uint64)
+_B = _rng.integers(0, 1 << 32, size=PERMUTATIONS, dtype=np.uint64)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def words(text: str) -> list[str]:
+    """Return the lowercase words of ``text`` (punctuation and spacing dropped)."""
+    return _WORD.findall(text.lower())
+
+
+def shingle_hashes(text: str) -> np.ndarray:
+    """Return the distinct 32-bit hashes of the text's word 5-shingles."""
+    tokens = words(text)
+    grams = {" ".join(tokens[i : i + SHINGLE_WORDS])
+             for i in range(max(1, len(tokens) - SHINGLE_WORDS + 1))}
+    return np.array(
+        [int.from_bytes(hashlib.blake2b(g.encode(), digest_size=4).digest(), "little")
+         for g in grams],
+        dtype=np.uint64,
+    )
+
+
+def signature(text: str) -> np.ndarray | None:
+    """Return the MinHash signature (uint32 values) of a text, or None when it is too short."""
+    if len(words(text)) < MIN_WORDS:
+        return None
+    hashes = shingle_hashes(text)
+    # (a * h + b) mod p with a, h < 2**32 cannot overflow 64 bits.
+    permuted = (np.outer(_A, hashes) + _B[:, None]) % _PRIME & _MASK
+    return permuted.min(axis=1).astype(np.uint32)
+
+
+def similarity(first: np.ndarray, second: np.ndarray) -> float:
+    """Return the estimated Jaccard similarity of the texts behind two signatures."""
+    return float(np.mean(first == second))
+
+
+def band_buckets(sig: np.ndarray) -> list[str]:
+    """Return the LSH buckets of a signature: texts sharing one are candidate copies."""
+    return [
+        f"{band:02d}:" + hashlib.blake2b(sig[band * ROWS : (band + 1) * ROWS].tobytes(),
+                                         digest_size=8).hexdigest()
+        for band in range(BANDS)
+    ]
+
+
+def to_blob(sig: np.ndarray) -> bytes:
+    """Serialise a signature for the store."""
+    return sig.astype("<u4").tobytes()
+
+
+def from_blob(blob: bytes) -> np.ndarray:
+    """Read a signature back from the store."""
+    return np.frombuffer(blob, dtype="<u4").astype(np.uint32)
+
+
+def collapse(hits: Sequence[Any], archive: Archive) -> list[tuple[Any, list[str]]]:
+    """Keep the first hit of each story; pair it with the ids of the story's other copies.
+
+    ``hits`` are search hits (anything with an ``id``), best first; the copies are every
+    other member of the story in the archive, whether or not they matched the query.
+    """
+    stories = archive.stories([hit.id for hit in hits])
+    seen: set[str] = set()
+    kept = []
+    for hit in hits:
+        story = stories.get(hit.id, hit.id)
+        if story in seen:
+            continue
+        seen.add(story)
+        kept.append((hit, archive.copies(hit.id)))
+    return kept
+
+
+def pairs_in_groups(groups: Iterable[Iterable[str]]) -> set[frozenset[str]]:
+    """Return every unordered pair of members of the same group (for precision/recall)."""
+    pairs: set[frozenset[str]] = set()
+    for group in groups:
+        members = sorted(set(group))
+        pairs.update(frozenset((a, b)) for i, a in enumerate(members) for b in members[i + 1 :])
+    return pairs

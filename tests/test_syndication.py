@@ -1,0 +1,60 @@
+"""Syndicated copies: the demo's shared wire story is grouped, near-misses are not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.syndication import build_test_set, evaluate
+from indexer.article import Article
+from indexer.search import search
+from indexer.store import Archive
+from indexer.syndication import collapse, signature, similarity
+
+
+def test_demo_wire_story_is_grouped_and_nothing_else(demo_archive: dict) -> None:
+    with Archive(demo_archive["data"] / "archive.db") as archive:
+        wire = [a for a in archive.iter_articles() if a.agencies == ["Reuters"]]
+        assert sorted(a.source for a in wire) == ["courier", "ledger"]
+        assert wire[0].title != wire[1].title
+        stories = archive.stories(archive.article_ids())
+        groups: dict[str, set[str]] = {}
+        for article_id, story in stories.items():
+            groups.setdefault(story, set()).add(article_id)
+        assert [g for g in groups.values() if len(g) > 1] == [{a.id for a in wire}]
+        assert archive.copies(wire[0].id) == [wire[1].id]
+        assert archive.copies(wire[1].id) == [wire[0].id]
+
+
+def test_collapse_shows_one_hit_per_story(demo_archive: dict) -> None:
+    data = demo_archive["data"]
+    with Archive(data / "archive.db") as archive:
+        hits = search(data / "index", "sewage water", archive=archive).hits
+        assert len(hits) >= 2
+        collapsed = collapse(hits, archive)
+        wire = [(hit, copies) for hit, copies in collapsed if copies]
+        assert len(wire) == 1
+        assert len(collapsed) == len(hits) - 1
+        hit, copies = wire[0]
+        assert copies == archive.copies(hit.id)
+        assert {hit.id, *copies} == {h.id for h in hits if h.id in {hit.id, *copies}}
+
+
+def test_near_misses_stay_apart_and_edited_copies_group(tmp_path: Path) -> None:
+    score = evaluate(build_test_set(), tmp_path)
+    assert score.precision == 1.0
+    assert score.recall >= 0.95
+
+
+def test_edit_of_a_story_moves_it_out_of_its_group(tmp_path: Path) -> None:
+    samples = [s for s in build_test_set() if s.edit != "original"][:2]
+    first, second = (s.article for s in samples)
+    assert similarity(signature(first.text), signature(second.text)) >= 0.5  # type: ignore[arg-type]
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.add_articles([(first, b""), (second, b"")])
+        assert archive.copies(first.id) == [second.id]
+        rewritten = Article(url=second.url, title=second.title, text=" ".join(
+            f"Entirely different sentence number {n} about other matters." for n in range(20)))
+        archive.add_articles([(rewritten, b"")])
+        assert archive.copies(first.id) == []
+        assert archive.stories([first.id, second.id]) == {first.id: first.id,
+                                                          second.id: second.id}
