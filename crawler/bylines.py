@@ -49,12 +49,14 @@ ORG_RE = re.compile(
 )
 ACRONYM_RE = re.compile(r"^[A-Z]{2,6}$")
 # a user name as blogs show it ("tlow", "freeman1984"), trusted only from author links
-HANDLE_RE = re.compile(r"^(?=.*[^\W\d_])[\w.\-]{2,30}$")
+HANDLE_RE = re.compile(r"^(?=.*[^\W\d_])(?!.*\.[a-z]{2,4}$)[\w.\-]{2,30}$")
 EMAIL_RE = re.compile(r"\S+@\S+\.\w+")
 # a comment author ("X says:") is never the article's author
 SAYS_RE = re.compile(r"\b(?:says|said|sagt|schreibt|writes|wrote|meint)\b", re.I)
 DROP_AFTER_RE = re.compile(
-    r"\s+(?:(?:am|on|updated|published|veröffentlicht|aktualisiert|le|el|il)\b"
+    r"\s+(?:(?:am|on|updated|published|veröffentlicht|aktualisiert|le|el|il|monday|tuesday"
+    r"|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|donnerstag|freitag"
+    r"|samstag|sonntag)\b"
     r"|\d{1,2}[./]|\d{4}|[-–—|•·(]).*$",
     re.I,
 )
@@ -200,6 +202,10 @@ def _ld_name(item: Any) -> str | None:
     return None if not name or name.startswith(("http", "#", "/")) else name
 
 
+def _text(element: HtmlElement) -> str:
+    return " ".join(" ".join(element.itertext()).split())
+
+
 def _candidates(
     page: PageMeta, tree: HtmlElement, fallback: str | None, exclude: list[str]
 ) -> Iterator[Byline]:
@@ -209,11 +215,11 @@ def _candidates(
             yield split_byline(value, exclude, declared=True)
     for xpath in AUTHOR_LINK_XPATHS:
         for element in xpath(tree):
-            yield split_byline(element.text_content(), exclude, declared=True)
+            yield split_byline(_text(element), exclude, declared=True)
     for element in BYLINE_XPATH(tree):
-        yield split_byline(element.text_content(), exclude, min_words=2)
+        yield split_byline(_text(element), exclude, min_words=2)
     for element in BYLINE_TEXT_XPATH(tree):
-        yield split_byline(element.text_content(), exclude, min_words=2)
+        yield split_byline(_text(element), exclude, min_words=2)
     if fallback:
         yield split_byline(fallback.replace(";", ","), exclude, min_words=2)
 

@@ -98,7 +98,8 @@ _AUTHOR_HREF = (
     ' or contains(@href, "/autoren/") or contains(@href, "/auteur/") or contains(@href, "/autor-")'
 )
 _AUTHOR_CLASS = (
-    're:test(concat(@class, " ", @id, " ", @data-testid), "(?i)(^|[ _-])(byline|author|authors|auteurs?|autor|autoren|writer|'
+    're:test(concat(@class, " ", @id, " ", @data-testid), "(?i)(^|[ _-])'
+    "(byline|author|authors|auteurs?|autor|autoren|writer|"
     'creator|verfasser)($|[ _-])|author-?name|byline")'
 )
 _RE = {"re": "http://exslt.org/regular-expressions"}

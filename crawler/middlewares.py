@@ -16,6 +16,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
+from crawler.revisit import revisit_conditions
 from indexer.store import Archive
 
 logger = logging.getLogger(__name__)
@@ -89,7 +90,11 @@ class SafeRobotsTxtMiddleware(RobotsTxtMiddleware):
 
 
 class SkipKnownMiddleware:
-    """Do not download again an article page the archive already holds."""
+    """Do not download again an article page the archive already holds.
+
+    Except young articles of a source with ``revisit_days``: they go out as conditional
+    requests (:mod:`crawler.revisit`), and a ``304 Not Modified`` answer is dropped here.
+    """
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
@@ -109,8 +114,35 @@ class SkipKnownMiddleware:
         if self.archive is None:
             self.archive = Archive(self.path)
         if self.archive.has_url(identity):
+            if self._revisit(request, identity):
+                return
             self.crawler.stats.inc_value("archive/skipped_known")
             raise Refused(f"already archived: {identity}")
+
+    def _revisit(self, request: Request, identity: str) -> bool:
+        """Let a young article of a source with ``revisit_days`` through, conditionally."""
+        spider = self.crawler.spider
+        source = spider.source_for(request) if hasattr(spider, "source_for") else None
+        if source is None or not source.revisit_days or request.meta.get("revisit"):
+            return False
+        assert self.archive is not None
+        conditions = revisit_conditions(self.archive, identity, source.revisit_days)
+        if conditions is None:
+            return False
+        request.meta["revisit"] = True
+        for name, value in conditions.items():
+            request.headers[name] = value
+        self.crawler.stats.inc_value("archive/revisited")
+        return True
+
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Response:
+        """Drop a revisit answered ``304 Not Modified``: the archived version stands."""
+        if request.meta.get("revisit") and response.status == 304:
+            self.crawler.stats.inc_value("archive/not_modified")
+            raise Refused(f"not modified: {request.url}")
+        return response
 
 
 class PageSizeMiddleware:

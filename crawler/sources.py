@@ -13,8 +13,10 @@ from urllib.parse import urljoin, urlsplit
 from indexer.urls import strip_www
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-KNOWN_FIELDS = {"name", "url", "feeds", "sitemaps", "follow", "depth", "article_urls"}
+KNOWN_FIELDS = {"name", "url", "feeds", "sitemaps", "follow", "depth", "article_urls",
+                "revisit_days"}
 MAX_DEPTH = 10
+MAX_REVISIT_DAYS = 36_500
 
 
 class SourceError(ValueError):
@@ -32,6 +34,7 @@ class Source:
     follow: bool = True
     depth: int = 2
     article_urls: tuple[re.Pattern[str], ...] = field(default=())
+    revisit_days: int = 0  # fetch again (conditionally) articles younger than this; 0: never
 
     @property
     def hosts(self) -> frozenset[str]:
@@ -107,6 +110,10 @@ def parse_source(data: Any, position: int) -> Source:
     depth = data.get("depth", 2)
     if isinstance(depth, bool) or not isinstance(depth, int) or not 0 <= depth <= MAX_DEPTH:
         raise _fail(name, "depth", f"must be an integer from 0 to {MAX_DEPTH}")
+    revisit = data.get("revisit_days", 0)
+    if (isinstance(revisit, bool) or not isinstance(revisit, int)
+            or not 0 <= revisit <= MAX_REVISIT_DAYS):
+        raise _fail(name, "revisit_days", f"must be an integer from 0 to {MAX_REVISIT_DAYS}")
     return Source(
         name=name,
         url=url,
@@ -115,6 +122,7 @@ def parse_source(data: Any, position: int) -> Source:
         follow=follow,
         depth=depth,
         article_urls=_patterns(name, data.get("article_urls")),
+        revisit_days=revisit,
     )
 
 

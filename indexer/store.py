@@ -29,7 +29,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit
@@ -739,6 +739,27 @@ class Archive:
                 f"SELECT url FROM articles WHERE url IN ({_marks(part)})", part
             ))
         return found
+
+    @_translated
+    def young_article(self, url: str, days: int) -> str | None:
+        """Return the id of the article at this identity URL if it is under ``days`` days old.
+
+        Its age runs from its publication date, else from when it was fetched.
+        """
+        cutoff = (datetime.now(UTC) - timedelta(days=days)).date().isoformat()
+        row = self._conn.execute(
+            "SELECT id FROM articles WHERE url = ? AND coalesce(published, fetched_at) >= ?",
+            [url, cutoff],
+        ).fetchone()
+        return row[0] if row else None
+
+    @_translated
+    def revisions(self, article_id: str) -> list[dict[str, Any]]:
+        """Return the earlier versions kept for an article, oldest first."""
+        return list(self._db.query(
+            "SELECT revision, saved_at, fetched_at, title, text, warc_file, warc_offset"
+            " FROM revisions WHERE article_id = ? ORDER BY revision", [article_id],
+        ))
 
     def has_url(self, url: str) -> bool:
         """Tell whether this identity URL is archived."""

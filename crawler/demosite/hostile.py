@@ -39,7 +39,7 @@ DEEP_LEVELS = 100_000
 MANY_PARAGRAPHS = 50_000
 DRIP_LENGTH = 10_000
 ROBOTS = "User-agent: *\nDisallow: /private/\n"
-SECRET_MARKER = "HOSTILE-SECRET-7f3c9e1a"
+SECRET_MARKER = "xxesecret7f3c9e1a"  # one lower-case token, so an index would keep it whole
 
 SENTENCES = (
     "The harbour authority confirmed on Tuesday that the new ferry terminal will open in June.",
