@@ -654,5 +654,57 @@ def import_warc(
     )
 
 
+@cli.command()
+@click.argument("key", metavar="ID|URL")
+@click.option("--diff", is_flag=True, help="Show a word-level diff between two versions.")
+@click.option("--from", "older", type=click.IntRange(1), help="Older version (default: --to - 1).")
+@click.option("--to", "newer", type=click.IntRange(1), help="Newer version (default: current).")
+@click.pass_obj
+@user_errors
+def history(
+    data: DataDir, key: str, diff: bool, older: int | None, newer: int | None
+) -> None:
+    """List the versions of an article (or, with --diff, what changed between two)."""
+    from indexer.revisions import changed_lines, word_diff
+    from indexer.revisions import history as versions_of
+    from indexer.terminal import clean_for_terminal
+
+    with _open_archive(data) as archive:
+        versions = versions_of(archive, key)
+    if not versions:
+        raise click.ClickException(f"no article {key!r} in the archive")
+    if not diff:
+        for v in versions:
+            state = "current" if v.current else f"replaced {v.replaced_at}"
+            click.echo(clean_for_terminal(
+                f"v{v.number}  fetched {v.fetched_at or 'unknown'}  {state}  {v.title}"
+            ))
+        return
+    newer = newer or len(versions)
+    older = older or newer - 1
+    if not 1 <= older < newer <= len(versions):
+        raise click.UsageError(
+            f"the article has {len(versions)} version(s): need 1 <= --from < --to <= "
+            f"{len(versions)}"
+        )
+    a, b = versions[older - 1], versions[newer - 1]
+    mark = (
+        {"-": ("\x1b[31m", "\x1b[0m"), "+": ("\x1b[32m", "\x1b[0m")}
+        if sys.stdout.isatty()
+        else {"-": ("[-", "-]"), "+": ("{+", "+}")}
+    )
+
+    def changes(old: str, new: str) -> list[str]:  # page text cleaned before our colours
+        clean = [clean_for_terminal(t, newlines=True) for t in (old, new)]
+        return changed_lines(word_diff(*clean), mark)
+
+    click.echo(f"--- v{a.number} (fetched {a.fetched_at or 'unknown'})")
+    click.echo(f"+++ v{b.number} (fetched {b.fetched_at or 'unknown'})")
+    if a.title != b.title:
+        click.echo("title: " + "".join(changes(a.title, b.title)))
+    for line in changes(a.text, b.text):
+        click.echo(line)
+
+
 if __name__ == "__main__":
     cli()

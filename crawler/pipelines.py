@@ -200,7 +200,8 @@ class IndexPipeline:
         index = ArchiveIndex(self.index_path, lock_timeout=self.lock_timeout)
         try:
             with Archive(self.archive_path) as archive:
-                index.open_or_rebuild(archive)
+                if index.exists():
+                    index.open_or_rebuild(archive)
                 added = index.sync(archive)
         except IndexLockedError as exc:
             logger.warning("%s: new articles stay pending for the next run", exc)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import sqlite_utils
 
 from crawler.demosite import expected_articles
-from tests.conftest import FAST, REFERENCE_DIR, run_cli
+from tests.conftest import FAST, REFERENCE_DIR, ROOT, run_cli
 
 REFERENCE_PATH = "/2022/10/27/kremlin-claims-ukraine-exited-peace-talks-on-us-orders-a79213"
 
@@ -91,3 +93,33 @@ def test_export_sqlite_has_articles_and_authors(demo_archive: dict, tmp_path: Pa
     assert names
     linked = db.execute("select count(*) from article_authors").fetchone()[0]
     assert linked >= len(names)
+
+
+def test_scrapy_crawl_command_works_from_the_root(demo_sources: Path, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scrapy.cmdline",
+            "crawl",
+            "news",
+            "-a",
+            f"sources={demo_sources}",
+            "-s",
+            f"ARCHIVE_PATH={tmp_path / 'archive.db'}",
+            "-s",
+            f"INDEX_PATH={tmp_path / 'index'}",
+            *FAST,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    with sqlite3.connect(tmp_path / "archive.db") as db:
+        stored = db.execute("select count(*) from articles").fetchone()[0]
+        pending = db.execute("select count(*) from articles where indexed_at is null").fetchone()
+    assert stored >= 60
+    assert pending[0] == 0
