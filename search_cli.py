@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-warnings.filterwarnings("ignore", category=SyntaxWarning, module=r"whoosh\..*")
+warnings.filterwarnings("ignore", category=SyntaxWarning, module=r".*whoosh")
 
 from indexer.layout import DataDir  # noqa: E402  (after the whoosh warning filter)
 
@@ -62,6 +62,19 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 def cli(ctx: click.Context, data_dir: Path) -> None:
     """Crawl news sites into a searchable archive; search and export it."""
     ctx.obj = DataDir(data_dir)
+
+
+def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Check a --since/--until value: 2022, 2022-10 or 2022-10-27."""
+    if value is None:
+        return None
+    from indexer.search import QueryError, parse_period
+
+    try:
+        parse_period(value)
+    except QueryError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value.strip()
 
 
 def _settings_pairs(values: tuple[str, ...]) -> dict[str, str]:
@@ -308,8 +321,12 @@ def _hit_lines(number: int, hit: Any, color: bool) -> list[str]:
 @click.option("--author", help="Only articles by this author.")
 @click.option("--agency", help="Only articles credited to this agency (AFP, Reuters...).")
 @click.option("--lang", help="Only articles in this language (en, de...).")
-@click.option("--since", help="Published on or after: 2022, 2022-10 or 2022-10-27.")
-@click.option("--until", help="Published on or before: 2022, 2022-10 or 2022-10-27.")
+@click.option(
+    "--since", callback=_period, help="Published on or after: 2022, 2022-10 or 2022-10-27."
+)
+@click.option(
+    "--until", callback=_period, help="Published on or before: 2022, 2022-10 or 2022-10-27."
+)
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
@@ -459,8 +476,12 @@ EXPORT_FORMATS = ("sqlite", "jsonl", "csv", "markdown")
     help="sqlite: a Datasette-ready database; jsonl/csv: a file or - for stdout; "
     "markdown: a folder with one file per article.",
 )
-@click.option("--since", help="Published on or after (2022, 2022-10 or 2022-10-27).")
-@click.option("--until", help="Published on or before (2022, 2022-10 or 2022-10-27).")
+@click.option(
+    "--since", callback=_period, help="Published on or after (2022, 2022-10 or 2022-10-27)."
+)
+@click.option(
+    "--until", callback=_period, help="Published on or before (2022, 2022-10 or 2022-10-27)."
+)
 @click.option("--source", help="Only this source.")
 @click.option("--query", help="Only the articles matching this search query.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar (for cron).")
@@ -577,7 +598,11 @@ def raw(data: DataDir, key: str) -> None:
 
 @cli.command()
 @click.option("--source", help="Only this source.")
-@click.option("--since", help="Only articles published on or after: 2022, 2022-10 or 2022-10-27.")
+@click.option(
+    "--since",
+    callback=_period,
+    help="Only articles published on or after: 2022, 2022-10 or 2022-10-27.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar (for cron).")
 @click.pass_obj
 @user_errors
@@ -661,9 +686,7 @@ def import_warc(
 @click.option("--to", "newer", type=click.IntRange(1), help="Newer version (default: current).")
 @click.pass_obj
 @user_errors
-def history(
-    data: DataDir, key: str, diff: bool, older: int | None, newer: int | None
-) -> None:
+def history(data: DataDir, key: str, diff: bool, older: int | None, newer: int | None) -> None:
     """List the versions of an article (or, with --diff, what changed between two)."""
     from indexer.revisions import changed_lines, word_diff
     from indexer.revisions import history as versions_of
@@ -676,9 +699,11 @@ def history(
     if not diff:
         for v in versions:
             state = "current" if v.current else f"replaced {v.replaced_at}"
-            click.echo(clean_for_terminal(
-                f"v{v.number}  fetched {v.fetched_at or 'unknown'}  {state}  {v.title}"
-            ))
+            click.echo(
+                clean_for_terminal(
+                    f"v{v.number}  fetched {v.fetched_at or 'unknown'}  {state}  {v.title}"
+                )
+            )
         return
     newer = newer or len(versions)
     older = older or newer - 1
