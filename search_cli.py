@@ -129,6 +129,13 @@ def _read_url_file(path: Path | None) -> list[str]:
     help="Append the log to this file (reopened after log rotation).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log Scrapy's progress (INFO).")
+@click.option(
+    "--redis",
+    "redis_url",
+    metavar="URL",
+    help="Be one worker of a distributed crawl sharing this Redis (redis://HOST:PORT/DB); "
+    "articles go to the ingester (see 'ingest').",
+)
 @click.pass_obj
 @user_errors
 def crawl(
@@ -141,6 +148,7 @@ def crawl(
     max_runtime: int | None,
     log_file: Path | None,
     verbose: bool,
+    redis_url: str | None = None,
 ) -> None:
     """Crawl the sources (and/or given article URLs) into the archive, then index.
 
@@ -164,12 +172,21 @@ def crawl(
     if log_file:
         log_to_file(log_file, level)
         overrides["LOG_ENABLED"] = False  # our file handler on the root logger takes it all
+    if redis_url:
+        from crawler.distributed import distributed_settings
+
+        try:
+            overrides.update(distributed_settings(redis_url))
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--redis") from None
     overrides.update(_settings_pairs(settings))
     try:
         summary = run_crawl(sources, data.root, urls=adhoc, overrides=overrides)
     except CrawlBusyError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(summary.line())
+    if redis_url:
+        click.echo(f"handed over {summary.stats.get('archive/handed_over', 0)} articles to Redis")
     if log_file:
         logging.getLogger("crawler").warning("%s", summary.line())
     sys.exit(summary.exit_code)
@@ -216,12 +233,30 @@ def show(data: DataDir, key: str, fmt: str) -> None:
 
     with _open_archive(data) as archive:
         article = archive.get(key)
-    if article is None:
-        raise click.ClickException(f"no article {key!r} in the archive")
-    text = {"markdown": render.to_markdown, "json": render.to_json, "text": render.to_text}[fmt](
-        article
-    )
-    click.echo(text if fmt == "json" else clean_for_terminal(text, newlines=True))
+        if article is None:
+            raise click.ClickException(f"no article {key!r} in the archive")
+        copies = archive.get_many(archive.copies(article.id))
+    if fmt == "json":
+        payload = json.loads(render.to_json(article))
+        payload["copies"] = [
+            {
+                "id": c.id,
+                "url": c.url,
+                "source": c.source,
+                "title": c.title,
+                "published": c.published,
+            }
+            for c in copies
+        ]
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    text = {"markdown": render.to_markdown, "text": render.to_text}[fmt](article)
+    if copies:
+        lines = [
+            f"- {c.title} ({c.source}, {(c.published or 'undated')[:10]}) <{c.url}>" for c in copies
+        ]
+        text += "\n\nOther copies of this story:\n\n" + "\n".join(lines)
+    click.echo(clean_for_terminal(text, newlines=True))
 
 
 @cli.command()
@@ -333,6 +368,11 @@ def _hit_lines(number: int, hit: Any, color: bool) -> list[str]:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (schema in the README).")
 @click.option("--count", "count_only", is_flag=True, help="Print only the number of hits.")
 @click.option(
+    "--collapse",
+    is_flag=True,
+    help="One hit per story: syndicated copies folded, with their count.",
+)
+@click.option(
     "--facet",
     type=click.Choice(["source", "agency", "author", "tag", "lang", "year", "month"]),
     help="Print hit counts per value of this field instead of hits.",
@@ -354,9 +394,11 @@ def search(
     as_json: bool = False,
     count_only: bool = False,
     facet: str | None = None,
+    collapse: bool = False,
 ) -> None:
     """Search the archive: words, phrases, fields and date ranges (below)."""
     from indexer import search as engine
+    from indexer.terminal import clean_for_terminal
 
     text = query if isinstance(query, str) else " ".join(query)
     filters = dict(source=source, author=author, agency=agency, lang=lang, since=since, until=until)
@@ -370,44 +412,64 @@ def search(
         if as_json:
             click.echo(json.dumps(dict(counts), ensure_ascii=False, indent=2))
         for value, n in [] if as_json else counts:
-            from indexer.terminal import clean_for_terminal
-
             click.echo(f"{n:>7,}  {clean_for_terminal(value)}")
         return
-    result = _with_index(
-        data,
-        lambda archive: engine.search(
+
+    def run(archive: Any) -> tuple[Any, list[tuple[Any, list[str]]]]:
+        if not collapse:
+            result = engine.search(
+                data.index,
+                text,
+                sort=sort,
+                limit=limit,
+                offset=(page - 1) * limit,
+                archive=archive,
+                **filters,
+            )
+            return result, [(hit, []) for hit in result.hits]
+        from indexer.syndication import collapse as fold
+
+        wide = engine.search(
             data.index,
             text,
             sort=sort,
-            limit=limit,
-            offset=(page - 1) * limit,
+            limit=min(3 * page * limit, 1000),
             archive=archive,
             **filters,
-        ),
-    )
+        )
+        return wide, fold(wide.hits, archive)[(page - 1) * limit : page * limit]
+
+    result, rows = _with_index(data, run)
     if as_json:
+        hits = [
+            {**hit.to_dict(), "copies": copies} if collapse else hit.to_dict()
+            for hit, copies in rows
+        ]
         payload = {
             "query": text,
             "total": result.total,
             "page": page,
-            "hits": [h.to_dict() for h in result.hits],
+            "hits": hits,
             "suggestion": result.suggestion,
         }
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     color = sys.stdout.isatty()
     first = (page - 1) * limit + 1
-    shown = len(result.hits)
-    if shown:
-        click.echo(f"{first}-{first + shown - 1} of {result.total:,} articles")
+    folded = " (syndicated copies folded)" if collapse else ""
+    if rows:
+        click.echo(f"{first}-{first + len(rows) - 1} of {result.total:,} articles{folded}")
     else:
         click.echo(f"0 of {result.total:,} articles")
     if result.suggestion:
-        click.echo(f"did you mean: {result.suggestion}")
-    for number, hit in enumerate(result.hits, first):
+        click.echo(f"did you mean: {clean_for_terminal(result.suggestion)}")
+    for number, (hit, copies) in enumerate(rows, first):
         click.echo("")
         click.echo("\n".join(_hit_lines(number, hit, color)))
+        if copies:
+            click.echo(
+                f"   + {len(copies)} other {'copy' if len(copies) == 1 else 'copies'} of this story"
+            )
 
 
 @cli.command()
@@ -677,6 +739,10 @@ def import_warc(
         f"{counts.known} already archived, {counts.not_articles} not articles, "
         f"{counts.filtered} filtered out; indexed {counts.indexed}"
     )
+    for problem in counts.unreadable:
+        click.echo(f"Error: {problem}", err=True)
+    if counts.unreadable:
+        sys.exit(1)
 
 
 @cli.command()
@@ -729,6 +795,49 @@ def history(data: DataDir, key: str, diff: bool, older: int | None, newer: int |
         click.echo("title: " + "".join(changes(a.title, b.title)))
     for line in changes(a.text, b.text):
         click.echo(line)
+
+
+@cli.command()
+@click.option(
+    "--redis",
+    "redis_url",
+    required=True,
+    metavar="URL",
+    help="The crawl's Redis (redis://HOST:PORT/DB).",
+)
+@click.option("--batch-size", type=click.IntRange(1), default=50, show_default=True)
+@click.option(
+    "--idle-exit",
+    type=click.FloatRange(0, min_open=True),
+    metavar="SECONDS",
+    help="Stop after this long with nothing to ingest. Default: run until SIGTERM.",
+)
+@click.pass_obj
+@user_errors
+def ingest(data: DataDir, redis_url: str, batch_size: int, idle_exit: float | None) -> None:
+    """Store and index the articles workers of a distributed crawl hand over (one process).
+
+    Run it next to the archive, alongside any number of 'crawl --redis URL' workers.
+    SIGTERM or Ctrl-C stop it after the current batch; nothing is lost if it is killed.
+    """
+    import signal
+    import threading
+
+    import redis
+
+    from crawler.ingest import run_ingest
+    from crawler.run import CrawlBusyError
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        counts = run_ingest(
+            redis_url, data.root, batch_size=batch_size, idle_exit=idle_exit, stop=stop
+        )
+    except (ValueError, CrawlBusyError, redis.RedisError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(counts.line())
 
 
 if __name__ == "__main__":

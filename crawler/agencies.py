@@ -48,12 +48,13 @@ MAX_CREDIT_CHARS = 300
 CREDIT_TAIL_PARAGRAPHS = 5
 # "MOSCOW (Reuters) -", "MANAGUA, 1 feb (EFE).-", "(AP) —", "Berlin (dpa/AFP) -"
 PAREN_DATELINE_RE = re.compile(
-    r"^(?P<place>[^()\n.!?]{0,80}?)\(\s*(?P<agencies>[^()\n]{2,60}?)\s*\)\s*(?:\.-|[-–—:|.]|$)"
+    r"^(?P<place>[^()\n!?]{0,80}?)\(\s*(?P<agencies>[^()\n]{2,60}?)\s*\)\s*(?:\.-|[-–—:|.]|$)"
 )
 # "PARIS /AFP/ -", "Berlin/dpa -"
 SLASH_DATELINE_RE = re.compile(
-    r"^(?P<place>[^/\n.!?]{0,80}?)/\s*(?P<agencies>[A-Za-z][^/\n]{1,40}?)\s*/?\s*(?:\.-|[-–—:|])"
+    r"^(?P<place>[^/\n!?]{0,80}?)/\s*(?P<agencies>[A-Za-z][^/\n]{1,40}?)\s*/?\s*(?:\.-|[-–—:|])"
 )
+MAX_PLACE_WORDS = 5
 LIST_SPLIT_RE = re.compile(r"\s*(?:[/,;&+|]|\band\b|\bund\b|\bet\b|\by\b|\be\b)\s*", re.I)
 # author initials in an agency-only credit line such as "fh/dpa" or "jwu/AFP, Reuters"
 INITIALS_RE = re.compile(r"^[a-zäöü]{1,4}$")
@@ -120,7 +121,8 @@ def dateline_credit(first_paragraph: str) -> Credit | None:
             continue
         place = match["place"].strip(" ,")
         names = agency_list(match["agencies"])
-        if names and (not place or place[0].isupper()):
+        place_ok = not place or (place[0].isupper() and len(place.split()) <= MAX_PLACE_WORDS)
+        if names and place_ok and not agencies_in(place):
             return Credit(match.group().strip(" -–—:|"), names)
     return None
 

@@ -26,9 +26,8 @@ from crawler.dates import find_dates
 from crawler.html_input import InputError, parse_html, to_unicode
 from crawler.language import detect_language
 from crawler.lead_image import lead_image
-from crawler.meta_xpaths import HEADING_XPATH
 from crawler.page_meta import PageMeta, ld_text, read_page_meta
-from crawler.titles import pick_title
+from crawler.titles import pick_title, visible_headings
 from indexer.article import Article
 from indexer.urls import normalize_url, same_site, strip_www
 
@@ -145,11 +144,6 @@ def _hosts(*urls: str | None) -> list[str]:
     return [strip_www(urlsplit(u).hostname or "") for u in urls if u]
 
 
-def headings(tree: HtmlElement) -> list[str]:
-    """Return the texts of the page's candidate headline elements (h1, itemprop=headline)."""
-    return [" ".join(h.text_content().split()) for h in HEADING_XPATH(tree)]
-
-
 def _tags(page: PageMeta, document: Document) -> list[str]:
     tags = page.all("article:tag")
     for article in page.articles():
@@ -178,7 +172,7 @@ def _build_article(
     )
     title = pick_title(
         [page.first("og:title"), headline, document.title, page.first("twitter:title")],
-        headings(tree),
+        visible_headings(tree),
         site_names,
     )
     byline = find_byline(

@@ -20,7 +20,7 @@ from scrapy.http import HtmlResponse
 from crawler.workers import ExtractorPool
 from indexer.article import Article
 from indexer.index import ArchiveIndex
-from indexer.store import Archive
+from indexer.store import Archive, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class ReextractCounts:
     checked: int = 0
     updated: int = 0
     unchanged: int = 0
-    no_page: int = 0
+    no_page: int = 0  # no raw page kept, or its WARC record unreadable
     rejected: int = 0
     indexed: int = 0
 
@@ -70,7 +70,11 @@ def reextract_batch(
     """Re-extract and store one batch of archived articles."""
     pages = []
     for old in articles:
-        page = raw_page(archive, old)
+        try:
+            page = raw_page(archive, old)
+        except StoreError as exc:  # a WARC file moved or damaged: the rest can go on
+            logger.warning("Cannot read the page of %s: %s", old.id, exc)
+            page = None
         if page is None:
             counts.no_page += 1
         else:

@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from lxml.html import HtmlElement
+
+from crawler.meta_xpaths import HEADING_XPATH
+
 SEPARATORS = r"\s+[-|–—:·•»«/~]+\s+|\s*[|•»«]\s*"
 WORD_RE = re.compile(r"\w+")
 MIN_TITLE_CHARS = 3
@@ -69,6 +73,25 @@ def confirmed_heading(
             if len(words & title_words) >= MIN_SHARED_WORDS * len(words):
                 return heading
     return None
+
+
+def _text(element: HtmlElement) -> str:
+    return " ".join(" ".join(element.itertext()).split())
+
+
+def visible_headings(tree: HtmlElement) -> list[str]:
+    """Return headline candidates: each h1 (or itemprop=headline) text, then its parts.
+
+    A heading often packs a kicker and the headline in separate children
+    ("<h1><span>Tunesien</span><span>Große Aufgaben</span></h1>"): each part is a candidate too.
+    """
+    candidates: list[str] = []
+    for heading in HEADING_XPATH(tree):
+        candidates.append(_text(heading))
+        parts = [_text(child) for child in heading if isinstance(child.tag, str)]
+        if len([p for p in parts if p]) > 1:
+            candidates.extend(p for p in parts if p)
+    return candidates
 
 
 def pick_title(

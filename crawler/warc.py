@@ -70,7 +70,6 @@ class RollingWarcWriter:
         self.prefix = prefix
         self.max_size = max_size
         self.serial = 0
-        self.bytes_written = 0
         self._file: IO[bytes] | None = None
         self._name = ""
         self._writer: WARCWriter | None = None
@@ -100,6 +99,7 @@ class RollingWarcWriter:
         payload: bytes,
         *,
         date: str | None = None,
+        ip_address: str | None = None,
         request: tuple[StatusAndHeaders, bytes] | None = None,
     ) -> WarcLocation:
         """Write a response record (and its request record, if given); return its location."""
@@ -109,7 +109,8 @@ class RollingWarcWriter:
         warc_headers = {"WARC-Date": date or _warc_date()}
         response = writer.create_warc_record(
             url, "response", payload=BytesIO(payload), http_headers=http_headers,
-            warc_headers_dict=warc_headers,
+            warc_headers_dict={**warc_headers,
+                               **({"WARC-IP-Address": ip_address} if ip_address else {})},
         )
         writer.write_record(response)
         if request is not None:
@@ -123,7 +124,6 @@ class RollingWarcWriter:
             )
             writer.write_record(record)
         self._file.flush()
-        self.bytes_written += self._file.tell() - start
         return WarcLocation(self._name, start)
 
     def write_exchange(self, request: Request, response: Response) -> WarcLocation:
@@ -139,8 +139,11 @@ class RollingWarcWriter:
             [("Host", parts.netloc), *_header_pairs(request.headers)],
             is_http_request=True,
         )
+        ip_address = getattr(response, "ip_address", None)
         return self.write_response(
-            response.url, http_headers, response.body, request=(request_headers, request.body)
+            response.url, http_headers, response.body,
+            ip_address=str(ip_address) if ip_address else None,
+            request=(request_headers, request.body),
         )
 
     def close(self) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -31,7 +31,7 @@ from indexer.article import Article
 from indexer.index import ArchiveIndex
 from indexer.store import Archive
 from indexer.urls import normalize_url, strip_www
-from indexer.warcfile import WarcResponse, iter_responses
+from indexer.warcfile import WarcError, WarcResponse, iter_responses
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +50,7 @@ class ImportCounts:
     known: int = 0
     new: int = 0
     indexed: int = 0
+    unreadable: list[str] = field(default_factory=list)  # why files were given up on
 
 
 @dataclass(frozen=True)
@@ -98,15 +99,19 @@ def _candidates(
 ) -> Iterator[tuple[WarcResponse, str]]:
     """Yield (response, source name) for the HTML 200 article pages the filter keeps."""
     for path in paths:
-        for response in iter_responses(path):
-            counts.responses += 1
-            source = keep.source_of(response.url)
-            if response.status != 200 or not response.is_html or source is None:
-                counts.filtered += 1
-            elif not is_article_page(response, source):
-                counts.not_articles += 1
-            else:
-                yield response, source.name
+        try:
+            for response in iter_responses(path):
+                counts.responses += 1
+                source = keep.source_of(response.url)
+                if response.status != 200 or not response.is_html or source is None:
+                    counts.filtered += 1
+                elif not is_article_page(response, source):
+                    counts.not_articles += 1
+                else:
+                    yield response, source.name
+        except WarcError as exc:
+            logger.error("Skipped the rest of a file: %s", exc)
+            counts.unreadable.append(str(exc))
         if progress is not None:
             progress(1)
 

@@ -17,6 +17,14 @@ Dates: ``published`` is a sortable integer ``yyyymmdd`` (0 when unknown) for sor
 day-precise ranges; ``year`` (``2022``) and ``month`` (``2022-10``) are coarse terms, so a
 date range is a handful of whole-year and whole-month terms plus at most two short day
 ranges at its edges, which Whoosh intersects cheaply.
+
+The body text is indexed, not stored: snippets come from the store's text (or from the
+stored ``lead`` without a store): storing it would make the index about 55% larger.
+
+Files: segments are written as plain files (Whoosh copies every file it opens out of a
+compound segment into memory), and the files of a superseded generation are deleted only
+:data:`GRACE_SECONDS` after it was superseded, so a searcher opened just before a commit
+or a rebuild keeps working. Commits use Whoosh's MERGE_SMALL policy; nothing optimizes.
 """
 
 from __future__ import annotations

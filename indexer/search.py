@@ -17,7 +17,8 @@ Query language (also :data:`QUERY_HELP`, shown by ``search --help``)::
 Words match in the title and the text after stemming (``running`` finds ``runs``); case
 and accents are ignored; very common English words (``the``, ``of``) are not indexed. The
 flags ``source``, ``author``, ``agency``, ``lang``, ``since`` and ``until`` are ANDed with
-the query. An empty query lists every article matching the flags, newest first.
+the query. A query without words to rank by (empty, or only fields, dates and NOTs)
+lists the matching articles newest first.
 
 Malformed or hostile input raises :class:`QueryError` with a one-line message: unknown
 fields, a bare or leading ``*``, bad or absurd dates, over-long queries, too many terms.
@@ -520,7 +521,7 @@ class _Filters:
 @dataclass
 class _Prepared:
     query: Query
-    has_words: bool
+    has_words: bool  # text words to rank by; else (fields, dates, NOT only) newest first
     parser: _Parser
 
 
@@ -535,8 +536,7 @@ def _prepare(searcher: Searcher, query: str, filters: _Filters) -> _Prepared:
         raise QueryError("the query has no searchable words (common words are not indexed)")
     parts = ([parsed] if parsed is not None else []) + filters.queries()
     final = (parts[0] if len(parts) == 1 else And(parts)) if parts else Every()
-    has_words = parsed is not None and not isinstance(parsed, Every)
-    return _Prepared(final, has_words, parser)
+    return _Prepared(final, bool(parser.highlight), parser)
 
 
 def _sort_facet(sort: str, has_words: bool) -> Any:

@@ -96,9 +96,9 @@ def read_response(directory: str | Path, location: WarcLocation | str) -> WarcRe
     """Return the response record at ``location`` in the WARC folder ``directory``."""
     if isinstance(location, str):
         location = WarcLocation.parse(location)
-    path = Path(directory) / location.file
     if Path(location.file).name != location.file:
         raise WarcError(f"WARC location outside the WARC folder: {location}")
+    path = Path(directory) / location.file
     try:
         with path.open("rb") as stream:
             stream.seek(location.offset)
@@ -124,4 +124,5 @@ def iter_responses(path: str | Path) -> Iterator[WarcResponse]:
                     response.offset = records.get_record_offset()  # reads to the record's end
                     yield response
     except (ArchiveLoadFailed, EOFError) as exc:
-        raise WarcError(f"cannot read WARC file {path}: {exc}") from exc
+        logger.debug("cannot read %s: %s", path, exc)
+        raise WarcError(f"{path} is not a WARC file, or is damaged") from exc

@@ -141,3 +141,20 @@ def test_file_url_is_refused(tmp_path: Path) -> None:
     code, _, err = invoke(tmp_path, "crawl", "--url", "file:///etc/passwd")
     assert code == 1
     assert "http(s)" in err
+
+
+def test_wire_story_copies_fold_in_search_and_show(demo_archive: dict) -> None:
+    data = demo_archive["data"]
+    code, out, _ = invoke(data, "search", "sewage", "--json")
+    assert code == 0
+    plain = json.loads(out)["hits"]
+    assert {h["source"] for h in plain} == {"courier", "ledger"}
+    code, out, _ = invoke(data, "search", "sewage", "--collapse", "--json")
+    folded = json.loads(out)["hits"]
+    assert len(folded) == 1
+    other = ({h["id"] for h in plain} - {folded[0]["id"]}).pop()
+    assert folded[0]["copies"] == [other]
+    code, out, _ = invoke(data, "show", folded[0]["id"], "--format", "json")
+    assert [c["id"] for c in json.loads(out)["copies"]] == [other]
+    code, out, _ = invoke(data, "show", folded[0]["id"], "--format", "text")
+    assert "Other copies of this story" in out

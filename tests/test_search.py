@@ -209,6 +209,14 @@ def test_sort_by_date_puts_undated_last(ix: Path, sort: str) -> None:
     assert all(h.score is None for h in hits)
 
 
+@pytest.mark.parametrize("query", ["", "source:bbc OR source:dw", "NOT coal", "date:2022"])
+def test_queries_without_words_list_newest_first(ix: Path, query: str) -> None:
+    hits = search(ix, query).hits
+    dated = [h.published[:10] for h in hits if h.published]
+    assert dated == sorted(dated, reverse=True)
+    assert all(h.score is None for h in hits)
+
+
 def test_relevance_ranks_title_matches_first(ix: Path) -> None:
     hits = search(ix, "economy").hits
     assert hits[0].url == "https://bbc.example/economy"

@@ -485,3 +485,73 @@ def test_sigkill_mid_batch_leaves_whole_batches(tmp_path: Path) -> None:
             assert archive.db["pages"].count == len(urls)
             assert archive.db["article_authors"].count == 2 * len(urls)
             assert len(archive.pending_ids()) == len(urls)
+
+
+def test_page_with_a_warc_location_is_read_from_its_record(archive: Archive) -> None:
+    from warcio.statusandheaders import StatusAndHeaders
+
+    from crawler.warc import RollingWarcWriter
+
+    body = page(3) * 20
+    writer = RollingWarcWriter(archive.warc_dir)
+    http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+    location = writer.write_response("https://news.example/3", http, body)
+    writer.close()
+    archive.add_articles([(make_article(3), body, str(location))])
+    row = archive.db["pages"].get(make_article(3).id)
+    assert (row["warc_file"], row["warc_offset"], row["body"]) == (
+        location.file, location.offset, None)
+    assert archive.page_location(make_article(3).id) == location
+    assert archive.raw_html(make_article(3).id) == body
+    (archive.warc_dir / location.file).unlink()
+    with pytest.raises(StoreError, match="WARC file missing"):
+        archive.raw_html(make_article(3).id)
+
+
+def test_schema_v1_archive_is_upgraded_on_open(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    with Archive(path) as archive:
+        archive.add_articles([(make_article(1), page(1))])
+    with sqlite3.connect(path) as db:  # back to what version 1 wrote
+        for table in ("syndication_bands", "syndication", "revisions"):
+            db.execute(f"DROP TABLE {table}")
+        for column in ("warc_file", "warc_offset"):
+            db.execute(f"ALTER TABLE pages DROP COLUMN {column}")
+        db.execute("PRAGMA user_version = 1")
+    with pytest.raises(StoreError, match="older format"):
+        Archive(path, readonly=True)
+    with Archive(path) as upgraded:
+        assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert {"revisions", "syndication", "syndication_bands"} <= set(
+            upgraded.db.table_names())
+        assert upgraded.get(make_article(1).id) == make_article(1)
+        assert upgraded.raw_html(make_article(1).id) == page(1)
+        upgraded.add_articles([(make_article(1, title="Story 1, corrected"), page(1))])
+        assert [r["title"] for r in upgraded.revisions(make_article(1).id)] == ["Story 1"]
+
+
+def test_revision_kept_when_title_or_text_change_only(archive: Archive) -> None:
+    archive.add_articles([(make_article(1), page(1))])
+    archive.add_articles([(make_article(1, tags=["other"]), page(1))])  # metadata only
+    assert archive.revisions(make_article(1).id) == []
+    archive.add_articles([(make_article(1, text="A new body", tags=["other"]), page(1))])
+    archive.add_articles([(make_article(1, text="A newer body"), page(1))])
+    revisions = archive.revisions(make_article(1).id)
+    assert [(r["revision"], r["text"]) for r in revisions] == [
+        (1, make_article(1).text), (2, "A new body")]
+    assert archive.get(make_article(1).id).text == "A newer body"  # type: ignore[union-attr]
+
+
+def test_update_extractions_rewrites_changed_rows_only(archive: Archive) -> None:
+    crawl = archive.begin_crawl(["example"])
+    archive.add_articles([(make_article(n), page(n)) for n in range(3)], crawl)
+    archive.mark_indexed(archive.pending_ids())
+    better = [make_article(0, title="Better title"), make_article(1), make_article(7)]
+    assert archive.update_extractions(better) == 1  # 1 unchanged, 7 is not archived
+    assert archive.pending_ids() == [make_article(0).id]
+    assert archive.get(make_article(0).id).title == "Better title"  # type: ignore[union-attr]
+    assert archive.get(make_article(7).id) is None
+    assert archive.revisions(make_article(0).id) == []
+    assert archive.raw_html(make_article(0).id) == page(0)
+    row = archive.db["articles"].get(make_article(0).id)
+    assert (row["first_seen_crawl"], row["last_crawl"]) == (crawl, crawl)

@@ -21,29 +21,31 @@ from indexer.warcfile import WarcLocation, iter_responses, read_response
 from search_cli import cli
 
 
-def _records(folder: Path) -> list[tuple[str, str, str | None]]:
-    """(type, target URI, concurrent-to) of every record of every WARC file, read by warcio."""
+def _records(folder: Path) -> list[tuple[str, str, str | None, str | None]]:
+    """(type, target URI, concurrent-to, IP) of every record of every WARC file, by warcio."""
     found = []
     for path in sorted(folder.glob("*.warc.gz")):
         with path.open("rb") as stream:
             for record in ArchiveIterator(stream):
                 headers = record.rec_headers
                 found.append((record.rec_type, headers.get_header("WARC-Target-URI"),
-                              headers.get_header("WARC-Concurrent-To")))
+                              headers.get_header("WARC-Concurrent-To"),
+                              headers.get_header("WARC-IP-Address")))
     return found
 
 
 def test_crawl_writes_every_response_and_request(demo_archive: dict) -> None:
     folder = demo_archive["data"] / "warc"
     records = _records(folder)
-    kinds = Counter(kind for kind, _, _ in records)
+    kinds = Counter(kind for kind, _, _, _ in records)
     assert kinds["response"] == kinds["request"] > len(demo_archive["urls"])
     assert kinds["warcinfo"] == len(list(folder.glob("*.warc.gz")))
-    responses = {uri for kind, uri, _ in records if kind == "response"}
+    responses = {uri for kind, uri, _, _ in records if kind == "response"}
     assert any(uri.endswith(("feed.xml", "atom.xml", "/rss")) for uri in responses)  # feeds
     assert any("sitemap" in uri for uri in responses)  # sitemaps
     assert set(demo_archive["urls"]) <= responses  # every article page
-    assert all(to for kind, _, to in records if kind == "request")  # paired with its response
+    assert all(to for kind, _, to, _ in records if kind == "request")  # paired with a response
+    assert {ip for kind, _, _, ip in records if kind == "response"} == {"127.0.0.1"}
 
 
 def test_store_points_at_each_article_response(demo_archive: dict) -> None:
@@ -150,11 +152,14 @@ def test_import_decodes_compressed_records_and_filters_by_host(
             writer.write_record(writer.create_warc_record(
                 f"https://www.{host}/2024/story", "response",
                 payload=BytesIO(gzip.compress(html)), http_headers=headers))
+    junk = tmp_path / "junk.warc.gz"
+    junk.write_bytes(b"\x1f\x8b not really gzip")
     data = tmp_path / "data"
-    result = CliRunner().invoke(cli, ["--data", str(data), "import-warc", str(source),
-                                      "--host", "news.example", "-q"])
-    assert result.exit_code == 0, result.stderr
-    assert "imported 1 new articles" in result.stdout
+    result = CliRunner().invoke(cli, ["--data", str(data), "import-warc", str(junk),
+                                      str(source), "--host", "news.example", "-q"])
+    assert result.exit_code == 1  # a file could not be read...
+    assert f"{junk} is not a WARC file" in result.stderr
+    assert "imported 1 new articles" in result.stdout  # ...the others were imported
     with Archive(data / "archive.db") as archive:
         (imported,) = list(archive.iter_articles())
         assert imported.source == "news.example"

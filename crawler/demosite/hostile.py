@@ -14,6 +14,7 @@ JSON line, then serves until SIGTERM or SIGINT.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import signal
 import socket
@@ -31,7 +32,15 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
-BOMB_BYTES = 32 * 1024 * 1024  # decompressed size of each bomb, over DOWNLOAD_MAXSIZE
+import brotli  # Scrapy's dependencies, for its br and zstd support
+
+if sys.version_info >= (3, 14):
+    from compression import zstd
+else:
+    from backports import zstd
+
+BOMB_BYTES = 1 << 30  # decompressed size of each bomb (1 GiB), from about 1 MB
+BOMB_CODINGS = ("gzip", "deflate", "br", "zstd")  # every coding Scrapy accepts
 HUGE_BYTES = 50 * 1024 * 1024
 SLOW_PARAGRAPHS = 140_000  # few enough elements to pass extraction's cap, slow to extract
 SLOW_PAGE_BYTES = 2_900_000  # padded to just under the crawler's PAGE_MAXSIZE
@@ -91,25 +100,29 @@ def prose(title: str, count: int = 6) -> str:
 
 
 @cache
-def bomb(encoding: str) -> bytes:
-    """BOMB_BYTES of zeros compressed with ``encoding`` (gzip, deflate or br): a few KB."""
-    if encoding == "br":
-        import brotli  # optional: the br bomb is served only when brotli is installed
+def bomb(coding: str) -> bytes:
+    """BOMB_BYTES of zeros compressed with ``coding`` (one of BOMB_CODINGS), built quickly.
 
-        return brotli.compress(bytes(BOMB_BYTES), quality=5)
-    wbits = {"gzip": 31, "deflate": 15}[encoding]  # gzip or zlib container
-    zeros = bytes(1 << 20)
-    packer = zlib.compressobj(1, zlib.DEFLATED, wbits)
-    return b"".join(packer.compress(zeros) for _ in range(BOMB_BYTES >> 20)) + packer.flush()
-
-
-def brotli_available() -> bool:
-    """Tell whether the brotli module (needed for the br bomb, and by Scrapy for br) loads."""
-    try:
-        import brotli  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    gzip: one member holding a MiB of zeros, repeated (members concatenate). deflate (zlib):
+    a MiB of zeros ending in a full flush, after which nothing refers back, repeated; then
+    the adler32 of the whole (for zeros: ``n mod 65521`` high, 1 low). br, zstd: streamed.
+    """
+    mib, count = bytes(1 << 20), BOMB_BYTES >> 20
+    if coding == "gzip":
+        return gzip.compress(mib, compresslevel=9) * count
+    if coding == "deflate":
+        packer = zlib.compressobj(9)
+        first = packer.compress(mib) + packer.flush(zlib.Z_FULL_FLUSH)
+        again = packer.compress(mib) + packer.flush(zlib.Z_FULL_FLUSH)
+        adler = struct.pack(">I", ((BOMB_BYTES % 65521) << 16) | 1)
+        return first + again * (count - 1) + packer.flush()[:-4] + adler
+    if coding == "br":
+        brotli_packer = brotli.Compressor(quality=1)
+        return b"".join(brotli_packer.process(mib) for _ in range(count)) + brotli_packer.finish()
+    if coding == "zstd":
+        zstd_packer = zstd.ZstdCompressor(level=1)
+        return b"".join(zstd_packer.compress(mib) for _ in range(count)) + zstd_packer.flush()
+    raise ValueError(f"unknown content coding {coding!r}")
 
 
 @cache
@@ -273,8 +286,8 @@ class HostileSite:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.site = self
         self.routes = self._routes()
-        for encoding in self.bombs:
-            bomb(encoding)  # compress them now, not while a client waits
+        for coding in BOMB_CODINGS:
+            bomb(coding)  # compress them now, not while a client waits
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.1}, daemon=True)
         self._thread.start()
@@ -298,11 +311,6 @@ class HostileSite:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
-
-    @property
-    def bombs(self) -> tuple[str, ...]:
-        """The content codings served as decompression bombs, at ``/bomb/<coding>``."""
-        return ("gzip", "deflate", "br") if brotli_available() else ("gzip", "deflate")
 
     def good(self, n: int) -> str:
         """The absolute URL of the n-th good article (1 to 6)."""
@@ -388,7 +396,7 @@ class HostileSite:
             "/sitemap-not-xml.xml": page(b"", content_type=xml),
             "/sitemap-bomb.xml.gz": page(bomb("gzip"), content_type="application/x-gzip"),
         })
-        routes.update({f"/bomb/{encoding}": compressed(encoding) for encoding in self.bombs})
+        routes.update({f"/bomb/{coding}": compressed(coding) for coding in BOMB_CODINGS})
         return routes
 
 

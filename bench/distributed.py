@@ -1,0 +1,114 @@
+"""Distributed crawl rate: 1 worker against 2 workers, one ingester, on the demo site.
+
+    .venv/bin/python bench/distributed.py                  # 300 articles per outlet
+    .venv/bin/python bench/distributed.py --per-outlet 700 --workers 1 2 3
+
+Serves a synthetic copy of the demo site on 127.0.0.1, starts a throwaway redis-server
+on a free port, and for each worker count crawls the whole site into a fresh archive
+(``search_cli.py crawl --redis`` workers, one ``search_cli.py ingest``), politeness delays
+off. Prints articles per second from the workers' start until the last article is
+stored, and checks every article is archived exactly once. All processes share this
+machine's cores: extraction competes for them, so N workers here are no N machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from crawler.demosite import DemoSite, sources_toml  # noqa: E402
+from crawler.demosite.content import stories  # noqa: E402
+from crawler.distributed import KEYS, connect, local_redis  # noqa: E402
+
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
+
+
+def cli(data: Path, *args: str) -> subprocess.Popen[str]:
+    """Start ``search_cli.py --data DATA ARGS...``."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore::SyntaxWarning"}
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "search_cli.py"), "--data", str(data), *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def archived(data: Path) -> list[str]:
+    """The identity URLs in an archive."""
+    with sqlite3.connect(data / "archive.db") as db:
+        return [r[0] for r in db.execute("select url from articles")]
+
+
+def run(workers: int, sources: Path, url: str, expected: set[str], tmp: Path) -> float:
+    """Crawl the site with ``workers`` workers; return articles per second."""
+    server = connect(url)
+    server.flushdb()
+    data = tmp / f"archive-{workers}"
+    ingester = cli(data, "ingest", "--redis", url)
+    time.sleep(2)  # the ingester opens the archive and index before the clock starts
+    start = time.perf_counter()
+    procs = [
+        cli(
+            tmp / f"worker-{workers}-{i}", "crawl", "--sources", str(sources), "--redis", url, *FAST
+        )
+        for i in range(workers)
+    ]
+    for proc in procs:
+        out, err = proc.communicate()
+        if proc.returncode:
+            sys.exit(f"a worker failed:\n{err[-3000:]}")
+        print(f"  worker: {out.strip()}")
+    while server.llen(KEYS.articles) or server.llen(KEYS.processing):
+        time.sleep(0.1)
+    seconds = time.perf_counter() - start
+    ingester.send_signal(signal.SIGTERM)
+    out, _ = ingester.communicate()
+    urls = archived(data)
+    once = len(urls) == len(set(urls)) and set(urls) == expected
+    print(
+        f"{workers} worker(s): {len(urls) / seconds:6.1f} articles/s ({len(set(urls))}/"
+        f"{len(expected)} articles in {seconds:.1f}s, each once: {once}); {out.strip()}"
+    )
+    return len(urls) / seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--per-outlet", type=int, default=300)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args()
+    with (
+        DemoSite(per_outlet=args.per_outlet, reference_dir="/nonexistent") as site,
+        tempfile.TemporaryDirectory() as tmpdir,
+        local_redis(tmpdir) as url,
+    ):
+        tmp = Path(tmpdir)
+        expected = {
+            site.outlets[s.outlet] + s.path.lstrip("/")
+            for s in stories("/nonexistent", args.per_outlet)
+        }
+        sources = tmp / "sources.toml"
+        text = sources_toml(site.outlets).replace("follow = true", "follow = false")
+        sources.write_text(text, encoding="utf-8")
+        print(
+            f"site: {len(expected)} articles on {len(site.outlets)} outlets, {os.cpu_count()} cores"
+        )
+        for workers in args.workers:
+            run(workers, sources, url, expected, tmp)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,549 @@
+"""Distributed crawling over Redis: scrapy-redis' shared frontier, with leases and a hand-off.
+
+Any number of worker processes (``search_cli.py crawl --redis URL``), on any machines,
+share one request queue and one duplicate filter in Redis (scrapy-redis' scheduler and
+dupefilter, adapted below). Workers extract articles and push them to a Redis list;
+one ingester (:mod:`crawler.ingest`), next to the archive, stores and indexes them.
+
+What scrapy-redis 0.9.1 lacks, and this module adds:
+
+- Leases: a request popped from the queue is kept in the worker's in-flight hash until
+  it is fully processed (its article pushed, its links queued); a worker that dies (its
+  heartbeat key expires) has its leases put back in the queue by the others.
+- A run: the first worker seeds (feeds, sitemaps, start pages); the others do not. A
+  worker with nothing to do waits while the queue has requests, the seeding worker is
+  still seeding, or another worker holds leases; the last worker out of a finished run
+  clears the duplicate filter, so the next run starts afresh.
+- The archived set: the ingester keeps the identity URLs it has stored in a Redis set,
+  which workers check instead of the archive (which is on another machine).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+import zlib
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import redis
+from scrapy import Request, Spider, signals
+from scrapy.exceptions import DontCloseSpider
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.queue import FifoQueue
+from scrapy_redis.scheduler import Scheduler
+from twisted.internet.task import LoopingCall
+
+from crawler import settings as project
+from crawler.items import ArticleItem, FailureItem
+from crawler.middlewares import Refused
+from indexer.article import Article
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "news-archive"  # every key lives under it; separate archives use separate DBs
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+TICK_SECONDS = 0.5  # heartbeat, lease acknowledgement, reaping, waking an idle engine
+DEFAULT_WORKER_TTL = 15  # seconds without a heartbeat before a worker counts as dead
+SEEDING_DONE = "done"
+
+# Pop a request and lease it to a worker, atomically: nothing is lost between the two.
+_POP_LEASE = """
+local data = redis.call('RPOP', KEYS[1])
+if not data then return nil end
+local token = redis.call('INCR', KEYS[3])
+redis.call('HSET', KEYS[2], token, data)
+return {token, data}
+"""
+
+# Put the leases of dead workers (heartbeat expired) back at the head of the queue.
+_REAP = """
+local moved = 0
+for _, worker in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('EXISTS', ARGV[1] .. ':alive:' .. worker) == 0 then
+    local inflight = ARGV[1] .. ':inflight:' .. worker
+    for _, data in ipairs(redis.call('HVALS', inflight)) do
+      redis.call('RPUSH', KEYS[2], data)
+      moved = moved + 1
+    end
+    redis.call('DEL', inflight)
+    redis.call('SREM', KEYS[1], worker)
+  end
+end
+return moved
+"""
+
+# The last worker out of a finished run (empty queue) clears it for the next run.
+_FINISH_RUN = """
+if redis.call('SCARD', KEYS[1]) == 0 and redis.call('LLEN', KEYS[2]) == 0 then
+  redis.call('DEL', KEYS[3], KEYS[4])
+  return 1
+end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class Keys:
+    """The Redis keys of a distributed crawl."""
+
+    prefix: str = PREFIX
+
+    @property
+    def requests(self) -> str:
+        """The shared request queue (a list, popped from the right)."""
+        return f"{self.prefix}:requests"
+
+    @property
+    def dupefilter(self) -> str:
+        """Fingerprints of every request queued in this run (a set)."""
+        return f"{self.prefix}:dupefilter"
+
+    @property
+    def tokens(self) -> str:
+        """The lease counter."""
+        return f"{self.prefix}:tokens"
+
+    @property
+    def seed(self) -> str:
+        """Who seeds the run (a worker id), then ``done``."""
+        return f"{self.prefix}:seed"
+
+    @property
+    def workers(self) -> str:
+        """Registered worker ids (a set)."""
+        return f"{self.prefix}:workers"
+
+    @property
+    def articles(self) -> str:
+        """Serialised articles and failures, from workers to the ingester (a list)."""
+        return f"{self.prefix}:articles"
+
+    @property
+    def processing(self) -> str:
+        """Messages the ingester has taken but not committed yet (a list)."""
+        return f"{self.prefix}:articles:processing"
+
+    @property
+    def rejected(self) -> str:
+        """Messages the ingester could not read (a list, for inspection)."""
+        return f"{self.prefix}:articles:rejected"
+
+    @property
+    def archived(self) -> str:
+        """Identity URLs of the archived articles (a set, kept by the ingester)."""
+        return f"{self.prefix}:archived"
+
+    def alive(self, worker: str) -> str:
+        """A worker's heartbeat key (expires when the worker stops beating)."""
+        return f"{self.prefix}:alive:{worker}"
+
+    def inflight(self, worker: str) -> str:
+        """A worker's leases: token -> serialised request (a hash)."""
+        return f"{self.prefix}:inflight:{worker}"
+
+
+KEYS = Keys()
+
+
+def connect(url: str) -> redis.Redis:
+    """A Redis client for ``url`` (``redis://HOST:PORT/DB``)."""
+    if not url.startswith(REDIS_SCHEMES):
+        raise ValueError(f"not a Redis URL (redis://HOST:PORT/DB): {url!r}")
+    return redis.Redis.from_url(url)
+
+
+@contextmanager
+def local_redis(directory: str | Path, timeout: float = 10.0) -> Iterator[str]:
+    """Run a throwaway ``redis-server`` on 127.0.0.1 (a free port); yield its URL.
+
+    For tests, benchmarks and trying distributed mode on one machine. Raises
+    FileNotFoundError when redis-server is not installed.
+    """
+    server = shutil.which("redis-server")
+    if server is None:
+        raise FileNotFoundError("redis-server is not installed")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen(
+        [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
+        cwd=directory,
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        client = connect(url)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def worker_id() -> str:
+    """A worker id unique across machines and restarts: host, pid and a random part."""
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+def distributed_settings(redis_url: str) -> dict[str, Any]:
+    """Scrapy settings overrides making a crawl a worker of the Redis crawl at ``redis_url``.
+
+    The frontier and duplicate filter move to Redis; articles go to Redis instead of the
+    local store; the archived set replaces the local archive lookup; WARC recording is
+    off (the raw page travels with the article instead).
+    """
+    connect(redis_url)  # validates the URL
+    return {
+        "REDIS_URL": redis_url,
+        "SCHEDULER": "crawler.distributed.FrontierScheduler",
+        "SCHEDULER_QUEUE_CLASS": "crawler.distributed.LeasedQueue",
+        "DUPEFILTER_CLASS": "crawler.distributed.FingerprintDupeFilter",
+        # The run, not each worker, decides when the shared frontier is cleared.
+        "SCHEDULER_PERSIST": True,
+        "DISTRIBUTED_WORKER_ID": worker_id(),
+        "DISTRIBUTED_WORKER_TTL": DEFAULT_WORKER_TTL,
+        "DOWNLOADER_MIDDLEWARES": {
+            **project.DOWNLOADER_MIDDLEWARES,
+            "crawler.middlewares.SkipKnownMiddleware": None,
+            "crawler.distributed.SkipArchivedMiddleware": 60,
+            "crawler.warc.WarcMiddleware": None,
+        },
+        "SPIDER_MIDDLEWARES": {
+            **getattr(project, "SPIDER_MIDDLEWARES", {}),
+            "crawler.distributed.SeedOnceMiddleware": 10,
+        },
+        "ITEM_PIPELINES": {
+            **project.ITEM_PIPELINES,
+            "crawler.pipelines.StorePipeline": None,
+            "crawler.pipelines.IndexPipeline": None,
+            "crawler.distributed.HandOffPipeline": 200,
+        },
+    }
+
+
+# --- Messages from workers to the ingester ---
+
+
+def encode_item(item: ArticleItem | FailureItem) -> bytes:
+    """Serialise an article (with its raw page) or a failure for the ingester."""
+    if isinstance(item, ArticleItem):
+        payload: dict[str, Any] = {
+            "kind": "article",
+            "article": item.article.to_dict(),
+            "raw": base64.b64encode(item.raw).decode("ascii"),
+        }
+    else:
+        payload = {
+            "kind": "failure",
+            "url": item.url,
+            "source": item.source,
+            "error": item.error,
+            "status": item.status,
+        }
+    return zlib.compress(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+
+
+def decode_item(message: bytes) -> ArticleItem | FailureItem:
+    """Read a message written by :func:`encode_item`; ValueError if it is not one."""
+    try:
+        payload = json.loads(zlib.decompress(message))
+        if payload["kind"] == "article":
+            article = Article.from_dict(payload["article"])
+            return ArticleItem(article=article, raw=base64.b64decode(payload["raw"]))
+        if payload["kind"] == "failure":
+            return FailureItem(
+                url=payload["url"],
+                source=payload["source"],
+                error=payload["error"],
+                status=payload["status"],
+            )
+    except (zlib.error, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"unreadable message: {exc}") from exc
+    raise ValueError(f"unknown message kind {payload['kind']!r}")
+
+
+# --- The shared frontier ---
+
+
+class Frontier:
+    """One worker's view of the run: heartbeat, seeding claim, others' leases, reaping."""
+
+    def __init__(self, server: redis.Redis, worker: str, ttl: int, keys: Keys = KEYS) -> None:
+        self.server = server
+        self.worker = worker
+        self.ttl = ttl
+        self.keys = keys
+        self._reap = server.register_script(_REAP)
+        self._finish_run = server.register_script(_FINISH_RUN)
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Frontier:
+        """The frontier of the crawl the settings name (REDIS_URL, DISTRIBUTED_WORKER_ID)."""
+        return cls(
+            connect(settings["REDIS_URL"]),
+            settings["DISTRIBUTED_WORKER_ID"],
+            settings.getint("DISTRIBUTED_WORKER_TTL", DEFAULT_WORKER_TTL),
+        )
+
+    def join(self) -> None:
+        """Requeue dead workers' leases, clear a finished run left behind, then beat."""
+        self.reap()
+        self._finish()
+        self.beat()
+
+    def beat(self) -> None:
+        """Register this worker and say it is alive for another TTL."""
+        pipe = self.server.pipeline()
+        pipe.sadd(self.keys.workers, self.worker)
+        pipe.set(self.keys.alive(self.worker), "1", ex=self.ttl)
+        pipe.execute()
+
+    def reap(self) -> int:
+        """Requeue the leases of dead workers; return how many requests came back."""
+        keys = [self.keys.workers, self.keys.requests]
+        moved = int(self._reap(keys=keys, args=[self.keys.prefix]))
+        if moved:
+            logger.warning("Requeued %d requests leased by dead workers", moved)
+        return moved
+
+    def claim_seeding(self) -> bool:
+        """Become the run's seeding worker, unless the run already has one."""
+        return bool(self.server.set(self.keys.seed, self.worker, nx=True))
+
+    def seeding_done(self) -> None:
+        """Mark the run as seeded."""
+        self.server.set(self.keys.seed, SEEDING_DONE)
+
+    def run_active(self) -> bool:
+        """Tell whether more requests may come: queued, being seeded, or leased by others."""
+        self.reap()
+        if self.server.llen(self.keys.requests):
+            return True
+        seeder = self.server.get(self.keys.seed)
+        if seeder not in (None, SEEDING_DONE.encode()) and self.server.exists(
+            self.keys.alive(seeder.decode())
+        ):
+            return True
+        others = [w.decode() for w in self.server.smembers(self.keys.workers)]
+        return any(self.server.hlen(self.keys.inflight(w)) for w in others if w != self.worker)
+
+    def leave(self) -> bool:
+        """Unregister this worker; end the run if it was the last one and nothing is queued."""
+        pipe = self.server.pipeline()
+        pipe.delete(self.keys.inflight(self.worker), self.keys.alive(self.worker))
+        pipe.srem(self.keys.workers, self.worker)
+        pipe.execute()
+        return self._finish()
+
+    def _finish(self) -> bool:
+        """Clear the run (duplicate filter, seeding mark) if no worker is left and none queued."""
+        keys = [self.keys.workers, self.keys.requests, self.keys.dupefilter, self.keys.seed]
+        return bool(self._finish_run(keys=keys))
+
+
+class LeasedQueue(FifoQueue):
+    """scrapy-redis' FIFO queue, popping into the worker's in-flight hash (a lease)."""
+
+    def __init__(self, server: redis.Redis, spider: Spider, key: str, serializer: Any = None):
+        super().__init__(server, spider, key, serializer)
+        self.inflight = KEYS.inflight(spider.settings["DISTRIBUTED_WORKER_ID"])
+        self.leases: dict[int, Request] = {}
+        self._pop = server.register_script(_POP_LEASE)
+
+    def pop(self, timeout: int = 0) -> Request | None:
+        """Pop the next request and lease it (never blocks: the reactor must keep running)."""
+        found = self._pop(keys=[self.key, self.inflight, KEYS.tokens])
+        if not found:
+            return None
+        token, data = found
+        request = self._decode_request(data)
+        self.leases[int(token)] = request
+        return request
+
+    def ack(self, tokens: list[int]) -> None:
+        """Release these leases: their requests are done."""
+        if tokens:
+            self.server.hdel(self.inflight, *tokens)
+            for token in tokens:
+                del self.leases[token]
+
+
+class FingerprintDupeFilter(RFPDupeFilter):
+    """scrapy-redis' duplicate filter keyed by Scrapy's own request fingerprints.
+
+    scrapy-redis 0.9.1 hashes method, canonical URL and body itself; this uses the
+    crawler's REQUEST_FINGERPRINTER, as Scrapy's own duplicate filter does.
+    """
+
+    def __init__(self, server: redis.Redis, key: str, debug: bool = False, crawler: Any = None):
+        super().__init__(server, key, debug)
+        self.fingerprinter = crawler.request_fingerprinter if crawler else None
+
+    @classmethod
+    def from_spider(cls, spider: Spider) -> FingerprintDupeFilter:
+        """Build the filter for the spider's crawler, on the run's key."""
+        settings = spider.settings
+        return cls(
+            connect(settings["REDIS_URL"]),
+            KEYS.dupefilter,
+            settings.getbool("DUPEFILTER_DEBUG"),
+            spider.crawler,
+        )
+
+    def request_fingerprint(self, request: Request) -> str:
+        """Scrapy's fingerprint of the request, in hex."""
+        if self.fingerprinter is None:
+            return super().request_fingerprint(request)
+        return self.fingerprinter.fingerprint(request).hex()
+
+
+class FrontierScheduler(Scheduler):
+    """scrapy-redis' scheduler with leases, a heartbeat and run-wide idleness.
+
+    Two private Scrapy engine attributes are read, as scrapy-redis gives no hook for
+    them: ``engine._slot.inprogress`` (a request leaves it only once its callback's
+    items went through the pipelines and its requests were queued: then its lease is
+    released) and ``engine._slot.nextcall`` (to wake an idle worker at once when
+    requests arrive, rather than at the engine's 5-second heartbeat).
+    """
+
+    queue: LeasedQueue
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> FrontierScheduler:
+        """Build the scheduler on the run's keys; wait for the spider to go idle."""
+        scheduler = super().from_crawler(crawler)
+        scheduler.queue_key = KEYS.requests
+        scheduler.dupefilter_key = KEYS.dupefilter
+        scheduler.crawler = crawler
+        scheduler.frontier = Frontier.from_settings(crawler.settings)
+        scheduler.loop = LoopingCall(scheduler.tick)
+        crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
+        return scheduler
+
+    def open(self, spider: Spider) -> None:
+        """Join the run (a new one if none is going on) and start ticking."""
+        self.frontier.join()
+        super().open(spider)
+        self.loop.start(TICK_SECONDS, now=False)
+        logger.info("Worker %s joined the crawl at %s", self.frontier.worker, self.server)
+
+    def close(self, reason: str) -> None:
+        """Leave the run; the last worker out of a finished run clears it."""
+        if self.loop.running:
+            self.loop.stop()
+        self.queue.ack(list(self.queue.leases))
+        if self.frontier.leave():
+            logger.info("Run finished: frontier cleared for the next run")
+        super().close(reason)
+
+    def _engine_slot(self) -> Any:
+        engine = self.crawler.engine
+        return getattr(engine, "_slot", None) if engine is not None else None
+
+    def tick(self) -> None:
+        """Beat, release finished leases, requeue dead workers' leases, wake an idle engine."""
+        try:
+            self.frontier.beat()
+            slot = self._engine_slot()
+            if slot is None:
+                return
+            self.queue.ack([t for t, r in self.queue.leases.items() if r not in slot.inprogress])
+            self.frontier.reap()
+            if not slot.inprogress:
+                slot.nextcall.schedule()
+        except redis.RedisError as exc:
+            logger.warning("Redis unavailable (%s): retrying", exc)
+
+    def spider_idle(self, spider: Spider) -> None:
+        """Keep an idle worker open while the run may still produce requests (signal handler)."""
+        try:
+            active = self.frontier.run_active()
+        except redis.RedisError as exc:
+            logger.warning("Redis unavailable (%s): waiting", exc)
+            active = True
+        if active:
+            raise DontCloseSpider
+
+
+class SeedOnceMiddleware:
+    """Let only the run's first worker seed the crawl (feeds, sitemaps, start pages)."""
+
+    def __init__(self, frontier: Frontier) -> None:
+        self.frontier = frontier
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> SeedOnceMiddleware:
+        """Build the middleware for a crawler."""
+        return cls(Frontier.from_settings(crawler.settings))
+
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        """Pass the spider's start requests through if this worker seeds the run, else none."""
+        if not self.frontier.claim_seeding():
+            logger.info("The run is seeded by another worker: taking requests from the queue")
+            return
+        try:
+            async for request in start:
+                yield request
+        finally:
+            self.frontier.seeding_done()
+
+
+class SkipArchivedMiddleware:
+    """Do not download an article page whose identity URL is in the run's archived set."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.stats = crawler.stats
+        self.server = connect(crawler.settings["REDIS_URL"])
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> SkipArchivedMiddleware:
+        """Build the middleware for a crawler."""
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        """Refuse (raise Refused for) an article URL the ingester has archived."""
+        identity = request.meta.get("identity")
+        if identity and self.server.sismember(KEYS.archived, identity):
+            self.stats.inc_value("archive/skipped_known")
+            raise Refused(f"already archived: {identity}")
+
+
+class HandOffPipeline:
+    """Push extracted articles (with their raw page) and failures to the ingester's list."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.stats = crawler.stats
+        self.server = connect(crawler.settings["REDIS_URL"])
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> HandOffPipeline:
+        """Build the pipeline for a crawler."""
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        """Push an ArticleItem or FailureItem to Redis; pass other items through."""
+        if isinstance(item, (ArticleItem, FailureItem)):
+            self.server.lpush(KEYS.articles, encode_item(item))
+            kind = "handed_over" if isinstance(item, ArticleItem) else "failed"
+            self.stats.inc_value(f"archive/{kind}")
+        return item

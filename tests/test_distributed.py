@@ -1,0 +1,133 @@
+"""Distributed mode end to end: a real redis-server, real worker and ingester processes."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from crawler.demosite import expected_articles
+from crawler.distributed import KEYS, connect, local_redis
+from tests.conftest import FAST, REFERENCE_DIR, ROOT
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("redis-server") is None,
+    reason="redis-server is not installed (apt-get install redis-server)",
+)
+
+DEAD_AFTER = ["-s", "DISTRIBUTED_WORKER_TTL=3"]
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    """A throwaway redis-server on 127.0.0.1, on a free port."""
+    with local_redis(tmp_path) as url:
+        yield url
+
+
+def _start(data: Path, *args: str) -> subprocess.Popen[str]:
+    """Start ``search_cli.py --data DATA ARGS...`` in its own process group."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore::SyntaxWarning"}
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "search_cli.py"), "--data", str(data), *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+
+
+def _worker(data: Path, sources: Path, url: str, *args: str) -> subprocess.Popen[str]:
+    return _start(
+        data, "crawl", "--sources", str(sources), "--redis", url, *FAST, *DEAD_AFTER, *args
+    )
+
+
+def _finish(proc: subprocess.Popen[str], timeout: float = 90) -> str:
+    """Wait for a process; assert it succeeded; return its stdout and stderr."""
+    out, err = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, err[-3000:]
+    return out + err
+
+
+def _stop_ingester(proc: subprocess.Popen[str], url: str) -> str:
+    """Wait until the ingester has taken and committed everything, then SIGTERM it."""
+    server = connect(url)
+    deadline = time.monotonic() + 30
+    while server.llen(KEYS.articles) or server.llen(KEYS.processing):
+        assert time.monotonic() < deadline, "the ingester did not drain the queue"
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    return _finish(proc)
+
+
+def _archived(data: Path) -> list[str]:
+    with sqlite3.connect(data / "archive.db") as db:
+        return [r[0] for r in db.execute("select url from articles")]
+
+
+def test_two_workers_and_an_ingester_archive_every_article_once(
+    demo_site: dict[str, str], demo_sources: Path, redis_url: str, tmp_path: Path
+) -> None:
+    expected = {a["url"] for a in expected_articles(demo_site, REFERENCE_DIR / "site")}
+    archive = tmp_path / "archive"
+    ingester = _start(archive, "ingest", "--redis", redis_url)
+    workers = [_worker(tmp_path / f"worker{i}", demo_sources, redis_url) for i in (1, 2)]
+    lines = [_finish(w) for w in workers]
+    report = _stop_ingester(ingester, redis_url)
+
+    urls = _archived(archive)
+    assert len(urls) == len(set(urls))
+    assert set(urls) == expected
+    assert f"articles {len(expected)} new" in report
+    pages = [int(re.search(r"(\d+) pages fetched", line).group(1)) for line in lines]
+    assert all(pages), f"a worker fetched nothing: {pages}"
+    server = connect(redis_url)
+    assert not server.exists(KEYS.seed, KEYS.dupefilter, KEYS.requests), "run not cleared"
+    assert server.smembers(KEYS.archived) == {u.encode() for u in expected}
+
+    # The next run seeds again, and fetches no archived article (one source, for time).
+    courier = [
+        a for a in expected_articles(demo_site, REFERENCE_DIR / "site") if a["source"] == "courier"
+    ]
+    again = _finish(_worker(tmp_path / "worker1", demo_sources, redis_url, "--source", "courier"))
+    assert f"{len(courier)} skipped (known)" in again
+
+
+def test_killing_a_worker_midway_loses_nothing(
+    demo_site: dict[str, str], demo_sources: Path, redis_url: str, tmp_path: Path
+) -> None:
+    expected = {a["url"] for a in expected_articles(demo_site, REFERENCE_DIR / "site")}
+    archive = tmp_path / "archive"
+    ingester = _start(archive, "ingest", "--redis", redis_url)
+    victim, survivor = (_worker(tmp_path / f"worker{i}", demo_sources, redis_url) for i in (1, 2))
+    server = connect(redis_url)
+    deadline = time.monotonic() + 60
+    handed_over = 0
+    while handed_over < len(expected) // 4:
+        assert time.monotonic() < deadline, "no progress"
+        assert victim.poll() is None, "the worker ended before it could be killed"
+        time.sleep(0.05)
+        handed_over = sum(
+            (server.llen(KEYS.articles), server.llen(KEYS.processing), server.scard(KEYS.archived))
+        )
+    os.killpg(victim.pid, signal.SIGKILL)
+    victim.communicate()
+    log = _finish(survivor)
+    _stop_ingester(ingester, redis_url)
+
+    assert "leased by dead workers" in log
+    urls = _archived(archive)
+    assert len(urls) == len(set(urls))
+    assert set(urls) == expected
