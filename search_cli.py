@@ -173,11 +173,13 @@ def crawl(
         log_to_file(log_file, level)
         overrides["LOG_ENABLED"] = False  # our file handler on the root logger takes it all
     if redis_url:
+        from redis import RedisError
+
         from crawler.distributed import distributed_settings
 
         try:
             overrides.update(distributed_settings(redis_url))
-        except ValueError as exc:
+        except (ValueError, RedisError) as exc:
             raise click.BadParameter(str(exc), param_hint="--redis") from None
     overrides.update(_settings_pairs(settings))
     try:

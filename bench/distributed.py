@@ -7,8 +7,11 @@ Serves a synthetic copy of the demo site on 127.0.0.1, starts a throwaway redis-
 on a free port, and for each worker count crawls the whole site into a fresh archive
 (``search_cli.py crawl --redis`` workers, one ``search_cli.py ingest``), politeness delays
 off. Prints articles per second from the workers' start until the last article is
-stored, and checks every article is archived exactly once. All processes share this
-machine's cores: extraction competes for them, so N workers here are no N machines.
+stored, how many were stored twice (none should be) and how many of the site's were not
+found (with links not followed, a few are in no feed or sitemap: the embedded crawl
+misses the same). Politeness applies per worker, so N workers also send N times the
+requests per site. All processes share this machine's cores: N workers here are no N
+machines.
 """
 
 from __future__ import annotations
@@ -52,7 +55,9 @@ def archived(data: Path) -> list[str]:
         return [r[0] for r in db.execute("select url from articles")]
 
 
-def run(workers: int, sources: Path, url: str, expected: set[str], tmp: Path) -> float:
+def run(
+    workers: int, sources: Path, url: str, expected: set[str], tmp: Path, extra: list[str]
+) -> float:
     """Crawl the site with ``workers`` workers; return articles per second."""
     server = connect(url)
     server.flushdb()
@@ -62,7 +67,14 @@ def run(workers: int, sources: Path, url: str, expected: set[str], tmp: Path) ->
     start = time.perf_counter()
     procs = [
         cli(
-            tmp / f"worker-{workers}-{i}", "crawl", "--sources", str(sources), "--redis", url, *FAST
+            tmp / f"worker-{workers}-{i}",
+            "crawl",
+            "--sources",
+            str(sources),
+            "--redis",
+            url,
+            *FAST,
+            *extra,
         )
         for i in range(workers)
     ]
@@ -77,10 +89,10 @@ def run(workers: int, sources: Path, url: str, expected: set[str], tmp: Path) ->
     ingester.send_signal(signal.SIGTERM)
     out, _ = ingester.communicate()
     urls = archived(data)
-    once = len(urls) == len(set(urls)) and set(urls) == expected
     print(
-        f"{workers} worker(s): {len(urls) / seconds:6.1f} articles/s ({len(set(urls))}/"
-        f"{len(expected)} articles in {seconds:.1f}s, each once: {once}); {out.strip()}"
+        f"{workers} worker(s): {len(urls) / seconds:6.1f} articles/s ({len(urls)} articles in "
+        f"{seconds:.1f}s; {len(urls) - len(set(urls))} stored twice, "
+        f"{len(expected - set(urls))} of the site's not found); {out.strip()}"
     )
     return len(urls) / seconds
 
@@ -89,6 +101,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-outlet", type=int, default=300)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--per-domain",
+        type=int,
+        help="CONCURRENT_REQUESTS_PER_DOMAIN of each worker (default: the project's, 2)",
+    )
     args = parser.parse_args()
     with (
         DemoSite(per_outlet=args.per_outlet, reference_dir="/nonexistent") as site,
@@ -106,8 +123,11 @@ def main() -> None:
         print(
             f"site: {len(expected)} articles on {len(site.outlets)} outlets, {os.cpu_count()} cores"
         )
+        extra = (
+            ["-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={args.per_domain}"] if args.per_domain else []
+        )
         for workers in args.workers:
-            run(workers, sources, url, expected, tmp)
+            run(workers, sources, url, expected, tmp, extra)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ ranges, inserted tags and tokens, NUL bytes, charset declarations, deep nesting)
 pages: the demo site's pages rendered in-process, the hostile site's articles and, when
 present, the labelled corpus. Input ``i`` is rebuilt from ``random.Random(f"{seed}-{i}")``.
 Each input runs ``crawler.extract.extract_with_reason`` in a pool of worker processes; an
-input is killed at ten times the bound. Prints the count, the uncaught exceptions, the
+input is killed after a minute. Prints the count, the uncaught exceptions, the
 inputs over the bound, the max and mean time and the slowest input's size, and saves
 every failing input to --save. Exit status 1 when any input failed.
 """
@@ -40,6 +40,7 @@ from crawler.extract import extract_with_reason  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "pages"
 MAX_INPUT_BYTES = 1_000_000
+KILL_AFTER = 60.0  # seconds: an input still running then is a hang (counted as an exception)
 URLS = (
     "https://news.example.org/2024/05/01/council-backs-new-cycle-lanes",
     "http://127.0.0.1:8080/world/a-story-about-things-123",
@@ -100,15 +101,19 @@ def json_ld(rng: random.Random, depth: int = 0) -> str:
     return "{" + members + "}" if rng.random() < 0.5 else "[{" + members + "}]"
 
 
-def element(rng: random.Random, depth: int) -> str:
-    """One random element with attributes and children, possibly unclosed or misnested."""
+def element(rng: random.Random, budget: list[int], depth: int = 0) -> str:
+    """One random element with attributes and children, possibly unclosed or misnested.
+
+    ``budget`` (a one-item list) is the number of elements still allowed in the page.
+    """
+    budget[0] -= 1
     tag = rng.choice(TAGS)
     attrs = "".join(f' {rng.choice(ATTRIBUTES)}="{rng.choice(VALUES)}"'
                     for _ in range(rng.randint(0, 3)))
     if tag == "script" and rng.random() < 0.6:
         return f'<script type="application/ld+json">{json_ld(rng)}</script>'
     children = "".join(
-        element(rng, depth + 1) if rng.random() < 0.45 and depth < 12
+        element(rng, budget, depth + 1) if rng.random() < 0.45 and budget[0] > 0 and depth < 40
         else words(rng, rng.randint(0, 40))
         for _ in range(rng.randint(0, 6))
     )
@@ -118,7 +123,8 @@ def element(rng: random.Random, depth: int) -> str:
 
 def random_html(rng: random.Random) -> str:
     """A random page: sometimes a plausible article skeleton, sometimes tag soup."""
-    body = "".join(element(rng, 0) for _ in range(rng.randint(1, 30)))
+    budget = [rng.choice((10, 100, 1000))]
+    body = "".join(element(rng, budget) for _ in range(rng.randint(1, 30)))
     if rng.random() < 0.5:
         paragraphs = "".join(f"<p>{words(rng, rng.randint(5, 60))}</p>"
                              for _ in range(rng.randint(1, 25)))
@@ -158,7 +164,7 @@ def _splice(rng: random.Random, data: bytearray, other: bytes) -> None:
 
 def _insert(rng: random.Random, data: bytearray, other: bytes) -> None:
     for _ in range(rng.randint(1, 10)):
-        text = element(rng, 8) if rng.random() < 0.5 else rng.choice(TOKENS)
+        text = element(rng, [5]) if rng.random() < 0.5 else rng.choice(TOKENS)
         at = rng.randrange(len(data) + 1)
         data[at:at] = text.encode("utf-8", "surrogatepass")
 
@@ -219,34 +225,56 @@ def corpus_seeds(folder: Path | None) -> tuple[bytes, ...]:
     return tuple(p.read_bytes()[:MAX_INPUT_BYTES] for p in sorted(folder.glob("*.html")))
 
 
-def make_input(seed: int, i: int, seeds: tuple[bytes, ...]) -> tuple[str, str | bytes, str]:
-    """Input ``i``: (kind, html as str or bytes, url), rebuilt the same from the same seeds."""
+def make_input(seed: int, i: int, groups: tuple[tuple[bytes, ...], ...]
+               ) -> tuple[str, str | bytes, str]:
+    """Input ``i``: (kind, html as str or bytes, url), the same again from the same seeds.
+
+    ``groups`` are lists of seed pages (demo, corpus), picked alike whatever their sizes.
+    """
     rng = random.Random(f"{seed}-{i}")
     url = rng.choice(URLS)
-    if not seeds or rng.random() < 0.3:
+    groups = tuple(g for g in groups if g)
+    if not groups or rng.random() < 0.3:
         html = random_html(rng)
         as_bytes = rng.random() < 0.5
         return "random", html.encode("utf-8", "surrogatepass") if as_bytes else html, url
+    seeds = rng.choice(groups)
     return "mutated", mutate(rng, rng.choice(seeds), rng.choice(seeds)), url
 
 
-def run_one(html: str | bytes, url: str) -> tuple[float, str | None]:
-    """Extract one input; return (seconds, traceback of an uncaught exception or None)."""
+def warm_up() -> None:
+    """Pay a worker's one-off costs (imports, models, compiled patterns) before timing."""
+    for page in demo_seeds()[:20]:
+        extract_with_reason(page, URLS[0])
+
+
+def run_one(html: str | bytes, url: str, bound: float) -> tuple[float, float, str | None]:
+    """Extract one input; return (seconds, seconds when run again, traceback or None).
+
+    An input over ``bound`` is run a second time: a first call can still pay one-off
+    costs (dateparser compiles a language's patterns on its first page in it, up to 7 s).
+    """
     start = time.perf_counter()
     try:
         extract_with_reason(html, url)
     except Exception:
-        return time.perf_counter() - start, traceback.format_exc()
-    return time.perf_counter() - start, None
+        return time.perf_counter() - start, 0.0, traceback.format_exc()
+    first = time.perf_counter() - start
+    if first <= bound:
+        return first, first, None
+    start = time.perf_counter()
+    extract_with_reason(html, url)
+    return first, time.perf_counter() - start, None
 
 
 @dataclass
 class Report:
-    """What a fuzz run found."""
+    """What a fuzz run found; times are steady-state (an input's second run if it had one)."""
 
     count: int = 0
     exceptions: int = 0
     over_bound: int = 0
+    first_call_only: int = 0  # over the bound on a first call only
     total: float = 0.0
     slowest: float = 0.0
     slowest_size: int = 0
@@ -266,6 +294,7 @@ class Report:
             f"inputs: {self.count}",
             f"uncaught exceptions: {self.exceptions}",
             f"over the {bound:g}s bound: {self.over_bound}",
+            f"over the bound on a first call only (one-off warm-up): {self.first_call_only}",
             f"time: max {self.slowest * 1000:.0f} ms, mean {mean:.1f} ms",
             f"slowest input: #{self.slowest_index}, {self.slowest_size} bytes",
         ]
@@ -280,41 +309,46 @@ def _save(folder: Path | None, index: int, kind: str, html: str | bytes, note: s
     (folder / f"{index:06d}-{kind}.txt").write_text(note, encoding="utf-8")
 
 
+Pending = tuple[int, str, str | bytes, "Future[tuple[float, float, str | None]]"]
+
+
 def fuzz(n: int, seed: int, bound: float, workers: int, corpus: Path | None,
          save: Path | None) -> Report:
     """Run ``n`` inputs through the extractor in ``workers`` processes; return the report."""
-    seeds = demo_seeds() + corpus_seeds(corpus)
+    groups = (demo_seeds(), corpus_seeds(corpus))
     report = Report()
     kinds: Counter[str] = Counter()
-    pending: deque[tuple[int, str, str | bytes, Future[tuple[float, str | None]]]] = deque()
-    with ProcessPool(max_workers=workers, max_tasks=500) as pool:
+    pending: deque[Pending] = deque()
 
-        def collect() -> None:
-            index, kind, html, future = pending.popleft()
-            size = len(html)
-            try:
-                seconds, error = future.result()
-            except (FutureTimeout, ProcessExpired) as exc:
-                seconds, error = bound * 10, f"killed: {exc!r}"
-            report.add(index, size, seconds)
-            if error:
-                report.exceptions += 1
-                print(f"#{index} ({kind}, {size} bytes): {error.strip().splitlines()[-1]}")
-                _save(save, index, kind, html, error)
-            elif seconds > bound:
-                report.over_bound += 1
-                print(f"#{index} ({kind}, {size} bytes): {seconds:.2f}s")
-                _save(save, index, kind, html, f"{seconds:.3f}s")
+    def collect() -> None:
+        index, kind, html, future = pending.popleft()
+        size = len(html)
+        try:
+            first, steady, error = future.result()
+        except (FutureTimeout, ProcessExpired) as exc:
+            first, steady, error = KILL_AFTER, KILL_AFTER, f"killed: {exc!r}"
+        report.add(index, size, steady)
+        if error:
+            report.exceptions += 1
+            print(f"#{index} ({kind}, {size} bytes): {error.strip().splitlines()[-1]}")
+            _save(save, index, kind, html, error)
+        elif steady > bound:
+            report.over_bound += 1
+            print(f"#{index} ({kind}, {size} bytes): {first:.2f}s, again {steady:.2f}s")
+            _save(save, index, kind, html, f"{first:.3f}s, again {steady:.3f}s")
+        elif first > bound:
+            report.first_call_only += 1
 
+    with ProcessPool(max_workers=workers, initializer=warm_up) as pool:
         for i in range(n):
-            kind, html, url = make_input(seed, i, seeds)
+            kind, html, url = make_input(seed, i, groups)
             kinds[kind] += 1
-            future = pool.schedule(run_one, args=(html, url), timeout=bound * 10)
+            future = pool.schedule(run_one, args=(html, url, bound), timeout=KILL_AFTER)
             pending.append((i, kind, html, future))
             while len(pending) >= workers * 4:
                 collect()
             if (i + 1) % 1000 == 0:
-                print(f"... {i + 1} inputs", file=sys.stderr)
+                print(f"... {i + 1} inputs", file=sys.stderr, flush=True)
         while pending:
             collect()
     print(", ".join(f"{k}: {v}" for k, v in sorted(kinds.items())))

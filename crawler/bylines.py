@@ -102,6 +102,7 @@ GENERIC_NAMES = frozenset(
         "home",
     }
 )
+MIN_NAME_CHARS = 2
 MAX_NAME_WORDS = 5
 MAX_NAME_CHARS = 60
 MAX_BYLINE_CHARS = 200
@@ -126,7 +127,7 @@ def looks_like_name(text: str, min_words: int = 1, declared: bool = False) -> bo
     have lower-case words; a name found in free text must be capitalised words.
     """
     words = text.split()
-    if text.casefold() in GENERIC_NAMES or ORG_RE.search(text) or ACRONYM_RE.match(text):
+    if len(text) < MIN_NAME_CHARS or text.casefold() in GENERIC_NAMES or ORG_RE.search(text) or ACRONYM_RE.match(text):
         return False
     if declared and len(words) == 1 and HANDLE_RE.match(text):
         return True
@@ -221,7 +222,7 @@ def _candidates(
     for element in BYLINE_TEXT_XPATH(tree):
         yield split_byline(_text(element), exclude, min_words=2)
     if fallback:
-        yield split_byline(fallback.replace(";", ","), exclude, min_words=2)
+        yield split_byline(fallback.replace(";", ","), exclude)
 
 
 def find_byline(

@@ -66,7 +66,7 @@ redis.call('HSET', KEYS[2], token, data)
 return {token, data}
 """
 
-# Put the leases of dead workers (heartbeat expired) back at the head of the queue.
+# Put the leases of dead or stopped workers (no heartbeat key) back at the head of the queue.
 _REAP = """
 local moved = 0
 for _, worker in ipairs(redis.call('SMEMBERS', KEYS[1])) do
@@ -209,9 +209,10 @@ def distributed_settings(redis_url: str) -> dict[str, Any]:
 
     The frontier and duplicate filter move to Redis; articles go to Redis instead of the
     local store; the archived set replaces the local archive lookup; WARC recording is
-    off (the raw page travels with the article instead).
+    off (the raw page travels with the article instead). Raises ValueError for a URL
+    that is not Redis's, redis.RedisError when the server does not answer.
     """
-    connect(redis_url)  # validates the URL
+    connect(redis_url).ping()
     return {
         "REDIS_URL": redis_url,
         "SCHEDULER": "crawler.distributed.FrontierScheduler",
@@ -287,11 +288,10 @@ def decode_item(message: bytes) -> ArticleItem | FailureItem:
 class Frontier:
     """One worker's view of the run: heartbeat, seeding claim, others' leases, reaping."""
 
-    def __init__(self, server: redis.Redis, worker: str, ttl: int, keys: Keys = KEYS) -> None:
+    def __init__(self, server: redis.Redis, worker: str, ttl: int) -> None:
         self.server = server
         self.worker = worker
         self.ttl = ttl
-        self.keys = keys
         self._reap = server.register_script(_REAP)
         self._finish_run = server.register_script(_FINISH_RUN)
 
@@ -313,50 +313,48 @@ class Frontier:
     def beat(self) -> None:
         """Register this worker and say it is alive for another TTL."""
         pipe = self.server.pipeline()
-        pipe.sadd(self.keys.workers, self.worker)
-        pipe.set(self.keys.alive(self.worker), "1", ex=self.ttl)
+        pipe.sadd(KEYS.workers, self.worker)
+        pipe.set(KEYS.alive(self.worker), "1", ex=self.ttl)
         pipe.execute()
 
     def reap(self) -> int:
-        """Requeue the leases of dead workers; return how many requests came back."""
-        keys = [self.keys.workers, self.keys.requests]
-        moved = int(self._reap(keys=keys, args=[self.keys.prefix]))
+        """Requeue the leases of dead or stopped workers; return how many requests came back."""
+        keys = [KEYS.workers, KEYS.requests]
+        moved = int(self._reap(keys=keys, args=[KEYS.prefix]))
         if moved:
-            logger.warning("Requeued %d requests leased by dead workers", moved)
+            logger.warning("Requeued %d requests leased by dead or stopped workers", moved)
         return moved
 
     def claim_seeding(self) -> bool:
         """Become the run's seeding worker, unless the run already has one."""
-        return bool(self.server.set(self.keys.seed, self.worker, nx=True))
+        return bool(self.server.set(KEYS.seed, self.worker, nx=True))
 
     def seeding_done(self) -> None:
         """Mark the run as seeded."""
-        self.server.set(self.keys.seed, SEEDING_DONE)
+        self.server.set(KEYS.seed, SEEDING_DONE)
 
     def run_active(self) -> bool:
         """Tell whether more requests may come: queued, being seeded, or leased by others."""
         self.reap()
-        if self.server.llen(self.keys.requests):
+        if self.server.llen(KEYS.requests):
             return True
-        seeder = self.server.get(self.keys.seed)
+        seeder = self.server.get(KEYS.seed)
         if seeder not in (None, SEEDING_DONE.encode()) and self.server.exists(
-            self.keys.alive(seeder.decode())
+            KEYS.alive(seeder.decode())
         ):
             return True
-        others = [w.decode() for w in self.server.smembers(self.keys.workers)]
-        return any(self.server.hlen(self.keys.inflight(w)) for w in others if w != self.worker)
+        others = [w.decode() for w in self.server.smembers(KEYS.workers)]
+        return any(self.server.hlen(KEYS.inflight(w)) for w in others if w != self.worker)
 
     def leave(self) -> bool:
-        """Unregister this worker; end the run if it was the last one and nothing is queued."""
-        pipe = self.server.pipeline()
-        pipe.delete(self.keys.inflight(self.worker), self.keys.alive(self.worker))
-        pipe.srem(self.keys.workers, self.worker)
-        pipe.execute()
+        """Unregister, requeueing unreleased leases; end the run if last out and none queued."""
+        self.server.delete(KEYS.alive(self.worker))
+        self.reap()
         return self._finish()
 
     def _finish(self) -> bool:
         """Clear the run (duplicate filter, seeding mark) if no worker is left and none queued."""
-        keys = [self.keys.workers, self.keys.requests, self.keys.dupefilter, self.keys.seed]
+        keys = [KEYS.workers, KEYS.requests, KEYS.dupefilter, KEYS.seed]
         return bool(self._finish_run(keys=keys))
 
 
@@ -448,10 +446,10 @@ class FrontierScheduler(Scheduler):
         logger.info("Worker %s joined the crawl at %s", self.frontier.worker, self.server)
 
     def close(self, reason: str) -> None:
-        """Leave the run; the last worker out of a finished run clears it."""
+        """Leave the run, requeueing unfinished requests; the last worker out clears the run."""
         if self.loop.running:
             self.loop.stop()
-        self.queue.ack(list(self.queue.leases))
+        self._ack_finished()
         if self.frontier.leave():
             logger.info("Run finished: frontier cleared for the next run")
         super().close(reason)
@@ -460,16 +458,20 @@ class FrontierScheduler(Scheduler):
         engine = self.crawler.engine
         return getattr(engine, "_slot", None) if engine is not None else None
 
+    def _ack_finished(self) -> None:
+        """Release the leases of requests the engine is done with."""
+        slot = self._engine_slot()
+        if slot is not None:
+            self.queue.ack([t for t, r in self.queue.leases.items() if r not in slot.inprogress])
+
     def tick(self) -> None:
         """Beat, release finished leases, requeue dead workers' leases, wake an idle engine."""
         try:
             self.frontier.beat()
-            slot = self._engine_slot()
-            if slot is None:
-                return
-            self.queue.ack([t for t, r in self.queue.leases.items() if r not in slot.inprogress])
+            self._ack_finished()
             self.frontier.reap()
-            if not slot.inprogress:
+            slot = self._engine_slot()
+            if slot is not None and not slot.inprogress:
                 slot.nextcall.schedule()
         except redis.RedisError as exc:
             logger.warning("Redis unavailable (%s): retrying", exc)

@@ -171,7 +171,13 @@ def _build_article(
         (ld_text(a.get("headline")) for a in page.articles() if a.get("headline")), None
     )
     title = pick_title(
-        [page.first("og:title"), headline, document.title, page.first("twitter:title")],
+        [
+            page.first("og:title"),
+            headline,
+            document.title,
+            tree.findtext(".//title"),
+            page.first("twitter:title"),
+        ],
         visible_headings(tree),
         site_names,
     )

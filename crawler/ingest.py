@@ -21,7 +21,7 @@ from pathlib import Path
 
 import redis
 
-from crawler.distributed import KEYS, Keys, connect, decode_item
+from crawler.distributed import KEYS, connect, decode_item
 from crawler.items import ArticleItem, FailureItem
 from crawler.run import crawl_lock
 from indexer.index import ArchiveIndex, IndexLockedError
@@ -57,32 +57,32 @@ class IngestCounts:
         )
 
 
-def requeue_processing(server: redis.Redis, keys: Keys = KEYS) -> int:
+def requeue_processing(server: redis.Redis) -> int:
     """Put back in the queue what a stopped ingester had taken but not committed."""
     moved = 0
-    while server.lmove(keys.processing, keys.articles, "RIGHT", "RIGHT") is not None:
+    while server.lmove(KEYS.processing, KEYS.articles, "RIGHT", "RIGHT") is not None:
         moved += 1
     if moved:
         logger.warning("Requeued %d messages an earlier ingester had not committed", moved)
     return moved
 
 
-def publish_archived(server: redis.Redis, archive: Archive, keys: Keys = KEYS) -> int:
+def publish_archived(server: redis.Redis, archive: Archive) -> int:
     """Add every archived identity URL to the archived set the workers check."""
     urls = [row["url"] for row in archive.db.query("SELECT url FROM articles")]
     for start in range(0, len(urls), PUBLISH_CHUNK):
-        server.sadd(keys.archived, *urls[start : start + PUBLISH_CHUNK])
+        server.sadd(KEYS.archived, *urls[start : start + PUBLISH_CHUNK])
     return len(urls)
 
 
-def take_batch(server: redis.Redis, size: int, wait: float, keys: Keys = KEYS) -> list[bytes]:
+def take_batch(server: redis.Redis, size: int, wait: float) -> list[bytes]:
     """Move up to ``size`` messages to the processing list, waiting up to ``wait`` for one."""
-    first = server.blmove(keys.articles, keys.processing, wait, "RIGHT", "LEFT")
+    first = server.blmove(KEYS.articles, KEYS.processing, wait, "RIGHT", "LEFT")
     if first is None:
         return []
     batch = [first]
     while len(batch) < size:
-        message = server.lmove(keys.articles, keys.processing, "RIGHT", "LEFT")
+        message = server.lmove(KEYS.articles, KEYS.processing, "RIGHT", "LEFT")
         if message is None:
             break
         batch.append(message)
@@ -92,20 +92,17 @@ def take_batch(server: redis.Redis, size: int, wait: float, keys: Keys = KEYS) -
 class Ingester:
     """Store and index what the workers hand over, one batch at a time."""
 
-    def __init__(
-        self, server: redis.Redis, archive: Archive, index: ArchiveIndex, keys: Keys = KEYS
-    ) -> None:
+    def __init__(self, server: redis.Redis, archive: Archive, index: ArchiveIndex) -> None:
         self.server = server
         self.archive = archive
         self.index = index
-        self.keys = keys
         self.counts = IngestCounts()
         self.crawl_id: int | None = None
 
     def start(self) -> None:
         """Requeue uncommitted messages, publish the archived set, open a crawl record."""
-        self.counts.requeued = requeue_processing(self.server, self.keys)
-        published = publish_archived(self.server, self.archive, self.keys)
+        self.counts.requeued = requeue_processing(self.server)
+        published = publish_archived(self.server, self.archive)
         logger.info("Published %d archived URLs to the workers", published)
         self.index.open_or_rebuild(self.archive)
         self.crawl_id = self.archive.begin_crawl([])
@@ -147,11 +144,11 @@ class Ingester:
         """After the commit: publish the URLs, set rejects aside, drop the batch from processing."""
         pipe = self.server.pipeline()
         if urls:
-            pipe.sadd(self.keys.archived, *urls)
+            pipe.sadd(KEYS.archived, *urls)
         if rejected:
-            pipe.lpush(self.keys.rejected, *rejected)
+            pipe.lpush(KEYS.rejected, *rejected)
         for message in batch:
-            pipe.lrem(self.keys.processing, 1, message)
+            pipe.lrem(KEYS.processing, 1, message)
         pipe.execute()
 
     def finish(self, status: str) -> None:

@@ -12,8 +12,6 @@ from crawler.meta_xpaths import HEADING_XPATH
 SEPARATORS = r"\s+[-|–—:·•»«/~]+\s+|\s*[|•»«]\s*"
 WORD_RE = re.compile(r"\w+")
 MIN_TITLE_CHARS = 3
-# share of a heading's words the declared title must contain for the heading to be the headline
-MIN_SHARED_WORDS = 0.8
 MAX_HEADING_CHARS = 300
 
 
@@ -61,7 +59,7 @@ def strip_site_name(title: str, site_names: Iterable[str]) -> str:
 def confirmed_heading(
     headings: Iterable[str], declared: Sequence[str], site_names: Iterable[str]
 ) -> str | None:
-    """Return the first heading whose words nearly all occur in a declared title, if any."""
+    """Return the first heading whose words all occur in a declared title, if any."""
     names = _site_keys(site_names)
     declared_words = [_words(title) for title in declared]
     for heading in headings:
@@ -69,9 +67,8 @@ def confirmed_heading(
         words = _words(heading)
         if not words or len(heading) > MAX_HEADING_CHARS or _is_site(heading, names):
             continue
-        for title_words in declared_words:
-            if len(words & title_words) >= MIN_SHARED_WORDS * len(words):
-                return heading
+        if any(words <= title_words for title_words in declared_words):
+            return heading
     return None
 
 

@@ -16,7 +16,10 @@ from pathlib import Path
 import pytest
 
 from crawler.demosite import expected_articles
-from crawler.distributed import KEYS, connect, local_redis
+from crawler.distributed import KEYS, connect, encode_item, local_redis
+from crawler.items import ArticleItem
+from indexer.article import Article
+from indexer.store import Archive
 from tests.conftest import FAST, REFERENCE_DIR, ROOT
 
 pytestmark = pytest.mark.skipif(
@@ -25,6 +28,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 DEAD_AFTER = ["-s", "DISTRIBUTED_WORKER_TTL=3"]
+SEEDED_ELSEWHERE = "seeded by another worker"
 
 
 @pytest.fixture
@@ -83,7 +87,7 @@ def test_two_workers_and_an_ingester_archive_every_article_once(
     expected = {a["url"] for a in expected_articles(demo_site, REFERENCE_DIR / "site")}
     archive = tmp_path / "archive"
     ingester = _start(archive, "ingest", "--redis", redis_url)
-    workers = [_worker(tmp_path / f"worker{i}", demo_sources, redis_url) for i in (1, 2)]
+    workers = [_worker(tmp_path / f"worker{i}", demo_sources, redis_url, "-v") for i in (1, 2)]
     lines = [_finish(w) for w in workers]
     report = _stop_ingester(ingester, redis_url)
 
@@ -93,6 +97,7 @@ def test_two_workers_and_an_ingester_archive_every_article_once(
     assert f"articles {len(expected)} new" in report
     pages = [int(re.search(r"(\d+) pages fetched", line).group(1)) for line in lines]
     assert all(pages), f"a worker fetched nothing: {pages}"
+    assert sum(SEEDED_ELSEWHERE in line for line in lines) == 1, "not seeded exactly once"
     server = connect(redis_url)
     assert not server.exists(KEYS.seed, KEYS.dupefilter, KEYS.requests), "run not cleared"
     assert server.smembers(KEYS.archived) == {u.encode() for u in expected}
@@ -101,8 +106,11 @@ def test_two_workers_and_an_ingester_archive_every_article_once(
     courier = [
         a for a in expected_articles(demo_site, REFERENCE_DIR / "site") if a["source"] == "courier"
     ]
-    again = _finish(_worker(tmp_path / "worker1", demo_sources, redis_url, "--source", "courier"))
+    again = _finish(
+        _worker(tmp_path / "worker1", demo_sources, redis_url, "--source", "courier", "-v")
+    )
     assert f"{len(courier)} skipped (known)" in again
+    assert SEEDED_ELSEWHERE not in again
 
 
 def test_killing_a_worker_midway_loses_nothing(
@@ -127,7 +135,34 @@ def test_killing_a_worker_midway_loses_nothing(
     log = _finish(survivor)
     _stop_ingester(ingester, redis_url)
 
-    assert "leased by dead workers" in log
+    assert "leased by dead or stopped workers" in log
     urls = _archived(archive)
     assert len(urls) == len(set(urls))
     assert set(urls) == expected
+
+
+def test_ingester_takes_back_what_a_killed_ingester_left(redis_url: str, tmp_path: Path) -> None:
+    """Messages taken but not acknowledged (the ingester died) are stored, each once."""
+    items = [
+        ArticleItem(
+            article=Article(url=f"https://example.org/news/{n}", title=f"Story {n}", text="Words."),
+            raw=b"<html><body><p>Words.</p></body></html>",
+        )
+        for n in range(3)
+    ]
+    server = connect(redis_url)
+    server.lpush(KEYS.articles, encode_item(items[0]), b"not a message")
+    # Story 1 was committed before the kill but not acknowledged; story 2 was not committed.
+    server.lpush(KEYS.processing, encode_item(items[1]), encode_item(items[2]))
+    archive = tmp_path / "archive"
+    with Archive(archive / "archive.db") as store:
+        store.add_articles([(items[1].article, items[1].raw)])
+    out = _finish(_start(archive, "ingest", "--redis", redis_url, "--idle-exit", "1"))
+
+    assert "articles 2 new / 0 updated / 1 unchanged" in out
+    assert "2 requeued at start" in out
+    assert "1 unreadable" in out
+    assert sorted(_archived(archive)) == sorted(i.article.url for i in items)
+    assert not server.llen(KEYS.processing)
+    assert server.lrange(KEYS.rejected, 0, -1) == [b"not a message"]
+    assert server.scard(KEYS.archived) == 3

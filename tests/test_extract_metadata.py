@@ -1,0 +1,185 @@
+"""Tests for the metadata helpers behind crawler.extract: dates, bylines, titles, language."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from crawler.bylines import looks_like_name, split_byline
+from crawler.dates import choose_published, parse_date, url_date
+from crawler.extract import extract_article
+from crawler.language import detect_language
+from crawler.titles import pick_title, strip_site_name
+from tests.test_extract import PARAGRAPH, page, paragraphs
+
+ENGLISH = " ".join([PARAGRAPH] * 4)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2022-10-27T15:29:00+03:00", "2022-10-27T15:29:00+03:00"),
+        ("2022-10-27T15:29:00.000Z", "2022-10-27T15:29:00+00:00"),
+        ("2022-10-27 15:29:00 +0300", "2022-10-27T15:29:00+03:00"),
+        ("2022-10-27T15:29", "2022-10-27T15:29:00"),
+        ("2022-10-27", "2022-10-27"),
+        ("Thu, 27 Oct 2022 15:29:00 GMT", "2022-10-27T15:29:00+00:00"),
+    ],
+)
+def test_parse_date_keeps_time_and_zone(value, expected):
+    parsed = parse_date(value)
+    assert parsed is not None
+    assert parsed.isoformat() == expected
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2022-13-40", ""])
+def test_parse_date_rejects_garbage(value):
+    assert parse_date(value) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://x.org/2022/10/27/slug", date(2022, 10, 27)),
+        ("https://x.org/home/2017/7/12/slug", date(2017, 7, 12)),
+        ("https://x.org/news/2021-03-04-slug", date(2021, 3, 4)),
+        ("https://x.org/article/123456789", None),
+        ("https://x.org/2022/13/45/slug", None),
+    ],
+)
+def test_url_date(url, expected):
+    assert url_date(url) == expected
+
+
+def test_url_day_beats_a_declared_date_of_another_day():
+    declared = [(datetime(2019, 6, 17, 18, 28, tzinfo=UTC), "meta")]
+    assert choose_published(declared, date(2017, 7, 12), None, date(2026, 1, 1)) == (
+        date(2017, 7, 12),
+        "url",
+    )
+    same_day = [(datetime(2017, 7, 12, 9, 0, tzinfo=UTC), "json-ld")]
+    assert choose_published(same_day, date(2017, 7, 12), None, date(2026, 1, 1)) == same_day[0]
+
+
+def test_declared_date_agreeing_with_text_wins():
+    declared = [(date(2023, 11, 3), "json-ld"), (date(2023, 11, 6), "meta")]
+    assert choose_published(declared, None, date(2023, 11, 6), date(2026, 1, 1)) == declared[1]
+    assert choose_published(declared, None, None, date(2026, 1, 1)) == declared[0]
+
+
+def test_text_date_on_crawl_day_is_not_a_publication_date():
+    today = date(2026, 1, 1)
+    assert choose_published([], None, today, today) is None
+    assert choose_published([], None, date(2025, 12, 1), today) == (date(2025, 12, 1), "text")
+
+
+def test_published_and_modified_come_separately():
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Tram",'
+        ' "datePublished": "2024-02-03T08:15:00+01:00",'
+        ' "dateModified": "2024-02-04T10:00:00+01:00"}</script>'
+    )
+    article = extract_article(page(paragraphs(), head), "https://example.org/x")
+    assert article is not None
+    assert (article.published, article.published_source) == ("2024-02-03T08:15:00+01:00", "json-ld")
+    assert (article.modified, article.modified_source) == ("2024-02-04T10:00:00+01:00", "json-ld")
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("By Jane Doe", ["Jane Doe"]),
+        ("Von Roland Brockmann und Sebastian Drescher", ["Roland Brockmann", "Sebastian Drescher"]),
+        ("Par Marie Curie et Pierre Curie", ["Marie Curie", "Pierre Curie"]),
+        ("By A. B. Smith, C. Jones and D. Lee", ["A. B. Smith", "C. Jones", "D. Lee"]),
+        ("Jane Doe, Staff Writer", ["Jane Doe"]),
+        ("Editor: Jane Doe", []),
+        ("Text: Jane Doe", ["Jane Doe"]),
+        ("Author Daniel Lemire", ["Daniel Lemire"]),
+        ("Alles von Martin Junker", ["Martin Junker"]),
+        ("Alexa von Heyden", ["Alexa von Heyden"]),
+        ("Juan Carlos Muñoz C.", ["Juan Carlos Muñoz C."]),
+        ("jane.doe@example.org Jane Doe", ["Jane Doe"]),
+        ("Art Edwards says:", []),
+        ("Dezember 10, 2019 · von Anna Schmidt · in Uncategorized", ["Anna Schmidt"]),
+        ("The Moscow Times", []),
+        ("Deutscher Caritasverband e.V.", []),
+        ("Redaktion", []),
+        ("Admin", []),
+    ],
+)
+def test_split_byline(byline, expected):
+    assert split_byline(byline, exclude=["The Moscow Times"]).authors == expected
+
+
+def test_site_name_is_never_an_author():
+    assert split_byline("Adam Aaronson PhillyVoice", exclude=["PhillyVoice"]).authors == [
+        "Adam Aaronson"
+    ]
+    assert split_byline("Example Times", exclude=["Example Times"]).authors == []
+
+
+def test_user_names_only_from_declared_authors():
+    assert not looks_like_name("tlow")
+    assert looks_like_name("tlow", declared=True)
+    assert not looks_like_name("bueltge.de", declared=True)
+    assert not looks_like_name("Jane Doe 2019")
+
+
+def test_jsonld_author_reference_is_resolved():
+    head = (
+        '<script type="application/ld+json">{"@graph": ['
+        '{"@type": "Article", "headline": "Tram", "author": {"@id": "https://x.org/#/person/1"}},'
+        '{"@type": "Person", "@id": "https://x.org/#/person/1", "name": "Jane Doe"}]}</script>'
+    )
+    article = extract_article(page(paragraphs(), head), "https://example.org/x")
+    assert article is not None
+    assert article.authors == ["Jane Doe"]
+
+
+def test_credit_with_agencies_names_no_agency():
+    body = paragraphs() + "<p><em>With agencies</em></p>"
+    article = extract_article(page(body), "https://example.org/x")
+    assert article is not None
+    assert article.credit == "With agencies"
+    assert article.agencies == []
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Tram network grows - The Example Times", "Tram network grows"),
+        ("The Example Times | Tram network grows", "Tram network grows"),
+        ("Tram network grows | Reuters", "Tram network grows"),
+        ("Paris: the tram network grows", "Paris: the tram network grows"),
+        ("The Example Times", "The Example Times"),
+    ],
+)
+def test_strip_site_name(title, expected):
+    assert strip_site_name(title, ["The Example Times", "Reuters"]) == expected
+
+
+def test_visible_heading_confirmed_by_declared_title_wins():
+    declared = ["Vanlife in Schweden: Skandinavien im Wohnmobil erleben - Outdoor"]
+    headings = ["Outdoor", "Skandinavien im Wohnmobil erleben"]
+    assert pick_title(declared, headings, ["Outdoor"]) == "Skandinavien im Wohnmobil erleben"
+    assert pick_title(declared, ["Unrelated heading"], ["Outdoor"]) == (
+        "Vanlife in Schweden: Skandinavien im Wohnmobil erleben"
+    )
+
+
+def test_heading_parts_are_candidates():
+    head = "<title>Große Aufgaben für die neue Regierung | Stiftung</title>"
+    body = "<h1><span>Tunesien</span><span>Große Aufgaben für die neue Regierung</span></h1>"
+    article = extract_article(page(body + paragraphs(), head), "https://example.org/x")
+    assert article is not None
+    assert article.title == "Große Aufgaben für die neue Regierung"
+
+
+def test_language_is_detected_or_corrected():
+    assert detect_language(None, ENGLISH) == "en"
+    assert detect_language("en-US", ENGLISH) == "en"
+    assert detect_language("de", ENGLISH) == "en"
+    assert detect_language("de", "kurz") == "de"
+    assert detect_language("not a code!", "short") is None
