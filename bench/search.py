@@ -126,13 +126,16 @@ def build(data: DataDir, n: int, corpus: Corpus) -> None:
 
 def query_mix(corpus: Corpus, rng: random.Random, per_kind: int) -> dict[str, list[dict]]:
     """Return search() keyword arguments per query kind."""
+    rank = {w: i for i, w in enumerate(corpus.words)}
+
     def word() -> str:  # in about 0.5-10% of the articles, like names and topics
         return corpus.words[rng.randrange(300, 5000)]
 
-    def phrase() -> str:  # two words that occur next to each other in some article
-        words = corpus.article(rng.randrange(corpus.size)).text.lower().split()
-        i = rng.randrange(len(words) - 1)
-        return f'"{words[i].strip(".")} {words[i + 1].strip(".")}"'
+    def phrase() -> str:  # two adjacent words of an article, neither among the 100 commonest
+        words = [w.strip(".") for w in corpus.article(rng.randrange(corpus.size)).text.split()]
+        words = [w.lower() for w in words]
+        pairs = [(a, b) for a, b in itertools.pairwise(words) if min(rank[a], rank[b]) >= 100]
+        return '"{} {}"'.format(*rng.choice(pairs))
 
     def period() -> dict[str, str]:
         year = rng.randrange(2015, 2026)

@@ -27,20 +27,20 @@ def _text_len(element: HtmlElement) -> int:
     return len(" ".join(element.text_content().split()))
 
 
+def _is_text_block(element: HtmlElement | None) -> bool:
+    return (
+        element is not None
+        and (element.tag == "p" or element.find(".//p") is not None)
+        and _text_len(element) >= MIN_NEIGHBOUR_CHARS
+    )
+
+
 def keep_inline_teasers(tree: HtmlElement) -> None:
     """Let trafilatura keep short "related article" paragraphs set between article text blocks."""
     for block in RELATED_BLOCK_XPATH(tree):
         if _text_len(block) > MAX_TEASER_CHARS or len(block.findall(".//p")) > 1:
             continue
-        before, after = block.getprevious(), block.getnext()
-        if (
-            before is not None
-            and after is not None
-            and before.find(".//p") is not None
-            and after.find(".//p") is not None
-            and _text_len(before) >= MIN_NEIGHBOUR_CHARS
-            and _text_len(after) >= MIN_NEIGHBOUR_CHARS
-        ):
+        if _is_text_block(block.getprevious()) and _is_text_block(block.getnext()):
             block.set("class", RELATED_CLASS_RE.sub("inline", block.get("class", "")))
 
 

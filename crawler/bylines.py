@@ -127,7 +127,12 @@ def looks_like_name(text: str, min_words: int = 1, declared: bool = False) -> bo
     have lower-case words; a name found in free text must be capitalised words.
     """
     words = text.split()
-    if len(text) < MIN_NAME_CHARS or text.casefold() in GENERIC_NAMES or ORG_RE.search(text) or ACRONYM_RE.match(text):
+    if (
+        len(text) < MIN_NAME_CHARS
+        or text.casefold() in GENERIC_NAMES
+        or ORG_RE.search(text)
+        or ACRONYM_RE.match(text)
+    ):
         return False
     if declared and len(words) == 1 and HANDLE_RE.match(text):
         return True

@@ -454,6 +454,23 @@ class FrontierScheduler(Scheduler):
             logger.info("Run finished: frontier cleared for the next run")
         super().close(reason)
 
+    def enqueue_request(self, request: Request) -> bool:
+        """Queue a request the run has not seen (as scrapy-redis does, minus its stats call
+        passing ``spider``, deprecated since Scrapy 2.19)."""
+        if not request.dont_filter and self.df.request_seen(request):
+            self.df.log(request, self.spider)
+            return False
+        self.stats.inc_value("scheduler/enqueued/redis")
+        self.queue.push(request)
+        return True
+
+    def next_request(self) -> Request | None:
+        """Lease the next request of the run, if any (never blocks the reactor)."""
+        request = self.queue.pop()
+        if request is not None:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
     def _engine_slot(self) -> Any:
         engine = self.crawler.engine
         return getattr(engine, "_slot", None) if engine is not None else None

@@ -36,17 +36,21 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ExtractOptions:
-    """Limits and switches for one extraction; share freely, it is immutable."""
+    """Limits and switches for one extraction; share freely, it is immutable.
 
-    max_html_bytes: int = 3_000_000
-    max_elements: int = 150_000
-    min_text_chars: int = 200
-    include_links: bool = True
+    trafilatura has no time limit of its own, so its work is bounded by input size:
+    bigger pages (``max_html_bytes``) or trees (``max_elements``) are refused, not truncated.
+    """
+
+    max_html_bytes: int = 3_000_000  # refuse bigger pages ("too large")
+    max_elements: int = 150_000  # refuse bigger parsed trees ("too many elements")
+    min_text_chars: int = 200  # shorter main text is not an article ("text too short")
+    include_links: bool = True  # keep links in the Markdown body
     include_tables: bool = True
-    favor_precision: bool = False
-    favor_recall: bool = False
-    detect_language: bool = True
-    now: datetime | None = None
+    favor_precision: bool = False  # trafilatura: less text, fewer false positives
+    favor_recall: bool = False  # trafilatura: more text
+    detect_language: bool = True  # check the declared language against the text
+    now: datetime | None = None  # dates after this are ignored; default: the current time
 
 
 DEFAULT_OPTIONS = ExtractOptions()
@@ -76,16 +80,20 @@ def extract_with_reason(
         tree = parse_html(to_unicode(html, options.max_html_bytes), options.max_elements)
     except InputError as err:
         return None, str(err)
-    page = read_page_meta(tree)
-    body.keep_inline_teasers(tree)
     now = options.now or datetime.now(UTC)
-    document = _run_trafilatura(tree, url, options, now)
-    if document is None or document.body is None:
-        return None, "no main text found"
-    text = body.to_text(document.body)
-    if len(text) < options.min_text_chars:
-        return None, f"text too short: {len(text)} < {options.min_text_chars} chars"
-    return _build_article(page, tree, document, text, url, options, now), None
+    try:
+        page = read_page_meta(tree)
+        body.keep_inline_teasers(tree)
+        document = _run_trafilatura(tree, url, options, now)
+        if document is None or document.body is None:
+            return None, "no main text found"
+        text = body.to_text(document.body)
+        if len(text) < options.min_text_chars:
+            return None, f"text too short: {len(text)} < {options.min_text_chars} chars"
+        return _build_article(page, tree, document, text, url, options, now), None
+    except Exception as err:  # one malformed page must not stop a crawl
+        logger.warning("extraction failed for %s", url, exc_info=True)
+        return None, f"extraction failed: {type(err).__name__}: {err}"
 
 
 def _run_trafilatura(
@@ -175,7 +183,6 @@ def _build_article(
             page.first("og:title"),
             headline,
             document.title,
-            tree.findtext(".//title"),
             page.first("twitter:title"),
         ],
         visible_headings(tree),

@@ -108,7 +108,11 @@ class Ingester:
         self.crawl_id = self.archive.begin_crawl([])
 
     def process(self, batch: list[bytes]) -> None:
-        """Store a batch in one transaction, then acknowledge it and index it."""
+        """Store a batch (its articles in one transaction), then acknowledge and index it.
+
+        Failed fetches go in a second transaction: replayed after a kill between the two
+        commits and the acknowledgement, a failure is recorded twice (articles never are).
+        """
         articles: list[ArticleItem] = []
         fetches: list[Fetch] = []
         rejected: list[bytes] = []

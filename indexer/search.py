@@ -32,6 +32,7 @@ import logging
 import re
 import threading
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -107,6 +108,7 @@ MIN_PREFIX = 2
 MAX_LIMIT = 10_000
 MIN_YEAR, MAX_YEAR = 1800, 2200
 TIME_LIMIT = 1.0  # seconds
+OPEN_SEARCHERS = 4  # indexes kept open per thread
 SNIPPET_CHARS = 240
 HIGHLIGHT_CHARS = 50_000  # matches further into a text are not looked for
 SORTS = ("relevance", "newest", "oldest")
@@ -475,14 +477,20 @@ _local = threading.local()
 
 
 def _searcher(index_path: str | Path) -> Searcher:
-    """Return this thread's searcher of the index, reopened if the index has changed."""
-    cache: dict[str, Searcher] = _local.__dict__.setdefault("searchers", {})
+    """Return this thread's searcher of the index, reopened if the index has changed.
+
+    A few recently used indexes stay open (each holds open files)."""
+    cache: OrderedDict[str, Searcher] = _local.__dict__.setdefault("searchers", OrderedDict())
     key = str(Path(index_path).resolve())
-    searcher = cache.get(key)
-    if searcher is None or not searcher.up_to_date():
-        if searcher is not None:
-            searcher.close()
-        searcher = cache[key] = ArchiveIndex(index_path).searcher()
+    searcher = cache.pop(key, None)
+    if searcher is not None and not searcher.up_to_date():
+        searcher.close()
+        searcher = None
+    if searcher is None:
+        searcher = ArchiveIndex(index_path).searcher()
+    cache[key] = searcher
+    while len(cache) > OPEN_SEARCHERS:
+        cache.popitem(last=False)[1].close()
     return searcher
 
 

@@ -138,8 +138,15 @@ def test_sentences_are_not_datelines(first):
 
 @pytest.mark.parametrize(
     "caption",
-    ["Photo: AFP", "Foto: dpa", "© Reuters", "AFP/Getty Images", "Picture: AP Photo/Jane Doe",
-     "Bild: Keystone-SDA", "(c) EPA"],
+    [
+        "Photo: AFP",
+        "Foto: dpa",
+        "© Reuters",
+        "AFP/Getty Images",
+        "Picture: AP Photo/Jane Doe",
+        "Bild: Keystone-SDA",
+        "(c) EPA",
+    ],
 )
 def test_photo_credits_stay_out(caption):
     assert is_photo_credit(caption)

@@ -234,3 +234,13 @@ def test_photo_credit_is_not_a_text_credit():
     assert article is not None
     assert article.agencies == []
     assert article.image_credit == "AFP"
+
+
+def test_inline_teaser_between_paragraphs_is_kept_trailing_list_is_not():
+    teaser = '<p class="related-link"><strong>Read also:</strong> <a href="/y">Bus lanes</a></p>'
+    trailing = '<div class="related-stories"><p><a href="/z">Most read: Parking fees</a></p></div>'
+    html = page(paragraphs(count=3) + teaser + paragraphs(count=3) + trailing)
+    article = extract_article(html, "https://example.org/x")
+    assert article is not None
+    assert "**Read also:** [Bus lanes](https://example.org/y)" in article.markdown
+    assert "Parking fees" not in article.markdown

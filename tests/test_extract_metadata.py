@@ -170,7 +170,7 @@ def test_visible_heading_confirmed_by_declared_title_wins():
 
 
 def test_heading_parts_are_candidates():
-    head = "<title>Große Aufgaben für die neue Regierung | Stiftung</title>"
+    head = '<meta property="og:title" content="Große Aufgaben für die neue Regierung | Stiftung">'
     body = "<h1><span>Tunesien</span><span>Große Aufgaben für die neue Regierung</span></h1>"
     article = extract_article(page(body + paragraphs(), head), "https://example.org/x")
     assert article is not None

@@ -22,13 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from scrapy.http import HtmlResponse
 
+from crawler.classify import looks_like_article
 from crawler.demosite.hostile import BOMB_CODINGS, SECRET_MARKER, HostileSite
 from tests.conftest import FAST, ROOT
 
 TIMEOUTS = ["-s", "DOWNLOAD_TIMEOUT=2", "-s", "RETRY_TIMES=1"]
 # A fresh extraction worker imports trafilatura first: keep the limit above that.
-EXTRACT = ["-s", "EXTRACT_WORKERS=2", "-s", "EXTRACT_TIMEOUT=6"]
+EXTRACT = ["-s", "EXTRACT_WORKERS=2", "-s", "EXTRACT_TIMEOUT=8"]
 MAX_RSS_MB = 250  # the crawl process: Scrapy and a few MB-sized pages in flight
 MAX_WORKER_RSS_MB = 600  # an extraction worker parsing a 3 MB page reaches ~380 MB
 FAULT_PATHS = (
@@ -219,7 +221,7 @@ def test_crawl_memory_stays_low(faults: Crawl) -> None:
 def test_slow_extraction_does_not_stall_the_crawl(hostile: HostileSite, faults: Crawl) -> None:
     # In one process, extracting /slow-extract takes minutes (140,000 paragraphs).
     for path in ("slow-extract", "many-paras"):
-        assert _logged(faults, rf"not an article \(extraction took over 6s\): \S+/{path}")
+        assert _logged(faults, rf"not an article \(extraction took over 8s\): \S+/{path}")
     archived = faults.articles()
     assert {hostile.good(1), hostile.good(2)} <= set(archived)
     assert faults.seconds < 60
@@ -231,6 +233,17 @@ def test_deep_nesting_and_many_paragraphs_do_not_crash(hostile: HostileSite, fau
     statuses = {u: s for u, s, _ in faults.fetches()}
     assert statuses[hostile.url + "deep"] == 200
     assert statuses[hostile.url + "many-paras"] == 200
+
+
+@pytest.mark.xfail(strict=True, reason="crawler/classify.py reads '//p//text()', quadratic in "
+                   "libxml2: 140,000 paragraphs hold the reactor 89 s; '//text()[ancestor::p]' "
+                   "is the same node set in linear time")
+def test_classifying_a_page_of_many_paragraphs_is_quick() -> None:
+    page = ("<html><body>" + "<p>x</p>" * 60_000 + "</body></html>").encode()
+    response = HtmlResponse("http://127.0.0.1/a-page-found-by-a-link", body=page)
+    start = time.process_time()
+    looks_like_article(response.url, response.selector)
+    assert time.process_time() - start < 1.0
 
 
 def test_lying_charsets_and_nul_bytes_store_valid_utf8(hostile: HostileSite, faults: Crawl) -> None:

@@ -377,6 +377,17 @@ def test_prefix_expanding_to_too_many_words(ix: Path, monkeypatch: pytest.Monkey
         search(ix, "ec*")  # economy, economist...
 
 
+def test_only_a_few_indexes_stay_open(tmp_path: Path, ix: Path) -> None:
+    from indexer.search import OPEN_SEARCHERS, _local
+
+    for n in range(OPEN_SEARCHERS + 2):
+        other = ArchiveIndex(tmp_path / f"index{n}")
+        other.create()
+        assert search(other.path, "weather").total == 0
+    assert len(_local.searchers) == OPEN_SEARCHERS
+    assert search(ix, "weather").total == 1
+
+
 def test_search_sees_new_documents(tmp_path: Path) -> None:
     index = ArchiveIndex(tmp_path / "index")
     index.create()

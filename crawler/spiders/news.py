@@ -264,7 +264,8 @@ class NewsSpider(scrapy.Spider):
         elif failure.check(HttpError):
             response = failure.value.response
             status, error = response.status, f"HTTP {response.status}"
-            if location := response.headers.get("Location"):
+            location = response.headers.get("Location")
+            if location and 300 <= response.status < 400:
                 error += f", redirect to {location.decode('latin-1')} not followed"
         else:
             error = _failure_reason(failure)
