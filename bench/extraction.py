@@ -18,7 +18,7 @@ import json
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO))
 
-from crawler.extract import extract_article  # noqa: E402
+from crawler.extract import extract_article, reset_caches  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
 FIELDS = ("title", "author", "date")
@@ -153,40 +153,57 @@ EXTRACTORS: dict[str, Callable[[bytes, str | None], Result]] = {
 }
 
 
-def _timed(job: tuple[str, Case]) -> tuple[Case, Result]:
-    name, case = job
+def _run_page(job: tuple[tuple[str, ...], Case]) -> tuple[Case, dict[str, Result]]:
+    """Run each named extractor on one page in turn, so that load changes hit all alike.
+
+    trafilatura's caches are emptied before each run: a second extractor on the same page
+    would otherwise find the first one's work cached.
+    """
+    names, case = job
     html = case.path.read_bytes()
-    start = time.perf_counter()
-    result = EXTRACTORS[name](html, case.url)
-    result.ms = (time.perf_counter() - start) * 1000
-    return case, result
+    results = {}
+    for name in names:
+        reset_caches()
+        start = time.perf_counter()
+        results[name] = EXTRACTORS[name](html, case.url)
+        results[name].ms = (time.perf_counter() - start) * 1000
+    return case, results
 
 
-def evaluate(
-    name: str, cases: Iterable[Case], processes: int = 1
-) -> tuple[Score, list[tuple[Case, Result]]]:
-    """Run extractor ``name`` over ``cases`` and score it; also return each page's result."""
-    jobs = [(name, case) for case in cases]
-    if processes > 1:
-        with ProcessPoolExecutor(processes) as pool:
-            results = list(pool.map(_timed, jobs, chunksize=8))
-    else:
-        results = [_timed(job) for job in jobs]
+def score_results(results: Iterable[tuple[Case, Result]]) -> Score:
+    """Tally one extractor's results against the labels."""
     score = Score()
     for case, result in results:
         score.pages += 1
         score.ms += result.ms
-        for name_ in FIELDS:
-            expected = case.labels.get(name_)
+        for name in FIELDS:
+            expected = case.labels.get(name)
             if expected:
-                score.labelled[name_] += 1
-                score.right[name_] += field_right(name_, expected, result)
+                score.labelled[name] += 1
+                score.right[name] += field_right(name, expected, result)
         found, total, absent, unwanted = snippet_counts(result, case.labels)
         score.with_found += found
         score.with_total += total
         score.without_absent += absent
         score.without_total += unwanted
-    return score, results
+    return score
+
+
+def evaluate(
+    names: Sequence[str], cases: Iterable[Case], processes: int = 1
+) -> dict[str, tuple[Score, list[tuple[Case, Result]]]]:
+    """Run the named extractors over ``cases``; return each one's score and per-page results."""
+    jobs = [(tuple(names), case) for case in cases]
+    if processes > 1:
+        with ProcessPoolExecutor(processes) as pool:
+            pages = list(pool.map(_run_page, jobs, chunksize=8))
+    else:
+        pages = [_run_page(job) for job in jobs]
+    evaluated = {}
+    for name in names:
+        results = [(case, by_name[name]) for case, by_name in pages]
+        evaluated[name] = (score_results(results), results)
+    return evaluated
 
 
 def report(scores: dict[str, Score]) -> str:
@@ -206,24 +223,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument(
-        "--processes", type=int, default=1, help="worker processes (timing is per page)"
+        "--processes", type=int, default=1, help="worker processes (pages run both in turn)"
     )
     parser.add_argument(
         "--show", choices=FIELDS, help="list the pages where ours gets this field wrong"
     )
     args = parser.parse_args(argv)
     cases = load_corpus(args.corpus)
-    scores = {}
-    for name in EXTRACTORS:
-        scores[name], results = evaluate(name, cases, args.processes)
-        if name == "ours" and args.show:
-            for case, result in results:
-                expected = case.labels.get(args.show)
-                if expected and not field_right(args.show, expected, result):
-                    got = {"title": result.title, "author": result.authors, "date": result.date}[
-                        args.show
-                    ]
-                    print(f"{case.key}\n    expected {expected!r}\n    got      {got!r}")
+    evaluated = evaluate(list(EXTRACTORS), cases, args.processes)
+    if args.show:
+        for case, result in evaluated["ours"][1]:
+            expected = case.labels.get(args.show)
+            if expected and not field_right(args.show, expected, result):
+                got = {"title": result.title, "author": result.authors, "date": result.date}
+                print(f"{case.key}\n    expected {expected!r}\n    got      {got[args.show]!r}")
+    scores = {name: score for name, (score, _) in evaluated.items()}
     print(f"{len(cases)} pages from {args.corpus}")
     print(report(scores))
     return 0

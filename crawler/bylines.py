@@ -11,12 +11,7 @@ from typing import Any
 from lxml.html import HtmlElement
 
 from crawler.agencies import agency_name
-from crawler.meta_xpaths import (
-    AUTHOR_LINK_XPATHS,
-    AUTHOR_META_KEYS,
-    BYLINE_TEXT_XPATH,
-    BYLINE_XPATH,
-)
+from crawler.meta_xpaths import AUTHOR_LINK_XPATHS, AUTHOR_META_KEYS
 from crawler.page_meta import PageMeta, ld_text, ld_types
 
 logger = logging.getLogger(__name__)
@@ -41,11 +36,10 @@ ROLE_RE = re.compile(
 NAME_SPLIT_RE = re.compile(r"\s*[;,|/&·•]\s*|\s+(?:and|und|et|y|e|with|mit)\s+", re.I)
 # organisations and page furniture that bylines name instead of people
 ORG_RE = re.compile(
-    r"\b(?:e\.\s?V|GmbH|AG|SE|Inc|Ltd|LLC|Corp|verband|verbandes|stiftung|verlag|zeitung|magazin"
-    r"|magazine|news|online|media|redaktion|team|group|gruppe|inhalte|partei|union|institut"
-    r"|university|universität|blog|press|presse|agentur|agency|editorial)\b"
-    r"|^(?:die|der|das|the|les)\s",
-    re.I,
+    r"(?i:\b(?:verband|verbandes|stiftung|verlag|zeitung|magazin|magazine|news|online|media"
+    r"|redaktion|team|group|gruppe|inhalte|partei|union|institut|university|universität|blog"
+    r"|press|presse|agentur|agency|editorial)\b|^(?:die|der|das|the|les)\s)"
+    r"|\b(?:e\.\s?V|GmbH|AG|SE|Inc|Ltd|LLC|Corp)\b"
 )
 ACRONYM_RE = re.compile(r"^[A-Z]{2,6}$")
 # a user name as blogs show it ("tlow", "freeman1984"), trusted only from author links
@@ -102,6 +96,24 @@ GENERIC_NAMES = frozenset(
         "home",
     }
 )
+# class/id/data-testid of an element holding a byline
+BYLINE_ATTR_RE = re.compile(
+    r"(?:^|[ _-])(?:byline|author|authors|auteurs?|autor|autoren|writer|verfasser)(?:$|[ _-])"
+    r"|author-?name|byline",
+    re.I,
+)
+# a text that opens like a byline ("By", "von", "Par:"), and a whole short block that is one
+BYLINE_OPENING_RE = re.compile(
+    r"^[-–—|:\s]*(?:[Bb]y|BY|[Vv]on|VON|[Pp]ar|[Pp]or|[Dd]oor)(?::|\s|$)"
+)
+BYLINE_LINE_RE = re.compile(r"^[-–—|: ]*(?:[Bb]y|BY|[Vv]on|VON|[Pp]ar|[Pp]or|[Dd]oor):? +[A-ZÀ-Ü]")
+BYLINE_BLOCK_TAGS = frozenset(
+    {"p", "span", "div", "em", "strong", "b", "i", "small", "address", "h4", "h5", "h6"}
+)
+OUTSIDE_ARTICLE_TAGS = frozenset({"footer", "nav"})
+MAX_BYLINE_ELEMENTS = 5
+MAX_BYLINE_ELEMENT_CHARS = 120
+MAX_BYLINE_LINE_CHARS = 80
 MIN_NAME_CHARS = 2
 MAX_NAME_WORDS = 5
 MAX_NAME_CHARS = 60
@@ -212,6 +224,40 @@ def _text(element: HtmlElement) -> str:
     return " ".join(" ".join(element.itertext()).split())
 
 
+def _outside_comments(element: HtmlElement) -> bool:
+    for node in (element, *element.iterancestors()):
+        marks = f"{node.get('class', '')} {node.get('id', '')}".casefold()
+        if node.tag in OUTSIDE_ARTICLE_TAGS or "comment" in marks:
+            return False
+    return True
+
+
+def byline_elements(tree: HtmlElement) -> tuple[list[HtmlElement], list[HtmlElement]]:
+    """Return (elements classed as bylines, short blocks reading "By X"), outside comments."""
+    classed: list[HtmlElement] = []
+    lines: list[HtmlElement] = []
+    for element in tree.iter():
+        if not isinstance(element.tag, str):
+            continue
+        marks = " ".join(filter(None, (element.get(a) for a in ("class", "id", "data-testid"))))
+        if (
+            marks
+            and len(classed) < MAX_BYLINE_ELEMENTS
+            and BYLINE_ATTR_RE.search(marks)
+            and len(_text(element)) < MAX_BYLINE_ELEMENT_CHARS
+            and _outside_comments(element)
+        ):
+            classed.append(element)
+        if element.text and BYLINE_OPENING_RE.match(element.text):
+            block = next(
+                (e for e in (element, *element.iterancestors()) if e.tag in BYLINE_BLOCK_TAGS), None
+            )
+            text = _text(block) if block is not None else ""
+            if len(text) < MAX_BYLINE_LINE_CHARS and BYLINE_LINE_RE.match(text):
+                lines.append(block)
+    return classed, [line for line in lines if _outside_comments(line)][:MAX_BYLINE_ELEMENTS]
+
+
 def _candidates(
     page: PageMeta, tree: HtmlElement, fallback: str | None, exclude: list[str]
 ) -> Iterator[Byline]:
@@ -222,9 +268,8 @@ def _candidates(
     for xpath in AUTHOR_LINK_XPATHS:
         for element in xpath(tree):
             yield split_byline(_text(element), exclude, declared=True)
-    for element in BYLINE_XPATH(tree):
-        yield split_byline(_text(element), exclude, min_words=2)
-    for element in BYLINE_TEXT_XPATH(tree):
+    classed, lines = byline_elements(tree)
+    for element in [*classed, *lines]:
         yield split_byline(_text(element), exclude, min_words=2)
     if fallback:
         yield split_byline(fallback.replace(";", ","), exclude)

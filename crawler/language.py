@@ -11,7 +11,7 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 logger = logging.getLogger(__name__)
 
 LANG_CODE_RE = re.compile(r"^\s*([a-zA-Z]{2,3})(?:[-_][a-zA-Z0-9]+)*\s*$")
-SAMPLE_CHARS = 3000
+SAMPLE_CHARS = 1500
 MIN_TEXT_CHARS = 200
 # overrule a declared language only when the text says otherwise this confidently
 OVERRIDE_CONFIDENCE = 0.99

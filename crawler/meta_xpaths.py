@@ -97,18 +97,6 @@ _AUTHOR_HREF = (
     'contains(@href, "/author/") or contains(@href, "/authors/") or contains(@href, "/autor/")'
     ' or contains(@href, "/autoren/") or contains(@href, "/auteur/") or contains(@href, "/autor-")'
 )
-_ATTRS = 'concat(@class, " ", @id, " ", @data-testid)'
-_LOWER_ATTRS = f'translate({_ATTRS}, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")'
-# a cheap substring test first, the exact token test only on the elements that pass it
-_AUTHOR_CLASS_HINT = " or ".join(
-    f'contains({_LOWER_ATTRS}, "{hint}")'
-    for hint in ("aut", "byline", "writer", "creator", "verfasser")
-)
-_AUTHOR_CLASS = (
-    f're:test({_ATTRS}, "(?i)(^|[ _-])(byline|author|authors|auteurs?|autor|autoren|writer'
-    '|creator|verfasser)($|[ _-])|author-?name|byline")'
-)
-_RE = {"re": "http://exslt.org/regular-expressions"}
 # elements naming the author (microdata, author links), most trusted first
 AUTHOR_LINK_XPATHS = (
     XPath(
@@ -117,25 +105,6 @@ AUTHOR_LINK_XPATHS = (
     ),
     XPath(f"(//a[@rel='author'] | //a[{_AUTHOR_HREF}]){_NOT_IN_COMMENTS}[position() <= 3]"),
 )
-# elements whose class says they hold the byline
-BYLINE_XPATH = XPath(
-    f"//*[{_AUTHOR_CLASS_HINT}][{_AUTHOR_CLASS}][string-length(normalize-space(.)) < 120]"
-    f"{_NOT_IN_COMMENTS}"
-    "[position() <= 5]",
-    namespaces=_RE,
-)
-# short text blocks that read like a byline: "By Jane Doe", "von Klaus Stanjek", "par X, 21 juin"
-BYLINE_TEXT_XPATH = XPath(
-    '(//text()[re:test(., "^[-–—|: \\s]*(?:[Bb]y|BY|[Vv]on|VON|[Pp]ar|[Pp]or|[Dd]oor)(?::|\\s|$)")]'
-    "/ancestor::*[self::p or self::span or self::div or self::em or self::strong or self::b"
-    " or self::i or self::small or self::address or self::h4 or self::h5 or self::h6][1]"
-    "[string-length(normalize-space(.)) < 80]"
-    '[re:test(normalize-space(.), "^[-–—|: ]*(?:[Bb]y|BY|[Vv]on|VON|[Pp]ar|[Pp]or|[Dd]oor):? +'
-    '[A-ZÀ-Ü]")]'
-    f"){_NOT_IN_COMMENTS}[position() <= 3]",
-    namespaces=_RE,
-)
-
 IMAGE_META_KEYS = (
     "og:image",
     "og:image:url",

@@ -21,8 +21,7 @@ def score() -> Score:
     """Score of our extractor on the whole corpus (two worker processes)."""
     if not (DEFAULT_CORPUS / "labels.json").exists():
         pytest.skip("shared corpus not available")
-    result, _ = evaluate("ours", load_corpus(DEFAULT_CORPUS), processes=2)
-    return result
+    return evaluate(["ours"], load_corpus(DEFAULT_CORPUS), processes=2)["ours"][0]
 
 
 @pytest.mark.parametrize("name", list(FLOORS))

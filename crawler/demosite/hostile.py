@@ -353,7 +353,6 @@ class HostileSite:
         routes.update({
             "/robots.txt": page(ROBOTS, content_type="text/plain"),
             "/error500": page("<html><body>Oops</body></html>", 500),
-            "/error503": page("<html><body>Busy</body></html>", 503, Retry_After="1"),
             "/429": page("<html><body>Slow down</body></html>", 429, Retry_After="1"),
             "/not-found": page("<html><body>Gone</body></html>", 404),
             "/hang": _Handler.hang,
