@@ -156,14 +156,15 @@ EXTRACTORS: dict[str, Callable[[bytes, str | None], Result]] = {
 def _run_page(job: tuple[tuple[str, ...], Case]) -> tuple[Case, dict[str, Result]]:
     """Run each named extractor on one page in turn, so that load changes hit all alike.
 
-    trafilatura's caches are emptied before each run: a second extractor on the same page
-    would otherwise find the first one's work cached.
+    With several extractors, trafilatura's caches are emptied before each run: the second
+    one on a page would otherwise find the first one's work cached.
     """
     names, case = job
     html = case.path.read_bytes()
     results = {}
     for name in names:
-        reset_caches()
+        if len(names) > 1:
+            reset_caches()
         start = time.perf_counter()
         results[name] = EXTRACTORS[name](html, case.url)
         results[name].ms = (time.perf_counter() - start) * 1000

@@ -8,24 +8,30 @@ from dataclasses import dataclass, field
 
 from crawler.agency_table import AGENCIES
 
-# an acronym is matched with its exact casing; a longer name ignoring case
-_EXACT: dict[str, str] = {}
-_FOLDED: dict[str, str] = {}
-for _name, _aliases in AGENCIES:
-    for _alias in (_name, *_aliases):
-        if " " not in _alias and len(_alias) <= 5:
-            _EXACT[_alias] = _name
-        else:
-            _FOLDED[_alias.casefold()] = _name
-_ANY_CASE: dict[str, str] = {**{k.casefold(): v for k, v in _EXACT.items()}, **_FOLDED}
+MAX_ACRONYM_CHARS = 5
 
-_ALTERNATION = "|".join(
-    f"(?i:{re.escape(alias)})" if alias.casefold() in _FOLDED else re.escape(alias)
-    for alias in sorted(
-        {*_EXACT, *(a for _, aliases in AGENCIES for a in aliases)}, key=len, reverse=True
+
+def _is_acronym(alias: str) -> bool:
+    return " " not in alias and len(alias) <= MAX_ACRONYM_CHARS
+
+
+def _spellings() -> dict[str, str]:
+    """Map every spelling (canonical name included) to its agency's canonical name."""
+    return {alias: name for name, aliases in AGENCIES for alias in (name, *aliases)}
+
+
+# an acronym is matched with its exact casing; a longer name ignoring case
+_EXACT = {alias: name for alias, name in _spellings().items() if _is_acronym(alias)}
+_FOLDED = {alias.casefold(): name for alias, name in _spellings().items() if not _is_acronym(alias)}
+_ANY_CASE = {**{alias.casefold(): name for alias, name in _EXACT.items()}, **_FOLDED}
+AGENCY_RE = re.compile(
+    r"(?<![\w-])(?:"
+    + "|".join(
+        re.escape(alias) if _is_acronym(alias) else f"(?i:{re.escape(alias)})"
+        for alias in sorted(_spellings(), key=len, reverse=True)
     )
+    + r")(?![\w-])"
 )
-AGENCY_RE = re.compile(rf"(?<![\w-])(?:{_ALTERNATION})(?![\w-])")
 
 # sentences that credit whoever contributed the text (searched in the last paragraphs)
 CREDIT_RE = re.compile(

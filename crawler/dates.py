@@ -152,7 +152,7 @@ def find_dates(
     text_date: str | None,
     now: datetime | None = None,
 ) -> Dates:
-    """Pick published/modified dates: JSON-LD, then meta tags, <time>, the URL, the page text."""
+    """Pick published (see choose_published) and modified dates (JSON-LD, then meta tags)."""
     now = now or datetime.now(UTC)
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)

@@ -122,12 +122,24 @@ def _run_trafilatura(
 def declared_canonical(page: PageMeta, url: str) -> str | None:
     """Return the canonical URL the page declares (rel=canonical, else og:url), made absolute."""
     og_url = page.first("og:url")
-    if og_url and urlsplit(og_url).path in ("", "/"):
+    if og_url and (not _is_valid_url(og_url) or urlsplit(og_url).path in ("", "/")):
         og_url = None
-    declared = page.canonical or og_url
+    canonical = page.canonical if page.canonical and _is_valid_url(page.canonical) else None
+    declared = canonical or og_url
     if not declared:
         return None
-    return urljoin(url, declared) if url else declared
+    absolute = urljoin(url, declared) if url else declared
+    return absolute if _is_valid_url(absolute) else None
+
+
+def _is_valid_url(url: str) -> bool:
+    """Tell whether ``url`` parses (a stray "[" in the host makes urlsplit raise)."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.hostname, parts.port
+    except ValueError:
+        return False
+    return True
 
 
 def identity_url(canonical: str | None, url: str) -> str:

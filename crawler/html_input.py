@@ -34,8 +34,11 @@ CHARSET_ALIASES = {
     "x-user-defined": "cp1252",
 }
 LOOKS_LIKE_HTML_RE = re.compile(r"<\s*(?:!doctype|html|head|body|meta|title|div|p|article)\b", re.I)
-# control characters other than tab, newline and carriage return
-CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# control characters other than tab, newline and carriage return, raw or as character references
+CONTROL_CHARS_RE = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+    r"|&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF])|0*(?:[0-8]|1[124-9]|2\d|3[01]|127));"
+)
 
 
 class InputError(ValueError):
@@ -75,7 +78,7 @@ def decode_html(data: bytes) -> str:
 
 
 def clean_unicode(text: str) -> str:
-    """Drop NUL and other control characters and lone surrogates, so the text is storable UTF-8."""
+    """Drop control characters (raw or as "&#2;") and lone surrogates: valid UTF-8 remains."""
     text = CONTROL_CHARS_RE.sub("", text)
     return text.encode("utf-8", "replace").decode("utf-8")
 

@@ -23,16 +23,22 @@ lists the matching articles newest first.
 Malformed or hostile input raises :class:`QueryError` with a one-line message: unknown
 fields, a bare or leading ``*``, bad or absurd dates, over-long queries, too many terms.
 Unbalanced quotes and parentheses are closed automatically; control characters are
-dropped. A search stops after :data:`TIME_LIMIT` seconds with the hits found so far.
+dropped. A search stops after :data:`TIME_LIMIT` seconds with the hits found so far
+(``SearchResult.partial``; in the main thread a SIGALRM timer interrupts even a slow
+match, elsewhere the time is checked between hits); counts and facets that run out of
+time raise QueryError.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import signal
 import threading
 import unicodedata
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -589,19 +595,23 @@ def search(
     filters = _Filters(source, author, agency, lang, since, until)
     prepared = _prepare(searcher, query, filters)
     sortedby = _sort_facet(sort, prepared.has_words)
-    collector = TimeLimitCollector(
-        searcher.collector(limit=max(offset + limit, 1), sortedby=sortedby),
-        timelimit=TIME_LIMIT,
-        use_alarm=False,  # no SIGALRM: safe outside the main thread, no handler clobbered
-    )
+    collector = searcher.collector(limit=max(offset + limit, 1), sortedby=sortedby)
+    if not _in_main_thread():  # no SIGALRM there: Whoosh checks the time between hits
+        collector = TimeLimitCollector(collector, timelimit=TIME_LIMIT, use_alarm=False)
     partial = False
     try:
-        searcher.search_with_collector(prepared.query, collector)
+        with deadline(TIME_LIMIT):
+            searcher.search_with_collector(prepared.query, collector)
+            results = collector.results()
+            total = len(results)  # may take a second pass over the matches
     except TimeLimit:
         logger.warning("search stopped after %.1fs: results are partial", TIME_LIMIT)
         partial = True
-    results = collector.results()
-    total = results.estimated_length() if partial else len(results)
+        try:
+            results = collector.results()
+            total = results.estimated_length()
+        except AttributeError:  # stopped before the collector had started
+            return SearchResult(total=0, hits=[], partial=True)
     page = results[offset : offset + limit] if limit else []
     hits = [_hit(searcher, h.docnum, None if sortedby else h.score) for h in page]
     if snippets and hits:
@@ -626,7 +636,8 @@ def count(
     """Return only the number of matching articles (no scoring, sorting or snippets)."""
     searcher = _searcher(index_path)
     prepared = _prepare(searcher, query, _Filters(source, author, agency, lang, since, until))
-    return sum(1 for _ in searcher.docs_for_query(prepared.query))
+    with _or_too_slow():
+        return sum(1 for _ in searcher.docs_for_query(prepared.query))
 
 
 def facets(
@@ -652,13 +663,14 @@ def facets(
     name, _ = FACETS[field]
     searcher = _searcher(index_path)
     prepared = _prepare(searcher, query, _Filters(source, author, agency, lang, since, until))
-    docs = set(searcher.docs_for_query(prepared.query))
     reader = searcher.reader()
     counts: list[tuple[str, int]] = []
-    for term in reader.field_terms(name):
-        n = sum(1 for d in reader.postings(name, term).all_ids() if d in docs)
-        if n:
-            counts.append((term, n))
+    with _or_too_slow():
+        docs = set(searcher.docs_for_query(prepared.query))
+        for term in reader.field_terms(name):
+            n = sum(1 for d in reader.postings(name, term).all_ids() if d in docs)
+            if n:
+                counts.append((term, n))
     if field in ("year", "month"):
         counts.sort(reverse=True)
     else:
@@ -682,8 +694,43 @@ def similar(
     stored = searcher.stored_fields(docnum)
     article = archive.get(article_id) if archive is not None else None
     text = article.text if article else f"{stored.get('title', '')}\n{stored.get('lead', '')}"
-    results = searcher.more_like(docnum, "body", text=text, top=limit, numterms=12)
-    return [_hit(searcher, h.docnum, h.score) for h in results]
+    with _or_too_slow():
+        results = searcher.more_like(docnum, "body", text=text, top=limit, numterms=12)
+        return [_hit(searcher, h.docnum, h.score) for h in results]
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Raise whoosh's TimeLimit in the block after ``seconds`` (main thread only: SIGALRM;
+    elsewhere a no-op). Any previous SIGALRM handler is restored afterwards."""
+    if not _in_main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeLimit
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def _or_too_slow() -> Iterator[None]:
+    """Turn running past TIME_LIMIT into a QueryError."""
+    try:
+        with deadline(TIME_LIMIT):
+            yield
+    except TimeLimit:
+        raise QueryError(f"the query took over {TIME_LIMIT:g}s: make it narrower") from None
 
 
 def _hit(searcher: Searcher, docnum: int, score: float | None) -> Hit:
@@ -811,7 +858,9 @@ def _suggest(searcher: Searcher, parser: _Parser, query: str, filters: _Filters)
         return None
     try:
         prepared = _prepare(searcher, replaced, filters)
-    except QueryError:
+        with deadline(TIME_LIMIT):
+            found = any(True for _ in searcher.docs_for_query(prepared.query))
+    except (QueryError, TimeLimit):
         return None
-    return replaced if any(True for _ in searcher.docs_for_query(prepared.query)) else None
+    return replaced if found else None
 

@@ -244,3 +244,26 @@ def test_inline_teaser_between_paragraphs_is_kept_trailing_list_is_not():
     assert article is not None
     assert "**Read also:** [Bus lanes](https://example.org/y)" in article.markdown
     assert "Parking fees" not in article.markdown
+
+
+def test_control_character_references_are_dropped():
+    html = page(paragraphs(PARAGRAPH.replace("voted", "voted&#2;&#x1F;")))
+    article, reason = extract_with_reason(html, "https://example.org/x")
+    assert article is not None, reason
+    assert "voted on Tuesday" in article.text
+    assert "\x02" not in article.text
+    assert "\x1f" not in article.text
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        '<meta property="og:url" content="http://[::1/2024/05/01/story">',
+        '<link rel="canonical" href="http://[bad/story">',
+    ],
+)
+def test_malformed_declared_url_is_ignored(head):
+    article, reason = extract_with_reason(page(paragraphs(), head), "https://example.org/story")
+    assert article is not None, reason
+    assert article.canonical_url is None
+    assert article.url == normalize_url("https://example.org/story")

@@ -377,6 +377,30 @@ def test_prefix_expanding_to_too_many_words(ix: Path, monkeypatch: pytest.Monkey
         search(ix, "ec*")  # economy, economist...
 
 
+def test_deadline_interrupts_slow_work_and_restores_the_handler() -> None:
+    import signal
+    import time
+
+    from whoosh.collectors import TimeLimit
+
+    from indexer.search import deadline
+
+    before = signal.getsignal(signal.SIGALRM)
+    started = time.perf_counter()
+    with pytest.raises(TimeLimit), deadline(0.05):
+        time.sleep(2)
+    assert time.perf_counter() - started < 1
+    assert signal.getsignal(signal.SIGALRM) is before
+
+
+def test_slow_searches_return_partial_results(ix: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("indexer.search.TIME_LIMIT", 1e-6)
+    result = search(ix, "economy OR climate OR weather")  # the timer fires at once
+    assert result.partial
+    with pytest.raises(QueryError, match="took over"):
+        count(ix, "economy OR climate OR weather")
+
+
 def test_only_a_few_indexes_stay_open(tmp_path: Path, ix: Path) -> None:
     from indexer.search import OPEN_SEARCHERS, _local
 
