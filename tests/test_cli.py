@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from search_cli import cli
-from tests.conftest import run_cli
+from tests.conftest import REFERENCE_DIR, run_cli
 
 
 def invoke(data: Path, *args: str) -> tuple[int, str, str]:
@@ -158,3 +159,28 @@ def test_wire_story_copies_fold_in_search_and_show(demo_archive: dict) -> None:
     assert [c["id"] for c in json.loads(out)["copies"]] == [other]
     code, out, _ = invoke(data, "show", folded[0]["id"], "--format", "text")
     assert "Other copies of this story" in out
+
+
+@pytest.mark.skipif(not (REFERENCE_DIR / "site").is_dir(), reason="no ../shared/reference")
+def test_markdown_export_of_the_reference_page(demo_archive: dict, tmp_path: Path) -> None:
+    data = demo_archive["data"]
+    code, _, err = invoke(
+        data,
+        "export",
+        str(tmp_path / "md"),
+        "--format",
+        "markdown",
+        "--since",
+        "2022-10-27",
+        "--until",
+        "2022-10-27",
+    )
+    assert code == 0, err
+    files = sorted((tmp_path / "md").iterdir())
+    assert [f.name[:4] for f in files] == ["000_"]
+    expected = (REFERENCE_DIR / "000_73e57eb49fa2454d.txt").read_text(encoding="utf-8")
+
+    def unlink(text: str) -> str:
+        return re.sub(r"\]\([^)]*\)", "](#)", text)
+
+    assert unlink(files[0].read_text(encoding="utf-8")) == unlink(expected)
