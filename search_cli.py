@@ -209,12 +209,12 @@ def index(data: DataDir, rebuild: bool) -> None:
     click.echo(f"{'rebuilt index with' if rebuild else 'indexed'} {count} articles")
 
 
-def _open_archive(data: DataDir) -> Any:
+def _open_archive(data: DataDir, *, readonly: bool = False) -> Any:
     from indexer.store import Archive, StoreError
 
     if not data.archive.exists():
         raise StoreError(f"no archive at {data.archive}: run 'crawl' or 'demo' first")
-    return Archive(data.archive)
+    return Archive(data.archive, readonly=readonly)
 
 
 @cli.command()
@@ -233,7 +233,7 @@ def show(data: DataDir, key: str, fmt: str) -> None:
     from indexer import render
     from indexer.terminal import clean_for_terminal
 
-    with _open_archive(data) as archive:
+    with _open_archive(data, readonly=True) as archive:
         article = archive.get(key)
         if article is None:
             raise click.ClickException(f"no article {key!r} in the archive")
@@ -276,7 +276,7 @@ def stats(data: DataDir, as_json: bool, health: bool) -> None:
     if health:
         _print_health(data, as_json)
         return
-    with _open_archive(data) as archive:
+    with _open_archive(data, readonly=True) as archive:
         figures = archive.stats()
     if as_json:
         click.echo(json.dumps(figures, indent=2, ensure_ascii=False))
@@ -295,7 +295,7 @@ def _with_index(data: DataDir, work: Callable[[Any], Any]) -> Any:
     from the store first (with a note on stderr), then ``work`` runs again."""
     from indexer.index import ArchiveIndex, IndexCorruptError, IndexMissingError
 
-    with _open_archive(data) as archive:
+    with _open_archive(data, readonly=True) as archive:
         try:
             return work(archive)
         except (IndexMissingError, IndexCorruptError) as exc:
@@ -304,7 +304,8 @@ def _with_index(data: DataDir, work: Callable[[Any], Any]) -> Any:
             if not _raised_in_whoosh(exc):
                 raise
             problem = f"index at {data.index} is damaged ({type(exc).__name__}: {exc})"
-        click.echo(f"{problem}: rebuilding it from the store...", err=True)
+    click.echo(f"{problem}: rebuilding it from the store...", err=True)
+    with _open_archive(data) as archive:
         ArchiveIndex(data.index).rebuild(archive)
         return work(archive)
 
@@ -484,7 +485,7 @@ def similar(data: DataDir, article_id: str, limit: int, as_json: bool) -> None:
     """List the articles most like a given one."""
     from indexer import search as engine
 
-    with _open_archive(data) as archive:
+    with _open_archive(data, readonly=True) as archive:
         article = archive.get(article_id)
         if article is None:
             raise click.ClickException(f"no article {article_id!r} in the archive")
@@ -505,7 +506,7 @@ def similar(data: DataDir, article_id: str, limit: int, as_json: bool) -> None:
 def _print_health(data: DataDir, as_json: bool) -> None:
     from indexer.health import alarms, source_health
 
-    with _open_archive(data) as archive:
+    with _open_archive(data, readonly=True) as archive:
         rows = source_health(archive)
     warnings_ = alarms(rows)
     if as_json:
@@ -566,12 +567,15 @@ def export(
 
     if path == "-" and fmt not in {"jsonl", "csv"}:
         raise click.UsageError("only --format jsonl or csv can be written to stdout (-)")
-    with _open_archive(data) as archive:
+    with _open_archive(data, readonly=True) as archive:
         ids = None
         if query:
             from indexer.search import matching_ids
 
-            ids = matching_ids(data.index, query, source=source, since=since, until=until)
+            ids = _with_index(
+                data,
+                lambda _: matching_ids(data.index, query, source=source, since=since, until=until),
+            )
         total = len(archive.article_ids(ids=ids, since=since, until=until, source=source))
         show_bar = not quiet and path != "-" and sys.stderr.isatty()
         with click.progressbar(
@@ -643,7 +647,7 @@ DEMO_QUERY = "Reuters"
 @user_errors
 def raw(data: DataDir, key: str) -> None:
     """Print the original HTML of an archived article, as it was fetched."""
-    with _open_archive(data) as archive:
+    with _open_archive(data, readonly=True) as archive:
         article = archive.get(key)
         if article is None:
             raise click.ClickException(f"no article {key!r} in the archive")

@@ -640,6 +640,24 @@ def count(
         return sum(1 for _ in searcher.docs_for_query(prepared.query))
 
 
+def matching_ids(
+    index_path: str | Path,
+    query: str,
+    *,
+    source: str | None = None,
+    author: str | None = None,
+    agency: str | None = None,
+    lang: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> list[str]:
+    """Return the ids of every matching article (for exporting exactly the hits)."""
+    searcher = _searcher(index_path)
+    prepared = _prepare(searcher, query, _Filters(source, author, agency, lang, since, until))
+    with _or_too_slow():
+        return [searcher.stored_fields(d)["id"] for d in searcher.docs_for_query(prepared.query)]
+
+
 def facets(
     index_path: str | Path,
     query: str,

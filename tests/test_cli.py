@@ -184,3 +184,16 @@ def test_markdown_export_of_the_reference_page(demo_archive: dict, tmp_path: Pat
         return re.sub(r"\]\([^)]*\)", "](#)", text)
 
     assert unlink(files[0].read_text(encoding="utf-8")) == unlink(expected)
+
+
+def test_export_query_exports_exactly_the_hits(demo_archive: dict, tmp_path: Path) -> None:
+    data = demo_archive["data"]
+    code, out, _ = invoke(data, "search", '"household spending"', "--json", "--limit", "100")
+    hits = {h["id"] for h in json.loads(out)["hits"]}
+    assert hits
+    out_db = tmp_path / "hits.db"
+    code, _, err = invoke(data, "export", str(out_db), "--query", '"household spending"')
+    assert code == 0, err
+    with sqlite3.connect(out_db) as db:
+        exported = {r[0] for r in db.execute("select id from articles")}
+    assert exported == hits
