@@ -74,5 +74,6 @@ def looks_like_article(url: str, sel: Selector) -> bool:
     last = path.rstrip("/").rsplit("/", 1)[-1].lower()
     if not SLUG.search(last):
         return False
-    text = " ".join(sel.xpath("//p//text()").getall())
+    # not //p//text(): libxml2 takes quadratic time over many paragraphs
+    text = " ".join(sel.xpath("//text()[ancestor::p]").getall())
     return len(text) >= MIN_LONG_TEXT

@@ -43,7 +43,7 @@ class ExtractOptions:
     """
 
     max_html_bytes: int = 3_000_000  # refuse bigger pages ("too large")
-    max_elements: int = 150_000  # refuse bigger parsed trees ("too many elements")
+    max_elements: int = 40_000  # refuse bigger parsed trees ("too many elements")
     min_text_chars: int = 200  # shorter main text is not an article ("text too short")
     include_links: bool = True  # keep links in the Markdown body
     include_tables: bool = True

@@ -37,7 +37,8 @@ LOOKS_LIKE_HTML_RE = re.compile(r"<\s*(?:!doctype|html|head|body|meta|title|div|
 # control characters other than tab, newline and carriage return, raw or as character references
 CONTROL_CHARS_RE = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
-    r"|&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF])|0*(?:[0-8]|1[124-9]|2\d|3[01]|127));"
+    r"|&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF])(?![0-9a-fA-F])"
+    r"|0*(?:[0-8]|1[124-9]|2\d|3[01]|127)(?!\d));?"  # the ';' is optional in HTML
 )
 
 

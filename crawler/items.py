@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from indexer.article import Article
 
@@ -13,7 +13,7 @@ class PageItem:
 
     url: str
     source: str
-    body: bytes
+    body: bytes = field(repr=False)  # keep whole pages out of log lines
     encoding: str
     status: int
     via: str  # how it was found: feed, sitemap, news-sitemap, link, url
@@ -25,7 +25,7 @@ class ArticleItem:
     """An extracted article with the raw response it came from."""
 
     article: Article
-    raw: bytes
+    raw: bytes = field(repr=False)
     warc: str | None = None
 
 

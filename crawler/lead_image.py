@@ -39,7 +39,11 @@ def _image_src(figure: HtmlElement) -> str | None:
 
 
 def _basename(url: str) -> str:
-    return urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+    try:
+        path = urlsplit(url).path
+    except ValueError:  # not a valid URL: compare it whole
+        path = url
+    return path.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _pick_figure(figures: list[HtmlElement], image: str | None) -> HtmlElement | None:
@@ -63,7 +67,7 @@ def _credit(figure: HtmlElement, base_url: str) -> tuple[str | None, str | None]
         match = None if is_credit_element or only_link else CAPTION_CREDIT_RE.search(text)
         if is_credit_element or only_link or match:
             credit = match["credit"] if match else text
-            href = urljoin(base_url, links[0].get("href", "")) if links else None
+            href = _absolute(base_url, links[0].get("href", "")) if links else None
             return credit[:MAX_CREDIT_CHARS], href
     return None, None
 
@@ -75,8 +79,18 @@ def lead_image(page: PageMeta, tree: HtmlElement, base_url: str) -> LeadImage:
         image = next((ld_text(a.get("image")) for a in page.articles() if a.get("image")), None)
     figure = _pick_figure(FIGURE_XPATH(tree), image)
     if figure is None:
-        return LeadImage(urljoin(base_url, image) if image else None)
+        return LeadImage(_absolute(base_url, image))
     if not image:
         image = _image_src(figure)
     credit, credit_url = _credit(figure, base_url)
-    return LeadImage(urljoin(base_url, image) if image else None, credit, credit_url)
+    return LeadImage(_absolute(base_url, image), credit, credit_url)
+
+
+def _absolute(base_url: str, href: str | None) -> str | None:
+    """``href`` made absolute; None when it is empty or not a valid URL."""
+    if not href:
+        return None
+    try:
+        return urljoin(base_url, href)
+    except ValueError:  # e.g. "http://[::1/x.gif": an unclosed IPv6 host
+        return None

@@ -44,11 +44,8 @@ def test_extraction_survives_random_and_mutated_html(
     assert steady <= BOUND
 
 
-# Found by bench/fuzz_extract.py (seed 1, inputs #293 and #2268) as uncaught exceptions;
-# extract_with_reason() now catches them, but the article is still lost.
-@pytest.mark.xfail(strict=True, reason="a character reference to a control character (&#2;) "
-                   "makes trafilatura lose the text ('no main text found'), or write U+0002 "
-                   "back into an lxml element (ValueError); for crawler/extract.py")
+# Found by bench/fuzz_extract.py (seed 1, inputs #293 and #2268): these raised, then lost
+# the article; kept as regression tests.
 def test_control_character_reference_keeps_the_article() -> None:
     paragraphs = prose(STORY).replace("confirmed", "confirmed&#2;", 1)
     article, reason = extract_with_reason(article_html(STORY, paragraphs), URL)
@@ -56,11 +53,21 @@ def test_control_character_reference_keeps_the_article() -> None:
     assert "\x02" not in article.text
 
 
-@pytest.mark.xfail(strict=True, reason="declared_canonical() calls urlsplit() on the page's "
-                   "og:url, which raises 'Invalid IPv6 URL' on a '[' in the host, and the whole "
-                   "article is dropped; for crawler/extract.py")
 def test_malformed_og_url_keeps_the_article() -> None:
     page = article_html(STORY, prose(STORY),
                         head='<meta property="og:url" content="http://[::1/2024/05/01/story">')
+    article, reason = extract_with_reason(page, URL)
+    assert article is not None, reason
+
+
+def test_control_character_reference_without_semicolon_keeps_the_article() -> None:
+    paragraphs = prose(STORY).replace("confirmed", "confirmed&#2x", 1)
+    article, reason = extract_with_reason(article_html(STORY, paragraphs), URL)
+    assert article is not None, reason
+
+
+def test_malformed_og_image_keeps_the_article() -> None:
+    page = article_html(STORY, prose(STORY),
+                        head='<meta property="og:image" content="http://[::1/x.gif">')
     article, reason = extract_with_reason(page, URL)
     assert article is not None, reason

@@ -235,9 +235,6 @@ def test_deep_nesting_and_many_paragraphs_do_not_crash(hostile: HostileSite, fau
     assert statuses[hostile.url + "many-paras"] == 200
 
 
-@pytest.mark.xfail(strict=True, reason="crawler/classify.py reads '//p//text()', quadratic in "
-                   "libxml2: 140,000 paragraphs hold the reactor 89 s; '//text()[ancestor::p]' "
-                   "is the same node set in linear time")
 def test_classifying_a_page_of_many_paragraphs_is_quick() -> None:
     page = ("<html><body>" + "<p>x</p>" * 60_000 + "</body></html>").encode()
     response = HtmlResponse("http://127.0.0.1/a-page-found-by-a-link", body=page)
