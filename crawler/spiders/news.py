@@ -269,7 +269,9 @@ class NewsSpider(scrapy.Spider):
                 error += f", redirect to {location.decode('latin-1')} not followed"
         else:
             error = _failure_reason(failure)
-        logger.warning("Failed %s: %s", url, error)
+        # a dead link (404, 410) is an everyday thing, not worth a warning in cron mail
+        level = logging.INFO if status in (404, 410) else logging.WARNING
+        logger.log(level, "Failed %s: %s", url, error)
         source = request.meta.get("source", "")
         yield FailureItem(url=url, source=source, error=error, status=status)
 
