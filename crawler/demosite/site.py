@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
+from itertools import chain, islice
 from urllib.parse import urlsplit
 
 from crawler.demosite import feeds
@@ -96,9 +97,9 @@ class OutletSite:
             if story.raw is not None:
                 self.routes[story.path] = Page(story.raw, HTML, story.modified)
                 continue
-            peers = [s for s in self.linked if s.section == story.section and s != story]
-            others = [s for s in self.linked if s not in peers and s != story]
-            related = (peers + others)[:4]
+            peers = (s for s in self.linked if s.section == story.section and s != story)
+            others = (s for s in self.linked if s.section != story.section)
+            related = list(islice(chain(peers, others), 4))
             charset = "windows-1251" if story.language == "ru" else "utf-8"
             html = self.theme.article(story, related, self.pick)
             self.routes[story.path] = self._html(html, last_modified=story.modified,
