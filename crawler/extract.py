@@ -44,6 +44,7 @@ class ExtractOptions:
 
     max_html_bytes: int = 3_000_000  # refuse bigger pages ("too large")
     max_elements: int = 40_000  # refuse bigger parsed trees ("too many elements")
+    max_links: int = 4_000  # refuse link lists ("too many links"; real articles: < 1,100)
     min_text_chars: int = 200  # shorter main text is not an article ("text too short")
     include_links: bool = True  # keep links in the Markdown body
     include_tables: bool = True
@@ -77,7 +78,9 @@ def extract_with_reason(
     """Return ``(article, None)``, or ``(None, reason)`` saying why the page was rejected."""
     options = options or DEFAULT_OPTIONS
     try:
-        tree = parse_html(to_unicode(html, options.max_html_bytes), options.max_elements)
+        tree = parse_html(
+            to_unicode(html, options.max_html_bytes), options.max_elements, options.max_links
+        )
     except InputError as err:
         return None, str(err)
     now = options.now or datetime.now(UTC)

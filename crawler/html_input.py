@@ -97,12 +97,19 @@ def to_unicode(html: str | bytes, max_bytes: int) -> str:
     return text
 
 
-def parse_html(text: str, max_elements: int) -> HtmlElement:
-    """Parse Unicode HTML into a tree; raise InputError when unparsable or too big to process."""
+def parse_html(text: str, max_elements: int, max_links: int) -> HtmlElement:
+    """Parse Unicode HTML into a tree; raise InputError when unparsable or too big to process.
+
+    Thousands of links make a link list, not an article, and trafilatura's link-density
+    pass takes quadratic time over them (5,000 links: 8 s), so such pages are refused.
+    """
     tree = load_html(text)
     if tree is None:
         raise InputError("not HTML: unparsable")
     count = int(tree.xpath("count(//*)"))
     if count > max_elements:
         raise InputError(f"too many elements: {count} > {max_elements}")
+    links = int(tree.xpath("count(//a)"))
+    if links > max_links:
+        raise InputError(f"too many links: {links} > {max_links}")
     return tree

@@ -267,3 +267,11 @@ def test_malformed_declared_url_is_ignored(head):
     assert article is not None, reason
     assert article.canonical_url is None
     assert article.url == normalize_url("https://example.org/story")
+
+
+def test_link_lists_are_refused_quickly() -> None:
+    links = "".join(f'<a href="/p/{i}">item {i}</a> ' for i in range(5_000))
+    page = f"<html><body><div><p>{'Some words here. ' * 40}</p>{links}</div></body></html>"
+    article, reason = extract_with_reason(page, "http://127.0.0.1:9/links")
+    assert article is None
+    assert reason == "too many links: 5000 > 4000"
