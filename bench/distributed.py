@@ -29,11 +29,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.demosite import DemoSite, sources_toml  # noqa: E402
+from crawler.demosite import LOOPBACK_SETTINGS, DemoSite, setting_args, sources_toml  # noqa: E402
 from crawler.demosite.content import stories  # noqa: E402
 from crawler.distributed import KEYS, connect, local_redis  # noqa: E402
 
-FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
+FAST = setting_args(LOOPBACK_SETTINGS)
 
 
 def cli(data: Path, *args: str) -> subprocess.Popen[str]:

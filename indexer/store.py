@@ -23,6 +23,7 @@ import functools
 import hashlib
 import json
 import logging
+import os
 import re
 import sqlite3
 import zlib
@@ -45,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2
 CHUNK = 500  # ids per ``IN (...)`` query
+NEARLY_FULL_BYTES = 1 << 20  # less room than this on a disk I/O error: the disk is full
 PAGE_ENCODING = "zlib"
 
 ARTICLE_ID = re.compile(r"[0-9a-f]{16}")  # what article_id() returns
@@ -273,6 +275,19 @@ def fingerprint(article: Article) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()
 
 
+def _disk_nearly_full(path: Path) -> bool:
+    """Whether the disk holding ``path`` has too little room left for SQLite's own files.
+
+    On a full disk SQLite often reports a generic "disk I/O error" (it cannot grow its
+    shared-memory or journal file) rather than SQLITE_FULL.
+    """
+    try:
+        stat = os.statvfs(path.parent)
+    except OSError:
+        return False
+    return stat.f_bavail * stat.f_frsize < NEARLY_FULL_BYTES
+
+
 def _store_error(exc: sqlite3.Error, path: Path, timeout: float) -> StoreError | None:
     """Return the user-facing error for an SQLite error a user can meet, else None."""
     message = str(exc).lower()
@@ -281,7 +296,9 @@ def _store_error(exc: sqlite3.Error, path: Path, timeout: float) -> StoreError |
             f"archive {path} is locked by another process (waited {timeout:g} s); "
             "try again when it has finished"
         )
-    if "disk is full" in message or "disk full" in message:
+    if "disk is full" in message or "disk full" in message or (
+        "disk i/o error" in message and _disk_nearly_full(path)
+    ):
         return StoreError(f"disk full while writing archive {path}: free some space and retry")
     if "not a database" in message:
         return StoreError(f"{path} is not a news archive (not an SQLite database)")

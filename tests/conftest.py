@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from crawler.demosite import LOOPBACK_SETTINGS, setting_args
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 REFERENCE_DIR = SHARED / "reference"
@@ -47,14 +49,7 @@ def demo_sources(demo_site: dict[str, str], tmp_path_factory: pytest.TempPathFac
     return path
 
 
-FAST = [
-    "-s",
-    "DOWNLOAD_DELAY=0",
-    "-s",
-    "AUTOTHROTTLE_ENABLED=False",
-    "-s",
-    "CONCURRENT_REQUESTS_PER_DOMAIN=8",
-]
+FAST = setting_args(LOOPBACK_SETTINGS)
 
 
 def run_cli(data: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:

@@ -25,19 +25,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.demosite import DemoSite, expected_articles, sources_toml  # noqa: E402
+from crawler.demosite import (  # noqa: E402
+    LOOPBACK_SETTINGS,
+    DemoSite,
+    expected_articles,
+    setting_args,
+    sources_toml,
+)
 from indexer.index import ArchiveIndex  # noqa: E402
 
-FAST = [
-    "-s",
-    "DOWNLOAD_DELAY=0",
-    "-s",
-    "AUTOTHROTTLE_ENABLED=False",
-    "-s",
-    "CONCURRENT_REQUESTS_PER_DOMAIN=4",
-    "-s",
-    "STORE_BATCH_SIZE=5",
-]
+FAST = setting_args(
+    {**LOOPBACK_SETTINGS, "CONCURRENT_REQUESTS_PER_DOMAIN": 4, "STORE_BATCH_SIZE": 5}
+)
 GROUP = 6  # kills per fresh archive, so that kills land in busy crawls
 
 

@@ -4,7 +4,12 @@ Start it with :class:`DemoSite` (or ``python -m crawler.demosite``); :func:`expe
 says what a crawl of it should archive and :func:`sources_toml` writes the sources file.
 """
 
-from crawler.demosite.manifest import expected_articles, sources_toml
+from crawler.demosite.manifest import (
+    LOOPBACK_SETTINGS,
+    expected_articles,
+    setting_args,
+    sources_toml,
+)
 from crawler.demosite.server import DemoSite
 
-__all__ = ["DemoSite", "expected_articles", "sources_toml"]
+__all__ = ["LOOPBACK_SETTINGS", "DemoSite", "expected_articles", "setting_args", "sources_toml"]

@@ -14,6 +14,12 @@ ARTICLE_URLS: dict[str, tuple[str, ...]] = {
     "gazette": (r"/stories/[a-z0-9-]+-\d+$", r"/news/\d{4}-\d{2}-\d{2}/[a-z0-9-]+$"),
 }
 LISTED_SITEMAPS = ("courier", "gazette")  # ledger's sitemaps are announced in robots.txt only
+# Politeness off: the site is ours and on loopback (the demo, tests and benchmarks).
+LOOPBACK_SETTINGS: dict[str, Any] = {
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+}
 
 
 def expected_articles(outlets: dict[str, str],
@@ -31,6 +37,11 @@ def expected_articles(outlets: dict[str, str],
         }
         for s in stories(reference_dir)
     ]
+
+
+def setting_args(settings: dict[str, Any]) -> list[str]:
+    """Return ``settings`` as ``crawl`` command-line options: ``-s KEY=VALUE`` each."""
+    return [arg for key, value in settings.items() for arg in ("-s", f"{key}={value}")]
 
 
 def _array(items: list[str]) -> str:
