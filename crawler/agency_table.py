@@ -19,7 +19,7 @@ AGENCIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("RIA Novosti", ("RIA Novosti", "RIA", "RIA-Novosti")),
     ("Kyodo", ("Kyodo", "Kyodo News", "KYODO")),
     ("Yonhap", ("Yonhap", "Yonhap News Agency", "YONHAP")),
-    ("Jiji Press", ("Jiji Press", "Jiji")),
+    ("Jiji Press", ("Jiji Press", "Jiji", "JIJI")),
     ("UPI", ("UPI", "United Press International")),
     ("PA Media", ("PA Media", "Press Association", "PA")),
     ("Anadolu", ("Anadolu Agency", "Anadolu Ajansı", "Anadolu", "AA")),

@@ -8,21 +8,24 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
-from crawler.agencies import agency_name
-from crawler.meta_xpaths import AUTHOR_LINK_XPATHS, AUTHOR_META_KEYS
+from crawler.agencies import agency_name, is_photo_credit
+from crawler.meta_xpaths import AUTHOR_LINK_XPATHS, AUTHOR_META_KEYS, SIGNATURE_XPATH
 from crawler.page_meta import PageMeta, ld_text, ld_types
 
 logger = logging.getLogger(__name__)
 
 BYLINE_PREFIX_RE = re.compile(
-    r"^[\s\-–—|•·:]*(?:(?:written|posted|published|reported|story|words|text|interview|photos?"
-    r"|fotos?|bilder?)(?:\s+(?:und|and|&)\s+\w+)?\s*[:]?\s+)?"
-    r"(?:(?:alles|artikel|beitrag|beiträge|mehr|all|more|articles?|posts?)\s+)?"
+    r"^[\s\-–—|•·:]*(?:(?:originally\s+)?(?:written|posted|published|reported|story|words|text"
+    r"|interview|photos?|fotos?|bilder?)(?:\s+(?:und|and|&)\s+\w+)?\s*[:]?\s+)?"
+    r"(?:(?:view|see|read|show|browse|ein|eine|a|an|blog)\s+)?(?:(?:alles|all|mehr|more|alle"
+    r"|weitere)\s+)?(?:(?:artikel|\w*beitrag|beiträge|articles?|posts?|stories|story|bericht"
+    r"|kommentar)\s+)?"
     r"(?:by|von|par|por|di|door|av|af|from|with|autor(?:in)?|author|auteur)\b\s*:?\s*"
-    r"|^[\s\-–—|•·]*(?:text|texte|interview|verfasser|redakteur|fotos?|photos?|bilder?)"
-    r"(?:\s+(?:und|and|&)\s+\w+)?\s*:\s*",
+    r"|^[\s\-–—|•·]*(?:text|texte|interview|verfasser(?:in)?|redakteur(?:in)?|fotos?|photos?"
+    r"|bilder?)(?:\s+(?:und|and|&)\s+\w+)?\s*:\s*",
     re.I,
 )
 ROLE_RE = re.compile(
@@ -33,7 +36,19 @@ ROLE_RE = re.compile(
     r"|desk|bureau|pressesprecher|pressesprecherin|phd|ph\.d|m\.d|dr\. med)\b.*$",
     re.I,
 )
-NAME_SPLIT_RE = re.compile(r"\s*[;,|/&·•]\s*|\s+(?:and|und|et|y|e|with|mit)\s+", re.I)
+NAME_SPLIT_RE = re.compile(
+    r"\s*[;,|/&·•]\s*|\s+(?:im gespräch mit|im interview mit|in conversation with|interviewed by"
+    r"|and|und|et|y|e|with|mit)\s+",
+    re.I,
+)
+# a second credit after the writer's ("Text von A Illustration von B", "By A Photographs by B")
+OTHER_CREDIT_RE = re.compile(
+    r"\s(?:illustrations?|fotos?|photos?|photographs?|photography|bilder?|grafiken?|graphics?"
+    r"|videos?|kamera|camera)\s*(?:von|by|:)\s.*$",
+    re.I,
+)
+# soft hyphens and zero-width characters that split a name invisibly
+INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
 # organisations and page furniture that bylines name instead of people
 ORG_RE = re.compile(
     r"(?i:\b(?:verband|verbandes|stiftung|verlag|zeitung|magazin|magazine|news|online|media"
@@ -43,7 +58,7 @@ ORG_RE = re.compile(
 )
 ACRONYM_RE = re.compile(r"^[A-Z]{2,6}$")
 # a user name as blogs show it ("tlow", "freeman1984"), trusted only from author links
-HANDLE_RE = re.compile(r"^(?=.*[^\W\d_])(?!.*\.[a-z]{2,4}$)[\w.\-]{2,30}$")
+HANDLE_RE = re.compile(r"^(?=.*[^\W\d_])(?!.*\.[a-z]{2,4}$)[\w.\-]{3,30}$")
 EMAIL_RE = re.compile(r"\S+@\S+\.\w+")
 # a comment author ("X says:") is never the article's author
 SAYS_RE = re.compile(r"\b(?:says|said|sagt|schreibt|writes|wrote|meint)\b", re.I)
@@ -51,7 +66,7 @@ DROP_AFTER_RE = re.compile(
     r"\s+(?:(?:am|on|updated|published|veröffentlicht|aktualisiert|le|el|il|monday|tuesday"
     r"|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|donnerstag|freitag"
     r"|samstag|sonntag)\b"
-    r"|\d{1,2}[./]|\d{4}|[-–—|•·(]).*$",
+    r"|\d{1,2}[./:]|\d{4}|[-–—|•·(@]).*$",
     re.I,
 )
 NAME_PARTICLES = (
@@ -102,11 +117,28 @@ BYLINE_ATTR_RE = re.compile(
     r"|author-?name|byline",
     re.I,
 )
-# a text that opens like a byline ("By", "von", "Par:"), and a whole short block that is one
-BYLINE_OPENING_RE = re.compile(
-    r"^[-–—|:\s]*(?:[Bb]y|BY|[Vv]on|VON|[Pp]ar|[Pp]or|[Dd]oor)(?::|\s|$)"
+# what opens a byline: "By", "Posted by", "Ein Beitrag von", "Text von"; or a label "Autor:"
+_BY = r"(?:[Bb]y|BY|[Vv]on|VON|[Pp]ar|[Pp]or|[Dd]oor)"
+_LEAD = (
+    r"(?:[A-Z]?[a-z]+\s+)?(?:[Pp]osted|[Ww]ritten|[Tt]ext|[Ss]tory|[Aa]rticle|[Aa]rtikel"
+    r"|[A-Z]?[a-z]*[Bb]eitrag)\s+"
 )
-BYLINE_LINE_RE = re.compile(r"^[-–—|: ]*(?:[Bb]y|BY|[Vv]on|VON|[Pp]ar|[Pp]or|[Dd]oor):? +[A-ZÀ-Ü]")
+_LABEL = r"(?:[Aa]utor(?:in)?|AUTOR|[Aa]uthor|AUTHOR|[Vv]erfasser(?:in)?|[Tt]ext)\s*:"
+_OPENING = rf"^[-–—|:\s]*(?:(?:{_LEAD})?{_BY}\s*:?|{_LABEL})"
+BYLINE_OPENING_RE = re.compile(rf"{_OPENING}(?:\s|$)")
+BYLINE_LINE_RE = re.compile(rf"{_OPENING} *[A-ZÀ-Ü]")
+# a label alone in its element ("By", "Von:", "Autor"): the name is the text that follows
+BARE_LABEL_RE = re.compile(
+    rf"{_OPENING}\s*$|^\s*(?:Autor(?:in)?|AUTOR|Author|AUTHOR|Verfasser(?:in)?)\s*$"
+)
+BYLINE_DETECT_RE = re.compile(f"{BYLINE_OPENING_RE.pattern}|{BARE_LABEL_RE.pattern}")
+# an explicit label ("Posted by", "Autor:") vouches for a one-word name or a user name
+EXPLICIT_LABEL_RE = re.compile(rf"^[-–—|:\s]*(?:{_LEAD}{_BY}|{_LABEL}|[Aa]uthor\s)")
+NEXT_TEXT_XPATH = XPath(
+    "following::text()[normalize-space()][not(ancestor::script or ancestor::style)][1]"
+)
+TEXT_CONTAINING_XPATH = XPath("//text()[contains(., $name)] | //meta/@content[contains(., $name)]")
+TEXT_AND_BREAKS_XPATH = XPath(".//text()[not(ancestor::script or ancestor::style)] | .//br")
 BYLINE_BLOCK_TAGS = frozenset(
     {"p", "span", "div", "em", "strong", "b", "i", "small", "address", "h4", "h5", "h6"}
 )
@@ -114,7 +146,11 @@ OUTSIDE_ARTICLE_TAGS = frozenset({"footer", "nav"})
 MAX_BYLINE_ELEMENTS = 5
 MAX_BYLINE_ELEMENT_CHARS = 120
 MAX_BYLINE_LINE_CHARS = 80
+# a byline in a link holding this much more text is a teaser card's
+TEASER_EXTRA_CHARS = 30
 MIN_NAME_CHARS = 2
+# "co" in bbc.co.uk, "com" in abc.com.au: a second-level suffix, not the domain name
+SECOND_LEVEL_CHARS = 3
 MAX_NAME_WORDS = 5
 MAX_NAME_CHARS = 60
 MAX_BYLINE_CHARS = 200
@@ -132,11 +168,14 @@ def _key(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.casefold())
 
 
-def looks_like_name(text: str, min_words: int = 1, declared: bool = False) -> bool:
+def looks_like_name(
+    text: str, min_words: int = 1, declared: bool = False, handle: bool = False
+) -> bool:
     """Tell whether ``text`` is plausibly a person's name.
 
-    A ``declared`` author (JSON-LD, meta tag, author link) may also be a user name ("tlow") or
-    have lower-case words; a name found in free text must be capitalised words.
+    A ``declared`` author (JSON-LD, meta tag, author link) may have lower-case words; it, or a
+    name after an explicit label (``handle``: "Posted by", "Autor:"), may also be a user name
+    ("tlow"). A name found in free text must be capitalised words.
     """
     words = text.split()
     if (
@@ -146,7 +185,7 @@ def looks_like_name(text: str, min_words: int = 1, declared: bool = False) -> bo
         or ACRONYM_RE.match(text)
     ):
         return False
-    if declared and len(words) == 1 and HANDLE_RE.match(text):
+    if (declared or handle) and len(words) == 1 and HANDLE_RE.match(text):
         return True
     if not min_words <= len(words) <= MAX_NAME_WORDS or len(text) > MAX_NAME_CHARS:
         return False
@@ -155,6 +194,21 @@ def looks_like_name(text: str, min_words: int = 1, declared: bool = False) -> bo
     if not words[0][0].isupper():
         return False
     return declared or all(NAME_WORD_RE.match(word) for word in words)
+
+
+def _domain_keys(names: Iterable[str]) -> set[str]:
+    """Return the domain names of the hosts among ``names``: "hausinfo" for "www.hausinfo.ch".
+
+    A one-word byline equal to one is the site ("telebasel"); a two-word one may be the person
+    a blog is named after ("frau-sabienes.de"), so it is kept.
+    """
+    keys = set()
+    for name in names:
+        labels = name.casefold().split(".")
+        if len(labels) > 1 and not any(ch in name for ch in " /:"):
+            short_suffix = len(labels) > 2 and len(labels[-2]) <= SECOND_LEVEL_CHARS
+            keys.add(_key(labels[-3] if short_suffix else labels[-2]))
+    return keys - {""}
 
 
 def _clean_part(part: str, excluded: set[str]) -> str:
@@ -175,110 +229,218 @@ def _clean_part(part: str, excluded: set[str]) -> str:
 def split_byline(
     raw: str, exclude: Iterable[str] = (), min_words: int = 1, declared: bool = False
 ) -> Byline:
-    """Clean a byline string ("By A, B and C, Staff Writers") into names and agencies."""
+    """Clean a byline string ("By A, B and C, Staff Writers") into names and agencies.
+
+    After an explicit label ("Posted by", "Autor:") one word or a user name is enough; beside
+    the site's own name, only names of two words or more are people.
+    """
+    exclude = list(exclude)
     excluded = {_key(name) for name in exclude if name and _key(name)}
-    text = " ".join(EMAIL_RE.sub(" ", raw).split())
+    domains = _domain_keys(exclude)
+    text = " ".join(EMAIL_RE.sub(" ", INVISIBLE_RE.sub("", raw)).split())
     if not text or len(text) > MAX_BYLINE_CHARS or SAYS_RE.search(text):
         return Byline()
-    authors: list[str] = []
+    explicit = bool(EXPLICIT_LABEL_RE.match(text))
+    text = OTHER_CREDIT_RE.sub("", text)
+    names: list[str] = []
     agencies: list[str] = []
     for part in NAME_SPLIT_RE.split(BYLINE_PREFIX_RE.sub("", text)):
         agency = agency_name(BYLINE_PREFIX_RE.sub("", part))
         if agency:
             agencies.append(agency)
-            continue
-        name = _clean_part(part, excluded)
-        if name and _key(name) not in excluded and looks_like_name(name, min_words, declared):
-            authors.append(name)
+        else:
+            names.append(_clean_part(part, excluded))
+    keys = [_key(name) for name in names]
+    # beside the site's name, single words are places ("hessenschau.de, Frankfurt, Germany")
+    beside_site = any(key in excluded or key in domains for key in keys)
+    # an explicit label vouches for the one name right after it ("Posted by Konstantin")
+    vouched = explicit and not beside_site
+    authors = [
+        name
+        for i, (name, key) in enumerate(zip(names, keys, strict=True))
+        if name
+        and key not in excluded
+        and not (" " not in name and key in domains)
+        and looks_like_name(
+            name,
+            1 if vouched and i == 0 else 2 if beside_site else min_words,
+            declared and not beside_site,
+            handle=vouched and i == 0,
+        )
+    ]
+    return Byline(list(dict.fromkeys(authors)), list(dict.fromkeys(agencies)))
+
+
+def _merge(bylines: Iterable[Byline]) -> Byline:
+    """Join several bylines' names and agencies, in order, once each."""
+    authors: list[str] = []
+    agencies: list[str] = []
+    for byline in bylines:
+        authors.extend(byline.authors)
+        agencies.extend(byline.agencies)
     return Byline(list(dict.fromkeys(authors)), list(dict.fromkeys(agencies)))
 
 
 def _from_jsonld(page: PageMeta, exclude: list[str]) -> Byline:
-    authors: list[str] = []
-    agencies: list[str] = []
+    """Read the first article object naming an author or creator (both count: a union)."""
     for article in page.articles():
-        value = page.resolve(article.get("author") or article.get("creator"))
-        for item in value if isinstance(value, list) else [value] if value else []:
-            name = _ld_name(item)
-            if not name:
-                continue
-            types = ld_types(item) if isinstance(item, dict) else set()
-            if types and "Person" not in types:
-                agency = agency_name(name)
-                agencies.extend([agency] if agency else [])
-                continue
-            found = split_byline(name, exclude, declared=True)
-            authors.extend(found.authors)
-            agencies.extend(found.agencies)
-        if authors or agencies:
-            break
-    return Byline(list(dict.fromkeys(authors)), list(dict.fromkeys(agencies)))
+        found = _merge(
+            _ld_person(item, exclude)
+            for key in ("author", "creator")
+            for item in _as_list(page.resolve(article.get(key)))
+        )
+        if found.authors or found.agencies:
+            return found
+    return Byline()
 
 
-def _ld_name(item: Any) -> str | None:
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value] if value else []
+
+
+def _ld_person(item: Any, exclude: list[str]) -> Byline:
+    """Read one JSON-LD author: a Person's names, or an agency named by an organisation."""
     name = ld_text(item)
-    return None if not name or name.startswith(("http", "#", "/")) else name
+    if not name or name.startswith(("http", "#", "/")):
+        return Byline()
+    types = ld_types(item) if isinstance(item, dict) else set()
+    if types and "Person" not in types:
+        agency = agency_name(name)
+        return Byline(agencies=[agency] if agency else [])
+    return split_byline(name, exclude, declared=True)
 
 
 def _text(element: HtmlElement) -> str:
     return " ".join(" ".join(element.itertext()).split())
 
 
-def _outside_comments(element: HtmlElement) -> bool:
+def _lines(element: HtmlElement) -> list[str]:
+    """Return the non-empty text lines of ``element`` as its <br> elements break them."""
+    lines: list[list[str]] = [[]]
+    for node in TEXT_AND_BREAKS_XPATH(element):
+        if isinstance(node, str):
+            lines[-1].append(node)
+        else:
+            lines.append([])
+    return [text for text in (" ".join(" ".join(line).split()) for line in lines) if text]
+
+
+def _with_names(lines: list[str], after: HtmlElement) -> list[str]:
+    """Join each bare label ("By", "Autor:") to the text after it: the next line or element."""
+    joined: list[str] = []
+    for line in lines:
+        if joined and BARE_LABEL_RE.match(joined[-1]):
+            joined[-1] = f"{joined[-1].rstrip(' :')}: {line}"
+        else:
+            joined.append(line)
+    if joined and BARE_LABEL_RE.match(joined[-1]):
+        following = NEXT_TEXT_XPATH(after)
+        if following:
+            joined[-1] = f"{joined[-1].rstrip(' :')}: {' '.join(str(following[0]).split())}"
+    return joined
+
+
+def _in_flow(element: HtmlElement) -> bool:
+    """Tell whether ``element`` is visible article matter: not hidden, a comment, nav or footer."""
     for node in (element, *element.iterancestors()):
         marks = f"{node.get('class', '')} {node.get('id', '')}".casefold()
-        if node.tag in OUTSIDE_ARTICLE_TAGS or "comment" in marks:
+        style = node.get("style", "").replace(" ", "").casefold()
+        if node.tag in OUTSIDE_ARTICLE_TAGS or "comment" in marks or "display:none" in style:
             return False
     return True
 
 
-def byline_elements(tree: HtmlElement) -> tuple[list[HtmlElement], list[HtmlElement]]:
-    """Return (elements classed as bylines, short blocks reading "By X"), outside comments."""
-    classed: list[HtmlElement] = []
-    lines: list[HtmlElement] = []
+def _in_teaser(element: HtmlElement, text: str) -> bool:
+    """Tell whether ``element`` sits in a link to another article (a teaser card with a byline)."""
+    link = next(element.iterancestors("a"), None)
+    return link is not None and len(_text(link)) > len(text) + TEASER_EXTRA_CHARS
+
+
+def _byline_line(element: HtmlElement) -> str | None:
+    """Return the "By X" line that ``element`` opens, or None when it is no byline."""
+    block = next(
+        (e for e in (element, *element.iterancestors()) if e.tag in BYLINE_BLOCK_TAGS), None
+    )
+    if block is None:
+        return None
+    line = next((x for x in _with_names(_lines(block), block) if BYLINE_OPENING_RE.match(x)), None)
+    if line is None or len(line) >= MAX_BYLINE_LINE_CHARS or not BYLINE_LINE_RE.match(line):
+        return None
+    return line if _in_flow(block) and not _in_teaser(block, line) else None
+
+
+def byline_texts(tree: HtmlElement) -> tuple[list[str], list[str]]:
+    """Return the texts of (elements classed as bylines, short blocks reading "By X").
+
+    Hidden elements, comments, navigation, footers and teasers of other articles are skipped;
+    the lines of an element (<br>) are joined with ";".
+    """
+    classed: list[str] = []
+    lines: list[str] = []
     for element in tree.iter():
         if not isinstance(element.tag, str):
             continue
-        marks = " ".join(filter(None, (element.get(a) for a in ("class", "id", "data-testid"))))
+        marks = (
+            f"{element.get('class', '')} {element.get('id', '')} {element.get('data-testid', '')}"
+        )
+        if len(classed) < MAX_BYLINE_ELEMENTS and BYLINE_ATTR_RE.search(marks):
+            text = "; ".join(_with_names(_lines(element), element))
+            if (
+                text
+                and len(text) < MAX_BYLINE_ELEMENT_CHARS
+                and _in_flow(element)
+                and not _in_teaser(element, text)
+            ):
+                classed.append(text)
+        text = (element.text or "").strip()
         if (
-            marks
-            and len(classed) < MAX_BYLINE_ELEMENTS
-            and BYLINE_ATTR_RE.search(marks)
-            and len(_text(element)) < MAX_BYLINE_ELEMENT_CHARS
-            and _outside_comments(element)
+            len(lines) < MAX_BYLINE_ELEMENTS
+            and text
+            and len(text) < MAX_BYLINE_LINE_CHARS
+            and BYLINE_DETECT_RE.match(text)
         ):
-            classed.append(element)
-        if element.text and BYLINE_OPENING_RE.match(element.text):
-            block = next(
-                (e for e in (element, *element.iterancestors()) if e.tag in BYLINE_BLOCK_TAGS), None
-            )
-            text = _text(block) if block is not None else ""
-            if len(text) < MAX_BYLINE_LINE_CHARS and BYLINE_LINE_RE.match(text):
-                lines.append(block)
-    return classed, [line for line in lines if _outside_comments(line)][:MAX_BYLINE_ELEMENTS]
+            line = _byline_line(element)
+            if line:
+                lines.append(line)
+    return classed, lines
 
 
 def _candidates(
     page: PageMeta, tree: HtmlElement, fallback: str | None, exclude: list[str]
 ) -> Iterator[Byline]:
     yield _from_jsonld(page, exclude)
-    for value in page.all(*AUTHOR_META_KEYS):
-        if not value.startswith("http"):
-            yield split_byline(value, exclude, declared=True)
+    for key in AUTHOR_META_KEYS:
+        yield _merge(
+            split_byline(value, exclude, declared=True)
+            for value in page.all(key)
+            if not value.startswith("http")
+        )
     for xpath in AUTHOR_LINK_XPATHS:
         for element in xpath(tree):
             yield split_byline(_text(element), exclude, declared=True)
-    classed, lines = byline_elements(tree)
-    for element in [*classed, *lines]:
-        yield split_byline(_text(element), exclude, min_words=2)
-    if fallback:
+    classed, lines = byline_texts(tree)
+    for text in [*classed, *lines]:
+        yield split_byline(text, exclude, min_words=2)
+    for paragraph in SIGNATURE_XPATH(tree):
+        text = _text(paragraph)
+        if not is_photo_credit(text):
+            yield split_byline(text, exclude, min_words=2)
+    if fallback and not _only_outside_article(tree, fallback):
         yield split_byline(fallback.replace(";", ","), exclude)
+
+
+def _only_outside_article(tree: HtmlElement, name: str) -> bool:
+    """Tell whether ``name`` is on the page only in comments, navigation or teasers of others."""
+    places = [text.getparent() for text in TEXT_CONTAINING_XPATH(tree, name=name.strip())]
+    return bool(places) and not any(
+        _in_flow(place) and not _in_teaser(place, name) for place in places if place is not None
+    )
 
 
 def find_byline(
     page: PageMeta, tree: HtmlElement, fallback: str | None, exclude: Iterable[str]
 ) -> Byline:
-    """Find the authors: JSON-LD, meta tags, byline elements, "By X" lines, then ``fallback``."""
+    """Find the authors: JSON-LD, meta, byline elements and lines, signature, then ``fallback``."""
     agencies: list[str] = []
     for candidate in _candidates(page, tree, fallback, list(exclude)):
         agencies.extend(candidate.agencies)

@@ -89,9 +89,11 @@ AUTHOR_META_KEYS = (
     "citation_author",
     "og:article:author",
 )
-_NOT_IN_COMMENTS = (
+# not in comments, footers or navigation, and not hidden ("display: none")
+_IN_FLOW = (
     '[not(ancestor-or-self::*[contains(translate(@class, "COMMENT", "comment"), "comment")'
-    ' or contains(translate(@id, "COMMENT", "comment"), "comment") or self::footer or self::nav])]'
+    ' or contains(translate(@id, "COMMENT", "comment"), "comment") or self::footer or self::nav'
+    ' or contains(translate(@style, " DISPLAYNOE", "displaynoe"), "display:none")])]'
 )
 _AUTHOR_HREF = (
     'contains(@href, "/author/") or contains(@href, "/authors/") or contains(@href, "/autor/")'
@@ -101,9 +103,18 @@ _AUTHOR_HREF = (
 AUTHOR_LINK_XPATHS = (
     XPath(
         f'(//*[@itemprop="author"]//*[@itemprop="name"] | //*[@itemprop="author"]'
-        f'[not(.//*[@itemprop="name"])][not(self::meta)]){_NOT_IN_COMMENTS}[position() <= 3]'
+        f'[not(.//*[@itemprop="name"])][not(self::meta)]){_IN_FLOW}[position() <= 3]'
     ),
-    XPath(f"(//a[@rel='author'] | //a[{_AUTHOR_HREF}]){_NOT_IN_COMMENTS}[position() <= 3]"),
+    XPath(f"(//a[@rel='author'] | //a[{_AUTHOR_HREF}]){_IN_FLOW}[position() <= 3]"),
+)
+# a signature: a short paragraph that is all bold or italic and closes a run of paragraphs,
+# or a short right-aligned paragraph
+SIGNATURE_XPATH = XPath(
+    "//p[not(following-sibling::*)][count(preceding-sibling::p) >= 2][count(*) = 1]"
+    "[b or strong or em or i][not(text()[normalize-space()])]"
+    "[string-length(normalize-space()) < 60]"
+    " | //p[@align='right' or contains(translate(@style, ' RIGHT', 'right'), 'text-align:right')]"
+    "[string-length(normalize-space()) < 60]"
 )
 IMAGE_META_KEYS = (
     "og:image",

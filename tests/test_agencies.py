@@ -179,3 +179,13 @@ def test_wire_services_in_bylines_go_to_agencies(byline, authors, agencies):
     found = split_byline(byline)
     assert found.authors == authors
     assert found.agencies == agencies
+
+
+@pytest.mark.parametrize(
+    ("byline", "agencies"),
+    [("dpa/lno", ["dpa"]), ("dsw / DPA", ["dpa"]), ("JIJI", ["Jiji Press"])],
+)
+def test_desk_initials_beside_an_agency_are_no_authors(byline, agencies):
+    found = split_byline(byline)
+    assert found.authors == []
+    assert found.agencies == agencies

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from lxml import html
 
-from crawler.bylines import looks_like_name, split_byline
+from crawler.bylines import Byline, find_byline, looks_like_name, split_byline
 from crawler.dates import choose_published, parse_date, url_date
 from crawler.extract import extract_article
 from crawler.language import detect_language
+from crawler.page_meta import read_page_meta
 from crawler.titles import pick_title, strip_site_name
 from tests.test_extract import PARAGRAPH, page, paragraphs
 
@@ -183,3 +185,135 @@ def test_language_is_detected_or_corrected():
     assert detect_language("de", ENGLISH) == "en"
     assert detect_language("de", "kurz") == "de"
     assert detect_language("not a code!", "short") is None
+
+
+def _byline(body: str, head: str = "", fallback: str | None = None, exclude=()) -> Byline:
+    """Run the byline search over a small page."""
+    tree = html.fromstring(page(body, head))
+    return find_byline(read_page_meta(tree), tree, fallback, exclude)
+
+
+def test_jsonld_author_and_creator_are_joined():
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Tram",'
+        ' "author": {"@type": "Person", "name": "Jane Doe"},'
+        ' "creator": ["Jane Doe", "John Roe"]}</script>'
+    )
+    assert _byline(paragraphs(), head).authors == ["Jane Doe", "John Roe"]
+
+
+def test_repeated_author_meta_tags_are_joined():
+    head = '<meta name="dc.creator" content="Jane Doe"><meta name="dc.creator" content="John Roe">'
+    assert _byline(paragraphs(), head).authors == ["Jane Doe", "John Roe"]
+
+
+def test_hidden_author_link_is_ignored():
+    body = (
+        '<a rel="author" href="https://x.org/u/1" style="display: none">Example Corp</a>'
+        '<span class="byline-author">Posted by Jane Doe and John Roe - Security team</span>'
+    )
+    assert _byline(body + paragraphs()).authors == ["Jane Doe", "John Roe"]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ('<span class="category">Posted by Konstantin</span>', ["Konstantin"]),
+        (
+            '<div class="left author">Author: <a href="/p/58"><b>Bo2man</b></a> am 29.12.</div>',
+            ["Bo2man"],
+        ),
+        ("<p>Blog Beitrag von Margarita Koreneva</p>", ["Margarita Koreneva"]),
+        (
+            "<p><em>Autor: Samuel Diekmann (Sponsored Post), Redner bei x.com</em></p>",
+            ["Samuel Diekmann"],
+        ),
+        ("<p>Von Berlin</p>", []),
+        ("<p>Autorin: Sylvia Grossgasteiger, IFZ, Oktober 2008</p>", ["Sylvia Grossgasteiger"]),
+        ("<p>autor: jd 2021-05-12</p>", []),
+        ("<p><b>Marie Arana</b>, <span>author</span><br><b>Margaret Atwood</b></p>", []),
+    ],
+)
+def test_explicit_byline_labels(body, expected):
+    assert _byline(body + paragraphs()).authors == expected
+
+
+def test_byline_stops_at_a_line_break():
+    body = "<p>Von <a href='/a'>Roland Brockmann</a> und Sebastian Drescher<br>Kakuma /Kenia</p>"
+    assert _byline(body + paragraphs()).authors == ["Roland Brockmann", "Sebastian Drescher"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<p class='label'><strong>By</strong></p><div><p class='full-name'>Todd Bates</p></div>",
+        "<div class='meta'><span>Datum:</span> 19.11.2021<br><span>Autor:</span> Todd Bates<br>"
+        "<span>Quelle:</span> Livenet</div>",
+        "<a href='mailto:x'><b>Von:</b><br><br> Todd Bates</a>",
+        "<h4 class='news__meta-title'>Autor</h4><p><a href='/profil/1'>Todd Bates</a></p>",
+    ],
+)
+def test_label_alone_takes_the_name_after_it(body):
+    assert _byline(body + paragraphs()).authors == ["Todd Bates"]
+
+
+def test_teaser_bylines_of_other_articles_are_ignored():
+    teaser = (
+        '<a href="/other"><div class="teaser"><h3>Another story about the tram network</h3>'
+        '<div class="author-name">Von Andreas Hoffmann</div></div></a>'
+    )
+    assert _byline(paragraphs() + teaser * 3).authors == []
+    assert _byline(paragraphs() + teaser, fallback="Andreas Hoffmann").authors == []
+    assert _byline(paragraphs(), fallback="Andreas Hoffmann").authors == ["Andreas Hoffmann"]
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("Text von Christian Seiler Illustration von Markus Roost", ["Christian Seiler"]),
+        ("By Jane Doe Photographs by John Roe", ["Jane Doe"]),
+        (
+            "Richard David Precht im Gespräch mit Karin Fischer",
+            ["Richard David Precht", "Karin Fischer"],
+        ),
+        ("Von Mat\u00adthi\u00adas Lauerer", ["Matthias Lauerer"]),
+        ("View all posts by Daniel Lemire", ["Daniel Lemire"]),
+        ("Posted by Konstantin @ 12:00 am", ["Konstantin"]),
+    ],
+)
+def test_split_byline_credits_and_separators(byline, expected):
+    assert split_byline(byline).authors == expected
+
+
+def test_domain_name_alone_is_the_site_not_an_author():
+    assert split_byline("Artikel von hausinfo", exclude=["hausinfo.ch"]).authors == []
+    assert split_byline("Telebasel", exclude=["www.telebasel.ch"], declared=True).authors == []
+    assert split_byline("BBC", exclude=["www.bbc.co.uk"], declared=True).authors == []
+    # a blog named after its author
+    assert split_byline("Frau Sabienes", exclude=["frau-sabienes.de"]).authors == ["Frau Sabienes"]
+
+
+def test_closing_signature_names_the_author():
+    signed = paragraphs() + "<p><b><i>Stefan Wasmer</i></b></p>"
+    assert _byline(signed).authors == ["Stefan Wasmer"]
+    assert _byline(paragraphs() + "<p><b>Mehr zum Thema:</b> Tram</p>").authors == []
+    assert _byline("<p><b>Stefan Wasmer</b></p>" + paragraphs()).authors == []
+    right = paragraphs() + '<p align="right"><em>Denis Clerc</em></p><p>(1) A footnote.</p>'
+    assert _byline(right).authors == ["Denis Clerc"]
+    photo = paragraphs() + '<p style="text-align: right">Foto: Denis Clerc</p>'
+    assert _byline(photo).authors == []
+
+
+def test_words_beside_the_site_name_are_places():
+    found = split_byline("hessenschau.de, Frankfurt, Germany", exclude=["hessenschau.de"])
+    assert found.authors == []
+    assert split_byline("hessenschau.de, Jane Doe", exclude=["hessenschau.de"]).authors == [
+        "Jane Doe"
+    ]
+
+
+def test_fallback_name_found_only_in_comments_is_rejected():
+    comments = '<div class="comment-list"><div class="comment"><b>D-Zug</b> Great deal!</div></div>'
+    assert _byline(paragraphs() + comments, fallback="D-Zug").authors == []
+    declared = '<meta name="twitter:data1" content="D-Zug">'
+    assert _byline(paragraphs() + comments, declared, fallback="D-Zug").authors == ["D-Zug"]
