@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from crawler.meta_xpaths import (
+    HEADING_XPATH,
     MODIFIED_META_KEYS,
     PAGE_TYPES,
     PUBLISHED_META_KEYS,
@@ -26,9 +29,76 @@ ISO_RE = re.compile(
     r"\s*(?P<tz>Z|[+-][0-2]\d(?::?[0-5]\d)?)?)?"
 )
 URL_DATE_RE = re.compile(r"(?<!\w)((?:19|20)\d\d)[/_-]([01]?\d)[/_-]([0-3]?\d)(?!\d)")
+# day first ("/meldungen/29-10-2021"): only unambiguous ones, the day over 12
+URL_DAY_FIRST_RE = re.compile(r"(?<!\w)([0-3]?\d)[_-]([01]?\d)[_-]((?:19|20)\d\d)(?!\d)")
 MIN_YEAR = 1990
 # date-only values and naive times may be a day ahead of UTC in the page's zone
 NAIVE_TOLERANCE = timedelta(days=1)
+# generic date declarations: CMSs often fill them with the last change, so they rank last
+WEAK_META_KEYS = frozenset(
+    {"date", "dc.date", "dcterms.date", "dcterms.created", "dc.date.created"}
+)
+
+MONTH_NAMES = (
+    "january february march april may june july august september october november december",
+    "januar februar märz april mai juni juli august september oktober november dezember",
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+    "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",
+    "januari februari maart april mei juni juli augustus september oktober november december",
+    "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
+    "jan feb mar apr may jun jul aug sep oct nov dec",
+    "jän feb mär apr mai jun jul aug sept okt nov dez",
+    "jänner feb mrz apr mai jun jul aug sep okt nov dez",
+)
+MONTHS = {
+    name: number for names in reversed(MONTH_NAMES) for number, name in enumerate(names.split(), 1)
+}
+_YEAR = r"(?P<y>(?:19|20)\d\d)"
+_MONTH_WORD = r"(?P<mon>[^\W\d_]{3,10})\.?"
+_TIME = (
+    r"(?:[,|\s]*(?:um|at|à|klo|-)?\s*"
+    r"(?P<H>[0-2]?\d)[:.h](?P<M>[0-5]\d)(?!\d)\s*(?P<ampm>[ap]\.?m\.?)?)?"
+)
+# dates as pages print them, day first unless a month name comes first
+TEXT_DATE_RES = (
+    re.compile(r"(?<!\d)" + _YEAR + r"-(?P<m>[01]?\d)-(?P<d>[0-3]?\d)(?!\d)" + _TIME),
+    re.compile(
+        r"(?<![\d.])(?P<d>[0-3]?\d)\.\s?(?P<m>[01]?\d)\.\s?(?P<y>(?:19|20)?\d\d)(?![\d.])" + _TIME
+    ),
+    re.compile(r"(?<![\d/])(?P<d>[0-3]?\d)/(?P<m>[01]?\d)/" + _YEAR + r"(?!\d)" + _TIME),
+    re.compile(
+        r"(?<!\d)(?P<d>[0-3]?\d)(?:\.|st|nd|rd|th)?\s+(?:de\s+)?"
+        + _MONTH_WORD
+        + r",?\s+(?:de\s+)?"
+        + _YEAR
+        + r"(?!\d)"
+        + _TIME
+    ),
+    re.compile(
+        _MONTH_WORD + r"\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?,?\s+" + _YEAR + r"(?!\d)" + _TIME
+    ),
+)
+SLASH_DATE_RE = TEXT_DATE_RES[2]
+# a date line is short ("Stand: 28.04.2020 18:00 Uhr"); dates in sentences are about events
+MAX_DATE_LINE_CHARS = 80
+UPDATE_CUE_RE = re.compile(
+    r"updat|aktualisiert|geändert|modifi|mis à jour|actualiza|päivitetty|bijgewerkt", re.I
+)
+# the headline: main headings and, for pages without one, lower headings naming the title
+HEADLINE_XPATH = XPath(
+    '(//h1 | //h2 | //h3 | //h4 | //*[@itemprop="headline"][not(self::meta)])[position() <= 60]'
+)
+_VISIBLE_TEXT = (
+    "[normalize-space()][not(ancestor::script or ancestor::style or ancestor::noscript)]"
+)
+# after the headline: text lines, and the machine dates of <time> and data-date attributes
+TEXT_AFTER_XPATH = XPath(
+    f"(following::text(){_VISIBLE_TEXT} | following::time/@datetime | following::*/@data-date)"
+    "[position() <= 12]"
+)
+TEXT_BEFORE_XPATH = XPath(f"preceding::text(){_VISIBLE_TEXT}[position() <= 4]")
+TEXT_INSIDE_XPATH = XPath(f".//text(){_VISIBLE_TEXT}")
 
 
 @dataclass(frozen=True)
@@ -92,6 +162,82 @@ def is_plausible(value: datetime | date, now: datetime) -> bool:
 Candidate = tuple[datetime | date, str]
 
 
+def parse_text_date(text: str) -> datetime | date | None:
+    """Parse the first date in a short line of page text ("29.04.2020, 12:01 Uhr").
+
+    Numeric dates are read day first; "03/04/2021" (day and month both under 13) is ambiguous
+    and skipped. A time right after the date is kept, without a zone.
+    """
+    text = " ".join(text.split())
+    if len(text) > MAX_DATE_LINE_CHARS:
+        return None
+    found: list[tuple[int, datetime | date]] = []
+    for pattern in TEXT_DATE_RES:
+        for match in pattern.finditer(text):
+            value = _text_match_date(match, ambiguous_slash=pattern is SLASH_DATE_RE)
+            if value is not None:
+                found.append((match.start(), value))
+                break
+    return min(found, key=lambda item: item[0])[1] if found else None
+
+
+def _text_match_date(match: re.Match[str], ambiguous_slash: bool) -> datetime | date | None:
+    groups = match.groupdict()
+    month = MONTHS.get(groups["mon"].casefold()) if groups.get("mon") else int(groups["m"])
+    day, year = int(groups["d"]), int(groups["y"])
+    if not month or (ambiguous_slash and day <= 12):
+        return None
+    try:
+        day_value = date(year + 2000 if year < 100 else year, month, day)
+        if groups["H"] is None:
+            return day_value
+        hour, meridiem = int(groups["H"]), (groups["ampm"] or "").lower()
+        if meridiem:
+            hour = hour % 12 + (12 if meridiem.startswith("p") else 0)
+        return datetime(day_value.year, day_value.month, day_value.day, hour, int(groups["M"]))
+    except ValueError:
+        return None
+
+
+def _headline_element(tree: HtmlElement, title: str | None) -> HtmlElement | None:
+    """Return the heading showing ``title`` (a kicker may precede it), else the first h1."""
+    key = _squash(title or "")
+    if key:
+        for heading in HEADLINE_XPATH(tree):
+            text = _squash(heading.text_content())
+            if text and (text == key or (len(key) > 10 and key in text)):
+                return heading
+    return next(iter(HEADING_XPATH(tree)), None)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def visible_date(tree: HtmlElement, title: str | None) -> Candidate | None:
+    """Return the date printed by the headline, with its source ("time" or "text").
+
+    It is the first date in a short line after the headline (or inside it, after the
+    headline text) or in a <time datetime> / data-date attribute there, else in a line just
+    before it (a dateline above the title). Lines announcing an update are skipped.
+    """
+    heading = _headline_element(tree, title)
+    if heading is None:
+        return None
+    after = [*TEXT_INSIDE_XPATH(heading)[1:], *TEXT_AFTER_XPATH(heading)]
+    before = list(reversed(TEXT_BEFORE_XPATH(heading)))
+    for line in (*after, *before):
+        if getattr(line, "attrname", None) == "datetime":
+            value, source = parse_date(line), "time"
+        elif not UPDATE_CUE_RE.search(line):
+            value, source = parse_text_date(line), "text"
+        else:
+            continue
+        if value is not None:
+            return value, source
+    return None
+
+
 def _valid(candidates: list[tuple[str | None, str]], now: datetime) -> list[Candidate]:
     parsed = ((parse_date(raw), source) for raw, source in candidates if raw)
     return [
@@ -106,35 +252,54 @@ def _on_day(candidates: list[Candidate], day: date) -> Candidate | None:
 
 
 def choose_published(
-    candidates: list[Candidate], url_day: date | None, text_day: date | None, today: date
+    candidates: list[Candidate],
+    url_day: date | None,
+    text_day: date | None,
+    today: date,
+    weak: Sequence[Candidate] = (),
+    visible: Candidate | None = None,
 ) -> Candidate | None:
     """Pick the publication date among declared candidates (most trusted first).
 
     A date in the URL is the publisher's own day: a declared date on that day is taken for its
-    time and zone, else the URL day itself. Without one, the declared date agreeing with the
-    page text's date (htmldate) wins, else the most trusted declared date, else the text date,
-    unless it is the crawl day (the page chrome's "today").
+    time and zone, else the URL day itself. Then the date printed by the headline (``visible``)
+    decides the same way, standing alone only when no trusted declaration exists (``weak`` ones,
+    generic meta "date" tags, are often the last change). Then the declared date agreeing with
+    the page text's date (htmldate) wins, else the most trusted declared date, else the text
+    date. A printed or text date on the crawl day standing alone is the page chrome's "today".
     """
+    declared = [*candidates, *weak]
     if url_day:
-        return _on_day(candidates, url_day) or (url_day, "url")
-    if text_day:
-        agreeing = _on_day(candidates, text_day)
+        return _on_day(declared, url_day) or (url_day, "url")
+    if visible is not None:
+        agreeing = _on_day(declared, _as_day(visible[0]))
         if agreeing:
             return agreeing
-    if candidates:
-        return candidates[0]
+        if not candidates and _as_day(visible[0]) != today:
+            return visible
+    if text_day:
+        agreeing = _on_day(declared, text_day)
+        if agreeing:
+            return agreeing
+    if declared:
+        return declared[0]
     if text_day and text_day != today:
         return text_day, "text"
     return None
 
 
 def url_date(url: str) -> date | None:
-    """Return the date spelled in a URL (/2022/10/27/, /2017/7/12/ or 2022-10-27), if any."""
+    """Return the date spelled in a URL (/2022/10/27/, /2017/7/12/, 2022-10-27, 29-10-2021)."""
     match = URL_DATE_RE.search(url)
-    if not match:
-        return None
+    if match:
+        year, month, day = int(match[1]), int(match[2]), int(match[3])
+    else:
+        match = URL_DAY_FIRST_RE.search(url)
+        if not match or int(match[1]) <= 12:
+            return None
+        day, month, year = int(match[1]), int(match[2]), int(match[3])
     try:
-        return date(int(match[1]), int(match[2]), int(match[3]))
+        return date(year, month, day)
     except ValueError:
         return None
 
@@ -151,23 +316,39 @@ def find_dates(
     urls: list[str],
     text_date: str | None,
     now: datetime | None = None,
+    title: str | None = None,
 ) -> Dates:
     """Pick published (see choose_published) and modified dates (JSON-LD, then meta tags)."""
     now = now or datetime.now(UTC)
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
+    published_meta = [key for key in PUBLISHED_META_KEYS if key not in WEAK_META_KEYS]
     declared = _valid(
         [
             *_ld_dates(page, "datePublished"),
-            *((value, "meta") for value in page.all(*PUBLISHED_META_KEYS)),
+            *((value, "meta") for value in page.all(*published_meta)),
             *((value, "time") for xpath in PUBLISHED_TIME_XPATHS for value in xpath(tree)),
+        ],
+        now,
+    )
+    weak = _valid(
+        [
+            *((value, "meta") for value in page.all(*WEAK_META_KEYS)),
             *_ld_dates(page, "dateCreated"),
         ],
         now,
     )
     url_day = next((d for d in map(url_date, urls) if d and is_plausible(d, now)), None)
     text = parse_date(text_date) if text_date else None
-    published = choose_published(declared, url_day, _as_day(text) if text else None, now.date())
+    shown = visible_date(tree, title)
+    published = choose_published(
+        declared,
+        url_day,
+        _as_day(text) if text else None,
+        now.date(),
+        weak=weak,
+        visible=shown if shown is not None and is_plausible(shown[0], now) else None,
+    )
     modified_candidates = [
         *_ld_dates(page, "dateModified"),
         *((value, "meta") for value in page.all(*MODIFIED_META_KEYS)),

@@ -27,7 +27,7 @@ from crawler.html_input import InputError, parse_html, to_unicode
 from crawler.language import detect_language
 from crawler.lead_image import lead_image
 from crawler.page_meta import PageMeta, ld_text, read_page_meta
-from crawler.titles import pick_title, visible_headings
+from crawler.titles import page_title, pick_title, subheadings, visible_headings
 from indexer.article import Article
 from indexer.urls import normalize_url, same_site, strip_www
 
@@ -46,6 +46,7 @@ class ExtractOptions:
     max_elements: int = 40_000  # refuse bigger parsed trees ("too many elements")
     max_links: int = 4_000  # refuse link lists ("too many links"; real articles: < 1,100)
     min_text_chars: int = 200  # shorter main text is not an article ("text too short")
+    min_article_chars: int = 100  # the same for pages declaring an article (a short blog post)
     include_links: bool = True  # keep links in the Markdown body
     include_tables: bool = True
     favor_precision: bool = False  # trafilatura: less text, fewer false positives
@@ -91,12 +92,18 @@ def extract_with_reason(
         if document is None or document.body is None:
             return None, "no main text found"
         text = body.to_text(document.body)
-        if len(text) < options.min_text_chars:
-            return None, f"text too short: {len(text)} < {options.min_text_chars} chars"
+        min_chars = options.min_article_chars if _declares_article(page) else options.min_text_chars
+        if len(text) < min_chars:
+            return None, f"text too short: {len(text)} < {min_chars} chars"
         return _build_article(page, tree, document, text, url, options, now), None
     except Exception as err:  # one malformed page must not stop a crawl
         logger.warning("extraction failed for %s", url, exc_info=True)
         return None, f"extraction failed: {type(err).__name__}: {err}"
+
+
+def _declares_article(page: PageMeta) -> bool:
+    """Tell whether the page says it is an article (og:type "article", JSON-LD Article)."""
+    return (page.first("og:type") or "").lower().startswith("article") or bool(page.articles())
 
 
 def _run_trafilatura(
@@ -115,7 +122,9 @@ def _run_trafilatura(
         output_format="markdown",
         date_extraction_params={
             "original_date": True,
-            "extensive_search": True,
+            # htmldate's extensive search loads dateparser (seconds per process, all locales);
+            # crawler.dates reads the date printed by the headline instead
+            "extensive_search": False,
             "max_date": now.strftime("%Y-%m-%d"),
         },
     )
@@ -194,21 +203,21 @@ def _build_article(
         (ld_text(a.get("headline")) for a in page.articles() if a.get("headline")), None
     )
     title = pick_title(
-        [
-            page.first("og:title"),
-            headline,
-            document.title,
-            page.first("twitter:title"),
-        ],
+        [page.first("og:title"), headline, page.first("twitter:title")],
         visible_headings(tree),
         site_names,
+        subheadings(tree),
+        guessed=[page_title(tree)],
+        fallback=[document.title],
     )
     byline = find_byline(
         page, tree, document.author, exclude=[*site_names, *_hosts(url, canonical)]
     )
     credit = text_credit(text.splitlines())
     publishers = [agency_name(ld_text(a.get("publisher")) or "") for a in page.articles()]
-    dates = find_dates(page, tree, [u for u in (url, canonical) if u], document.date, now)
+    dates = find_dates(
+        page, tree, [u for u in (url, canonical) if u], document.date, now, title=title
+    )
     image = lead_image(page, tree, url or canonical or "")
     declared_lang = page.lang or document.language
     section = page.first("article:section") or next(

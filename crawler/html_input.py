@@ -24,6 +24,8 @@ META_CHARSET_RE = re.compile(
     rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]{2,40})""", re.I
 )
 SNIFF_BYTES = 4096
+# at most this share of broken bytes in a page that otherwise decodes as declared (or UTF-8)
+MAX_BROKEN_SHARE = 0.001
 # WHATWG: pages declaring latin-1 or ascii are decoded as windows-1252
 CHARSET_ALIASES = {
     "iso-8859-1": "cp1252",
@@ -64,14 +66,27 @@ def declared_charset(data: bytes) -> str | None:
 
 
 def decode_html(data: bytes) -> str:
-    """Decode page bytes: declared charset, else UTF-8, else detection, else lossy UTF-8."""
+    """Decode page bytes: UTF-8, else the declared charset, else detection, else lossy UTF-8.
+
+    Valid UTF-8 is taken for UTF-8 whatever the page declares (unless a byte-order mark says
+    otherwise): legacy charsets almost never form valid multi-byte sequences, while pages
+    declaring "iso-8859-1" over UTF-8 text are common. A page in UTF-8 or its declared charset
+    but for a few broken bytes keeps that charset (the broken bytes replaced): detection
+    would turn all its other letters into mojibake.
+    """
     declared = declared_charset(data)
-    for encoding in (declared, "utf-8"):
-        if encoding:
-            try:
-                return data.decode(encoding).lstrip("\ufeff")
-            except UnicodeDecodeError:
-                logger.debug("page does not decode as %s", encoding)
+    has_bom = any(data.startswith(bom) for bom, _ in BOMS)
+    order = (declared, "utf-8") if has_bom else ("utf-8", declared)
+    encodings = [e for e in dict.fromkeys(order) if e]
+    for encoding in encodings:
+        try:
+            return data.decode(encoding).lstrip("\ufeff")
+        except UnicodeDecodeError:
+            logger.debug("page does not decode as %s", encoding)
+    for encoding in encodings:
+        text = data.decode(encoding, errors="replace")
+        if text.count("\ufffd") <= len(data) * MAX_BROKEN_SHARE:
+            return text.lstrip("\ufeff")
     best = from_bytes(data[:200_000]).best()
     if best is not None and best.encoding:
         return data.decode(best.encoding, errors="replace")

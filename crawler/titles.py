@@ -1,18 +1,40 @@
-"""Article headline: the visible heading when the declared title confirms it, site name stripped."""
+"""Article headline: the visible heading the declared titles best confirm, site name stripped."""
 
 from __future__ import annotations
 
+import html
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from crawler.meta_xpaths import HEADING_XPATH
 
 SEPARATORS = r"\s+[-|–—:·•»«/~]+\s+|\s*[|•»«]\s*"
+SEPARATOR_CHARS = " -|–—:·•»«/~"
 WORD_RE = re.compile(r"\w+")
+# soft hyphens and zero-width characters split words in headings but are invisible
+INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200f\u2060\ufeff]")
 MIN_TITLE_CHARS = 3
 MAX_HEADING_CHARS = 300
+# a heading may have one word in this many that its title lacks ("(5 Examples)")
+MAX_EXTRA_WORDS_DIVISOR = 5
+SUBHEADING_XPATH = XPath("(//h2 | //h3)[position() <= 30]")
+# a heading covering this share of a title's letters is taken for the headline
+MIN_SHARE = 1 / 3
+# children opening a heading that hold a kicker (inline formatting does not)
+PART_TAGS = frozenset({"span", "div", "p", "small", "a", "header"})
+# headings only screen readers see ("Post navigation", "Navigation und Service")
+HIDDEN_CLASS_RE = re.compile(r"screen-reader|sr-only|visually-?hidden|aural|offscreen", re.I)
+TITLE_XPATH = XPath("//head/title[1]")
+
+
+def clean_title(text: str) -> str:
+    """Return ``text`` unescaped ("&#038;" in JSON-LD), in NFC, without invisible characters."""
+    text = INVISIBLE_RE.sub("", html.unescape(text))
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 def _norm(text: str) -> str:
@@ -42,7 +64,7 @@ def _site_keys(site_names: Iterable[str]) -> set[str]:
 
 def strip_site_name(title: str, site_names: Iterable[str]) -> str:
     """Remove a leading or trailing site name (" - The Moscow Times", "Reuters | ") from a title."""
-    title = " ".join(title.split())
+    title = clean_title(title)
     names = _site_keys(site_names)
     if not names:
         return title
@@ -56,48 +78,170 @@ def strip_site_name(title: str, site_names: Iterable[str]) -> str:
     return cleaned if len(cleaned) >= MIN_TITLE_CHARS else title
 
 
-def confirmed_heading(
-    headings: Iterable[str], declared: Sequence[str], site_names: Iterable[str]
-) -> str | None:
-    """Return the first heading whose words all occur in a declared title, if any."""
-    names = _site_keys(site_names)
-    declared_words = [_words(title) for title in declared]
+def _coverage(words: set[str], declared: Sequence[set[str]]) -> float:
+    """Return the largest share of a title's letters that ``words`` cover, 0 if none.
+
+    A heading confirms a title when its words occur in it (all but one in five); the more of
+    the title it covers, the likelier it is the headline rather than the site or section name.
+    """
+    shares = [
+        sum(map(len, words & title)) / sum(map(len, title))
+        for title in declared
+        if title and len(words - title) <= len(words) // MAX_EXTRA_WORDS_DIVISOR
+    ]
+    return max(shares, default=0.0)
+
+
+def _best(
+    headings: Iterable[str], declared: Sequence[set[str]], names: set[str], min_share: float
+) -> tuple[str | None, float]:
+    best, best_share = None, 0.0
     for heading in headings:
-        heading = " ".join(heading.split())
+        heading = clean_title(heading)
         words = _words(heading)
         if not words or len(heading) > MAX_HEADING_CHARS or _is_site(heading, names):
             continue
-        if any(words <= title_words for title_words in declared_words):
-            return heading
-    return None
+        share = _coverage(words, declared)
+        if share >= min_share and share > best_share:
+            best, best_share = heading, share
+    return best, best_share
+
+
+def confirmed_heading(
+    headings: Iterable[str],
+    declared: Sequence[str],
+    site_names: Iterable[str],
+    secondary: Iterable[str] = (),
+) -> str | None:
+    """Return the heading covering most of a declared title (the first on ties), if any.
+
+    The best main heading (h1) covering at least MIN_SHARE of a title wins; else the best of
+    the main headings and of the ``secondary`` ones (h2, h3) covering at least MIN_SHARE.
+    """
+    names = _site_keys(site_names)
+    declared_words = [_words(title) for title in declared]
+    main, main_share = _best(headings, declared_words, names, 0.0)
+    if main_share >= MIN_SHARE:
+        return main
+    sub, sub_share = _best(secondary, declared_words, names, MIN_SHARE)
+    return sub if sub_share > main_share else main
+
+
+def _segments(title: str) -> list[str]:
+    return [s for s in re.split(SEPARATORS, clean_title(title)) if _norm(s)]
+
+
+def site_segments(
+    titles: Sequence[str], headings: Iterable[str], whole: Iterable[str], names: set[str]
+) -> list[str]:
+    """Return main headings that end a title as its site name.
+
+    "Rinderleber mit Apfel | Liebe geht durch den Magen" over an h1 "Liebe geht durch den
+    Magen": that heading is the site's name, not the article's. Not when the heading is the
+    title's longest segment or one of the ``whole`` titles the publisher declares (og:title,
+    JSON-LD headline), nor when another segment is a known site name (``names``).
+    """
+    exempt = {_norm(clean_title(title)) for title in whole}
+    keys = {_norm(h): clean_title(h) for h in headings if _norm(h) and _norm(h) not in exempt}
+    found = []
+    for segments in map(_segments, titles):
+        if len(segments) < 2 or any(_is_site(segment, names) for segment in segments):
+            continue
+        longest = max(segments, key=len)
+        for end in (segments[0], segments[-1]):
+            if end != longest and _norm(end) in keys:
+                found.append(keys[_norm(end)])
+    return list(dict.fromkeys(found))
 
 
 def _text(element: HtmlElement) -> str:
-    return " ".join(" ".join(element.itertext()).split())
+    return clean_title(" ".join(element.itertext()))
+
+
+def _parts(element: HtmlElement) -> list[str]:
+    """Return a heading's kicker and headline when it opens with a container holding the kicker.
+
+    "<h1><span>Tunesien</span><span>Große Aufgaben</span></h1>" and "<h1><span>Tunesien</span>
+    Große Aufgaben</h1>" give both parts; inline formatting ("<b>Editor's Letter:</b>") and
+    text before the first child do not split a heading.
+    """
+    first = next((child for child in element if isinstance(child.tag, str)), None)
+    if first is None or first.tag not in PART_TAGS or (element.text or "").strip():
+        return []
+    kicker = _text(first)
+    rest = clean_title(" ".join(_rest_text(first))).strip(SEPARATOR_CHARS)
+    return [kicker, rest] if kicker and rest else []
+
+
+def _rest_text(first: HtmlElement) -> list[str]:
+    """Return the texts after ``first`` inside its parent: its tail, then its siblings'."""
+    texts = [first.tail or ""]
+    for sibling in first.itersiblings():
+        if isinstance(sibling.tag, str):
+            texts.append(" ".join(sibling.itertext()))
+        texts.append(sibling.tail or "")
+    return texts
+
+
+def _headings(elements: Iterable[HtmlElement]) -> list[str]:
+    candidates: list[str] = []
+    for element in elements:
+        if HIDDEN_CLASS_RE.search(element.get("class") or ""):
+            continue
+        parts = _parts(element)
+        if parts:
+            candidates.extend(sorted(parts, key=len, reverse=True))
+        else:
+            candidates.append(_text(element))
+    return [c for c in dict.fromkeys(candidates) if c]
 
 
 def visible_headings(tree: HtmlElement) -> list[str]:
-    """Return headline candidates: each h1 (or itemprop=headline) text, then its parts.
+    """Return main headline candidates: the texts of h1 (or itemprop=headline) elements.
 
     A heading often packs a kicker and the headline in separate children
-    ("<h1><span>Tunesien</span><span>Große Aufgaben</span></h1>"): each part is a candidate too.
+    ("<h1><span>Tunesien</span><span>Große Aufgaben</span></h1>"): then its parts stand
+    for it, the longest (the headline) first. Headings hidden for screen readers are skipped.
     """
-    candidates: list[str] = []
-    for heading in HEADING_XPATH(tree):
-        candidates.append(_text(heading))
-        parts = [_text(child) for child in heading if isinstance(child.tag, str)]
-        if len([p for p in parts if p]) > 1:
-            candidates.extend(p for p in parts if p)
-    return candidates
+    return _headings(HEADING_XPATH(tree))
+
+
+def subheadings(tree: HtmlElement) -> list[str]:
+    """Return second-rank headline candidates: h2 and h3 texts (a blog's h1 is often its name)."""
+    return _headings(SUBHEADING_XPATH(tree))
+
+
+def page_title(tree: HtmlElement) -> str | None:
+    """Return the text of the page's <title> element, if any."""
+    found = TITLE_XPATH(tree)
+    return _text(found[0]) if found else None
 
 
 def pick_title(
-    declared: Iterable[str | None], headings: Iterable[str], site_names: Iterable[str]
+    declared: Iterable[str | None],
+    headings: Iterable[str],
+    site_names: Iterable[str],
+    secondary: Iterable[str] = (),
+    guessed: Iterable[str | None] = (),
+    fallback: Iterable[str | None] = (),
 ) -> str:
-    """Pick a visible heading confirmed by the declared titles, else the first declared title."""
+    """Pick the visible heading best confirmed by the titles, else the first title.
+
+    ``headings`` are main headings (h1), ``secondary`` ones h2 and h3 (see confirmed_heading).
+    ``declared`` are the publisher's titles (og:title, JSON-LD headline), ``guessed`` the
+    <title>; both confirm headings. ``fallback`` titles (trafilatura's, which may come from a
+    heading itself) only stand in when no heading is confirmed. A main heading that ends a
+    title without being its longest segment or a declared title is the site name.
+    """
+    given = [t for t in declared if t and t.strip()]
+    confirming = [*given, *(t for t in guessed if t and t.strip())]
+    headings = list(headings)
     names = list(site_names)
-    titles = [strip_site_name(t, names) for t in declared if t and t.strip()]
-    heading = confirmed_heading(headings, titles, names)
+    names += site_segments(confirming, headings, given, _site_keys(names))
+    titles = [strip_site_name(t, names) for t in confirming]
+    heading = confirmed_heading(headings, [*titles, *confirming], names, secondary)
     if heading:
         return heading
-    return titles[0] if titles else ""
+    others = [strip_site_name(t, names) for t in fallback if t and t.strip()]
+    ordered = [*titles[: len(given)], *others, *titles[len(given) :]]
+    return ordered[0] if ordered else ""
