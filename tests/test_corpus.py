@@ -6,13 +6,14 @@ import pytest
 
 from bench.extraction import DEFAULT_CORPUS, Score, evaluate, load_corpus
 
-# set slightly under what `python bench/extraction.py` measures; raise them when results improve
+# what `python bench/extraction.py` measures (title 284/314, author 136/204, date 250/267,
+# snippets 1023/1076 with, 90.4% without), rounded down; raise them when results improve
 FLOORS = {
-    "title": 0.83,
-    "author": 0.57,
-    "date": 0.87,
-    "with": 0.93,
-    "without": 0.89,
+    "title": 0.904,
+    "author": 0.666,
+    "date": 0.936,
+    "with": 0.950,
+    "without": 0.903,
 }
 
 
@@ -26,7 +27,7 @@ def score() -> Score:
 
 @pytest.mark.parametrize("name", list(FLOORS))
 def test_quality_floor(score, name):
-    assert score.rate(name) >= FLOORS[name], f"{name}: {score.rate(name):.1%} < {FLOORS[name]:.0%}"
+    assert score.rate(name) >= FLOORS[name], f"{name}: {score.rate(name):.1%} < {FLOORS[name]:.1%}"
 
 
 def test_every_page_is_scored(score):
