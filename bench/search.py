@@ -183,20 +183,21 @@ out = [(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)]
 started = time.perf_counter()
 pid = os.posix_spawn(sys.argv[1], sys.argv[1:], os.environ, file_actions=out)
 _, status, usage = os.wait4(pid, 0)
-print(time.perf_counter() - started, usage.ru_maxrss / 1024, status)
+cpu = usage.ru_utime + usage.ru_stime
+print(time.perf_counter() - started, usage.ru_maxrss / 1024, status, cpu)
 """
 
 
-def time_process(data: DataDir, args: list[str]) -> tuple[float, float]:
-    """Return (wall seconds, peak RSS in MB) of one CLI search process."""
+def time_process(data: DataDir, args: list[str]) -> tuple[float, float, float]:
+    """Return (wall seconds, peak RSS in MB, CPU seconds) of one CLI search process."""
     command = [sys.executable, str(ROOT / "search_cli.py"), "--data", str(data.root), *args]
     result = subprocess.run(
         [sys.executable, "-c", LAUNCHER, *command], capture_output=True, text=True, check=True
     )
-    wall, rss, status = result.stdout.split()
+    wall, rss, status, cpu = result.stdout.split()
     if status != "0":
         raise RuntimeError(f"{' '.join(command)} failed with status {status}")
-    return float(wall), float(rss)
+    return float(wall), float(rss), float(cpu)
 
 
 def time_new_articles(data: DataDir, corpus: Corpus, count: int = 1000) -> tuple[float, float]:
@@ -231,15 +232,15 @@ def main() -> None:
         print(f"{kind:<28}{p50:>9.1f}{p95:>9.1f}{cpu:>9.1f}{flag}")
 
     word = corpus.words[1000]
-    print(f"\n{'whole CLI process':<40}{'wall s':>8}{'peak MB':>9}")
+    print(f"\n{'whole CLI process':<40}{'wall s':>8}{'peak MB':>9}{'CPU s':>8}")
     for label, cli_args in [
         (f"search {word}", ["search", word]),
         (f"search {word} --sort newest --since 2020", ["search", word, "--sort", "newest",
                                                        "--since", "2020"]),
         (f"search {word} --count", ["search", word, "--count"]),
     ]:
-        wall, rss = time_process(data, cli_args)
-        print(f"{label:<40}{wall:>8.2f}{rss:>9.0f}")
+        wall, rss, cpu = time_process(data, cli_args)
+        print(f"{label:<40}{wall:>8.2f}{rss:>9.0f}{cpu:>8.2f}")
 
     seconds, cpu = time_new_articles(data, corpus)
     print(f"\nindexing 1,000 new articles (sync): {seconds:.2f} s ({cpu:.2f} s CPU)")

@@ -21,6 +21,15 @@ ranges at its edges, which Whoosh intersects cheaply.
 The body text is indexed, not stored: snippets come from the store's text (or from the
 stored ``lead`` without a store): storing it would make the index about 55% larger.
 
+Schema: the index is always opened with :func:`build_schema` (the copy saved in the index
+only has to carry the same :data:`SCHEMA_VERSION`), so a change of code that leaves the
+indexed terms the same needs no rebuild; bump SCHEMA_VERSION for any other change, and
+:meth:`ArchiveIndex.open_or_rebuild` rebuilds.
+
+Speed: text fields are :class:`FastText` (the same postings as Whoosh's TEXT, about 6 times
+faster to make) and segments are written by :class:`LeanCodec`; together they index new
+articles about twice as fast as plain Whoosh.
+
 Files: segments are written as plain files (Whoosh copies every file it opens out of a
 compound segment into memory), and the files of a superseded generation are deleted only
 :data:`GRACE_SECONDS` after it was superseded, so a searcher opened just before a commit
@@ -62,10 +71,13 @@ with quiet_whoosh_import():
         StemFilter,
         StopFilter,
     )
+    from whoosh.codec.whoosh3 import W3Codec
     from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
     from whoosh.filedb.filestore import FileStorage
+    from whoosh.formats import Positions
     from whoosh.index import TOC
     from whoosh.support.charset import accent_map
+    from whoosh.system import pack_uint
     from whoosh.util.filelock import try_for
     from whoosh.writing import SegmentWriter
 
@@ -84,9 +96,19 @@ LOCK_TIMEOUT = 10.0
 PARALLEL_THRESHOLD = 20_000  # rebuilds at least this large use two processes
 # Files of a superseded generation stay this long for searchers still reading them.
 GRACE_SECONDS = 120.0
+
+
+class LeanCodec(W3Codec):
+    """Whoosh's codec without the field-length statistics of each posting block: a fifth
+    of a commit's time. Scorers then bound a block's best score less tightly (the
+    results are the same; fewer blocks can be skipped)."""
+
+    length_stats = False
+
+
 # Plain segment files, not one compound file: Whoosh copies every file it opens from a
 # compound segment into memory (hundreds of MB per search process at 100k articles).
-WRITER_OPTIONS: dict[str, Any] = {"compound": False}
+WRITER_OPTIONS: dict[str, Any] = {"compound": False, "codec": LeanCodec()}
 _VERSION_FIELD = f"schema_v{SCHEMA_VERSION}"
 
 TEXT_ANALYZER = (
@@ -97,6 +119,57 @@ TEXT_ANALYZER = (
     | StemFilter(cachesize=50_000)
 )
 SPELL_ANALYZER = RegexTokenizer() | CharsetFilter(accent_map) | LowercaseFilter()
+# The words of RegexTokenizer's default pattern, \w+(\.?\w+)*, without a capturing group.
+WORD_PATTERN = re.compile(r"\w+(?:\.?\w+)*")
+WORD_CACHE_SIZE = 500_000  # analysed forms of raw words kept per analyzer
+
+
+class FastText(TEXT):
+    """A TEXT field whose :meth:`index` gives Whoosh's postings about 6 times faster.
+
+    Whoosh runs a chain of generators per token. Here the text is split with the
+    tokenizer's pattern at once and each distinct raw word is analysed once (then
+    cached), which is exact for our analyzers: a RegexTokenizer with the default pattern
+    followed by filters that look at one token at a time."""
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        """Yield (term bytes, frequency, weight, encoded postings value) per distinct term."""
+        if not isinstance(value, str):
+            yield from super().index(value, **kwargs)
+            return
+        positions: dict[str, list[int]] = {}
+        first, words = analyzed_words(self.analyzer, value)
+        for pos, word in enumerate(words, first):
+            positions.setdefault(word, []).append(pos)
+        fmt = self.format
+        with_positions = isinstance(fmt, Positions)
+        for word, found in positions.items():
+            n = len(found)
+            encoded = fmt.encode(found) if with_positions else pack_uint(n)
+            yield word.encode("utf-8"), n, n * fmt.field_boost, encoded
+
+
+_word_forms: dict[int, tuple[Any, dict[str, str | None]]] = {}
+
+
+def analyzed_words(analyzer: Any, text: str) -> tuple[int, list[str]]:
+    """Return the indexed words of ``text`` in order, as ``analyzer`` makes them, and the
+    position of the first one; see :class:`FastText` for the analyzers this is exact for.
+
+    Whoosh's stop filter numbers the words it keeps from the raw position of the first
+    one: ``the economy grows`` gives ``economi`` at 1 and ``grow`` at 2."""
+    entry = _word_forms.get(id(analyzer))
+    if entry is None or len(entry[1]) > WORD_CACHE_SIZE:
+        entry = _word_forms[id(analyzer)] = (analyzer, {})  # keeps the analyzer's id taken
+    forms = entry[1]
+    raws = WORD_PATTERN.findall(text)
+    if new := [raw for raw in dict.fromkeys(raws) if raw not in forms]:
+        # One analyzer run over the new words, a space apart: one token for each.
+        tokens = analyzer(" ".join(new), removestops=False)
+        for raw, token in zip(new, tokens, strict=True):
+            forms[raw] = None if token.stopped else token.text
+    first = next((pos for pos, raw in enumerate(raws) if forms[raw] is not None), 0)
+    return first, [form for raw in raws if (form := forms[raw]) is not None]
 
 
 def build_schema() -> Schema:
@@ -105,8 +178,8 @@ def build_schema() -> Schema:
     return Schema(
         id=ID(unique=True, stored=True),
         url=ID(stored=True),
-        title=TEXT(analyzer=TEXT_ANALYZER, stored=True, field_boost=2.0),
-        body=TEXT(analyzer=TEXT_ANALYZER),
+        title=FastText(analyzer=TEXT_ANALYZER, stored=True, field_boost=2.0),
+        body=FastText(analyzer=TEXT_ANALYZER),
         lead=STORED(),  # description, else the text's start: snippets without the store
         # Display names, case kept: stored for hits, indexed for facets.
         authors=KEYWORD(stored=True, **keyword),
@@ -123,7 +196,7 @@ def build_schema() -> Schema:
         year=ID(),
         month=ID(),
         # Unstemmed words of titles and descriptions: the vocabulary of "did you mean".
-        spell=TEXT(analyzer=SPELL_ANALYZER, phrase=False),
+        spell=FastText(analyzer=SPELL_ANALYZER, phrase=False),
         **{_VERSION_FIELD: STORED()},
     )
 
@@ -248,16 +321,22 @@ class ArchiveIndex:
                 shutil.rmtree(fresh, ignore_errors=True)
 
     def open(self) -> whoosh_index.FileIndex:
-        """Open the index, raising IndexMissingError or IndexCorruptError."""
+        """Open the index with :func:`build_schema`'s schema (the one saved in the index
+        must be of the same SCHEMA_VERSION), raising IndexMissingError or
+        IndexCorruptError."""
         if not self.exists():
             raise IndexMissingError(f"no index at {self.path}")
+        storage = self._storage()
         try:
-            ix = whoosh_index.open_dir(str(self.path), indexname=INDEX_NAME)
+            saved = TOC.read(storage, INDEX_NAME).schema
         except Exception as exc:  # any failure to read the TOC means damage
             raise self._corrupt(exc) from exc
-        if _VERSION_FIELD not in ix.schema:
+        if _VERSION_FIELD not in saved:
             raise IndexCorruptError(f"index at {self.path} has an outdated schema: rebuild it")
-        return ix
+        try:
+            return whoosh_index.FileIndex(storage, schema=build_schema(), indexname=INDEX_NAME)
+        except Exception as exc:  # the TOC changed and the new one is damaged
+            raise self._corrupt(exc) from exc
 
     def _corrupt(self, exc: Exception) -> IndexCorruptError:
         detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]

@@ -27,6 +27,12 @@ dropped. A search stops after :data:`TIME_LIMIT` seconds with the hits found so 
 (``SearchResult.partial``; in the main thread a SIGALRM timer interrupts even a slow
 match, elsewhere the time is checked between hits); counts and facets that run out of
 time raise QueryError.
+
+Speed: the flags become a set of allowed documents (dates from cached per-year and
+per-month sets, :func:`date_docs`) rather than ANDed queries; counts come from set
+algebra over posting lists (:func:`matching_docs`); hits are collected in one pass
+without Whoosh's block-quality skipping, which costs more than it saves here; snippets
+come from the store's text (:class:`StoreTexts` spares the CLI the store's imports).
 """
 
 from __future__ import annotations
@@ -34,21 +40,24 @@ from __future__ import annotations
 import logging
 import re
 import signal
+import sqlite3
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
-from itertools import islice
+from itertools import islice, takewhile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from weakref import WeakKeyDictionary
 
 from indexer.index import (
     SPELL_ANALYZER,
     TEXT_ANALYZER,
+    WORD_PATTERN,
     ArchiveIndex,
     lang_key,
     normalize_key,
@@ -85,6 +94,7 @@ __all__ = [
     "Hit",
     "QueryError",
     "SearchResult",
+    "StoreTexts",
     "clean_for_terminal",
     "count",
     "facets",
@@ -141,7 +151,6 @@ _FIELD_ALIASES = {
 }
 _HIGHLIGHT_FIELDS = ("title", "body")
 _NO_DATE_LAST = 99_999_999
-_WORD = re.compile(r"\w+(?:\.?\w+)*")  # the words of TEXT_ANALYZER's tokenizer
 
 _TOKEN = re.compile(
     r"""
@@ -202,6 +211,50 @@ class SearchResult:
     partial: bool = False  # the time limit stopped the search early
 
 
+class ArticleText(NamedTuple):
+    """An article's id and text."""
+
+    id: str
+    text: str
+
+
+class TextSource(Protocol):
+    """Where snippets read article texts: an :class:`indexer.store.Archive` or
+    :class:`StoreTexts`."""
+
+    def get_many(self, ids: list[str]) -> Sequence[Any]:
+        """Return the stored articles with these ids (objects with ``id`` and ``text``)."""
+        ...
+
+
+class StoreTexts:
+    """Article texts read straight from the store's SQLite file, read-only, for snippets.
+
+    The ``search`` command uses this rather than :class:`indexer.store.Archive`, whose
+    imports (sqlite-utils, NumPy) take about 0.3 s: most of what a search waits for."""
+
+    def __init__(self, path: str | Path, *, timeout: float = 30.0):
+        """Open the store file at ``path`` read-only."""
+        uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+        self.conn = sqlite3.connect(uri, uri=True, timeout=timeout)
+
+    def get_many(self, ids: list[str]) -> list[ArticleText]:
+        """Return the (id, text) of the stored articles with these ids, in any order."""
+        marks = ",".join("?" * len(ids))
+        rows = self.conn.execute(f"SELECT id, text FROM articles WHERE id IN ({marks})", ids)
+        return [ArticleText(i, text or "") for i, text in rows]
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+    def __enter__(self) -> StoreTexts:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 # -- dates ------------------------------------------------------------------------------
 
 
@@ -236,11 +289,15 @@ def _ymd(day: date) -> int:
 
 
 def date_range_query(since: date | None, until: date | None) -> Query:
-    """Return a non-scoring query for articles published between two days (inclusive).
+    """Return a non-scoring query for articles published between two days (inclusive)."""
+    parts = _date_parts(since, until)
+    return ConstantScoreQuery(Or(parts) if len(parts) > 1 else parts[0], 0.0)
 
-    Whole years and months become single ``year``/``month`` terms; only the ragged
-    edges use a (short) numeric range on ``published``.
-    """
+
+def _date_parts(since: date | None, until: date | None) -> list[Query]:
+    """Return queries whose union is the articles published between two days: whole
+    years and months as single ``year``/``month`` terms, and only the ragged edges as a
+    (short) numeric range on ``published``."""
     lo = since or date(MIN_YEAR, 1, 1)
     hi = until or date(MAX_YEAR, 12, 31)
     if lo > hi:
@@ -259,7 +316,28 @@ def date_range_query(since: date | None, until: date | None) -> Query:
             end = min(month_end, hi)
             parts.append(NumericRange("published", _ymd(day), _ymd(end)))
         day = end + timedelta(days=1)
-    return ConstantScoreQuery(Or(parts) if len(parts) > 1 else parts[0], 0.0)
+    return parts
+
+
+_date_sets: WeakKeyDictionary[Searcher, OrderedDict[Query, set[int]]] = WeakKeyDictionary()
+DATE_SETS = 128  # years, months and day ranges whose documents stay cached per searcher
+
+
+def date_docs(searcher: Searcher, since: date | None, until: date | None) -> set[int]:
+    """Return the numbers of the documents published between two days (inclusive), from
+    the documents of each year, month and edge (see :func:`_date_parts`), cached per
+    searcher."""
+    cache = _date_sets.setdefault(searcher, OrderedDict())
+    docs: set[int] = set()
+    for part in _date_parts(since, until):
+        if part in cache:
+            cache.move_to_end(part)
+        else:
+            cache[part] = matching_docs(searcher, part)
+        docs |= cache[part]
+    while len(cache) > DATE_SETS:
+        cache.popitem(last=False)
+    return docs
 
 
 # -- parsing ----------------------------------------------------------------------------
@@ -511,8 +589,17 @@ class _Filters:
     since: str | None = None
     until: str | None = None
 
-    def queries(self) -> list[Query]:
-        """Return one non-scoring query per flag given."""
+    def period(self) -> tuple[date | None, date | None] | None:
+        """Return the (first, last) day of ``since`` and ``until``, or None without them."""
+        if self.since is None and self.until is None:
+            return None
+        return (
+            parse_period(self.since)[0] if self.since else None,
+            parse_period(self.until)[1] if self.until else None,
+        )
+
+    def queries(self, *, dates: bool = True) -> list[Query]:
+        """Return one non-scoring query per flag given (but the dates if not ``dates``)."""
         found: list[Query] = []
         for name, value, normalize in (
             ("source", self.source, lambda v: " ".join(v.split()).lower()),
@@ -522,13 +609,8 @@ class _Filters:
         ):
             if value is not None:
                 found.append(ConstantScoreQuery(Term(name, normalize(clean_query(value))), 0.0))
-        if self.since is not None or self.until is not None:
-            found.append(
-                date_range_query(
-                    parse_period(self.since)[0] if self.since else None,
-                    parse_period(self.until)[1] if self.until else None,
-                )
-            )
+        if dates and (period := self.period()) is not None:
+            found.append(date_range_query(*period))
         return found
 
 
@@ -537,10 +619,17 @@ class _Prepared:
     query: Query
     has_words: bool  # text words to rank by; else (fields, dates, NOT only) newest first
     parser: _Parser
+    allow: set[int] | None = None  # only these documents (those the flags let through)
+    mask: set[int] | None = None  # never these (those a top-level NOT leaves out)
 
 
-def _prepare(searcher: Searcher, query: str, filters: _Filters) -> _Prepared:
-    """Parse the query and AND the flags into it."""
+def _prepare(
+    searcher: Searcher, query: str, filters: _Filters, *, flags_as_set: bool = False
+) -> _Prepared:
+    """Parse the query and AND the flags into it; or, with ``flags_as_set`` and words in
+    the query, give the documents the flags let through as ``allow``: a search filter
+    much cheaper than ANDed queries (and Whoosh's collector lost hits of such ANDs); and
+    those a top-level NOT leaves out as ``mask`` (the scores are the same)."""
     if not isinstance(query, str):
         raise QueryError("the query must be text")
     text = clean_query(query)
@@ -548,9 +637,19 @@ def _prepare(searcher: Searcher, query: str, filters: _Filters) -> _Prepared:
     parsed = parser.parse()
     if parsed is None and text.strip():
         raise QueryError("the query has no searchable words (common words are not indexed)")
+    has_words = bool(parser.highlight)
+    if flags_as_set and has_words and parsed is not None:
+        sets = [matching_docs(searcher, q) for q in filters.queries(dates=False)]
+        if (period := filters.period()) is not None:
+            sets.append(date_docs(searcher, *period))
+        allow = sorted(sets, key=len)[0].intersection(*sets) if sets else None
+        mask = None
+        if isinstance(parsed, AndNot):
+            parsed, mask = parsed.a, matching_docs(searcher, parsed.b)
+        return _Prepared(parsed, has_words, parser, allow, mask)
     parts = ([parsed] if parsed is not None else []) + filters.queries()
     final = (parts[0] if len(parts) == 1 else And(parts)) if parts else Every()
-    return _Prepared(final, bool(parser.highlight), parser)
+    return _Prepared(final, has_words, parser)
 
 
 def _sort_facet(sort: str, has_words: bool) -> Any:
@@ -581,37 +680,25 @@ def search(
     limit: int = 10,
     offset: int = 0,
     snippets: bool = True,
-    archive: Archive | None = None,
+    archive: TextSource | None = None,
 ) -> SearchResult:
     """Search the index; see the module docstring for the query language.
 
-    Snippets come from the article text in ``archive`` when given, else from the stored
-    lead (the description, or the start of the text). Raises QueryError for a bad query,
-    IndexMissingError/IndexCorruptError (:mod:`indexer.index`) when the index won't open.
+    Snippets come from the article text in ``archive`` (an Archive or StoreTexts) when
+    given, else from the stored lead (the description, or the start of the text). Raises
+    QueryError for a bad query, IndexMissingError/IndexCorruptError (:mod:`indexer.index`)
+    when the index won't open.
     """
     if not 0 <= limit <= MAX_LIMIT or offset < 0:
         raise QueryError(f"limit must be 0-{MAX_LIMIT} and offset at least 0")
     searcher = _searcher(index_path)
     filters = _Filters(source, author, agency, lang, since, until)
-    prepared = _prepare(searcher, query, filters)
+    prepared = _prepare(searcher, query, filters, flags_as_set=True)
     sortedby = _sort_facet(sort, prepared.has_words)
-    collector = searcher.collector(limit=max(offset + limit, 1), sortedby=sortedby)
-    if not _in_main_thread():  # no SIGALRM there: Whoosh checks the time between hits
-        collector = TimeLimitCollector(collector, timelimit=TIME_LIMIT, use_alarm=False)
-    partial = False
-    try:
-        with deadline(TIME_LIMIT):
-            searcher.search_with_collector(prepared.query, collector)
-            results = collector.results()
-            total = len(results)  # may take a second pass over the matches
-    except TimeLimit:
-        logger.warning("search stopped after %.1fs: results are partial", TIME_LIMIT)
-        partial = True
-        try:
-            results = collector.results()
-            total = results.estimated_length()
-        except AttributeError:  # stopped before the collector had started
-            return SearchResult(total=0, hits=[], partial=True)
+    results: Any = []
+    total, partial = 0, False
+    if prepared.allow is None or prepared.allow:  # (Whoosh ignores an empty filter)
+        results, total, partial = _collect(searcher, prepared, sortedby, max(offset + limit, 1))
     page = results[offset : offset + limit] if limit else []
     hits = [_hit(searcher, h.docnum, None if sortedby else h.score) for h in page]
     if snippets and hits:
@@ -620,6 +707,53 @@ def search(
     if total == 0 and prepared.has_words:
         suggestion = _suggest(searcher, prepared.parser, query, filters)
     return SearchResult(total=total, hits=hits, suggestion=suggestion, partial=partial)
+
+
+def matching_docs(searcher: Searcher, query: Query) -> set[int]:
+    """Return the numbers of the documents matching ``query``: set algebra over posting
+    lists for terms, AND, OR and AND NOT (several times faster than Whoosh's matchers),
+    Whoosh's own matching for the rest (phrases, numeric ranges, everything)."""
+    if isinstance(query, Term):
+        docs: set[int] = set()
+        for reader, offset in searcher.reader().leaf_readers():
+            if (query.fieldname, query.text) in reader:
+                ids = reader.postings(query.fieldname, query.text).all_ids()
+                docs.update(offset + docnum for docnum in ids)
+        return docs
+    if isinstance(query, ConstantScoreQuery):
+        return matching_docs(searcher, query.child)
+    if isinstance(query, And):
+        parts = sorted((matching_docs(searcher, q) for q in query.subqueries), key=len)
+        return parts[0].intersection(*parts[1:])
+    if isinstance(query, Or):
+        return set().union(*(matching_docs(searcher, q) for q in query.subqueries))
+    if isinstance(query, AndNot):
+        return matching_docs(searcher, query.a) - matching_docs(searcher, query.b)
+    return set(searcher.docs_for_query(query))
+
+
+def _collect(
+    searcher: Searcher, prepared: _Prepared, sortedby: Any, limit: int
+) -> tuple[Any, int, bool]:
+    """Run the query within TIME_LIMIT; return (results, total, partial)."""
+    # Whoosh's block-quality skipping (optimize) costs more than it saves here.
+    collector = searcher.collector(
+        limit=limit, sortedby=sortedby, filter=prepared.allow, mask=prepared.mask, optimize=False
+    )
+    if not _in_main_thread():  # no SIGALRM there: Whoosh checks the time between hits
+        collector = TimeLimitCollector(collector, timelimit=TIME_LIMIT, use_alarm=False)
+    try:
+        with deadline(TIME_LIMIT):
+            searcher.search_with_collector(prepared.query, collector)
+            results = collector.results()
+            return results, len(results), False  # counted in the same pass
+    except TimeLimit:
+        logger.warning("search stopped after %.1fs: results are partial", TIME_LIMIT)
+        try:
+            results = collector.results()
+            return results, results.estimated_length(), True
+        except AttributeError:  # stopped before the collector had started
+            return [], 0, True
 
 
 def count(
@@ -637,7 +771,7 @@ def count(
     searcher = _searcher(index_path)
     prepared = _prepare(searcher, query, _Filters(source, author, agency, lang, since, until))
     with _or_too_slow():
-        return sum(1 for _ in searcher.docs_for_query(prepared.query))
+        return len(matching_docs(searcher, prepared.query))
 
 
 def matching_ids(
@@ -655,7 +789,8 @@ def matching_ids(
     searcher = _searcher(index_path)
     prepared = _prepare(searcher, query, _Filters(source, author, agency, lang, since, until))
     with _or_too_slow():
-        return [searcher.stored_fields(d)["id"] for d in searcher.docs_for_query(prepared.query)]
+        docs = sorted(matching_docs(searcher, prepared.query))
+        return [searcher.stored_fields(d)["id"] for d in docs]
 
 
 def facets(
@@ -684,7 +819,7 @@ def facets(
     reader = searcher.reader()
     counts: list[tuple[str, int]] = []
     with _or_too_slow():
-        docs = set(searcher.docs_for_query(prepared.query))
+        docs = matching_docs(searcher, prepared.query)
         for term in reader.field_terms(name):
             n = sum(1 for d in reader.postings(name, term).all_ids() if d in docs)
             if n:
@@ -773,8 +908,13 @@ def _split(value: str | None) -> list[str]:
 # -- snippets ---------------------------------------------------------------------------
 
 
-def _add_snippets(hits: list[Hit], terms: set[str], archive: Archive | None) -> None:
-    texts = {a.id: a.text for a in archive.get_many([h.id for h in hits])} if archive else {}
+def _add_snippets(hits: list[Hit], terms: set[str], archive: TextSource | None) -> None:
+    texts: dict[str, str] = {}
+    if archive is not None:
+        try:
+            texts = {a.id: a.text for a in archive.get_many([h.id for h in hits])}
+        except sqlite3.Error as exc:  # a busy or damaged store: the leads will do
+            logger.warning("snippets from the stored leads: cannot read the store (%s)", exc)
     for hit in hits:
         text = texts.get(hit.id) or hit.lead
         hit.snippet = make_snippet(text, terms)
@@ -806,14 +946,28 @@ def _find_terms(text: str, terms: set[str]) -> list[tuple[int, int]]:
     if not terms:
         return []
     # A stem is the start of its word but for its last letter (economy -> economi), so
-    # only words with such a prefix go through the (slow) analyzer.
-    prefixes = tuple({t[: max(1, len(t) - 1)] for t in terms})
+    # only words with such a prefix go through the (slow) analyzer; a regex over the
+    # folded text finds them without looking at every word in Python.
+    prefixes = tuple(sorted({t[: max(1, len(t) - 1)] for t in terms}))
+    folded = text.translate(accent_map).lower()
+    if len(folded) == len(text):
+        starts = (m.start() for m in _prefix_pattern(prefixes).finditer(folded))
+    else:  # folding changed the offsets: try every word
+        starts = (m.start() for m in WORD_PATTERN.finditer(text))
     found = []
-    for m in _WORD.finditer(text):
-        word = m.group().translate(accent_map).lower()
+    for start in starts:
+        m = WORD_PATTERN.match(text, start)
+        word = m.group().translate(accent_map).lower() if m else ""
         if word.startswith(prefixes) and _index_form(word) in terms:
             found.append(m.span())
     return found
+
+
+@lru_cache(maxsize=256)
+def _prefix_pattern(prefixes: tuple[str, ...]) -> re.Pattern[str]:
+    """Return a regex finding the words (as WORD_PATTERN splits them) starting with a prefix."""
+    alternatives = "|".join(re.escape(p) for p in sorted(prefixes, key=len, reverse=True))
+    return re.compile(rf"\b(?<!\w\.)(?:{alternatives})")
 
 
 @lru_cache(maxsize=20_000)
@@ -826,7 +980,8 @@ def _best_window(text: str, matches: list[tuple[int, int]], width: int) -> tuple
     """Return a window of about ``width`` characters holding the most distinct matches."""
     best, best_score = 0, -1
     for i, (first, _) in enumerate(matches):
-        inside = {text[a:b].lower() for a, b in matches[i:] if b - first <= width}
+        near = takewhile(lambda m, first=first: m[1] - first <= width, islice(matches, i, None))
+        inside = {text[a:b].lower() for a, b in near}
         if len(inside) > best_score:
             best, best_score = i, len(inside)
     first = matches[best][0]
