@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import warnings
 from collections.abc import Callable
@@ -23,6 +24,7 @@ warnings.filterwarnings("ignore", category=SyntaxWarning, module=r".*whoosh")
 from indexer.layout import DataDir  # noqa: E402  (after the whoosh warning filter)
 
 SORTS = ("relevance", "newest", "oldest")
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what shell tools exit with
 
 
 def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -32,6 +34,9 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except BrokenPipeError:  # the reader went away (``| head``): stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_BROKEN_PIPE)
         except Exception as exc:
             if isinstance(exc, _user_error_classes()):
                 raise click.ClickException(str(exc)) from None
