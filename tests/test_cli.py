@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from search_cli import cli
-from tests.conftest import REFERENCE_DIR, run_cli
+from tests.conftest import REFERENCE_DIR, ROOT, run_cli
 
 
 def invoke(data: Path, *args: str) -> tuple[int, str, str]:
@@ -197,3 +200,18 @@ def test_export_query_exports_exactly_the_hits(demo_archive: dict, tmp_path: Pat
     with sqlite3.connect(out_db) as db:
         exported = {r[0] for r in db.execute("select id from articles")}
     assert exported == hits
+
+
+def test_output_into_a_closed_pipe_stops_quietly(demo_archive: dict) -> None:
+    """``search ... | head -1``: the reader goes away; no "Broken pipe" error, exit 141."""
+    argv = [sys.executable, str(ROOT / "search_cli.py"), "--data", str(demo_archive["data"])]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore::SyntaxWarning"}
+    proc = subprocess.Popen(
+        [*argv, "search", "--limit", "50", "reporting"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )
+    assert proc.stdout is not None
+    proc.stdout.close()  # before the first line is written
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 141
+    assert stderr == b""
