@@ -47,8 +47,8 @@ OTHER_CREDIT_RE = re.compile(
     r"|videos?|kamera|camera)\s*(?:von|by|:)\s.*$",
     re.I,
 )
-# soft hyphens and zero-width characters that split a name invisibly
-INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+# soft hyphens, zero-width and direction marks that split a name invisibly (as in titles.py)
+INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200f\u2060\ufeff]")
 # organisations and page furniture that bylines name instead of people
 ORG_RE = re.compile(
     r"(?i:\b(?:verband|verbandes|stiftung|verlag|zeitung|magazin|magazine|news|online|media"
@@ -59,7 +59,8 @@ ORG_RE = re.compile(
 ACRONYM_RE = re.compile(r"^[A-Z]{2,6}$")
 # a user name as blogs show it ("tlow", "freeman1984"), trusted only from author links
 HANDLE_RE = re.compile(r"^(?=.*[^\W\d_])(?!.*\.[a-z]{2,4}$)[\w.\-]{3,30}$")
-EMAIL_RE = re.compile(r"\S+@\S+\.\w+")
+# starts only where a word starts and never spans two "@": linear time on long junk ("x@x@x@...")
+EMAIL_RE = re.compile(r"(?<![^\s@])[^\s@]+@[^\s@]+\.\w+")
 # a comment author ("X says:") is never the article's author
 SAYS_RE = re.compile(r"\b(?:says|said|sagt|schreibt|writes|wrote|meint)\b", re.I)
 DROP_AFTER_RE = re.compile(
@@ -149,8 +150,10 @@ MAX_BYLINE_LINE_CHARS = 80
 # a byline in a link holding this much more text is a teaser card's
 TEASER_EXTRA_CHARS = 30
 MIN_NAME_CHARS = 2
-# "co" in bbc.co.uk, "com" in abc.com.au: a second-level suffix, not the domain name
-SECOND_LEVEL_CHARS = 3
+# "co" in bbc.co.uk, "net" in abc.net.au: a second-level suffix under a country code
+SECOND_LEVEL_LABELS = frozenset(
+    {"ac", "co", "com", "edu", "go", "gov", "gv", "ne", "net", "or", "org"}
+)
 MAX_NAME_WORDS = 5
 MAX_NAME_CHARS = 60
 MAX_BYLINE_CHARS = 200
@@ -206,8 +209,10 @@ def _domain_keys(names: Iterable[str]) -> set[str]:
     for name in names:
         labels = name.casefold().split(".")
         if len(labels) > 1 and not any(ch in name for ch in " /:"):
-            short_suffix = len(labels) > 2 and len(labels[-2]) <= SECOND_LEVEL_CHARS
-            keys.add(_key(labels[-3] if short_suffix else labels[-2]))
+            second_level = (
+                len(labels) > 2 and len(labels[-1]) == 2 and labels[-2] in SECOND_LEVEL_LABELS
+            )
+            keys.add(_key(labels[-3] if second_level else labels[-2]))
     return keys - {""}
 
 
@@ -235,7 +240,7 @@ def split_byline(
     the site's own name, only names of two words or more are people.
     """
     exclude = list(exclude)
-    excluded = {_key(name) for name in exclude if name and _key(name)}
+    excluded = {_key(name) for name in exclude if name} - {""}
     domains = _domain_keys(exclude)
     text = " ".join(EMAIL_RE.sub(" ", INVISIBLE_RE.sub("", raw)).split())
     if not text or len(text) > MAX_BYLINE_CHARS or SAYS_RE.search(text):
@@ -255,19 +260,14 @@ def split_byline(
     beside_site = any(key in excluded or key in domains for key in keys)
     # an explicit label vouches for the one name right after it ("Posted by Konstantin")
     vouched = explicit and not beside_site
-    authors = [
-        name
-        for i, (name, key) in enumerate(zip(names, keys, strict=True))
-        if name
-        and key not in excluded
-        and not (" " not in name and key in domains)
-        and looks_like_name(
-            name,
-            1 if vouched and i == 0 else 2 if beside_site else min_words,
-            declared and not beside_site,
-            handle=vouched and i == 0,
-        )
-    ]
+    authors = []
+    for i, (name, key) in enumerate(zip(names, keys, strict=True)):
+        if not name or key in excluded or (" " not in name and key in domains):
+            continue
+        labelled = vouched and i == 0
+        words = 1 if labelled else 2 if beside_site else min_words
+        if looks_like_name(name, words, declared and not beside_site, handle=labelled):
+            authors.append(name)
     return Byline(list(dict.fromkeys(authors)), list(dict.fromkeys(agencies)))
 
 

@@ -35,9 +35,9 @@ MIN_YEAR = 1990
 # date-only values and naive times may be a day ahead of UTC in the page's zone
 NAIVE_TOLERANCE = timedelta(days=1)
 # generic date declarations: CMSs often fill them with the last change, so they rank last
-WEAK_META_KEYS = frozenset(
-    {"date", "dc.date", "dcterms.date", "dcterms.created", "dc.date.created"}
-)
+# (tuples, not sets: the first value found wins, so the order must not vary between runs)
+WEAK_META_KEYS = ("dcterms.created", "dc.date.created", "dc.date", "dcterms.date", "date")
+TRUSTED_META_KEYS = tuple(key for key in PUBLISHED_META_KEYS if key not in WEAK_META_KEYS)
 
 MONTH_NAMES = (
     "january february march april may june july august september october november december",
@@ -64,7 +64,7 @@ _TIME = (
 TEXT_DATE_RES = (
     re.compile(r"(?<!\d)" + _YEAR + r"-(?P<m>[01]?\d)-(?P<d>[0-3]?\d)(?!\d)" + _TIME),
     re.compile(
-        r"(?<![\d.])(?P<d>[0-3]?\d)\.\s?(?P<m>[01]?\d)\.\s?(?P<y>(?:19|20)?\d\d)(?![\d.])" + _TIME
+        r"(?<![\d.])(?P<d>[0-3]?\d)\.\s?(?P<m>[01]?\d)\.\s?(?P<y>(?:19|20)?\d\d)(?!\d|\.\d)" + _TIME
     ),
     re.compile(r"(?<![\d/])(?P<d>[0-3]?\d)/(?P<m>[01]?\d)/" + _YEAR + r"(?!\d)" + _TIME),
     re.compile(
@@ -189,14 +189,17 @@ def _text_match_date(match: re.Match[str], ambiguous_slash: bool) -> datetime | 
         return None
     try:
         day_value = date(year + 2000 if year < 100 else year, month, day)
-        if groups["H"] is None:
-            return day_value
-        hour, meridiem = int(groups["H"]), (groups["ampm"] or "").lower()
-        if meridiem:
-            hour = hour % 12 + (12 if meridiem.startswith("p") else 0)
-        return datetime(day_value.year, day_value.month, day_value.day, hour, int(groups["M"]))
     except ValueError:
         return None
+    if groups["H"] is None:
+        return day_value
+    hour, meridiem = int(groups["H"]), (groups["ampm"] or "").lower()
+    if meridiem:
+        hour = hour % 12 + (12 if meridiem.startswith("p") else 0)
+    try:
+        return datetime(day_value.year, day_value.month, day_value.day, hour, int(groups["M"]))
+    except ValueError:  # "24.00 Uhr", a score or a price read as a time: the day stands
+        return day_value
 
 
 def _headline_element(tree: HtmlElement, title: str | None) -> HtmlElement | None:
@@ -214,26 +217,29 @@ def _squash(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.casefold())
 
 
-def visible_date(tree: HtmlElement, title: str | None) -> Candidate | None:
+def visible_date(
+    tree: HtmlElement, title: str | None, today: date | None = None
+) -> Candidate | None:
     """Return the date printed by the headline, with its source ("time" or "text").
 
     It is the first date in a short line after the headline (or inside it, after the
     headline text) or in a <time datetime> / data-date attribute there, else in a line just
-    before it (a dateline above the title). Lines announcing an update are skipped.
+    before it (a dateline above the title), unless that one is ``today``: page chrome above
+    the headline often prints the current day. Lines announcing an update are skipped.
     """
     heading = _headline_element(tree, title)
     if heading is None:
         return None
     after = [*TEXT_INSIDE_XPATH(heading)[1:], *TEXT_AFTER_XPATH(heading)]
     before = list(reversed(TEXT_BEFORE_XPATH(heading)))
-    for line in (*after, *before):
+    for n, line in enumerate((*after, *before)):
         if getattr(line, "attrname", None) == "datetime":
             value, source = parse_date(line), "time"
         elif not UPDATE_CUE_RE.search(line):
             value, source = parse_text_date(line), "text"
         else:
             continue
-        if value is not None:
+        if value is not None and not (n >= len(after) and _as_day(value) == today):
             return value, source
     return None
 
@@ -266,7 +272,8 @@ def choose_published(
     decides the same way, standing alone only when no trusted declaration exists (``weak`` ones,
     generic meta "date" tags, are often the last change). Then the declared date agreeing with
     the page text's date (htmldate) wins, else the most trusted declared date, else the text
-    date. A printed or text date on the crawl day standing alone is the page chrome's "today".
+    date. A text date (found anywhere on the page) on the crawl day standing alone is the page
+    chrome's "today"; :func:`visible_date` already leaves that out above the headline.
     """
     declared = [*candidates, *weak]
     if url_day:
@@ -275,7 +282,7 @@ def choose_published(
         agreeing = _on_day(declared, _as_day(visible[0]))
         if agreeing:
             return agreeing
-        if not candidates and _as_day(visible[0]) != today:
+        if not candidates:
             return visible
     if text_day:
         agreeing = _on_day(declared, text_day)
@@ -322,11 +329,10 @@ def find_dates(
     now = now or datetime.now(UTC)
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
-    published_meta = [key for key in PUBLISHED_META_KEYS if key not in WEAK_META_KEYS]
     declared = _valid(
         [
             *_ld_dates(page, "datePublished"),
-            *((value, "meta") for value in page.all(*published_meta)),
+            *((value, "meta") for value in page.all(*TRUSTED_META_KEYS)),
             *((value, "time") for xpath in PUBLISHED_TIME_XPATHS for value in xpath(tree)),
         ],
         now,
@@ -340,7 +346,8 @@ def find_dates(
     )
     url_day = next((d for d in map(url_date, urls) if d and is_plausible(d, now)), None)
     text = parse_date(text_date) if text_date else None
-    shown = visible_date(tree, title)
+    # a URL date decides alone (see choose_published): no need to read the page for one
+    shown = None if url_day else visible_date(tree, title, now.date())
     published = choose_published(
         declared,
         url_day,

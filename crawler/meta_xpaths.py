@@ -89,11 +89,12 @@ AUTHOR_META_KEYS = (
     "citation_author",
     "og:article:author",
 )
-# not in comments, footers or navigation, and not hidden ("display: none")
+# not in comments, footers or navigation, and not hidden ("display: none"; translate() drops
+# the space, the last character of its second argument, having no counterpart in the third)
 _IN_FLOW = (
     '[not(ancestor-or-self::*[contains(translate(@class, "COMMENT", "comment"), "comment")'
     ' or contains(translate(@id, "COMMENT", "comment"), "comment") or self::footer or self::nav'
-    ' or contains(translate(@style, " DISPLAYNOE", "displaynoe"), "display:none")])]'
+    ' or contains(translate(@style, "DISPLAYNOE ", "displaynoe"), "display:none")])]'
 )
 _AUTHOR_HREF = (
     'contains(@href, "/author/") or contains(@href, "/authors/") or contains(@href, "/autor/")'
@@ -108,12 +109,16 @@ AUTHOR_LINK_XPATHS = (
     XPath(f"(//a[@rel='author'] | //a[{_AUTHOR_HREF}]){_IN_FLOW}[position() <= 3]"),
 )
 # a signature: a short paragraph that is all bold or italic and closes a run of paragraphs,
-# or a short right-aligned paragraph
+# or a short right-aligned paragraph that does not follow a quote (whose speaker it names);
+# translate() drops the space, having no letter for it: "text-align: right" counts too
+_ALIGNED_RIGHT = (
+    "@align='right' or contains(translate(@style, 'TEXALIGNRH ', 'texalignrh'), 'text-align:right')"
+)
 SIGNATURE_XPATH = XPath(
     "//p[not(following-sibling::*)][count(preceding-sibling::p) >= 2][count(*) = 1]"
     "[b or strong or em or i][not(text()[normalize-space()])]"
     "[string-length(normalize-space()) < 60]"
-    " | //p[@align='right' or contains(translate(@style, ' RIGHT', 'right'), 'text-align:right')]"
+    f" | //p[{_ALIGNED_RIGHT}][not(preceding-sibling::*[1][self::blockquote])]"
     "[string-length(normalize-space()) < 60]"
 )
 IMAGE_META_KEYS = (

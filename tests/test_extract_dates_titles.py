@@ -9,9 +9,16 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from lxml.html import fromstring
 
-from crawler.dates import choose_published, parse_text_date, url_date, visible_date
+from crawler.dates import (
+    choose_published,
+    find_dates,
+    parse_text_date,
+    url_date,
+    visible_date,
+)
 from crawler.extract import extract_article, extract_with_reason
 from crawler.html_input import decode_html
+from crawler.page_meta import read_page_meta
 from crawler.titles import pick_title, subheadings, visible_headings
 
 PARAGRAPH = (
@@ -43,6 +50,8 @@ def article_page(body: str, head: str = "", title: str = "Tram network grows") -
         ("17/02/2022", date(2022, 2, 17)),
         ("31.10.23", date(2023, 10, 31)),
         ("2022-12-12 12:22", datetime(2022, 12, 12, 12, 22)),
+        ("Veröffentlicht am 12.03.2020.", date(2020, 3, 12)),  # the sentence's full stop
+        ("Stand: 12.03.2020, 24.00 Uhr", date(2020, 3, 12)),  # no such time: the day stands
     ],
 )
 def test_printed_dates_are_read_day_first(line, expected):
@@ -84,8 +93,7 @@ def test_dateline_above_the_headline_and_update_lines():
     above = fromstring("<div><p>Pressemitteilung</p><p>06.12.2022</p><h1>Windpark</h1></div>")
     assert visible_date(above, "Windpark") == (date(2022, 12, 6), "text")
     updated = fromstring(
-        "<div><h1>Dead skin</h1><div>Updated Mar 12, 2020</div><p>Text</p>"
-        "<p>Oct 15, 2019</p></div>"
+        "<div><h1>Dead skin</h1><div>Updated Mar 12, 2020</div><p>Text</p><p>Oct 15, 2019</p></div>"
     )
     assert visible_date(updated, "Dead skin") == (date(2019, 10, 15), "text")
 
@@ -104,18 +112,23 @@ def test_printed_date_beats_a_generic_meta_date_not_a_declared_one():
     assert choose_published([], None, None, TODAY, weak=weak, visible=printed) == printed
     declared = [(datetime(2019, 10, 19, 3, 0, tzinfo=UTC), "json-ld")]
     same_day = (date(2019, 10, 19), "text")
-    assert choose_published(declared, None, None, TODAY, weak=weak, visible=same_day) == (
-        declared[0]
+    assert (
+        choose_published(declared, None, None, TODAY, weak=weak, visible=same_day) == (declared[0])
     )
     other_day = (date(2019, 10, 18), "text")
     assert choose_published(declared, None, None, TODAY, visible=other_day) == declared[0]
 
 
-def test_printed_crawl_day_alone_is_not_a_publication_date():
-    today = (TODAY, "text")
-    assert choose_published([], None, None, TODAY, visible=today) is None
-    weak = [(TODAY, "meta")]
-    assert choose_published([], None, None, TODAY, weak=weak, visible=today) == weak[0]
+def test_crawl_day_above_the_headline_is_chrome_below_it_the_articles_date():
+    """A fresh article printing today's date under its headline is dated today; the
+    current day printed in the page header above the headline is no publication date."""
+    day = f"{TODAY.day:02d}.{TODAY.month:02d}.{TODAY.year}"
+    chrome = fromstring(f"<div><p>{day}</p><h1>Windpark</h1><p>Text</p></div>")
+    assert visible_date(chrome, "Windpark", TODAY) is None
+    fresh = fromstring(f"<div><h1>Windpark</h1><p>{day}</p><p>Text</p></div>")
+    assert visible_date(fresh, "Windpark", TODAY) == (TODAY, "text")
+    assert choose_published([], None, None, TODAY, visible=(TODAY, "text")) == (TODAY, "text")
+    assert choose_published([], None, TODAY, TODAY) is None  # a text date anywhere: chrome
 
 
 def test_page_with_generic_meta_date_and_printed_date():
@@ -124,6 +137,14 @@ def test_page_with_generic_meta_date_and_printed_date():
     article = extract_article(article_page(body, head), "https://example.org/news/tram", None)
     assert article is not None
     assert (article.published, article.published_source) == ("2021-10-13", "text")
+
+
+def test_generic_meta_dates_rank_in_a_fixed_order():
+    # the first generic tag in PUBLISHED_META_KEYS order wins, whatever the hash seed
+    head = '<meta name="date" content="2021-10-15"><meta name="dc.date" content="2021-10-10">'
+    tree = fromstring(article_page("<h1>Tram network grows</h1>", head))
+    dates = find_dates(read_page_meta(tree), tree, [], None, NOW)
+    assert (dates.published, dates.published_source) == ("2021-10-10", "meta")
 
 
 def test_url_dates_day_first_only_when_unambiguous():

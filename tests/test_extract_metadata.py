@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime
 
 import pytest
@@ -213,6 +214,9 @@ def test_hidden_author_link_is_ignored():
         '<span class="byline-author">Posted by Jane Doe and John Roe - Security team</span>'
     )
     assert _byline(body + paragraphs()).authors == ["Jane Doe", "John Roe"]
+    for style in ("display: none", "DISPLAY:NONE", "display:none"):
+        hidden = f'<a rel="author" href="/u/1" style="{style}">Jane Roe</a><p>By John Doe</p>'
+        assert _byline(hidden + paragraphs()).authors == ["John Doe"]
 
 
 @pytest.mark.parametrize(
@@ -289,6 +293,7 @@ def test_domain_name_alone_is_the_site_not_an_author():
     assert split_byline("Artikel von hausinfo", exclude=["hausinfo.ch"]).authors == []
     assert split_byline("Telebasel", exclude=["www.telebasel.ch"], declared=True).authors == []
     assert split_byline("BBC", exclude=["www.bbc.co.uk"], declared=True).authors == []
+    assert split_byline("Faz", exclude=["blog.faz.net"], declared=True).authors == []
     # a blog named after its author
     assert split_byline("Frau Sabienes", exclude=["frau-sabienes.de"]).authors == ["Frau Sabienes"]
 
@@ -302,6 +307,19 @@ def test_closing_signature_names_the_author():
     assert _byline(right).authors == ["Denis Clerc"]
     photo = paragraphs() + '<p style="text-align: right">Foto: Denis Clerc</p>'
     assert _byline(photo).authors == []
+    spaced = paragraphs() + '<p style="Text-Align: Right;">Denis Clerc</p>'
+    assert _byline(spaced).authors == ["Denis Clerc"]
+    # right-aligned under a quote: the speaker, not the author
+    quote = '<blockquote>We will grow.</blockquote><p style="text-align: right">Tim Thabe, CEO</p>'
+    assert _byline(paragraphs() + quote + paragraphs()).authors == []
+
+
+def test_email_in_a_long_byline_is_removed_in_linear_time():
+    assert split_byline("By Jane Doe jane.doe@example.org").authors == ["Jane Doe"]
+    start = time.perf_counter()
+    assert split_byline("x@" * 20_000, declared=True).authors == []
+    assert split_byline("x" * 40_000, declared=True).authors == []
+    assert time.perf_counter() - start < 1  # quadratic to cubic before: minutes
 
 
 def test_words_beside_the_site_name_are_places():
