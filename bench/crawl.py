@@ -6,9 +6,15 @@
 Serves a synthetic copy of the demo site (three templates) on 127.0.0.1, crawls it
 through ``search_cli.py crawl`` with politeness delays off, and prints: articles/s end
 to end, the extraction-only ceiling (the same pages through ``extract_page`` on every
-core, no crawling), their ratio, and the peak RSS of the crawl's process tree (main
-process + extraction workers). trafilatura's own sitemap crawler runs on the same site
-for comparison.
+core, no crawling), their ratio, the peak RSS of the crawl's process tree (main
+process + extraction workers + index writer) and the CPU time per article of each part.
+The CPU times are steadier than the rates on a busy machine: the "CPU-bound ratio"
+(extraction CPU over the crawl's CPU per article) is the ratio an idle machine would
+give if every core were kept busy.
+
+The peer is trafilatura's own command line (downloads on threads, extraction on
+``--parallel`` processes) given the list of article URLs: its sitemap crawler refuses
+IP-address hosts (courlan), so it cannot discover a loopback site by itself.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import argparse
 import contextlib
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -24,10 +31,13 @@ import threading
 import time
 import urllib.request
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from trafilatura.settings import use_config  # noqa: E402
 
 from crawler.demosite import DemoSite, sources_toml  # noqa: E402
 from crawler.demosite.content import stories  # noqa: E402
@@ -43,6 +53,9 @@ FAST = [
     "-s",
     "CONCURRENT_REQUESTS=48",
 ]
+TICKS = os.sysconf("SC_CLK_TCK")
+# trafilatura's downloader: no pause between requests, loopback allowed (SSRF guard off).
+PEER_SETTINGS = {"SLEEP_TIME": "0", "SSRF_PROTECTION": "off"}
 
 
 def _children(pid: int) -> list[int]:
@@ -53,35 +66,100 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _tree_rss_mb(pid: int) -> float:
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-        except OSError:
-            continue
-        match = re.search(r"VmRSS:\s+(\d+) kB", status)
-        total += int(match.group(1)) if match else 0
-        todo += _children(current)
-    return total / 1024
+def _proc(pid: int) -> tuple[float, float, float] | None:
+    """Return (RSS in MB, PSS in MB, CPU seconds used) of a live process, or None.
+
+    PSS counts the pages a process shares with others (workers share the modules their
+    fork server loaded) in proportion, so PSS adds up across processes; RSS does not.
+    """
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        smaps = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    rss = re.search(r"VmRSS:\s+(\d+) kB", status)
+    pss = re.search(r"^Pss:\s+(\d+) kB", smaps, re.M)
+    fields = stat.rsplit(")", 1)[1].split()
+    return (
+        int(rss.group(1)) / 1024 if rss else 0.0,
+        int(pss.group(1)) / 1024 if pss else 0.0,
+        (int(fields[11]) + int(fields[12])) / TICKS,
+    )
+
+
+@dataclass
+class TreeUsage:
+    """Peak memory of a process tree and the CPU seconds each of its processes used."""
+
+    peak_mb: float = 0.0  # sum of the processes' RSS
+    peak_pss_mb: float = 0.0
+    peak_parts: dict[int, float] = field(default_factory=dict)
+    cpu: dict[int, float] = field(default_factory=dict)
+    names: dict[int, str] = field(default_factory=dict)
+
+    def sample(self, root: int) -> None:
+        """Read every process of the tree under ``root`` once."""
+        rss: dict[int, float] = {}
+        pss = 0.0
+        todo = [root]
+        while todo:
+            pid = todo.pop()
+            seen = _proc(pid)
+            if seen is None:
+                continue
+            rss[pid], proportional, self.cpu[pid] = seen
+            pss += proportional
+            with contextlib.suppress(OSError):  # read again: a new process names itself
+                self.names[pid] = _role(pid, root)
+            todo += _children(pid)
+        self.peak_pss_mb = max(self.peak_pss_mb, pss)
+        if sum(rss.values()) > self.peak_mb:
+            self.peak_mb, self.peak_parts = sum(rss.values()), rss
+
+    def cpu_by_role(self) -> dict[str, float]:
+        """CPU seconds summed per role (main, workers, index, other)."""
+        roles: dict[str, float] = {}
+        for pid, seconds in self.cpu.items():
+            role = self.names.get(pid, "other")
+            roles[role] = roles.get(role, 0.0) + seconds
+        return roles
+
+    def peak_by_role(self) -> dict[str, float]:
+        """RSS in MB per role at the peak."""
+        roles: dict[str, float] = {}
+        for pid, mb in self.peak_parts.items():
+            role = self.names.get(pid, "other")
+            roles[role] = roles.get(role, 0.0) + mb
+        return roles
+
+
+ROLES = {"news-extract": "workers", "news-index": "index"}  # process names (comm)
+
+
+def _role(pid: int, root: int) -> str:
+    if pid == root:
+        return "main"
+    comm = Path(f"/proc/{pid}/comm").read_text().strip()
+    if comm in ROLES:
+        return ROLES[comm]
+    return "forkserver" if b"forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes() else "other"
 
 
 def run_measured(
     cmd: list[str], **kwargs: object
-) -> tuple[subprocess.CompletedProcess, float, float]:
-    """Run ``cmd``; return the result, wall seconds and the peak RSS (MB) of its tree."""
+) -> tuple[subprocess.CompletedProcess, float, TreeUsage]:
+    """Run ``cmd``; return the result, wall seconds and its tree's RSS and CPU use."""
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs
     )  # type: ignore[call-overload]
-    peak = 0.0
+    usage = TreeUsage()
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
         while not done.wait(0.2):
-            peak = max(peak, _tree_rss_mb(proc.pid))
+            usage.sample(proc.pid)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -89,11 +167,18 @@ def run_measured(
     done.set()
     sampler.join()
     wall = time.perf_counter() - start
-    return subprocess.CompletedProcess(cmd, proc.returncode, out, err), wall, peak
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err), wall, usage
 
 
-def ceiling(pages: list[tuple[bytes, str]], workers: int) -> float:
-    """Pages per second through extract_page on ``workers`` processes, no crawling."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def ceiling(pages: list[tuple[bytes, str]], workers: int) -> tuple[float, float]:
+    """Pages per second through extract_page on ``workers`` processes, no crawling,
+    and the CPU seconds per page it took."""
+    cpu_before = _children_cpu()
     with ProcessPoolExecutor(workers) as pool:
         list(
             pool.map(
@@ -111,15 +196,53 @@ def ceiling(pages: list[tuple[bytes, str]], workers: int) -> float:
             )
         )
         seconds = time.perf_counter() - start
+    cpu = _children_cpu() - cpu_before
     ok = sum(1 for article, _ in results if article is not None)
     print(f"  ceiling run: {ok}/{len(pages)} pages extracted")
-    return len(pages) / seconds
+    return len(pages) / seconds, cpu / len(pages)
+
+
+def peer(urls: list[str], tmp: Path, workers: int) -> str:
+    """Run trafilatura's command line over the article URLs; return its one-line figure."""
+    listing, config, out = tmp / "peer-urls.txt", tmp / "peer.cfg", tmp / "peer"
+    listing.write_text("\n".join(urls) + "\n", encoding="utf-8")
+    settings = use_config()  # trafilatura's defaults: its CLI needs every key
+    settings["DEFAULT"].update(PEER_SETTINGS)
+    with config.open("w", encoding="utf-8") as file:
+        settings.write(file)
+    command = [
+        str(Path(sys.executable).parent / "trafilatura"),
+        "--config-file",
+        str(config),
+        "-i",
+        str(listing),
+        "-o",
+        str(out),
+        "--parallel",
+        str(2 * workers),
+    ]
+    start = time.perf_counter()
+    try:
+        subprocess.run(command, capture_output=True, check=False, timeout=3600)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"did not run: {exc}"
+    seconds = time.perf_counter() - start
+    total = len(list(out.glob("*"))) if out.exists() else 0
+    return f"{total / seconds:7.1f} articles/s  ({total} files in {seconds:.1f}s)"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-outlet", type=int, default=700)
     parser.add_argument("--no-peer", action="store_true", help="skip trafilatura's crawler")
+    parser.add_argument(
+        "-s",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra Scrapy setting for the crawl (repeatable)",
+    )
     args = parser.parse_args()
     workers = os.cpu_count() or 1
     with (
@@ -127,13 +250,16 @@ def main() -> None:
         tempfile.TemporaryDirectory() as tmp,
     ):
         outlets = site.outlets
-        n_articles = len(stories("/nonexistent", args.per_outlet))
-        print(f"site: {n_articles} articles on {len(outlets)} outlets, {workers} cores")
+        urls = [
+            outlets[s.outlet].rstrip("/") + s.path for s in stories("/nonexistent", args.per_outlet)
+        ]
+        print(f"site: {len(urls)} articles on {len(outlets)} outlets, {workers} cores")
         sources = Path(tmp) / "sources.toml"
         text = sources_toml(outlets).replace("follow = true", "follow = false")
         sources.write_text(text, encoding="utf-8")
 
-        result, wall, peak = run_measured(
+        extra = [arg for setting in args.settings for arg in ("-s", setting)]
+        result, wall, usage = run_measured(
             [
                 sys.executable,
                 str(ROOT / "search_cli.py"),
@@ -143,6 +269,7 @@ def main() -> None:
                 "--sources",
                 str(sources),
                 *FAST,
+                *extra,
             ],
             cwd=ROOT,
         )
@@ -154,46 +281,34 @@ def main() -> None:
 
         print("fetching the article pages for the ceiling run ...")
         pages = []
-        for story in stories("/nonexistent", args.per_outlet):
-            url = outlets[story.outlet].rstrip("/") + story.path
+        for url in urls:
             with urllib.request.urlopen(url) as response:
                 pages.append((response.read(), url))
-        top = ceiling(pages, workers)
+        top, extract_cpu = ceiling(pages, workers)
 
         print()
         print(
             f"end to end:      {e2e:7.1f} articles/s  ({new} articles in {crawl_s:.1f}s crawl,"
-            f" {wall:.1f}s with start-up)"
+            f" {wall:.1f}s with start-up and the last index sync)"
         )
         print(f"extraction only: {top:7.1f} pages/s on {workers} processes")
         print(f"ratio:           {e2e / top:7.2f}")
-        print(f"peak RSS:        {peak:7.0f} MB (crawl process + extraction workers)")
+        parts = ", ".join(f"{k} {v:.0f}" for k, v in sorted(usage.peak_by_role().items()))
+        print(f"peak RSS:        {usage.peak_mb:7.0f} MB, summed over the processes ({parts})")
+        print(f"peak PSS:        {usage.peak_pss_mb:7.0f} MB (shared pages counted once)")
+        roles = usage.cpu_by_role()
+        crawl_cpu = sum(roles.values()) / max(new, 1)
+        cpu_parts = ", ".join(f"{k} {1000 * v / max(new, 1):.1f}" for k, v in sorted(roles.items()))
+        print(
+            f"CPU per article: {1000 * crawl_cpu:7.1f} ms crawl ({cpu_parts}),"
+            f" {1000 * extract_cpu:.1f} ms extraction only;"
+            f" CPU-bound ratio {extract_cpu / crawl_cpu if crawl_cpu else 0:.2f}"
+        )
 
         if not args.no_peer:
-            out = Path(tmp) / "peer"
-            sitemaps = [f"{u}sitemap.xml" for u in outlets.values()]
-            start = time.perf_counter()
-            total = 0
-            for sitemap in sitemaps:
-                subprocess.run(
-                    [
-                        str(Path(sys.executable).parent / "trafilatura"),
-                        "--sitemap",
-                        sitemap,
-                        "-o",
-                        str(out),
-                        "--parallel",
-                        str(2 * workers),
-                    ],
-                    capture_output=True,
-                    check=False,
-                    timeout=3600,
-                )
-            total = len(list(out.glob("*"))) if out.exists() else 0
-            seconds = time.perf_counter() - start
             print(
-                f"peer (trafilatura --sitemap): {total / seconds:7.1f} articles/s "
-                f"({total} files in {seconds:.1f}s)"
+                f"peer (trafilatura -i URLS --parallel {2 * workers}): "
+                f"{peer(urls, Path(tmp), workers)}"
             )
 
 

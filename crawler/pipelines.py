@@ -9,11 +9,11 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import DropItem
 from scrapy.http import Request, Response
-from scrapy.utils.defer import deferred_from_coro
 
+from crawler.archive_errors import archive_write_failed
+from crawler.indexing import IndexWriter, WriterConfig
 from crawler.items import ArticleItem, FailureItem, PageItem
 from crawler.workers import ExtractorPool
-from indexer.index import ArchiveIndex, IndexLockedError
 from indexer.store import Archive, Fetch, StoreError
 
 logger = logging.getLogger(__name__)
@@ -81,7 +81,6 @@ class StorePipeline:
         self.crawl_id: int | None = None
         self.articles: list[tuple[Any, bytes, str | None]] = []
         self.fetches: list[Fetch] = []
-        self.closing = False
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -92,11 +91,18 @@ class StorePipeline:
         return pipeline
 
     def open_spider(self, spider: Any = None) -> None:
-        """Open the archive and start a crawl record."""
-        self.archive = Archive(self.path)
+        """Open the archive and start a crawl record; if it cannot be written, stop."""
         spider = self.crawler.spider
         names = [s.name for s in getattr(spider, "by_name", {}).values()]
-        self.crawl_id = self.archive.begin_crawl(names)
+        try:
+            self.archive = Archive(self.path)
+            self.crawl_id = self.archive.begin_crawl(names)
+        except StoreError as exc:
+            if self.archive is not None:
+                self.archive.close()
+                self.archive = None
+            archive_write_failed(self.crawler, str(exc))
+            return
         self.stats.set_value("crawl_id", self.crawl_id)
 
     def response_received(self, response: Response, request: Request, spider: Any) -> None:
@@ -124,31 +130,24 @@ class StorePipeline:
         try:
             self._write()
         except StoreError as exc:
-            logger.error("Cannot write to the archive: %s", exc)
-            self.stats.inc_value("archive/write_errors")
+            archive_write_failed(self.crawler, str(exc))
+        finally:
             self.articles, self.fetches = [], []
-            engine = self.crawler.engine
-            if engine is not None and engine.spider is not None and not self.closing:
-                self.closing = True
-                deferred_from_coro(engine.close_spider_async(reason="archive_error"))
 
     def _write(self) -> None:
         """Write the buffered articles and fetches, each list in one transaction."""
-        assert self.archive is not None
+        if self.archive is None:  # it could not be opened: the crawl is closing
+            return
         if self.articles:
             counts = self.archive.add_articles(self.articles, self.crawl_id)
             for key, value in counts.items():
                 self.stats.inc_value(f"archive/{key}", value)
-            self.articles = []
         if self.fetches:
             self.archive.record_fetches(self.fetches, self.crawl_id)
-            self.fetches = []
 
     def close_spider(self, spider: Any = None) -> None:
         """Write what is left."""
-        self.closing = True
-        if self.archive is not None:
-            self.flush()
+        self.flush()
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         """Close the crawl record with its outcome and counts (signal handler)."""
@@ -161,24 +160,36 @@ class StorePipeline:
             if key.startswith(("archive/", "source/")) and isinstance(value, int)
         }
         summary["pages"] = stats.get("downloader/response_count", 0)
-        self.archive.finish_crawl(self.crawl_id, status=reason, stats=summary)
+        try:
+            self.archive.finish_crawl(self.crawl_id, status=reason, stats=summary)
+        except StoreError as exc:  # the crawl row stays open; its articles are stored
+            archive_write_failed(self.crawler, str(exc))
         self.archive.close()
         self.archive = None
 
 
 class IndexPipeline:
-    """When the crawl is over, bring the Whoosh index up to date with the store.
+    """Keep the Whoosh index up to date with the store, from the index writer process.
 
-    It runs on ``spider_closed``, which comes after every pipeline's ``close_spider``,
-    so the store has written its last batch. A crash before then loses nothing: the
-    rows stay pending and the next run (or ``index``) takes them.
+    The writer (:mod:`crawler.indexing`) indexes pending rows every few seconds while
+    the crawl runs, and once more on ``spider_closed``, which comes after every
+    pipeline's ``close_spider``, so the store has written its last batch. A crash
+    loses nothing: rows stay pending until indexed, for the next run (or ``index``).
     """
 
     def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
         self.stats = crawler.stats
-        self.archive_path = crawler.settings.get("ARCHIVE_PATH")
-        self.index_path = crawler.settings.get("INDEX_PATH")
-        self.lock_timeout = crawler.settings.getfloat("INDEX_LOCK_TIMEOUT")
+        settings = crawler.settings
+        self.config = WriterConfig(
+            archive_path=settings.get("ARCHIVE_PATH"),
+            index_path=settings.get("INDEX_PATH"),
+            lock_timeout=settings.getfloat("INDEX_LOCK_TIMEOUT"),
+            interval=settings.getfloat("INDEX_SYNC_INTERVAL"),
+            niceness=settings.getint("INDEX_NICENESS"),
+            log_level=logging.getLogger(__name__).getEffectiveLevel(),
+        )
+        self.writer: IndexWriter | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> IndexPipeline:
@@ -187,27 +198,29 @@ class IndexPipeline:
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
+    def open_spider(self, spider: Any = None) -> None:
+        """Start the index writer."""
+        self.writer = IndexWriter(self.config)
+        logger.info("index writer started (pid %s)", self.writer.pid)
+
     def process_item(self, item: Any) -> Any:
-        """Pass items through: indexing happens once, at the end."""
+        """Pass items through: the writer reads new articles from the store."""
         return item
 
     def spider_closed(self, spider: Any, reason: str) -> None:
-        """Index every stored article not indexed yet, repairing a damaged index first.
+        """Have the writer index every stored article not indexed yet, and stop it.
 
         If another process holds the index's write lock past the timeout, the articles
         stay pending for the next run (signal handler).
         """
-        index = ArchiveIndex(self.index_path, lock_timeout=self.lock_timeout)
-        try:
-            with Archive(self.archive_path) as archive:
-                if index.exists():
-                    index.open_or_rebuild(archive)
-                added = index.sync(archive)
-        except IndexLockedError as exc:
-            logger.warning("%s: new articles stay pending for the next run", exc)
+        if self.writer is None:
+            return
+        outcome = self.writer.finish()
+        self.writer = None
+        if outcome.locked:
+            logger.warning("%s: new articles stay pending for the next run", outcome.locked)
             self.stats.set_value("index/locked", 1)
-            return
-        except StoreError as exc:
-            logger.error("Cannot read the archive to index it: %s", exc)
-            return
-        logger.info("Indexed %d articles", added)
+        elif outcome.error:  # the old index stays as it was; the rows stay pending
+            archive_write_failed(self.crawler, f"cannot index the new articles: {outcome.error}")
+        else:
+            logger.info("Indexed %d articles", outcome.indexed)

@@ -101,12 +101,14 @@ class CrawlSummary:
         dead = (
             f", sources with no answer: {', '.join(self.dead_sources)}" if self.dead_sources else ""
         )
+        error = self.stats.get("archive/error")
         return (
             f"crawl {self.finish_reason}: {self.sources} sources, {self.pages} pages fetched, "
             f"articles {self.new} new / {self.updated} updated / {self.unchanged} unchanged / "
             f"{self.skipped} skipped (known) / {self.failed} failed, "
             f"{self.not_articles} not articles, {self.errors} errors, {self.seconds:.1f}s{dead}"
             + "".join(f"; health: {alarm}" for alarm in self.health)
+            + (f"; archive not written: {error}" if error else "")
         )
 
 
@@ -171,7 +173,7 @@ def run_crawl(
     names = list(getattr(spider, "by_name", {}) or [s.name for s in sources])
     stats = crawler.stats.get_stats() if crawler.stats else {}
     summary = CrawlSummary.from_stats(stats, names)
-    if stats.get("crawl_id"):
+    if stats.get("crawl_id") and not stats.get("archive/error"):
         with Archive(DataDir(Path(data_dir)).archive) as archive:
             summary.health = alarms(source_health(archive), stats["crawl_id"])
     return summary

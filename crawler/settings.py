@@ -72,6 +72,10 @@ STORE_BATCH_SIZE = 50
 # How long the end-of-crawl indexing waits for another process's index write lock;
 # past it, new articles stay pending for the next run (or `search_cli.py index`).
 INDEX_LOCK_TIMEOUT = 30.0
+# The index writer process (crawler.indexing) indexes new articles every this many
+# seconds during the crawl, at this much lower CPU priority than the crawl.
+INDEX_SYNC_INTERVAL = 5.0
+INDEX_NICENESS = 10
 WARC_MAX_SIZE = 100 * 1024 * 1024  # roll to a new WARC file past this many bytes
 
 # Extraction runs in worker processes: 0 = one per core; a page taking longer than
@@ -80,6 +84,13 @@ WARC_MAX_SIZE = 100 * 1024 * 1024  # roll to a new WARC file past this many byte
 EXTRACT_WORKERS = 0
 EXTRACT_TIMEOUT = 30.0
 EXTRACT_MAX_TASKS = 1000
+# Items (and requests) from one response handled concurrently; a page yields one item,
+# and each unit costs an asyncio task per response (Scrapy's default is 100).
+CONCURRENT_ITEMS = 8
+# Bytes of downloaded responses waiting for the pipelines (extraction) before Scrapy
+# stops starting downloads (its default is 5 MB). Each waiting page also holds its parsed
+# tree (classification), about ten times its size: this bounds the crawl's memory.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -11,6 +11,7 @@ store never points past what is on disk.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ from scrapy.http import Response
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from crawler.archive_errors import archive_write_failed, describe_os_error
 from indexer.warcfile import WarcLocation, warc_dir
 
 logger = logging.getLogger(__name__)
@@ -107,24 +109,37 @@ class RollingWarcWriter:
         assert self._file is not None
         start = self._file.tell()
         warc_headers = {"WARC-Date": date or _warc_date()}
-        response = writer.create_warc_record(
-            url, "response", payload=BytesIO(payload), http_headers=http_headers,
-            warc_headers_dict={**warc_headers,
-                               **({"WARC-IP-Address": ip_address} if ip_address else {})},
-        )
-        writer.write_record(response)
-        if request is not None:
-            request_headers, body = request
-            record = writer.create_warc_record(
-                url, "request", payload=BytesIO(body), http_headers=request_headers,
-                warc_headers_dict={
-                    **warc_headers,
-                    "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID"),
-                },
+        try:
+            response = writer.create_warc_record(
+                url, "response", payload=BytesIO(payload), http_headers=http_headers,
+                warc_headers_dict={**warc_headers,
+                                   **({"WARC-IP-Address": ip_address} if ip_address else {})},
             )
-            writer.write_record(record)
-        self._file.flush()
+            writer.write_record(response)
+            if request is not None:
+                request_headers, body = request
+                record = writer.create_warc_record(
+                    url, "request", payload=BytesIO(body), http_headers=request_headers,
+                    warc_headers_dict={
+                        **warc_headers,
+                        "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID"),
+                    },
+                )
+                writer.write_record(record)
+            self._file.flush()
+        except OSError:
+            self._abandon(start)
+            raise
         return WarcLocation(self._name, start)
+
+    def _abandon(self, start: int) -> None:
+        """Cut a half-written record off the current file and close it (a full disk)."""
+        assert self._file is not None
+        with contextlib.suppress(OSError):
+            self._file.close()  # may still flush part of the record: cut it off after
+        with contextlib.suppress(OSError):
+            os.truncate(self.directory / self._name, start)
+        self._file, self._writer = None, None
 
     def write_exchange(self, request: Request, response: Response) -> WarcLocation:
         """Write a Scrapy response and the request that fetched it."""
@@ -156,7 +171,8 @@ class RollingWarcWriter:
 class WarcMiddleware:
     """Downloader middleware recording every response and its request in WARC files."""
 
-    def __init__(self, directory: Path, max_size: int) -> None:
+    def __init__(self, crawler: Any, directory: Path, max_size: int) -> None:
+        self.crawler = crawler
         self.writer = RollingWarcWriter(directory, prefix="crawl", max_size=max_size)
 
     @classmethod
@@ -164,6 +180,7 @@ class WarcMiddleware:
         """Build the middleware writing into the archive folder's ``warc/``."""
         settings = crawler.settings
         middleware = cls(
+            crawler,
             warc_dir(settings.get("ARCHIVE_PATH")),
             settings.getint("WARC_MAX_SIZE", DEFAULT_MAX_SIZE),
         )
@@ -173,10 +190,20 @@ class WarcMiddleware:
     def process_response(
         self, request: Request, response: Response, spider: Spider | None = None
     ) -> Response:
-        """Archive the exchange and note where its response lies in ``request.meta["warc"]``."""
-        request.meta["warc"] = str(self.writer.write_exchange(request, response))
+        """Archive the exchange and note where its response lies in ``request.meta["warc"]``.
+
+        If the WARC file cannot be written, the crawl stops; the page goes on without a
+        WARC location (the store then keeps its body itself).
+        """
+        try:
+            request.meta["warc"] = str(self.writer.write_exchange(request, response))
+        except OSError as exc:
+            archive_write_failed(self.crawler, describe_os_error(exc, str(self.writer.directory)))
         return response
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Close the open WARC file (signal handler)."""
-        self.writer.close()
+        try:
+            self.writer.close()
+        except OSError as exc:
+            archive_write_failed(self.crawler, describe_os_error(exc, str(self.writer.directory)))

@@ -9,10 +9,13 @@ trafilatura's per-page caches.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import os
 from concurrent.futures import TimeoutError as FutureTimeout
+from multiprocessing.context import ForkServerContext
+from pathlib import Path
 
 from pebble import ProcessExpired, ProcessPool
 
@@ -22,6 +25,27 @@ from indexer.article import Article
 logger = logging.getLogger(__name__)
 
 Result = tuple[Article | None, str | None]
+
+
+def forkserver_context() -> ForkServerContext:
+    """The context the crawl starts its processes in.
+
+    They fork from a server that has imported the extractor once: no import cost per
+    worker, and no fork of the crawler's own threads and reactor.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
+def name_process(name: str) -> None:
+    """Show ``name`` for this process in ps and top (Linux; elsewhere nothing)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/comm").write_text(name[:15], encoding="ascii")
+
+
+def _start_worker() -> None:
+    name_process("news-extract")
 
 
 def extract_page(body: bytes, encoding: str | None, url: str) -> Result:
@@ -36,11 +60,12 @@ class ExtractorPool:
     def __init__(self, workers: int = 0, timeout: float = 30.0, max_tasks: int = 1000) -> None:
         self.workers = workers or os.cpu_count() or 1
         self.timeout = timeout
-        context = multiprocessing.get_context("forkserver")
-        # Workers fork from a server that has imported the extractor once: no import
-        # cost per worker, and no fork of the crawler's own threads and reactor.
-        context.set_forkserver_preload([__name__])
-        self.pool = ProcessPool(max_workers=self.workers, max_tasks=max_tasks, context=context)
+        self.pool = ProcessPool(
+            max_workers=self.workers,
+            max_tasks=max_tasks,
+            initializer=_start_worker,
+            context=forkserver_context(),
+        )
 
     async def extract(self, body: bytes, encoding: str | None, url: str) -> Result:
         """Extract one page in a worker; a timeout or a dead worker becomes a reason."""

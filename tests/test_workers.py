@@ -1,10 +1,16 @@
-"""The extraction worker pool: results come back, and a page over the time limit is given up."""
+"""The crawl's worker processes: the extraction pool (results come back, a page over the
+time limit is given up) and the index writer (indexes what is pending, reports a lock)."""
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
+from crawler.indexing import IndexWriter, Outcome, WriterConfig
 from crawler.workers import ExtractorPool
+from indexer.article import Article
+from indexer.index import ArchiveIndex
+from indexer.store import Archive
 
 PAGE = (
     "<html><head><title>Harbour reopens</title></head><body><article><h1>Harbour reopens</h1>"
@@ -34,3 +40,51 @@ def test_pool_extracts_and_gives_up_on_slow_pages() -> None:
     assert article.title == "Harbour reopens"
     assert none is None
     assert why == "extraction took over 0.001s"
+
+
+def _store(data: Path, n: int) -> None:
+    with Archive(data / "archive.db") as archive:
+        archive.add_articles(
+            [
+                (
+                    Article(
+                        url=f"https://news.example/2024/05/01/story-{i}",
+                        title=f"Story {i}",
+                        text=f"Harbour story {i}.",
+                    ),
+                    b"<html></html>",
+                )
+                for i in range(n)
+            ]
+        )
+
+
+def test_index_writer_indexes_pending_articles_and_reports(tmp_path: Path) -> None:
+    _store(tmp_path, 3)
+    config = WriterConfig(str(tmp_path / "archive.db"), str(tmp_path / "index"), interval=0.05)
+    writer = IndexWriter(config)
+    _store(tmp_path, 5)  # two more while it runs
+    outcome = writer.finish()
+    assert outcome == Outcome(indexed=5)
+    assert ArchiveIndex(tmp_path / "index").doc_count() == 5
+    with Archive(tmp_path / "archive.db") as archive:
+        assert archive.pending_ids() == []
+
+
+def test_index_writer_leaves_articles_pending_when_the_index_is_locked(tmp_path: Path) -> None:
+    _store(tmp_path, 2)
+    index = ArchiveIndex(tmp_path / "index")
+    index.create()
+    lock = index._storage().lock("MAIN_WRITELOCK")
+    assert lock.acquire()
+    try:
+        config = WriterConfig(
+            str(tmp_path / "archive.db"), str(tmp_path / "index"), lock_timeout=0.2, interval=0.05
+        )
+        outcome = IndexWriter(config).finish()
+    finally:
+        lock.release()
+    assert outcome.locked
+    assert outcome.indexed == 0
+    with Archive(tmp_path / "archive.db") as archive:
+        assert len(archive.pending_ids()) == 2
