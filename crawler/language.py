@@ -22,6 +22,11 @@ def _identifier() -> LanguageIdentifier:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+def load_model() -> None:
+    """Load the language model now: a fork server that does shares it with its workers."""
+    _identifier()
+
+
 def normalize_lang(code: str | None) -> str | None:
     """Return the primary subtag of a language code, lower-cased ("en-US" -> "en"), or None."""
     match = LANG_CODE_RE.match(code or "")

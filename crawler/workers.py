@@ -34,7 +34,7 @@ def forkserver_context() -> ForkServerContext:
     worker, and no fork of the crawler's own threads and reactor.
     """
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
+    context.set_forkserver_preload(["crawler.worker_preload"])
     return context
 
 
