@@ -31,8 +31,10 @@ time raise QueryError.
 Speed: the flags become a set of allowed documents (dates from cached per-year and
 per-month sets, :func:`date_docs`) rather than ANDed queries; counts come from set
 algebra over posting lists (:func:`matching_docs`); hits are collected in one pass
-without Whoosh's block-quality skipping, which costs more than it saves here; snippets
-come from the store's text (:class:`StoreTexts` spares the CLI the store's imports).
+without Whoosh's block-quality skipping, which costs more than it saves here; a sort by
+date walks the cached year and month sets from one end rather than reading the date of
+every match (:func:`first_by_date`); snippets come from the store's text
+(:class:`StoreTexts` spares the CLI the store's imports).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ import sqlite3
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -66,8 +68,9 @@ from indexer.index import (
 from indexer.terminal import Span, clean_for_terminal, render_snippet
 
 with quiet_whoosh_import():
-    from whoosh import sorting
+    from whoosh.codec.whoosh3 import W3LeafMatcher
     from whoosh.collectors import TimeLimit, TimeLimitCollector
+    from whoosh.matching import FilterMatcher
     from whoosh.query import (
         And,
         AndNot,
@@ -150,7 +153,6 @@ _FIELD_ALIASES = {
     "published": "date",
 }
 _HIGHLIGHT_FIELDS = ("title", "body")
-_NO_DATE_LAST = 99_999_999
 
 _TOKEN = re.compile(
     r"""
@@ -323,20 +325,26 @@ _date_sets: WeakKeyDictionary[Searcher, OrderedDict[Query, set[int]]] = WeakKeyD
 DATE_SETS = 128  # years, months and day ranges whose documents stay cached per searcher
 
 
-def date_docs(searcher: Searcher, since: date | None, until: date | None) -> set[int]:
-    """Return the numbers of the documents published between two days (inclusive), from
-    the documents of each year, month and edge (see :func:`_date_parts`), cached per
-    searcher."""
+def period_docs(searcher: Searcher, period: Query) -> set[int]:
+    """Return the numbers of the documents matching a ``year``/``month`` term or a day
+    range, cached per searcher (the :data:`DATE_SETS` most recently used); don't change
+    the set."""
     cache = _date_sets.setdefault(searcher, OrderedDict())
-    docs: set[int] = set()
-    for part in _date_parts(since, until):
-        if part in cache:
-            cache.move_to_end(part)
-        else:
-            cache[part] = matching_docs(searcher, part)
-        docs |= cache[part]
+    if period in cache:
+        cache.move_to_end(period)
+        return cache[period]
+    docs = cache[period] = matching_docs(searcher, period)
     while len(cache) > DATE_SETS:
         cache.popitem(last=False)
+    return docs
+
+
+def date_docs(searcher: Searcher, since: date | None, until: date | None) -> set[int]:
+    """Return the numbers of the documents published between two days (inclusive), from
+    the cached documents of each year, month and edge (see :func:`_date_parts`)."""
+    docs: set[int] = set()
+    for part in _date_parts(since, until):
+        docs |= period_docs(searcher, part)
     return docs
 
 
@@ -652,18 +660,13 @@ def _prepare(
     return _Prepared(final, has_words, parser)
 
 
-def _sort_facet(sort: str, has_words: bool) -> Any:
+def _newest_first(sort: str, has_words: bool) -> bool | None:
+    """Return True to list newest first, False oldest first, None to rank by relevance."""
     if sort not in SORTS:
         raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
-    if sort == "oldest":
-        return sorting.TranslateFacet(_undated_last, sorting.FieldFacet("published"))
-    if sort == "newest" or not has_words:
-        return sorting.FieldFacet("published", reverse=True)
-    return None
-
-
-def _undated_last(key: int) -> int:
-    return key or _NO_DATE_LAST
+    if sort == "relevance" and has_words:
+        return None
+    return sort != "oldest"
 
 
 def search(
@@ -694,13 +697,15 @@ def search(
     searcher = _searcher(index_path)
     filters = _Filters(source, author, agency, lang, since, until)
     prepared = _prepare(searcher, query, filters, flags_as_set=True)
-    sortedby = _sort_facet(sort, prepared.has_words)
-    results: Any = []
+    newest = _newest_first(sort, prepared.has_words)
+    found: list[tuple[int, float | None]] = []  # (document number, score)
     total, partial = 0, False
-    if prepared.allow is None or prepared.allow:  # (Whoosh ignores an empty filter)
-        results, total, partial = _collect(searcher, prepared, sortedby, max(offset + limit, 1))
-    page = results[offset : offset + limit] if limit else []
-    hits = [_hit(searcher, h.docnum, None if sortedby else h.score) for h in page]
+    if newest is not None:
+        found, total, partial = _collect_by_date(searcher, prepared, newest, offset + limit)
+    elif prepared.allow is None or prepared.allow:  # (Whoosh ignores an empty filter)
+        found, total, partial = _collect(searcher, prepared, max(offset + limit, 1))
+    page = found[offset : offset + limit] if limit else []
+    hits = [_hit(searcher, docnum, score) for docnum, score in page]
     if snippets and hits:
         _add_snippets(hits, prepared.parser.highlight, archive)
     suggestion = None
@@ -717,8 +722,8 @@ def matching_docs(searcher: Searcher, query: Query) -> set[int]:
         docs: set[int] = set()
         for reader, offset in searcher.reader().leaf_readers():
             if (query.fieldname, query.text) in reader:
-                ids = reader.postings(query.fieldname, query.text).all_ids()
-                docs.update(offset + docnum for docnum in ids)
+                ids = _posting_ids(reader, query.fieldname, query.text)
+                docs.update(map(offset.__add__, ids) if offset else ids)
         return docs
     if isinstance(query, ConstantScoreQuery):
         return matching_docs(searcher, query.child)
@@ -732,13 +737,33 @@ def matching_docs(searcher: Searcher, query: Query) -> set[int]:
     return set(searcher.docs_for_query(query))
 
 
+def _posting_ids(reader: Any, fieldname: str, text: str) -> Iterable[int]:
+    """Return the numbers of one segment's documents holding a term (deleted ones left
+    out), read a block at a time: Whoosh's ``all_ids()`` takes several times longer, a
+    posting at a time. (This reads the block attributes of whoosh 2.7.4's matcher.)"""
+    matcher = reader.postings(fieldname, text)
+    deleted: frozenset[int] = frozenset()
+    if isinstance(matcher, FilterMatcher):  # leaves out the segment's deleted documents
+        matcher, deleted = matcher.child, matcher._ids
+        matcher.reset()  # to the first posting again
+    if not isinstance(matcher, W3LeafMatcher):
+        return reader.postings(fieldname, text).all_ids()
+    ids: list[int] = []
+    while matcher.is_active():  # at the start of a block
+        matcher._read_ids()
+        ids += matcher._ids
+        matcher._next_block()
+    return [docnum for docnum in ids if docnum not in deleted] if deleted else ids
+
+
 def _collect(
-    searcher: Searcher, prepared: _Prepared, sortedby: Any, limit: int
-) -> tuple[Any, int, bool]:
-    """Run the query within TIME_LIMIT; return (results, total, partial)."""
+    searcher: Searcher, prepared: _Prepared, limit: int
+) -> tuple[list[tuple[int, float | None]], int, bool]:
+    """Rank the matches within TIME_LIMIT; return ((document number, score) of the best
+    ``limit``, the number of matches, partial)."""
     # Whoosh's block-quality skipping (optimize) costs more than it saves here.
     collector = searcher.collector(
-        limit=limit, sortedby=sortedby, filter=prepared.allow, mask=prepared.mask, optimize=False
+        limit=limit, filter=prepared.allow, mask=prepared.mask, optimize=False
     )
     if not _in_main_thread():  # no SIGALRM there: Whoosh checks the time between hits
         collector = TimeLimitCollector(collector, timelimit=TIME_LIMIT, use_alarm=False)
@@ -746,14 +771,75 @@ def _collect(
         with deadline(TIME_LIMIT):
             searcher.search_with_collector(prepared.query, collector)
             results = collector.results()
-            return results, len(results), False  # counted in the same pass
+            return _scored(results), len(results), False  # counted in the same pass
     except TimeLimit:
         logger.warning("search stopped after %.1fs: results are partial", TIME_LIMIT)
         try:
             results = collector.results()
-            return results, results.estimated_length(), True
+            return _scored(results), results.estimated_length(), True
         except AttributeError:  # stopped before the collector had started
             return [], 0, True
+
+
+def _scored(results: Any) -> list[tuple[int, float | None]]:
+    return [(hit.docnum, hit.score) for hit in results]
+
+
+def _collect_by_date(
+    searcher: Searcher, prepared: _Prepared, newest: bool, limit: int
+) -> tuple[list[tuple[int, None]], int, bool]:
+    """Find the matches within TIME_LIMIT; return the first ``limit`` by date (see
+    :func:`first_by_date`), the number of matches, and whether time ran out (no hits)."""
+    try:
+        with deadline(TIME_LIMIT):
+            docs = matching_docs(searcher, prepared.query)
+            if prepared.allow is not None:
+                docs &= prepared.allow
+            if prepared.mask:
+                docs -= prepared.mask
+            first = first_by_date(searcher, docs, newest=newest, limit=limit)
+            return [(docnum, None) for docnum in first], len(docs), False
+    except TimeLimit:
+        logger.warning("search stopped after %.1fs: no results", TIME_LIMIT)
+        return [], 0, True
+
+
+_year_lists: WeakKeyDictionary[Searcher, list[str]] = WeakKeyDictionary()
+
+
+def _years(searcher: Searcher) -> list[str]:
+    """Return the years of the searcher's documents, oldest first (cached per searcher)."""
+    years = _year_lists.get(searcher)
+    if years is None:
+        years = _year_lists[searcher] = sorted(searcher.reader().field_terms("year"), key=int)
+    return years
+
+
+def first_by_date(searcher: Searcher, docs: set[int], *, newest: bool, limit: int) -> list[int]:
+    """Return the first ``limit`` of the documents ``docs`` newest (or oldest) first, ties
+    by document number, undated ones last: Whoosh's sort by ``published``, without
+    reading the date of every document.
+
+    The cached per-year sets are walked from the chosen end, and the months of the year
+    where ``limit`` is reached; only the documents gathered so get their exact date read."""
+    years = _years(searcher)
+    gathered: list[int] = []
+    for year in reversed(years) if newest else years:
+        in_year = docs & period_docs(searcher, Term("year", year))
+        if len(gathered) + len(in_year) >= limit:
+            months = [f"{int(year):04d}-{month:02d}" for month in range(1, 13)]
+            for month in reversed(months) if newest else months:
+                gathered += in_year & period_docs(searcher, Term("month", month))
+                if len(gathered) >= limit:
+                    break
+            break
+        gathered += in_year
+    dates = searcher.reader().column_reader("published")
+    sign = -1 if newest else 1
+    first = sorted(gathered, key=lambda docnum: (sign * dates[docnum], docnum))[:limit]
+    if len(first) < limit:  # every dated match is in: the undated ones follow
+        first += sorted(docs.difference(gathered))[: limit - len(first)]
+    return first
 
 
 def count(
@@ -1036,4 +1122,3 @@ def _suggest(searcher: Searcher, parser: _Parser, query: str, filters: _Filters)
     except (QueryError, TimeLimit):
         return None
     return replaced if found else None
-

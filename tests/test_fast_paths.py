@@ -34,6 +34,7 @@ from indexer.store import Archive
 
 with quiet_whoosh_import():
     from whoosh.fields import TEXT
+    from whoosh.query import Term
     from whoosh.support.charset import accent_map
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,6 +100,7 @@ def dated(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ArchiveIndex(root / "index").sync(archive)
         archive.add_articles([(a, b"") for a in DATED[60:]])  # a second segment
         ArchiveIndex(root / "index").sync(archive)
+    ArchiveIndex(root / "index").add(DATED[50:70])  # deleted documents in both
     return root
 
 
@@ -145,3 +147,18 @@ def test_matching_docs_are_whooshs(dated: Path, query: str) -> None:
     searcher = _searcher(dated / "index")
     prepared = _prepare(searcher, query, _Filters(since="2022-03"))
     assert matching_docs(searcher, prepared.query) == set(searcher.docs_for_query(prepared.query))
+
+
+def test_posting_lists_of_several_blocks_with_deletions(tmp_path: Path) -> None:
+    index = ArchiveIndex(tmp_path / "index")
+    index.create()
+    articles = [
+        Article(url=f"https://x.example/{n}", title=f"Tide {n}", text="tide") for n in range(700)
+    ]
+    index.add(articles)
+    index.delete(a.id for a in articles[::9])
+    searcher = _searcher(index.path)
+    query = Term("body", "tide")
+    assert len(matching_docs(searcher, query)) == 700 - len(articles[::9])
+    assert matching_docs(searcher, query) == set(searcher.docs_for_query(query))
+

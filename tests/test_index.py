@@ -9,6 +9,7 @@ import pytest
 
 from indexer.article import Article
 from indexer.index import (
+    SMALL_BLOCK,
     ArchiveIndex,
     IndexCorruptError,
     IndexLockedError,
@@ -282,3 +283,17 @@ def test_undated_articles_have_no_period() -> None:
 )
 def test_date_key(iso: str | None, key: int) -> None:
     assert date_key(iso) == key
+
+
+def test_small_posting_blocks_are_stored_uncompressed(index: ArchiveIndex) -> None:
+    index.add(
+        make_article(n, text="tide " * (n % 3 + 1) + ("rare words" if n < 3 else ""))
+        for n in range(SMALL_BLOCK * 20)
+    )
+    with index.searcher() as searcher:
+        reader = searcher.reader()
+        assert reader.postings("body", "rare")._compression == 0
+        assert reader.postings("body", "tide")._compression > 0  # a full block
+        assert searcher.doc_count() == SMALL_BLOCK * 20
+    assert search(index.path, '"rare words"').total == 3
+    assert search(index.path, "tide", limit=0).total == SMALL_BLOCK * 20
