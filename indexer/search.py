@@ -737,6 +737,19 @@ def matching_docs(searcher: Searcher, query: Query) -> set[int]:
     return set(searcher.docs_for_query(query))
 
 
+def _set_algebra(query: Query) -> bool:
+    """Whether :func:`matching_docs` answers ``query`` by set algebra alone (fast)."""
+    if isinstance(query, Term):
+        return True
+    if isinstance(query, ConstantScoreQuery):
+        return _set_algebra(query.child)
+    if isinstance(query, (And, Or)):
+        return all(_set_algebra(q) for q in query.subqueries)
+    if isinstance(query, AndNot):
+        return _set_algebra(query.a) and _set_algebra(query.b)
+    return False
+
+
 def _posting_ids(reader: Any, fieldname: str, text: str) -> Iterable[int]:
     """Return the numbers of one segment's documents holding a term (deleted ones left
     out), read a block at a time: Whoosh's ``all_ids()`` takes several times longer, a
@@ -760,18 +773,27 @@ def _collect(
     searcher: Searcher, prepared: _Prepared, limit: int
 ) -> tuple[list[tuple[int, float | None]], int, bool]:
     """Rank the matches within TIME_LIMIT; return ((document number, score) of the best
-    ``limit``, the number of matches, partial)."""
-    # Whoosh's block-quality skipping (optimize) costs more than it saves here.
+    ``limit``, the number of matches, partial).
+
+    Whoosh's top-N collector drops the sub-queries that can no longer beat the N-th score,
+    and so stops counting their matches: the total comes from the match set when set
+    algebra gives it cheaply, else the collector keeps every sub-query (its block-quality
+    skipping costs more than it saves here, so it is off)."""
     collector = searcher.collector(
         limit=limit, filter=prepared.allow, mask=prepared.mask, optimize=False
     )
+    by_sets = _set_algebra(prepared.query)
+    if not by_sets:
+        top = getattr(collector, "child", collector)  # inside the FilterCollector, if any
+        top.replace = 0
     if not _in_main_thread():  # no SIGALRM there: Whoosh checks the time between hits
         collector = TimeLimitCollector(collector, timelimit=TIME_LIMIT, use_alarm=False)
     try:
         with deadline(TIME_LIMIT):
             searcher.search_with_collector(prepared.query, collector)
             results = collector.results()
-            return _scored(results), len(results), False  # counted in the same pass
+            total = len(_matches(searcher, prepared)) if by_sets else len(results)
+            return _scored(results), total, False
     except TimeLimit:
         logger.warning("search stopped after %.1fs: results are partial", TIME_LIMIT)
         try:
@@ -779,6 +801,16 @@ def _collect(
             return _scored(results), results.estimated_length(), True
         except AttributeError:  # stopped before the collector had started
             return [], 0, True
+
+
+def _matches(searcher: Searcher, prepared: _Prepared) -> set[int]:
+    """Return the document numbers the prepared query matches, its flags and NOT applied."""
+    docs = matching_docs(searcher, prepared.query)
+    if prepared.allow is not None:
+        docs &= prepared.allow
+    if prepared.mask:
+        docs -= prepared.mask
+    return docs
 
 
 def _scored(results: Any) -> list[tuple[int, float | None]]:
@@ -792,11 +824,7 @@ def _collect_by_date(
     :func:`first_by_date`), the number of matches, and whether time ran out (no hits)."""
     try:
         with deadline(TIME_LIMIT):
-            docs = matching_docs(searcher, prepared.query)
-            if prepared.allow is not None:
-                docs &= prepared.allow
-            if prepared.mask:
-                docs -= prepared.mask
+            docs = _matches(searcher, prepared)
             first = first_by_date(searcher, docs, newest=newest, limit=limit)
             return [(docnum, None) for docnum in first], len(docs), False
     except TimeLimit:

@@ -483,3 +483,26 @@ def test_random_queries_raise_only_query_errors(ix: Path, query: str) -> None:
     else:
         assert result.total >= len(result.hits)
     assert "\n" not in message
+
+
+def test_total_counts_every_match_when_few_can_reach_the_top(tmp_path: Path) -> None:
+    """Whoosh's top-N collector drops sub-queries that cannot beat the N-th score
+    (here: body-only matches once title matches fill the top); the total must not."""
+    index = ArchiveIndex(tmp_path / "index")
+    index.create()
+    for batch in range(3):  # several segments
+        index.add(
+            Article(
+                url=f"https://news.example/{batch}/{n}",
+                title="Harbour reopens" if n < 3 else f"Story {batch} {n}",
+                text=f"Harbour story {n}. " if n % 2 else f"Other story {n}. " * 3,
+            )
+            for n in range(100)
+        )
+    expected = count(index.path, "harbour")
+    assert expected == 3 * (50 + 2)  # odd n in the body, plus n = 0, 2 by their titles
+    for limit in (1, 3, 10):
+        assert search(index.path, "harbour", limit=limit, snippets=False).total == expected
+    phrase = count(index.path, '"harbour story"')
+    assert phrase == 3 * 50
+    assert search(index.path, '"harbour story"', limit=1, snippets=False).total == phrase
