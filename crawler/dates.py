@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 from lxml.etree import XPath
 from lxml.html import HtmlElement
@@ -231,15 +232,21 @@ def visible_date(
     if heading is None:
         return None
     after = [*TEXT_INSIDE_XPATH(heading)[1:], *TEXT_AFTER_XPATH(heading)]
-    before = list(reversed(TEXT_BEFORE_XPATH(heading)))
-    for n, line in enumerate((*after, *before)):
+    before = reversed(TEXT_BEFORE_XPATH(heading))
+    return _first_line_date(after) or _first_line_date(before, skip_day=today)
+
+
+def _first_line_date(lines: Iterable[Any], skip_day: date | None = None) -> Candidate | None:
+    """Return the first date in ``lines`` (text, or datetime attributes) not on
+    ``skip_day``; lines announcing an update are skipped."""
+    for line in lines:
         if getattr(line, "attrname", None) == "datetime":
             value, source = parse_date(line), "time"
         elif not UPDATE_CUE_RE.search(line):
             value, source = parse_text_date(line), "text"
         else:
             continue
-        if value is not None and not (n >= len(after) and _as_day(value) == today):
+        if value is not None and _as_day(value) != skip_day:
             return value, source
     return None
 

@@ -198,7 +198,7 @@ class WarcMiddleware:
         try:
             request.meta["warc"] = str(self.writer.write_exchange(request, response))
         except OSError as exc:
-            archive_write_failed(self.crawler, describe_os_error(exc, str(self.writer.directory)))
+            self._failed(exc)
         return response
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
@@ -206,4 +206,8 @@ class WarcMiddleware:
         try:
             self.writer.close()
         except OSError as exc:
-            archive_write_failed(self.crawler, describe_os_error(exc, str(self.writer.directory)))
+            self._failed(exc)
+
+    def _failed(self, exc: OSError) -> None:
+        """Stop the crawl: the WARC files cannot be written."""
+        archive_write_failed(self.crawler, describe_os_error(exc, str(self.writer.directory)))
