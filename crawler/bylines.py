@@ -14,6 +14,7 @@ from lxml.html import HtmlElement
 from crawler.agencies import agency_name, is_photo_credit
 from crawler.meta_xpaths import AUTHOR_LINK_XPATHS, AUTHOR_META_KEYS, SIGNATURE_XPATH
 from crawler.page_meta import PageMeta, ld_text, ld_types
+from crawler.textnorm import squash
 
 logger = logging.getLogger(__name__)
 
@@ -167,10 +168,6 @@ class Byline:
     agencies: list[str] = field(default_factory=list)
 
 
-def _key(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.casefold())
-
-
 def looks_like_name(
     text: str, min_words: int = 1, declared: bool = False, handle: bool = False
 ) -> bool:
@@ -212,7 +209,7 @@ def _domain_keys(names: Iterable[str]) -> set[str]:
             second_level = (
                 len(labels) > 2 and len(labels[-1]) == 2 and labels[-2] in SECOND_LEVEL_LABELS
             )
-            keys.add(_key(labels[-3] if second_level else labels[-2]))
+            keys.add(squash(labels[-3] if second_level else labels[-2]))
     return keys - {""}
 
 
@@ -226,7 +223,7 @@ def _clean_part(part: str, excluded: set[str]) -> str:
         part = part.rstrip(".")
     words = part.split()
     # a site name glued after the name ("Adam Aaronson PhillyVoice")
-    while len(words) > 2 and _key(words[-1]) in excluded:
+    while len(words) > 2 and squash(words[-1]) in excluded:
         words.pop()
     return " ".join(words)
 
@@ -240,7 +237,7 @@ def split_byline(
     the site's own name, only names of two words or more are people.
     """
     exclude = list(exclude)
-    excluded = {_key(name) for name in exclude if name} - {""}
+    excluded = {squash(name) for name in exclude if name} - {""}
     domains = _domain_keys(exclude)
     text = " ".join(EMAIL_RE.sub(" ", INVISIBLE_RE.sub("", raw)).split())
     if not text or len(text) > MAX_BYLINE_CHARS or SAYS_RE.search(text):
@@ -255,7 +252,7 @@ def split_byline(
             agencies.append(agency)
         else:
             names.append(_clean_part(part, excluded))
-    keys = [_key(name) for name in names]
+    keys = [squash(name) for name in names]
     # beside the site's name, single words are places ("hessenschau.de, Frankfurt, Germany")
     beside_site = any(key in excluded or key in domains for key in keys)
     # an explicit label vouches for the one name right after it ("Posted by Konstantin")

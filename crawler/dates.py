@@ -21,6 +21,7 @@ from crawler.meta_xpaths import (
     PUBLISHED_TIME_XPATHS,
 )
 from crawler.page_meta import PageMeta, ld_text, ld_types
+from crawler.textnorm import squash
 
 logger = logging.getLogger(__name__)
 
@@ -205,17 +206,13 @@ def _text_match_date(match: re.Match[str], ambiguous_slash: bool) -> datetime | 
 
 def _headline_element(tree: HtmlElement, title: str | None) -> HtmlElement | None:
     """Return the heading showing ``title`` (a kicker may precede it), else the first h1."""
-    key = _squash(title or "")
+    key = squash(title or "")
     if key:
         for heading in HEADLINE_XPATH(tree):
-            text = _squash(heading.text_content())
+            text = squash(heading.text_content())
             if text and (text == key or (len(key) > 10 and key in text)):
                 return heading
     return next(iter(HEADING_XPATH(tree)), None)
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.casefold())
 
 
 def visible_date(

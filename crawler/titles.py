@@ -11,6 +11,7 @@ from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from crawler.meta_xpaths import HEADING_XPATH
+from crawler.textnorm import squash
 
 SEPARATORS = r"\s+[-|–—:·•»«/~]+\s+|\s*[|•»«]\s*"
 SEPARATOR_CHARS = " -|–—:·•»«/~"
@@ -37,16 +38,12 @@ def clean_title(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.casefold())
-
-
 def _words(text: str) -> set[str]:
     return set(WORD_RE.findall(text.casefold()))
 
 
 def _is_site(segment: str, names: set[str]) -> bool:
-    key = _norm(segment)
+    key = squash(segment)
     return bool(key) and any(
         key == name
         or (
@@ -59,7 +56,7 @@ def _is_site(segment: str, names: set[str]) -> bool:
 
 
 def _site_keys(site_names: Iterable[str]) -> set[str]:
-    return {_norm(name) for name in site_names if name and _norm(name)}
+    return {squash(name) for name in site_names if name and squash(name)}
 
 
 def strip_site_name(title: str, site_names: Iterable[str]) -> str:
@@ -128,7 +125,7 @@ def confirmed_heading(
 
 
 def _segments(title: str) -> list[str]:
-    return [s for s in re.split(SEPARATORS, clean_title(title)) if _norm(s)]
+    return [s for s in re.split(SEPARATORS, clean_title(title)) if squash(s)]
 
 
 def site_segments(
@@ -141,16 +138,16 @@ def site_segments(
     title's longest segment or one of the ``whole`` titles the publisher declares (og:title,
     JSON-LD headline), nor when another segment is a known site name (``names``).
     """
-    exempt = {_norm(clean_title(title)) for title in whole}
-    keys = {_norm(h): clean_title(h) for h in headings if _norm(h) and _norm(h) not in exempt}
+    exempt = {squash(clean_title(title)) for title in whole}
+    keys = {squash(h): clean_title(h) for h in headings if squash(h) and squash(h) not in exempt}
     found = []
     for segments in map(_segments, titles):
         if len(segments) < 2 or any(_is_site(segment, names) for segment in segments):
             continue
         longest = max(segments, key=len)
         for end in (segments[0], segments[-1]):
-            if end != longest and _norm(end) in keys:
-                found.append(keys[_norm(end)])
+            if end != longest and squash(end) in keys:
+                found.append(keys[squash(end)])
     return list(dict.fromkeys(found))
 
 
