@@ -11,8 +11,6 @@ import errno
 import logging
 from typing import Any
 
-from scrapy.utils.defer import deferred_from_coro
-
 logger = logging.getLogger(__name__)
 
 
@@ -34,4 +32,7 @@ def archive_write_failed(crawler: Any, message: str) -> None:
     stats.set_value("archive/error", message)
     engine = crawler.engine
     if engine is not None and engine.spider is not None:
+        # imported here: the index writer process uses this module without Scrapy
+        from scrapy.utils.defer import deferred_from_coro
+
         deferred_from_coro(engine.close_spider_async(reason="archive_error"))

@@ -10,6 +10,7 @@ pages) to release their memory.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
@@ -74,9 +75,16 @@ def extract_article(
 
 
 def extract_with_reason(
-    html: str | bytes, url: str, options: ExtractOptions | None = None
+    html: str | bytes,
+    url: str,
+    options: ExtractOptions | None = None,
+    accept: Callable[[HtmlElement], str | None] | None = None,
 ) -> tuple[Article | None, str | None]:
-    """Return ``(article, None)``, or ``(None, reason)`` saying why the page was rejected."""
+    """Return ``(article, None)``, or ``(None, reason)`` saying why the page was rejected.
+
+    ``accept``, if given, looks at the freshly parsed tree before anything changes it (the
+    crawl's page classification) and returns a reason to reject the page, or None.
+    """
     options = options or DEFAULT_OPTIONS
     try:
         tree = parse_html(
@@ -84,6 +92,8 @@ def extract_with_reason(
         )
     except InputError as err:
         return None, str(err)
+    if accept is not None and (refusal := accept(tree)) is not None:
+        return None, refusal
     now = options.now or datetime.now(UTC)
     try:
         page = read_page_meta(tree)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import multiprocessing
 import os
 import threading
 from dataclasses import dataclass, replace
@@ -23,7 +24,7 @@ from multiprocessing.queues import Queue
 from pathlib import Path
 
 from crawler.archive_errors import describe_os_error
-from crawler.workers import forkserver_context, name_process
+from crawler.procs import name_process
 from indexer.index import ArchiveIndex, IndexLockedError
 from indexer.store import Archive, StoreError
 
@@ -62,7 +63,10 @@ class IndexWriter:
     """The index writer process, seen from the crawl."""
 
     def __init__(self, config: WriterConfig) -> None:
-        context = forkserver_context()
+        # A fresh interpreter, not a fork of the extraction workers' server: the writer
+        # needs Whoosh and the store only, not the extractor's modules and language model
+        # (over 100 MB it would otherwise map), and this module imports neither.
+        context = multiprocessing.get_context("spawn")
         self.conn, child = context.Pipe()
         self.logs: Queue[logging.LogRecord | None] = context.Queue()
         self.relay = threading.Thread(target=_relay, args=(self.logs,), daemon=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from indexer.article import Article
 
@@ -18,6 +19,9 @@ class PageItem:
     status: int
     via: str  # how it was found: feed, sitemap, news-sitemap, link, url
     warc: str | None = None  # where the response was archived ("FILE:OFFSET"), if it was
+    # True: found on the way, its URL says nothing: extraction first checks that it looks
+    # like an article (crawler.classify), on the tree it parses anyway
+    classify: bool = False
 
 
 @dataclass
@@ -27,6 +31,9 @@ class ArticleItem:
     article: Article
     raw: bytes = field(repr=False)
     warc: str | None = None
+    # the MinHash signature of the text (indexer.syndication.signature), computed where
+    # the article was extracted; None: the store computes it
+    signature: Any = field(default=None, repr=False)
 
 
 @dataclass

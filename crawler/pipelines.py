@@ -60,13 +60,20 @@ class ExtractPipeline:
         if not isinstance(item, PageItem):
             return item
         assert self.pool is not None
-        article, reason = await self.pool.extract(item.body, item.encoding, item.url)
+        result = await self.pool.process(
+            item.body, item.encoding, item.url, classify=item.classify
+        )
+        article = result.article
+        if not result.article_page:  # a page found on the way that is no article page
+            raise DropItem(f"not an article page: {item.url}", log_level="DEBUG")
         if article is None:
             self.stats.inc_value("archive/not_article")
-            raise DropItem(f"not an article ({reason}): {item.url}", log_level="INFO")
+            raise DropItem(f"not an article ({result.reason}): {item.url}", log_level="INFO")
         article.source = item.source
         article.fetched_at = _now()
-        return ArticleItem(article=article, raw=item.body, warc=item.warc)
+        return ArticleItem(
+            article=article, raw=item.body, warc=item.warc, signature=result.signature
+        )
 
 
 class StorePipeline:
@@ -80,6 +87,7 @@ class StorePipeline:
         self.archive: Archive | None = None
         self.crawl_id: int | None = None
         self.articles: list[tuple[Any, bytes, str | None]] = []
+        self.signatures: dict[str, Any] = {}  # by article id, from the extraction workers
         self.fetches: list[Fetch] = []
 
     @classmethod
@@ -116,6 +124,10 @@ class StorePipeline:
         """Buffer an article or a failure; write a batch when the buffer is full."""
         if isinstance(item, ArticleItem):
             self.articles.append((item.article, item.raw, item.warc))
+            if item.signature is not None:
+                self.signatures[item.article.id] = item.signature
+            else:  # not computed: the store computes it
+                self.signatures.pop(item.article.id, None)
         elif isinstance(item, FailureItem):
             self.stats.inc_value("archive/failed")
             self.stats.inc_value(f"source/{item.source}/failed")
@@ -132,17 +144,19 @@ class StorePipeline:
         except StoreError as exc:
             archive_write_failed(self.crawler, str(exc))
         finally:
-            self.articles, self.fetches = [], []
+            self.articles, self.fetches, self.signatures = [], [], {}
 
     def _write(self) -> None:
-        """Write the buffered articles and fetches, each list in one transaction."""
+        """Write the buffered articles and fetches in one transaction."""
         if self.archive is None:  # it could not be opened: the crawl is closing
             return
         if self.articles:
-            counts = self.archive.add_articles(self.articles, self.crawl_id)
+            counts = self.archive.add_articles(
+                self.articles, self.crawl_id, signatures=self.signatures, fetches=self.fetches
+            )
             for key, value in counts.items():
                 self.stats.inc_value(f"archive/{key}", value)
-        if self.fetches:
+        elif self.fetches:
             self.archive.record_fetches(self.fetches, self.crawl_id)
 
     def close_spider(self, spider: Any = None) -> None:

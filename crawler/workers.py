@@ -4,27 +4,50 @@ Each task runs :func:`extract_page` in a child process with a time limit; a work
 that overruns is killed and replaced, so a pathological page costs one timeout, not
 the crawl. Workers are recycled every ``max_tasks`` pages, which also frees
 trafilatura's per-page caches.
+
+The crawl runs :func:`process_page` instead: all the per-page work over the tree the
+worker parses anyway, so the crawl's main process (the reactor and the store, one core)
+does none of it: whether an unlisted page looks like an article (the spider's
+classification), the extraction, and the MinHash signature the store groups syndicated
+copies by.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from multiprocessing.context import ForkServerContext
-from pathlib import Path
+from typing import NamedTuple, TypeVar
 
+import numpy as np
+from lxml.html import HtmlElement
+from parsel import Selector
 from pebble import ProcessExpired, ProcessPool
 
+from crawler.classify import looks_like_article
 from crawler.extract import extract_with_reason
+from crawler.procs import name_process
+from indexer import syndication
 from indexer.article import Article
 
 logger = logging.getLogger(__name__)
 
 Result = tuple[Article | None, str | None]
+T = TypeVar("T")
+NOT_ARTICLE_PAGE = "does not look like an article page"
+
+
+class PageResult(NamedTuple):
+    """What :func:`process_page` found: the article (or why not), its MinHash signature."""
+
+    article: Article | None
+    reason: str | None
+    signature: np.ndarray | None = None  # syndication.signature(article.text)
+    article_page: bool = True  # False: the classification turned the page down
 
 
 def forkserver_context() -> ForkServerContext:
@@ -38,12 +61,6 @@ def forkserver_context() -> ForkServerContext:
     return context
 
 
-def name_process(name: str) -> None:
-    """Show ``name`` for this process in ps and top (Linux; elsewhere nothing)."""
-    with contextlib.suppress(OSError):
-        Path("/proc/self/comm").write_text(name[:15], encoding="ascii")
-
-
 def _start_worker() -> None:
     name_process("news-extract")
 
@@ -52,6 +69,32 @@ def extract_page(body: bytes, encoding: str | None, url: str) -> Result:
     """Decode a response body and extract its article (runs in a worker)."""
     html = body.decode(encoding or "utf-8", errors="replace")
     return extract_with_reason(html, url)
+
+
+def process_page(body: bytes, encoding: str | None, url: str, classify: bool) -> PageResult:
+    """Extract a crawled page's article and its syndication signature (runs in a worker).
+
+    With ``classify``, a page nobody listed as an article is first checked with
+    :func:`~crawler.classify.looks_like_article` on the tree extraction parses, and one
+    that does not look like an article comes back with ``article_page`` False.
+    """
+    html = body.decode(encoding or "utf-8", errors="replace")
+    classified: list[bool] = []
+
+    def accept(tree: HtmlElement) -> str | None:
+        classified.append(looks_like_article(url, Selector(root=tree, type="html")))
+        return None if classified[0] else NOT_ARTICLE_PAGE
+
+    article, reason = extract_with_reason(html, url, accept=accept if classify else None)
+    if article is None:
+        # A page refused before its tree was looked at (too many links...) is classified
+        # on a tree of its own, as the spider did: a listing page is no failed article.
+        if classify and not classified:
+            classified.append(looks_like_article(url, Selector(text=html, type="html")))
+        if classified and not classified[0]:
+            return PageResult(None, NOT_ARTICLE_PAGE, None, article_page=False)
+        return PageResult(None, reason)
+    return PageResult(article, None, syndication.signature(article.text))
 
 
 class ExtractorPool:
@@ -69,13 +112,23 @@ class ExtractorPool:
 
     async def extract(self, body: bytes, encoding: str | None, url: str) -> Result:
         """Extract one page in a worker; a timeout or a dead worker becomes a reason."""
-        future = self.pool.schedule(extract_page, args=(body, encoding, url), timeout=self.timeout)
+        return await self._run(extract_page, (body, encoding, url), lambda why: (None, why))
+
+    async def process(
+        self, body: bytes, encoding: str | None, url: str, *, classify: bool = False
+    ) -> PageResult:
+        """Run :func:`process_page` in a worker; a timeout or a dead worker becomes a reason."""
+        args = (body, encoding, url, classify)
+        return await self._run(process_page, args, lambda why: PageResult(None, why))
+
+    async def _run(self, task: Callable[..., T], args: tuple, failed: Callable[[str], T]) -> T:
+        future = self.pool.schedule(task, args=args, timeout=self.timeout)
         try:
             return await asyncio.wrap_future(future)
         except FutureTimeout:
-            return None, f"extraction took over {self.timeout:g}s"
+            return failed(f"extraction took over {self.timeout:g}s")
         except ProcessExpired as exc:
-            return None, f"extraction worker died ({exc})"
+            return failed(f"extraction worker died ({exc})")
 
     def close(self) -> None:
         """Let running tasks finish, then stop the workers."""

@@ -27,7 +27,7 @@ import os
 import re
 import sqlite3
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
+import numpy as np
 import sqlite_utils
 
 from indexer import syndication
@@ -138,6 +139,16 @@ def page_row(article: Article, body: bytes, location: str | None) -> dict[str, A
     else:
         row.update(body=zlib.compress(body), encoding=PAGE_ENCODING)
     return row
+
+
+_PAGE_COLUMNS = ("article_id", "length", "fetched_at", "body", "encoding", "warc_file",
+                 "warc_offset")
+# What sqlite-utils' upsert_all did, without its per-row work: insert, or update a page.
+_UPSERT_PAGE = (
+    f"INSERT INTO pages({', '.join(_PAGE_COLUMNS)}) VALUES ({_marks(_PAGE_COLUMNS)})"
+    " ON CONFLICT(article_id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _PAGE_COLUMNS[1:])
+)
 
 
 def row_article(row: dict[str, Any], lists: dict[str, list[str]]) -> Article:
@@ -523,7 +534,12 @@ class Archive:
 
     @_translated
     def add_articles(
-        self, batch: Sequence[tuple[Article, bytes] | Entry], crawl_id: int | None = None
+        self,
+        batch: Sequence[tuple[Article, bytes] | Entry],
+        crawl_id: int | None = None,
+        *,
+        signatures: Mapping[str, np.ndarray | None] | None = None,
+        fetches: Sequence[Fetch] = (),
     ) -> dict[str, int]:
         """Store a batch of (article, raw body[, WARC location]) in one transaction; count.
 
@@ -532,6 +548,12 @@ class Archive:
         page with a WARC location (``FILE:OFFSET``) is not copied: ``pages`` points at its
         record. When a changed article's title or text differs, the stored version is kept
         in ``revisions`` first.
+
+        ``signatures`` may give, by article id, the MinHash signature of the text
+        (:func:`indexer.syndication.signature`, None for a text too short) computed
+        elsewhere, e.g. in the process that extracted the article; articles missing from
+        it get theirs computed here. ``fetches`` are recorded in the same transaction (as
+        :meth:`record_fetches` does).
         """
         counts = {"new": 0, "updated": 0, "unchanged": 0}
         entries: list[Entry] = [(e[0], e[1], e[2] if len(e) > 2 else None) for e in batch]
@@ -539,9 +561,10 @@ class Archive:
             known = self._fingerprints([article.id for article, _, _ in entries])
             new: dict[str, Entry] = {}
             changed: dict[str, Entry] = {}
+            digests: dict[str, str] = {}
             for entry in entries:
                 article = entry[0]
-                digest = fingerprint(article)
+                digest = digests[article.id] = fingerprint(article)
                 if article.id not in known:
                     counts["new"] += 1
                     new[article.id] = entry
@@ -556,16 +579,19 @@ class Archive:
             self._save_revisions([article for article, _, _ in changed.values()])
             self._write_articles(
                 [a for a, _, _ in new.values()], [a for a, _, _ in changed.values()],
-                {"last_crawl": crawl_id}, {"first_seen_crawl": crawl_id},
+                {"last_crawl": crawl_id}, {"first_seen_crawl": crawl_id}, digests,
             )
             stored = [*new.values(), *changed.values()]
             pageless = [a.id for a, body, location in changed.values() if not (body or location)]
             for part in chunks(pageless):  # the old page belongs to the old version
                 self._conn.execute(f"DELETE FROM pages WHERE article_id IN ({_marks(part)})", part)
-            self._db.table("pages").upsert_all(
-                [page_row(*entry) for entry in stored if entry[1] or entry[2]], pk="article_id"
-            )
-            self._group_copies([article for article, _, _ in stored])
+            pages = [page_row(*entry) for entry in stored if entry[1] or entry[2]]
+            if pages:
+                self._conn.executemany(_UPSERT_PAGE, [[row[c] for c in _PAGE_COLUMNS]
+                                                      for row in pages])
+            self._group_copies([article for article, _, _ in stored], signatures, set(new))
+            if fetches:
+                self._insert_fetches(fetches, crawl_id)
         logger.debug("stored batch of %d: %s", len(batch), counts)
         return counts
 
@@ -602,10 +628,12 @@ class Archive:
         changed: Sequence[Article],
         marks: dict[str, Any],
         first_marks: dict[str, Any],
+        digests: Mapping[str, str] | None = None,
     ) -> None:
         """Insert ``new`` and overwrite ``changed`` rows with their links, as the next version.
 
-        ``marks`` are extra columns for both, ``first_marks`` extra columns of new rows.
+        ``marks`` are extra columns for both, ``first_marks`` extra columns of new rows;
+        ``digests`` the articles' :func:`fingerprint` by id, if already computed.
         """
         stored = [*new, *changed]
         if not stored:
@@ -614,9 +642,11 @@ class Archive:
         self._db.table("sources").insert_all(
             [source_row(a) for a in stored if a.source], pk="name", ignore=True
         )
+        digests = digests or {}
 
         def row(article: Article) -> dict[str, Any]:
-            return {**article_row(article), "fingerprint": fingerprint(article),
+            digest = digests.get(article.id) or fingerprint(article)
+            return {**article_row(article), "fingerprint": digest,
                     "version": version, "indexed_at": None, **marks}
 
         articles = self._db.table("articles")
@@ -624,11 +654,25 @@ class Archive:
         articles.upsert_all([row(a) for a in changed], pk="id")
         write_article_links(self._db, stored)
 
-    def _group_copies(self, articles: Sequence[Article]) -> None:
-        """Find the syndicated copies of these just-stored articles; record their stories."""
+    def _group_copies(
+        self,
+        articles: Sequence[Article],
+        signatures: Mapping[str, np.ndarray | None] | None = None,
+        fresh: Set[str] = frozenset(),
+    ) -> None:
+        """Find the syndicated copies of these just-stored articles; record their stories.
+
+        ``signatures`` are precomputed signatures by id (see :meth:`add_articles`);
+        ``fresh`` the ids stored for the first time, which have no story to leave yet.
+        """
+        signatures = signatures or {}
         for article in articles:
-            self._ungroup(article.id)
-            sig = syndication.signature(article.text)
+            if article.id not in fresh:
+                self._ungroup(article.id)
+            if article.id in signatures:
+                sig = signatures[article.id]
+            else:
+                sig = syndication.signature(article.text)
             if sig is None:
                 continue
             buckets = syndication.band_buckets(sig)
@@ -637,9 +681,11 @@ class Archive:
                 " JOIN syndication s ON s.article_id = b.article_id"
                 f" WHERE b.bucket IN ({_marks(buckets)})", buckets,
             ).fetchall()
-            stories = {story for _, story, blob in candidates
-                       if syndication.similarity(sig, syndication.from_blob(blob))
-                       >= syndication.THRESHOLD}
+            stories: set[str] = set()
+            if candidates:
+                similar = syndication.similarities(sig, [blob for _, _, blob in candidates])
+                stories = {story for (_, story, _), value in zip(candidates, similar, strict=True)
+                           if value >= syndication.THRESHOLD}
             story = min(stories) if stories else article.id
             merged = sorted(stories - {story})  # this article bridges several stories
             if merged:
@@ -725,12 +771,14 @@ class Archive:
     def record_fetches(self, fetches: list[Fetch], crawl_id: int | None = None) -> None:
         """Record HTTP fetches (successes and failures) in one transaction."""
         with self._write():
-            self._conn.executemany(
-                "INSERT INTO fetches(url, status, error, fetched_at, crawl_id)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [(f.url, f.status, f.error, f.fetched_at or utc_now(), crawl_id)
-                 for f in fetches],
-            )
+            self._insert_fetches(fetches, crawl_id)
+
+    def _insert_fetches(self, fetches: Sequence[Fetch], crawl_id: int | None) -> None:
+        self._conn.executemany(
+            "INSERT INTO fetches(url, status, error, fetched_at, crawl_id)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(f.url, f.status, f.error, f.fetched_at or utc_now(), crawl_id) for f in fetches],
+        )
 
     @_translated
     def failed_urls(self, max_attempts: int = 3) -> list[str]:

@@ -75,6 +75,12 @@ def similarity(first: np.ndarray, second: np.ndarray) -> float:
     return float(np.mean(first == second))
 
 
+def similarities(sig: np.ndarray, blobs: Sequence[bytes]) -> np.ndarray:
+    """Return :func:`similarity` of ``sig`` with each stored signature, at once."""
+    stored = np.frombuffer(b"".join(blobs), dtype="<u4").reshape(len(blobs), -1)
+    return np.mean(stored == sig, axis=1)
+
+
 def band_buckets(sig: np.ndarray) -> list[str]:
     """Return the LSH buckets of a signature: texts sharing one are candidate copies."""
     return [

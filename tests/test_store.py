@@ -555,3 +555,19 @@ def test_update_extractions_rewrites_changed_rows_only(archive: Archive) -> None
     assert archive.raw_html(make_article(0).id) == page(0)
     row = archive.db["articles"].get(make_article(0).id)
     assert (row["first_seen_crawl"], row["last_crawl"]) == (crawl, crawl)
+
+
+def test_articles_and_fetches_in_one_batch(archive: Archive) -> None:
+    crawl = archive.begin_crawl(["alpha"])
+    article = Article(url="https://alpha.example/2024/05/01/story", title="Story",
+                      text="Text.", source="alpha")
+    counts = archive.add_articles(
+        [(article, b"<html></html>")], crawl,
+        fetches=[Fetch(url=article.url, status=200), Fetch(url="https://alpha.example/x",
+                                                          status=None, error="timeout")],
+    )
+    assert counts["new"] == 1
+    rows = archive.db.execute("SELECT url, status, error, crawl_id FROM fetches ORDER BY id")
+    assert rows.fetchall() == [(article.url, 200, None, crawl),
+                               ("https://alpha.example/x", None, "timeout", crawl)]
+    assert archive.raw_html(article.id) == b"<html></html>"

@@ -58,3 +58,16 @@ def test_edit_of_a_story_moves_it_out_of_its_group(tmp_path: Path) -> None:
         assert archive.copies(first.id) == []
         assert archive.stories([first.id, second.id]) == {first.id: first.id,
                                                           second.id: second.id}
+
+
+def test_signatures_computed_elsewhere_group_the_same(tmp_path: Path) -> None:
+    """The crawl hands the store the signatures its extraction workers computed."""
+    samples = build_test_set()
+    entries = [(s.article, b"") for s in samples]
+    given = {s.article.id: signature(s.article.text) for s in samples}
+    with Archive(tmp_path / "plain.db") as plain, Archive(tmp_path / "given.db") as fed:
+        plain.add_articles(entries)
+        fed.add_articles(entries, signatures=given)
+        ids = plain.article_ids()
+        assert fed.stories(ids) == plain.stories(ids)
+        assert [fed.copies(i) for i in ids] == [plain.copies(i) for i in ids]

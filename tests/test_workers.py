@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from parsel import Selector
+
 from crawler.indexing import IndexWriter, Outcome, WriterConfig
 from crawler.workers import ExtractorPool
 from indexer.article import Article
@@ -94,3 +96,28 @@ def test_index_writer_leaves_articles_pending_when_the_index_is_locked(tmp_path:
     assert outcome.indexed == 0
     with Archive(tmp_path / "archive.db") as archive:
         assert len(archive.pending_ids()) == 2
+
+
+def test_worker_classifies_extracts_and_signs() -> None:
+    """process_page: the spider's classification and the store's signature, in the worker."""
+    from crawler.classify import looks_like_article
+    from crawler.workers import NOT_ARTICLE_PAGE, process_page
+    from indexer.syndication import signature
+
+    url = "http://127.0.0.1:9/2024/05/01/harbour"
+    found = process_page(PAGE, "utf-8", url, True)
+    assert found.article is not None
+    assert found.article_page
+    assert found.signature is not None
+    assert (found.signature == signature(found.article.text)).all()
+    listing = (
+        b"<html><head><meta property='og:type' content='website'></head><body>"
+        + PAGE[PAGE.index(b"<article>"):]
+    )
+    tag_url = "http://127.0.0.1:9/harbour-news-and-more-stories"
+    assert not looks_like_article(tag_url, Selector(text=listing.decode(), type="html"))
+    refused = process_page(listing, "utf-8", tag_url, True)
+    assert (refused.article, refused.reason, refused.article_page) == (
+        None, NOT_ARTICLE_PAGE, False)
+    unchecked = process_page(listing, "utf-8", tag_url, False)  # listed: no classification
+    assert unchecked.article is not None

@@ -1,8 +1,10 @@
 """The ``news`` spider: finds article pages through feeds, sitemaps and links.
 
 It only navigates. What it yields (:class:`~crawler.items.PageItem` for pages that
-look like articles, :class:`~crawler.items.FailureItem` for requests that failed
-for good) goes to the pipelines, which extract and store.
+may be articles, :class:`~crawler.items.FailureItem` for requests that failed
+for good) goes to the pipelines, which extract and store. Whether a page found on the
+way looks like an article (:mod:`crawler.classify`) is checked in the extraction
+worker, on the tree it parses anyway.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from crawler.classify import looks_like_article
 from crawler.items import FailureItem, PageItem
 from crawler.middlewares import Refused
 from crawler.sources import Source, adhoc_source, load_sources
@@ -216,14 +217,19 @@ class NewsSpider(scrapy.Spider):
     def parse_page(
         self, response: Response, source: str, depth: int, via: str
     ) -> Iterator[PageItem | scrapy.Request]:
-        """Hand over an article-looking page, then follow its links within the depth."""
+        """Hand over a page that may be an article, then follow its links within the depth.
+
+        Pages a source's ``article_urls`` rule out are not handed over; pages found on
+        the way that no rule or trusted list vouches for go with ``classify`` set.
+        """
         if not isinstance(response, TextResponse):
             return
         src = self.by_name[source]
         verdict = src.matches_article(response.url)
-        if verdict is None:
-            verdict = via in TRUSTED_VIA or looks_like_article(response.url, response.selector)
-        if verdict:
+        if verdict is not False:
+            # Unlisted pages found on the way are classified (crawler.classify) by the
+            # extraction worker, on the tree it parses anyway: this process parses pages
+            # only for their links.
             yield PageItem(
                 url=response.url,
                 source=source,
@@ -232,6 +238,7 @@ class NewsSpider(scrapy.Spider):
                 status=response.status,
                 via=via,
                 warc=response.meta.get("warc"),
+                classify=verdict is None and via not in TRUSTED_VIA,
             )
         if not src.follow or depth >= src.depth:
             return
