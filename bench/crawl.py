@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/crawl.py            # 2,100 articles (700 per outlet)
     .venv/bin/python bench/crawl.py --per-outlet 3400   # a ~10,000-page crawl (RSS check)
+    .venv/bin/python bench/crawl.py --navigation-only   # Scrapy alone: the floor
+
 
 Serves a synthetic copy of the demo site (three templates) on 127.0.0.1, crawls it
 through ``search_cli.py crawl`` with politeness delays off, and prints: articles/s end
@@ -15,12 +17,18 @@ give if every core were kept busy.
 The peer is trafilatura's own command line (downloads on threads, extraction on
 ``--parallel`` processes) given the list of article URLs: its sitemap crawler refuses
 IP-address hosts (courlan), so it cannot discover a loopback site by itself.
+
+``--navigation-only`` measures the floor: the same spider, settings and downloader
+middlewares, but no item pipelines (extraction, store, index) and no WARC writing. Its
+CPU per article is what Scrapy alone costs the main process; the best CPU-bound ratio
+reachable with it is extraction / (extraction + that).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import re
 import resource
@@ -39,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from trafilatura.settings import use_config  # noqa: E402
 
+from crawler import settings as crawl_settings  # noqa: E402
 from crawler.demosite import DemoSite, sources_toml  # noqa: E402
 from crawler.demosite.content import stories  # noqa: E402
 from crawler.workers import extract_page  # noqa: E402
@@ -52,6 +61,14 @@ FAST = [
     "CONCURRENT_REQUESTS_PER_DOMAIN=16",
     "-s",
     "CONCURRENT_REQUESTS=48",
+]
+# --navigation-only: no pipelines, every downloader middleware but the WARC writer.
+NAVIGATION_ONLY = [
+    "-s",
+    "ITEM_PIPELINES={}",
+    "-s",
+    "DOWNLOADER_MIDDLEWARES="
+    + json.dumps({**crawl_settings.DOWNLOADER_MIDDLEWARES, "crawler.warc.WarcMiddleware": None}),
 ]
 TICKS = os.sysconf("SC_CLK_TCK")
 # trafilatura's downloader: no pause between requests, loopback allowed (SSRF guard off).
@@ -236,6 +253,11 @@ def main() -> None:
     parser.add_argument("--per-outlet", type=int, default=700)
     parser.add_argument("--no-peer", action="store_true", help="skip trafilatura's crawler")
     parser.add_argument(
+        "--navigation-only",
+        action="store_true",
+        help="Scrapy alone: no pipelines (extraction, store, index), no WARC (the floor)",
+    )
+    parser.add_argument(
         "-s",
         dest="settings",
         action="append",
@@ -259,6 +281,8 @@ def main() -> None:
         sources.write_text(text, encoding="utf-8")
 
         extra = [arg for setting in args.settings for arg in ("-s", setting)]
+        if args.navigation_only:
+            extra = NAVIGATION_ONLY + extra
         result, wall, usage = run_measured(
             [
                 sys.executable,
@@ -276,6 +300,9 @@ def main() -> None:
         summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
         print(f"crawl: {summary or result.stderr[-2000:]}")
         new = int(re.search(r"articles (\d+) new", summary).group(1)) if summary else 0
+        fetched = int(re.search(r"(\d+) pages fetched", summary).group(1)) if summary else 0
+        if args.navigation_only:  # nothing is stored: count the article pages fetched
+            new = min(fetched, len(urls))
         crawl_s = float(re.search(r"([\d.]+)s$", summary).group(1)) if summary else wall
         e2e = new / crawl_s if crawl_s else 0.0
 
@@ -305,7 +332,14 @@ def main() -> None:
             f" CPU-bound ratio {extract_cpu / crawl_cpu if crawl_cpu else 0:.2f}"
         )
 
-        if not args.no_peer:
+        if args.navigation_only:
+            main_cpu = roles.get("main", 0.0) / max(new, 1)
+            print(
+                f"floor:           Scrapy alone {1000 * main_cpu:.1f} ms per article page;"
+                f" best CPU-bound ratio {extract_cpu / (extract_cpu + main_cpu):.2f}"
+                " (extraction over extraction + navigation)"
+            )
+        if not args.no_peer and not args.navigation_only:
             print(
                 f"peer (trafilatura -i URLS --parallel {2 * workers}): "
                 f"{peer(urls, Path(tmp), workers)}"

@@ -21,6 +21,9 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+# Scrapy's downloader overshoots CONCURRENT_REQUESTS_PER_DOMAIN without a delay
+# (crawler.downloader): this one holds it.
+DOWNLOADER = "crawler.downloader.SlotBoundDownloader"
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 

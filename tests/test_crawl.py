@@ -7,12 +7,15 @@ import re
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import sqlite_utils
 
-from crawler.demosite import expected_articles
+from crawler.demosite import expected_articles, setting_args
 from tests.conftest import FAST, REFERENCE_DIR, ROOT, run_cli
 
 REFERENCE_PATH = "/2022/10/27/kremlin-claims-ukraine-exited-peace-talks-on-us-orders-a79213"
@@ -123,3 +126,59 @@ def test_scrapy_crawl_command_works_from_the_root(demo_sources: Path, tmp_path: 
         pending = db.execute("select count(*) from articles where indexed_at is null").fetchone()
     assert stored >= 60
     assert pending[0] == 0
+
+
+class _SlowHandler(BaseHTTPRequestHandler):
+    """Answers every GET after a pause, counting the requests it serves at once."""
+
+    protocol_version = "HTTP/1.1"
+    lock = threading.Lock()
+    now = 0
+    most = 0
+    connections = 0
+
+    def setup(self) -> None:
+        super().setup()
+        with self.lock:
+            type(self).connections += 1
+
+    def do_GET(self) -> None:
+        cls = type(self)
+        with self.lock:
+            cls.now += 1
+            cls.most = max(cls.most, cls.now)
+        try:
+            time.sleep(0.05)
+            body = b"<html><body><p>Nothing here.</p></body></html>"
+            self.send_response(404 if self.path == "/robots.txt" else 200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        finally:
+            with self.lock:
+                cls.now -= 1
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_requests_per_host_stay_within_the_concurrency_limit(tmp_path: Path) -> None:
+    """No delay: Scrapy's own downloader started every queued request of a host at once."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowHandler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        urls = {f"{base}/story-{i}" for i in range(16)}
+        args = [a for url in sorted(urls) for a in ("--url", url)]
+        settings = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False,
+                    "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 2}
+        result = run_cli(tmp_path, "crawl", *args, *setting_args(settings))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 0, result.stderr
+    assert urls <= _fetched_urls(tmp_path, 1)
+    assert 1 <= _SlowHandler.most <= 2
+    assert _SlowHandler.connections <= 2  # kept alive, none dropped from the pool
