@@ -215,9 +215,14 @@ def crawl(
 
 @cli.command()
 @click.option("--rebuild", is_flag=True, help="Rebuild the whole index from the store.")
+@click.option(
+    "--compact",
+    is_flag=True,
+    help="Then merge the index's small segments into one (searches keep working).",
+)
 @click.pass_obj
 @user_errors
-def index(data: DataDir, rebuild: bool) -> None:
+def index(data: DataDir, rebuild: bool, compact: bool) -> None:
     """Bring the search index up to date with the store (or rebuild it)."""
     from indexer.index import ArchiveIndex
     from indexer.store import Archive
@@ -226,6 +231,8 @@ def index(data: DataDir, rebuild: bool) -> None:
         idx = ArchiveIndex(data.index)
         count = idx.rebuild(archive) if rebuild else idx.sync(archive)
     click.echo(f"{'rebuilt index with' if rebuild else 'indexed'} {count} articles")
+    if compact:
+        click.echo(f"merged {idx.compact()} index segments")
 
 
 def _open_archive(data: DataDir, *, readonly: bool = False, texts_only: bool = False) -> Any:

@@ -28,14 +28,19 @@ indexed terms the same needs no rebuild; bump SCHEMA_VERSION for any other chang
 
 Speed: text fields are :class:`FastText` (the same postings as Whoosh's TEXT, about 6 times
 faster to make) and segments are written by :class:`LeanCodec`; together they index new
-articles about twice as fast as plain Whoosh. A sync commits :data:`BATCH_SIZE` articles
-at a time: each commit writes every distinct term of its batch once, so larger batches
-write fewer terms per article.
+articles about twice as fast as plain Whoosh. Adds and syncs write through
+:class:`_FastWriter` (the same segment files, byte for byte, in about half the time of a
+commit). A sync commits :data:`BATCH_SIZE` articles at a time: each commit writes every
+distinct term of its batch once, so larger batches write fewer terms per article.
 
 Files: segments are written as plain files (Whoosh copies every file it opens out of a
 compound segment into memory), and the files of a superseded generation are deleted only
 :data:`GRACE_SECONDS` after it was superseded, so a searcher opened just before a commit
-or a rebuild keeps working. Commits use Whoosh's MERGE_SMALL policy; nothing optimizes.
+or a rebuild keeps working.
+
+Segments: a commit merges only cheaply (:func:`merge_small`: many segments of one small
+size class); :meth:`ArchiveIndex.compact` (``index --compact``) merges the small segments
+into one, off the search and sync path; nothing optimizes unless asked to.
 """
 
 from __future__ import annotations
@@ -47,10 +52,13 @@ import shutil
 import tempfile
 import time
 import warnings
+import zlib
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from itertools import islice
+from itertools import islice, pairwise
 from pathlib import Path
+from pickle import dumps
 from typing import TYPE_CHECKING, Any
 
 from indexer.article import Article
@@ -73,13 +81,19 @@ with quiet_whoosh_import():
         StemFilter,
         StopFilter,
     )
-    from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter
+    from whoosh.codec.whoosh3 import (
+        WHOOSH3_HEADER_MAGIC,
+        W3Codec,
+        W3PostingsWriter,
+        W3TermInfo,
+    )
     from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
     from whoosh.filedb.filestore import FileStorage
+    from whoosh.filedb.filetables import _lengths as _LENGTHS
     from whoosh.formats import Positions
     from whoosh.index import TOC
     from whoosh.support.charset import accent_map
-    from whoosh.system import pack_uint
+    from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
     from whoosh.util.filelock import try_for
     from whoosh.writing import SegmentWriter
 
@@ -97,6 +111,9 @@ SMALL_BLOCK = 8  # posting blocks with fewer postings are not compressed
 LEAD_CHARS = 400
 LOCK_TIMEOUT = 10.0
 PARALLEL_THRESHOLD = 20_000  # rebuilds at least this large use two processes
+MERGE_FACTOR = 10  # segments of one size class that a commit merges together
+COMMIT_MERGE_DOCS = 1_000  # at most this many documents of older segments merged per commit
+FAST_MERGE_DOCS = 5_000  # larger writes and merges pool postings on disk (Whoosh's writer)
 # Files of a superseded generation stay this long for searchers still reading them.
 GRACE_SECONDS = 120.0
 
@@ -138,6 +155,8 @@ class _LeanPostingsWriter(W3PostingsWriter):
             self._compression = compression
 
 
+_TERMINFO = W3TermInfo._struct  # a term's statistics, before its postings' extent
+
 # Plain segment files, not one compound file: Whoosh copies every file it opens from a
 # compound segment into memory (hundreds of MB per search process at 100k articles).
 WRITER_OPTIONS: dict[str, Any] = {"compound": False, "codec": LeanCodec()}
@@ -174,11 +193,27 @@ class FastText(TEXT):
         for pos, word in enumerate(words, first):
             positions.setdefault(word, []).append(pos)
         fmt = self.format
-        with_positions = isinstance(fmt, Positions)
+        boost = fmt.field_boost
+        if type(fmt) is not Positions:
+            for word, found in positions.items():
+                n = len(found)
+                yield word.encode("utf-8"), n, n * boost, pack_uint(n)
+            return
+        single = _ONE_POSITION
         for word, found in positions.items():
-            n = len(found)
-            encoded = fmt.encode(found) if with_positions else pack_uint(n)
-            yield word.encode("utf-8"), n, n * fmt.field_boost, encoded
+            if len(found) == 1:  # most words of a text: Positions.encode, cached
+                if (encoded := single.get(found[0])) is None:
+                    encoded = fmt.encode(found)
+                    if len(single) < ONE_POSITION_CACHE:
+                        single[found[0]] = encoded
+                yield word.encode("utf-8"), 1, boost, encoded
+            else:
+                n = len(found)
+                yield word.encode("utf-8"), n, n * boost, fmt.encode(found)
+
+
+ONE_POSITION_CACHE = 100_000
+_ONE_POSITION: dict[int, bytes] = {}  # position -> Positions.encode([position])
 
 
 _word_forms: dict[int, tuple[Any, dict[str, str | None]]] = {}
@@ -405,9 +440,9 @@ class ArchiveIndex:
 
     def add(self, articles: Iterable[Article]) -> int:
         """Add or replace articles (by id) in one writer and one commit; return the count."""
+        latest = {article.id: article for article in articles}  # an id twice: keep the last
 
         def write(writer: Any) -> int:
-            latest = {article.id: article for article in articles}  # an id twice: keep the last
             # One searcher for all the deletions: Whoosh's update_document opens one per call.
             with writer.searcher() as searcher:
                 for article_id in latest:
@@ -417,7 +452,8 @@ class ArchiveIndex:
                 writer.add_document(**article_document(article))
             return len(latest)
 
-        n = self._write(write)
+        # The fast writer pools postings in memory: more articles than that go to disk.
+        n = self._write(write, fast=len(latest) <= FAST_MERGE_DOCS)
         logger.debug("indexed %d articles", n)
         return n
 
@@ -425,19 +461,52 @@ class ArchiveIndex:
         """Delete articles by id; return how many documents were deleted."""
         return self._write(lambda writer: sum(writer.delete_by_term("id", i) for i in ids))
 
-    def _write(self, work: Callable[[Any], int]) -> int:
-        """Run ``work(writer)`` under the write lock and commit (merging small segments only)."""
+    def _write(self, work: Callable[[Any], int], *, fast: bool = True) -> int:
+        """Run ``work(writer)`` under the write lock and commit (merging small segments
+        only), with :class:`_FastWriter` if ``fast``."""
         ix = self.open()
         with self._locked():
-            writer = _GraceWriter(ix, _lk=False, **WRITER_OPTIONS)
+            writer = (_FastWriter if fast else _GraceWriter)(ix, _lk=False, **WRITER_OPTIONS)
             try:
                 n = work(writer)
             except BaseException:
                 writer.cancel()
                 raise
-            writer.commit()  # default MERGE_SMALL policy: never a full optimize
+            writer.commit(mergetype=merge_small)  # never a big merge
             _clean_old_files(self._storage())
         return n
+
+    def compact(self, *, full: bool = False) -> int:
+        """Merge the segments smaller than a tenth of the largest into one (all of them
+        into one with ``full``: an optimize, minutes at 100k articles), holding the write
+        lock throughout; return how many segments were merged. Searches keep working."""
+        ix = self.open()
+        with self._locked():
+            segments = ix._segments()
+            largest = max((s.doc_count_all() for s in segments), default=0)
+            chosen = {
+                s.segment_id(): s.doc_count_all()
+                for s in segments
+                if full or s.doc_count_all() * MERGE_FACTOR < largest
+            }
+            if len(chosen) < 2:
+                return 0
+            docs = sum(chosen.values())
+            # The fast writer keeps its postings in memory: only for what fits.
+            cls = _FastWriter if docs <= FAST_MERGE_DOCS else _GraceWriter
+            writer = cls(ix, _lk=False, limitmb=256, **WRITER_OPTIONS)
+
+            def policy(writer: Any, segments: list[Any]) -> list[Any]:
+                return _merge(writer, segments, [s for s in segments if s.segment_id() in chosen])
+
+            try:
+                writer.commit(mergetype=policy)
+            except BaseException:
+                writer.cancel()
+                raise
+            _clean_old_files(self._storage())
+        logger.info("merged %d index segments (%d documents)", len(chosen), docs)
+        return len(chosen)
 
     def sync(self, archive: Archive, *, batch_size: int = BATCH_SIZE) -> int:
         """Index everything pending in the store, batch by batch; return the count."""
@@ -518,6 +587,44 @@ def _fill(path: Path, articles: Iterable[Article], *, parallel: bool) -> int:
     return n
 
 
+def merge_small(writer: Any, segments: list[Any]) -> list[Any]:
+    """The merge policy of every commit: cheap merges only, never a big one.
+
+    Segments are grouped by size class (1-9 documents, 10-99, 100-999...); a class of
+    :data:`MERGE_FACTOR` segments or more is merged into the new segment when the merge
+    adds at most :data:`COMMIT_MERGE_DOCS` documents, so syncs of a few articles at a
+    time don't pile up segments. Segments whose documents are all deleted are dropped.
+    Larger merges are for :meth:`ArchiveIndex.compact` (Whoosh's MERGE_SMALL policy
+    could merge tens of thousands of documents, over a minute, in one sync)."""
+    classes: dict[int, list[Any]] = {}
+    for segment in segments:
+        classes.setdefault(len(str(segment.doc_count_all())), []).append(segment)
+    chosen = [s for s in segments if s.doc_count() == 0]
+    budget = COMMIT_MERGE_DOCS
+    for _, group in sorted(classes.items()):
+        docs = sum(s.doc_count_all() for s in group)
+        if len(group) >= MERGE_FACTOR and docs <= budget:
+            chosen += [s for s in group if s not in chosen]
+            budget -= docs
+    return _merge(writer, segments, chosen)
+
+
+def _merge(writer: Any, segments: list[Any], chosen: list[Any]) -> list[Any]:
+    """Add the ``chosen`` segments' documents to the writer's new segment; return the
+    segments left as they are."""
+    from whoosh.reading import SegmentReader
+
+    for segment in chosen:
+        if segment.doc_count() == 0:  # every document deleted: just dropped
+            continue
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        try:
+            writer.add_reader(reader)
+        finally:
+            reader.close()
+    return [s for s in segments if s not in chosen]
+
+
 class _WriteLock:
     """The index's Whoosh write lock, held as a context manager."""
 
@@ -550,6 +657,188 @@ class _GraceWriter(SegmentWriter):
 
     def _commit_toc(self, segments: list[Any]) -> None:
         TOC(self.schema, segments, self.generation).write(self.storage, self.indexname)
+
+
+class _FastWriter(_GraceWriter):
+    """A segment writer giving the same segment files as Whoosh's, about twice as fast.
+
+    Whoosh queues every posting as a tuple in a sorting pool, sorts them all, then feeds
+    them one at a time through its postings writer, with checks on each. Here postings
+    go to a dictionary per field and term as documents are added, and each term's
+    posting list is written in one go at the commit, with the same blocks (see
+    :func:`_posting_blocks`). The pool is in memory, so use this writer only for what
+    fits: new articles and merges of small segments (see :func:`merge_small`)."""
+
+    def __init__(self, ix: Any, **kwargs: Any):
+        super().__init__(ix, **kwargs)
+        # Features this writer doesn't reproduce: then it is Whoosh's writer.
+        self.plain = self.codec.length_stats or any(
+            field.vector or field.separate_spelling() for _, field in self.schema.items()
+        )
+        if not self.plain:
+            self.pool = _MemoryPool()
+
+    def add_document(self, **fields: Any) -> None:
+        """Add a document (Whoosh's ``add_document`` for this writer's pool)."""
+        if self.plain:
+            super().add_document(**fields)
+            return
+        self._check_state()
+        perdocwriter = self.perdocwriter
+        schema = self.schema
+        docnum = self.docnum
+        pool = self.pool.fields
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        for fieldname in fieldnames:
+            value = fields.get(fieldname)
+            if value is None:
+                continue
+            field = schema[fieldname]
+            length = 0
+            if field.indexed:
+                boost = self._field_boost(fields, fieldname, docboost)
+                terms = pool.get(fieldname)
+                if terms is None:
+                    terms = pool[fieldname] = {}
+                for tbytes, freq, weight, vbytes in field.index(value):
+                    length += freq
+                    posting = (docnum, weight * boost, vbytes)
+                    if (found := terms.get(tbytes)) is None:
+                        terms[tbytes] = [posting]
+                    else:
+                        found.append(posting)
+                if not field.scorable:
+                    length = 0
+            customval = fields.get(f"_stored_{fieldname}", value)
+            perdocwriter.add_field(fieldname, field, customval if field.stored else None, length)
+            column = field.column_type
+            if column and customval is not None:
+                perdocwriter.add_column_value(fieldname, column, field.to_column_value(customval))
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _flush_segment(self) -> None:
+        """Write the pooled postings, field by field and term by term in order, to the
+        postings file and the term table (Whoosh's ordered hash file) as Whoosh does."""
+        if self.plain:
+            super()._flush_segment()
+            return
+        self.perdocwriter.close()
+        fieldwriter = self.fieldwriter
+        postfile, tindex = fieldwriter._postfile, fieldwriter._tindex
+        blocklimit, compression = self.codec._blocklimit, self.codec._compression
+        offset, tpos = postfile.tell(), tindex.dbfile.tell()
+        positions, buckets, hashfn = tindex.index.append, tindex.buckets, tindex.hashfn
+        for fieldname in sorted(self.pool.fields):
+            field = self.schema[fieldname]
+            fieldwriter.start_field(fieldname, field)
+            prefix = pack_ushort(fieldwriter._fieldid)
+            fixedsize = field.format.fixed_value_size()
+            terms = self.pool.fields[fieldname]
+            posts: list[bytes] = []
+            table: list[bytes] = []
+            key = b""
+            for tbytes in sorted(terms):
+                data, terminfo = _posting_blocks(
+                    terms[tbytes], fixedsize, blocklimit, compression, offset
+                )
+                posts.append(data)
+                offset += len(data)
+                key = prefix + tbytes
+                positions(tpos)
+                table += (_LENGTHS.pack(len(key), len(terminfo)), key, terminfo)
+                h = hashfn(key)
+                buckets[h & 255].append((h, tpos))
+                tpos += _LENGTHS.size + len(key) + len(terminfo)
+            postfile.write(b"".join(posts))
+            tindex.dbfile.write(b"".join(table))
+            tindex.lastkey = key
+            fieldwriter.finish_field()
+        fieldwriter.close()
+
+
+class _MemoryPool:
+    """Postings by field and term, each a list of (docnum, weight, value) in document
+    order; ``add`` takes Whoosh's pool items (when merged segments are added)."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, dict[bytes, list[tuple[int, float, bytes]]]] = {}
+
+    def add(self, item: tuple[str, bytes, int, float, bytes]) -> None:
+        fieldname, tbytes, docnum, weight, vbytes = item
+        self.fields.setdefault(fieldname, {}).setdefault(tbytes, []).append(
+            (docnum, weight, vbytes)
+        )
+
+    def cleanup(self) -> None:
+        self.fields = {}
+
+
+def _posting_blocks(
+    postings: list[tuple[int, float, bytes]],
+    fixedsize: int | None,
+    blocklimit: int,
+    compression: int,
+    offset: int,
+) -> tuple[bytes, bytes]:
+    """Return one term's posting list, to be written at ``offset`` of the postings file,
+    as :class:`_LeanPostingsWriter` writes it, byte for byte (blocks of ``blocklimit``
+    postings, small blocks uncompressed, no length statistics), and its term info."""
+    n = len(postings)
+    if n == 1 and SMALL_BLOCK > 1:  # most terms of a new segment, made more directly
+        docnum, weight, value = postings[0]
+        w32 = array("f", (weight,))[0]
+        if fixedsize is None or fixedsize < 0:
+            mini_value: Any = (value,)
+        else:
+            mini_value = None if fixedsize == 0 else value
+        databytes = dumps(((docnum,), None if w32 == 1.0 else w32, mini_value), 2)
+        infobytes = dumps((1, docnum, max(0, weight), 0, 0, 0), 2)
+        length = len(infobytes) + len(databytes)
+        data = b"".join((WHOOSH3_HEADER_MAGIC, pack_int(-length), infobytes, databytes))
+        terminfo = _TERMINFO.pack(0, w32, 1, 0, 0, max(0, weight), docnum, docnum)
+        return data, terminfo + pack_long(offset) + pack_int(len(data))
+    out = [WHOOSH3_HEADER_MAGIC]
+    total = 0.0
+    maxweight: float = 0
+    for first in range(0, n, blocklimit):
+        block = postings[first : first + blocklimit] if n > blocklimit else postings
+        ids = [p[0] for p in block]
+        raw = [p[1] for p in block]
+        weights = array("f", raw)
+        w0 = weights[0]
+        mini_weights: Any
+        if w0 == 1.0 and all(w == 1.0 for w in weights):
+            mini_weights = None
+        elif all(w == w0 for w in weights):
+            mini_weights = w0
+        else:
+            mini_weights = tuple(weights)
+        if fixedsize is None or fixedsize < 0:
+            mini_values: Any = tuple(p[2] for p in block)
+        elif fixedsize == 0:
+            mini_values = None
+        else:
+            mini_values = b"".join(p[2] for p in block)
+        deltas = (ids[0], *[b - a for a, b in pairwise(ids)])
+        databytes = dumps((deltas, mini_weights, mini_values), 2)
+        comp = compression if len(ids) >= SMALL_BLOCK else 0
+        if comp:
+            databytes = zlib.compress(databytes, comp)
+        block_max = max(0, *raw)
+        infobytes = dumps((len(ids), ids[-1], block_max, comp, 0, 0), 2)
+        length = len(infobytes) + len(databytes)
+        out += (pack_int(-length if first + blocklimit >= n else length), infobytes, databytes)
+        total += sum(weights)
+        if block_max > maxweight:
+            maxweight = block_max
+    data = b"".join(out)
+    terminfo = _TERMINFO.pack(0, total, n, 0, 0, maxweight, postings[0][0], postings[-1][0])
+    return data, terminfo + pack_long(offset) + pack_int(len(data))
 
 
 def _clean_old_files(storage: FileStorage) -> None:

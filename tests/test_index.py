@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+import indexer.index as index_module
 from indexer.article import Article
 from indexer.index import (
+    MERGE_FACTOR,
     SMALL_BLOCK,
     ArchiveIndex,
     IndexCorruptError,
@@ -297,3 +299,125 @@ def test_small_posting_blocks_are_stored_uncompressed(index: ArchiveIndex) -> No
         assert searcher.doc_count() == SMALL_BLOCK * 20
     assert search(index.path, '"rare words"').total == 3
     assert search(index.path, "tide", limit=0).total == SMALL_BLOCK * 20
+
+
+def segment_files(index: ArchiveIndex) -> list[dict[str, bytes]]:
+    """The files of each segment of the index, by extension, in segment order."""
+    segments = index.open()._segments()
+    names = os.listdir(index.path)
+    return [
+        {
+            name.split(".", 1)[1]: (index.path / name).read_bytes()
+            for name in names
+            if name.startswith(f"{segment.segment_id()}.")
+        }
+        for segment in segments
+    ]
+
+
+def varied_article(n: int) -> Article:
+    """Articles with long and short posting lists, repeated words, every field."""
+    words = ["harbour", "tide", "ferry", "storm", "port", f"rare{n}", "Zürich", "strike"]
+    body = " ".join(words[(n * 7 + i * i) % len(words)] for i in range(40 + n % 200))
+    return make_article(
+        n,
+        text=body,
+        description=f"Lead {n} of the day",
+        agencies=["AFP"] if n % 3 else [],
+        authors=["Jane Doe", "Ann Lee"][: n % 3],
+        tags=["Sea", f"tag{n % 5}"],
+        language="de" if n % 4 else "en",
+        section="World",
+        published=None if n % 9 == 0 else f"2021-{n % 12 + 1:02d}-0{n % 9 + 1}",
+    )
+
+
+@pytest.mark.parametrize("merged", [False, True])
+def test_fast_writer_writes_the_same_files_as_whoosh(
+    tmp_path: Path, merged: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sync's writer (postings pooled in memory, written term by term) gives
+    byte-identical segments to Whoosh's writer, for new documents and for merges."""
+    batches = [
+        [varied_article(n) for n in range(300)],
+        [varied_article(n) for n in range(300, 420)],
+    ]
+    results = []
+    for writer_class in (index_module._GraceWriter, index_module._FastWriter):
+        monkeypatch.setattr(index_module, "_FastWriter", writer_class)
+        ix = ArchiveIndex(tmp_path / writer_class.__name__)
+        ix.create()
+        for batch in batches:
+            ix.add(batch)
+        if merged:
+            assert ix.compact(full=True) == 2
+        results.append(segment_files(ix))
+    plain, fast = results
+    assert len(plain) == (1 if merged else 2)
+    assert fast == plain
+
+
+def test_commits_merge_many_small_segments_only(index: ArchiveIndex) -> None:
+    index.add([make_article(n) for n in range(150)])  # a segment of 150
+    singles = [make_article(n) for n in range(150, 151 + MERGE_FACTOR)]
+    for article in singles[:-1]:  # MERGE_FACTOR segments of one article
+        index.add([article])
+    assert len(index.open()._segments()) == 1 + MERGE_FACTOR
+    index.add([singles[-1]])  # merged with them, not with the large segment
+    assert sorted(s.doc_count_all() for s in index.open()._segments()) == [len(singles), 150]
+    index.delete([a.id for a in singles])
+    assert [s.doc_count_all() for s in index.open()._segments()] == [150]  # emptied: dropped
+    index.add([make_article(1000)])
+    assert sorted(s.doc_count_all() for s in index.open()._segments()) == [1, 150]
+    assert search(index.path, "harbours", limit=0).total == index.doc_count() == 151
+
+
+def test_commits_leave_large_merges_to_compact(
+    index: ArchiveIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index_module, "COMMIT_MERGE_DOCS", 100)
+    for batch in range(MERGE_FACTOR + 1):  # segments of 20: together over the budget
+        index.add([make_article(batch * 20 + n) for n in range(20)])
+    assert len(index.open()._segments()) == MERGE_FACTOR + 1
+    index.add([make_article(n) for n in range(1000, 1300)])  # the largest, 300
+    assert index.compact() == MERGE_FACTOR + 1  # every segment under a tenth of 300
+    assert sorted(s.doc_count_all() for s in index.open()._segments()) == [220, 300]
+    assert index.compact() == 0  # nothing small left
+    assert index.compact(full=True) == 2
+    assert [s.doc_count_all() for s in index.open()._segments()] == [520]
+    assert search(index.path, "harbours", limit=0).total == 520
+
+
+def test_index_compact_command(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from search_cli import cli
+
+    with Archive(tmp_path / "archive.db") as store:
+        store.add_articles([(make_article(n), b"") for n in range(200)])
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--data", str(tmp_path), "index"])
+    assert result.stdout.splitlines() == ["indexed 200 articles"]
+    index = ArchiveIndex(tmp_path / "index")
+    for n in range(3):
+        index.add([make_article(1000 + n)])  # three small segments
+    result = runner.invoke(cli, ["--data", str(tmp_path), "index", "--compact"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["indexed 0 articles", "merged 3 index segments"]
+    assert sorted(s.doc_count_all() for s in index.open()._segments()) == [3, 200]
+    assert index.doc_count() == 203
+
+
+def test_large_adds_pool_their_postings_on_disk(
+    index: ArchiveIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index_module, "FAST_MERGE_DOCS", 3)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the in-memory writer took a large add")
+
+    monkeypatch.setattr(index_module._FastWriter, "__init__", refuse)
+    assert index.add([make_article(n) for n in range(5)]) == 5
+    assert search(index.path, "harbours", limit=0).total == 5
+    with pytest.raises(AssertionError, match="in-memory"):
+        index.add([make_article(n) for n in range(3)])
