@@ -2,12 +2,15 @@
 
     python bench/search.py --n 100000          # build (once) and measure
     python bench/search.py --n 10000 --dir /tmp/bench10k
+    python bench/search.py --dir /tmp/copy --no-sync --slowest 5 --kinds phrase,"two terms"
 
 The archive is synthetic but shaped like news (fixed seed): a Zipf vocabulary, recurring
 authors and agencies, several sources and languages, dates 2015-2026. Reported: the build
 time, p50/p95 per query kind (each with snippets from the store, in one warm process),
 the wall time and peak RSS of a whole ``search_cli.py search`` process, and the time to
-index 1,000 new articles (added to the bench archive, which so grows by 1,000 a run).
+index 1,000 new articles (added to the bench archive, which so grows by 1,000 a run;
+``--no-sync`` leaves that out and the archive as it was). ``--slowest N`` prints each
+kind's N slowest queries, ``--kinds`` runs only some kinds.
 Targets at 100k: p95 <= 50 ms per kind, a search process
 <= 0.5 s and <= 300 MB, 1,000 new articles indexed in <= 3 s.
 """
@@ -156,8 +159,11 @@ def query_mix(corpus: Corpus, rng: random.Random, per_kind: int) -> dict[str, li
     return {kind: [make() for _ in range(per_kind)] for kind, make in makers.items()}
 
 
-def time_queries(data: DataDir, mix: dict[str, list[dict]]) -> dict[str, list[float]]:
-    """Return [p50, p95, CPU p50] milliseconds per kind, in this (warm) process.
+def time_queries(
+    data: DataDir, mix: dict[str, list[dict]], slowest: int = 0
+) -> dict[str, list[float]]:
+    """Return [p50, p95, CPU p50] milliseconds per kind, in this (warm) process; print
+    the ``slowest`` queries of each kind.
 
     The CPU time is this process's own: a fairer figure on a loaded machine."""
     with Archive(data.archive, readonly=True) as archive:
@@ -170,6 +176,11 @@ def time_queries(data: DataDir, mix: dict[str, list[dict]]) -> dict[str, list[fl
                 search(data.index, archive=archive, **kwargs)
                 wall.append((time.perf_counter() - started) * 1000)
                 cpu.append((time.process_time() - started_cpu) * 1000)
+            if slowest:
+                print(f"slowest {kind} queries (wall ms, CPU ms):")
+                ranked = sorted(zip(wall, cpu, queries, strict=True), key=lambda t: -t[0])
+                for ms, cpu_ms, kwargs in ranked[:slowest]:
+                    print(f"  {ms:7.1f} {cpu_ms:7.1f}  {kwargs}")
             wall.sort()
             p95 = wall[int(0.95 * (len(wall) - 1))]
             timings[kind] = [statistics.median(wall), p95, statistics.median(cpu)]
@@ -217,6 +228,11 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, help="archive folder (default in the temp dir)")
     parser.add_argument("--per-kind", type=int, default=60, help="queries per kind")
     parser.add_argument("--seed", type=int, default=20261125)
+    parser.add_argument("--slowest", type=int, default=0, help="print the N slowest per kind")
+    parser.add_argument(
+        "--no-sync", action="store_true", help="don't add and index 1,000 new articles"
+    )
+    parser.add_argument("--kinds", help="only these query kinds (comma-separated)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     data = DataDir(args.dir or Path(tempfile.gettempdir()) / f"news-archive-bench-{args.n}")
@@ -224,7 +240,10 @@ def main() -> None:
     build(data, args.n, corpus)
 
     rng = random.Random(args.seed + 1)
-    timings = time_queries(data, query_mix(corpus, rng, args.per_kind))
+    mix = query_mix(corpus, rng, args.per_kind)
+    if args.kinds:
+        mix = {kind: mix[kind] for kind in args.kinds.split(",")}
+    timings = time_queries(data, mix, args.slowest)
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"\n{'query kind (with snippets)':<28}{'p50 ms':>9}{'p95 ms':>9}{'CPU p50':>9}")
     for kind, (p50, p95, cpu) in timings.items():
@@ -242,6 +261,8 @@ def main() -> None:
         wall, rss, cpu = time_process(data, cli_args)
         print(f"{label:<40}{wall:>8.2f}{rss:>9.0f}{cpu:>8.2f}")
 
+    if args.no_sync:
+        return
     seconds, cpu = time_new_articles(data, corpus)
     print(f"\nindexing 1,000 new articles (sync): {seconds:.2f} s ({cpu:.2f} s CPU)")
 

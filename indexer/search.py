@@ -33,8 +33,10 @@ per-month sets, :func:`date_docs`) rather than ANDed queries; counts come from s
 algebra over posting lists (:func:`matching_docs`), and exact phrases from their words'
 posting blocks, positions read only where all the words are (:class:`FastPhrase`); hits
 are collected in one pass without Whoosh's block-quality skipping, which costs more than
-it saves here; a sort by date walks the cached year and month sets from one end rather
-than reading the date of every match (:func:`first_by_date`); snippets come from the
+it saves here, visiting only the matches the set algebra found, from posting blocks
+unpickled without the values (positions) scoring doesn't need (:class:`_FastMatching`); a
+sort by date walks the cached year and month sets from one end rather than reading the
+date of every match (:func:`first_by_date`); snippets come from the
 store's text (:class:`StoreTexts` spares the CLI the store's imports).
 """
 
@@ -46,6 +48,7 @@ import signal
 import sqlite3
 import threading
 import unicodedata
+import zlib
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
@@ -78,6 +81,7 @@ with quiet_whoosh_import():
         FilterMatcher,
         IntersectionMatcher,
         NullMatcher,
+        ReadTooFar,
         WrappingMatcher,
     )
     from whoosh.query import (
@@ -91,6 +95,7 @@ with quiet_whoosh_import():
         Phrase,
         Query,
         Term,
+        WrappingQuery,
     )
     from whoosh.support.charset import accent_map
     from whoosh.system import _INT_SIZE
@@ -720,8 +725,7 @@ def _posting_values(
                     matcher._next_block()
                     continue
                 i = j
-            matcher._read_data()
-            deltas, _, values = matcher._data
+            deltas, _, values = _load_block(matcher)
             found.update(zip(accumulate(deltas), values, strict=True))  # delta-coded numbers
             matcher._next_block()
     else:  # postings inlined in the term's entry
@@ -731,6 +735,150 @@ def _posting_values(
     for docnum in deleted.intersection(found) if deleted else ():
         del found[docnum]
     return found
+
+
+# -- posting blocks ---------------------------------------------------------------------
+#
+# A block of a posting list (whoosh 2.7.4's W3LeafMatcher) is a zlib-compressed pickle
+# (protocol 2) of (document number deltas, weights, values); protocol 2 pickles each value
+# (bytes) as a call of _codecs.encode(text, "latin1"), most of the time Whoosh takes to
+# read a block. Scoring and counting need only the numbers and weights, which come first:
+# they are unpickled alone, from the start of the data; the values, when needed, with
+# bytes(text, "latin1") called instead (the same bytes, in half the time).
+
+_ENCODE = b"c_codecs\nencode\n"  # the pickle's GLOBAL opcode for _codecs.encode
+_BYTES = b"cbuiltins\nbytes\n"  # the same opcode for bytes()
+_PREFIX_CHUNK = 2048  # bytes decompressed at a time looking for the values
+
+
+def _load_block(matcher: Any) -> tuple[Any, Any, Any]:
+    """Return the (deltas, weights, values) data of a W3LeafMatcher's current block, as
+    its ``_read_data`` does, about twice as fast.
+
+    The numbers and weights can't hold the GLOBAL opcode's bytes (their opcodes are at
+    most five bytes apart and are none of its letters), so its first occurrence is the
+    values' callable."""
+    data = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
+    if matcher._compression:
+        data = zlib.decompress(data)
+    return loads(data.replace(_ENCODE, _BYTES, 1))
+
+
+def _load_ids_weights(matcher: Any) -> tuple[Any, Any]:
+    """Return the (deltas, weights) of a W3LeafMatcher's current block without reading
+    its values: the pickle up to the values' tuple (its MARK, then the GLOBAL opcode),
+    closed as a pair. Falls back to the whole block for any other layout."""
+    data = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
+    if matcher._compression:
+        inflate = zlib.decompressobj()
+        head = inflate.decompress(data, _PREFIX_CHUNK)
+        while (at := head.find(_ENCODE)) < 0 and inflate.unconsumed_tail:
+            head += inflate.decompress(inflate.unconsumed_tail, _PREFIX_CHUNK)
+    else:
+        head, at = data, data.find(_ENCODE)
+    if at > 0 and head[at - 1] == 0x28:  # MARK
+        try:
+            pair = loads(head[: at - 1] + b"\x86.")  # TUPLE2, STOP
+            if type(pair) is tuple and len(pair) == 2 and len(pair[0]) == matcher._blocklength:
+                return pair
+        except Exception:  # not the expected layout: read it all
+            logger.debug("unexpected posting block layout", exc_info=True)
+    return _load_block(matcher)[:2]
+
+
+class _LazyValues:
+    """Stands for the values of a block whose numbers and weights alone were read."""
+
+
+_LAZY = _LazyValues()
+
+
+class _FastLeafMatcher(W3LeafMatcher):
+    """Whoosh's posting-list matcher reading blocks the fast way (:func:`_load_block`,
+    values only when asked for) and skipping within a block by bisection: the same
+    postings, weights, values and scores."""
+
+    def _read_data(self) -> None:
+        self._data = (*_load_ids_weights(self), _LAZY)
+
+    def _read_values(self) -> None:
+        if self._data is None or self._data[2] is _LAZY:
+            self._data = _load_block(self)
+        super()._read_values()
+
+    def skip_to(self, targetid: int) -> None:
+        if not self.is_active():
+            raise ReadTooFar
+        if targetid <= self.id():
+            return
+        if targetid > self._maxid:
+            self._skip_to_block(lambda: targetid > self._maxid)
+            if not self.is_active():
+                return
+        if self._ids is None:
+            self._read_ids()
+        self._i = bisect_left(self._ids, targetid, self._i)  # in this block: <= its max
+        if self._i == self._blocklength:  # (never, but as Whoosh's next() would)
+            self._next_block()
+
+
+def _fast_leaves(matcher: Any) -> Any:
+    """Make the plain posting-list matchers in a matcher tree :class:`_FastLeafMatcher`
+    objects; return the matcher."""
+    stack = [matcher]
+    while stack:
+        m = stack.pop()
+        if type(m) is W3LeafMatcher:
+            if not m._byteids:
+                m.__class__ = _FastLeafMatcher
+        else:
+            stack.extend(m.children())
+    return matcher
+
+
+class _FastMatching(WrappingQuery):
+    """A query matched with :class:`_FastLeafMatcher` leaves and, given its matching
+    documents (sorted top-level numbers, from :func:`matching_docs`), visiting only them:
+    Whoosh's own matcher tree gives their scores, without walking the documents that
+    some sub-query leaves out (an AND's words apart, a NOT, the flags)."""
+
+    def __init__(
+        self, child: Query, searcher: Searcher | None = None, docs: Sequence[int] = ()
+    ):
+        super().__init__(child)
+        self.docs = docs
+        self.segments: dict[int, tuple[Any, int]] = {}  # id(segment reader) -> (it, offset)
+        if searcher is not None:
+            for reader, offset in searcher.reader().leaf_readers():
+                self.segments[id(reader)] = (reader, offset)
+
+    def _rewrap(self, child: Query) -> Query:
+        return _FastMatching(child)
+
+    def matcher(self, searcher: Searcher, context: Any = None) -> Any:
+        """Return the child's matcher, restricted to the documents given if any."""
+        postings = searcher.postings
+
+        def fast_postings(fieldname: str, text: Any, weighting: Any = None, qf: int = 1) -> Any:
+            return _fast_leaves(postings(fieldname, text, weighting=weighting, qf=qf))
+
+        # The leaves get fast from the start: an AND's matcher finds its first match as
+        # it is made. (A per-search patch: searchers are per thread, see _searcher.)
+        searcher.postings = fast_postings  # type: ignore[method-assign]
+        try:
+            m = self.child.matcher(searcher, context)
+        finally:
+            del searcher.postings
+        reader = searcher.reader()
+        found = self.segments.get(id(reader))
+        if found is None or found[0] is not reader:
+            return m
+        offset = found[1]
+        lo = bisect_left(self.docs, offset)
+        hi = bisect_left(self.docs, offset + reader.doc_count_all(), lo)
+        if lo == hi or not m.is_active():
+            return NullMatcher()
+        return _DocListMatcher(m, [d - offset for d in self.docs[lo:hi]])
 
 
 class _DocListMatcher(WrappingMatcher):
@@ -969,17 +1117,16 @@ def matching_docs(searcher: Searcher, query: Query) -> set[int]:
     return set(searcher.docs_for_query(query))
 
 
-def _set_algebra(query: Query, *, phrases: bool = True) -> bool:
-    """Whether :func:`matching_docs` answers ``query`` by set algebra alone (fast), with
-    or without :class:`FastPhrase` phrases."""
-    if isinstance(query, Term) or (phrases and isinstance(query, FastPhrase)):
+def _set_algebra(query: Query) -> bool:
+    """Whether :func:`matching_docs` answers ``query`` by set algebra alone (fast)."""
+    if isinstance(query, (Term, FastPhrase)):
         return True
     if isinstance(query, ConstantScoreQuery):
-        return _set_algebra(query.child, phrases=phrases)
+        return _set_algebra(query.child)
     if isinstance(query, (And, Or)):
-        return all(_set_algebra(q, phrases=phrases) for q in query.subqueries)
+        return all(_set_algebra(q) for q in query.subqueries)
     if isinstance(query, AndNot):
-        return _set_algebra(query.a, phrases=phrases) and _set_algebra(query.b, phrases=phrases)
+        return _set_algebra(query.a) and _set_algebra(query.b)
     return False
 
 
@@ -996,8 +1143,7 @@ def _posting_ids(reader: Any, fieldname: str, text: str) -> Iterable[int]:
         return reader.postings(fieldname, text).all_ids()
     ids: list[int] = []
     while matcher.is_active():  # at the start of a block
-        matcher._read_ids()
-        ids += matcher._ids
+        ids += accumulate(_load_ids_weights(matcher)[0])  # delta-coded numbers
         matcher._next_block()
     return [docnum for docnum in ids if docnum not in deleted] if deleted else ids
 
@@ -1008,25 +1154,34 @@ def _collect(
     """Rank the matches within TIME_LIMIT; return ((document number, score) of the best
     ``limit``, the number of matches, partial).
 
-    Whoosh's top-N collector drops the sub-queries that can no longer beat the N-th score,
-    and so stops counting their matches: the total comes from the match set when set
-    algebra gives it cheaply, else the collector keeps every sub-query (its block-quality
-    skipping costs more than it saves here, so it is off). With phrases it keeps every
-    sub-query too: the ranking stays that of Whoosh's phrase matcher."""
+    Whoosh's top-N collector replaces sub-matchers that can no longer beat the N-th score:
+    that stops counting their matches (the total comes from the match set when set algebra
+    gives it, :func:`matching_docs`), and in deeper trees its replacements can even leave
+    out part of a document's score (see :func:`_prunable`), so only one word's title and
+    body get replaced; it skips no blocks by quality (which costs more than it saves here).
+    Given the match set, the matcher visits only those documents unless it would stop at
+    hardly any others (:func:`_walk_all`); either way its posting lists are read the fast
+    way (:class:`_FastMatching`)."""
     collector = searcher.collector(
         limit=limit, filter=prepared.allow, mask=prepared.mask, optimize=False
     )
     by_sets = _set_algebra(prepared.query)
-    if not _set_algebra(prepared.query, phrases=False):
+    if not _prunable(prepared.query):
         top = getattr(collector, "child", collector)  # inside the FilterCollector, if any
         top.replace = 0
     if not _in_main_thread():  # no SIGALRM there: Whoosh checks the time between hits
         collector = TimeLimitCollector(collector, timelimit=TIME_LIMIT, use_alarm=False)
     try:
         with deadline(TIME_LIMIT):
-            searcher.search_with_collector(prepared.query, collector)
+            matched = matching_docs(searcher, prepared.query) if by_sets else None
+            docs = None if matched is None else _filtered(matched, prepared)
+            if docs is None or _walk_all(prepared.query, len(matched or ()), len(docs)):
+                query = _FastMatching(prepared.query)
+            else:
+                query = _FastMatching(prepared.query, searcher, sorted(docs))
+            searcher.search_with_collector(query, collector)
             results = collector.results()
-            total = len(_matches(searcher, prepared)) if by_sets else len(results)
+            total = len(results) if docs is None else len(docs)
             return _scored(results), total, False
     except TimeLimit:
         logger.warning("search stopped after %.1fs: results are partial", TIME_LIMIT)
@@ -1037,13 +1192,43 @@ def _collect(
             return [], 0, True
 
 
+def _prunable(query: Query) -> bool:
+    """Whether Whoosh's collector may replace the query's sub-matchers as the N-th score
+    rises: only for a word, or two ORed (a word's title and body). Its replacements turn an
+    OR into an AND-MAYBE, whose ``skip_to`` moves the optional side to the target rather
+    than to where the required side lands; a parent AND skipping it so drops that side's
+    score from the document (whoosh 2.7.4's AndMaybeMatcher). Walked a document at a time,
+    as the collector walks the top matcher, the replacements of two words are exact."""
+    subqueries = query.subqueries if isinstance(query, Or) else [query]
+    return len(subqueries) <= 2 and all(type(q) is Term for q in subqueries)
+
+
+def _walk_all(query: Query, matched: int, kept: int) -> bool:
+    """Whether the collector had better walk the query's matcher than visit only the
+    ``kept`` of its ``matched`` documents the flags and a NOT let through: when words and
+    phrases ORed together match wherever their matchers stop, unless most are left out."""
+    return _union_only(query) and kept * 4 > matched
+
+
+def _union_only(query: Query) -> bool:
+    if isinstance(query, (Term, FastPhrase)):
+        return True
+    if isinstance(query, ConstantScoreQuery):
+        return _union_only(query.child)
+    return isinstance(query, Or) and all(_union_only(q) for q in query.subqueries)
+
+
 def _matches(searcher: Searcher, prepared: _Prepared) -> set[int]:
     """Return the document numbers the prepared query matches, its flags and NOT applied."""
-    docs = matching_docs(searcher, prepared.query)
+    return _filtered(matching_docs(searcher, prepared.query), prepared)
+
+
+def _filtered(docs: set[int], prepared: _Prepared) -> set[int]:
+    """Return the documents of ``docs`` that the flags and a top-level NOT let through."""
     if prepared.allow is not None:
-        docs &= prepared.allow
+        docs = docs & prepared.allow
     if prepared.mask:
-        docs -= prepared.mask
+        docs = docs - prepared.mask
     return docs
 
 

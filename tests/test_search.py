@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,12 +11,23 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import indexer.search
 from indexer.article import Article
-from indexer.index import ArchiveIndex
+from indexer.index import ArchiveIndex, quiet_whoosh_import
 from indexer.search import (
     QUERY_HELP,
     Hit,
     QueryError,
+    _collect,
+    _fast_leaves,
+    _FastLeafMatcher,
+    _FastMatching,
+    _Filters,
+    _load_block,
+    _load_ids_weights,
+    _posting_ids,
+    _prepare,
+    _searcher,
     clean_for_terminal,
     count,
     facets,
@@ -24,6 +36,10 @@ from indexer.search import (
     similar,
 )
 from indexer.store import Archive
+
+with quiet_whoosh_import():
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+    from whoosh.query import WrappingQuery
 
 ARTICLES = [
     Article(
@@ -506,3 +522,182 @@ def test_total_counts_every_match_when_few_can_reach_the_top(tmp_path: Path) -> 
     phrase = count(index.path, '"harbour story"')
     assert phrase == 3 * 50
     assert search(index.path, '"harbour story"', limit=1, snippets=False).total == phrase
+
+
+# -- the fast term path: posting blocks read the fast way, matches visited from sets -----
+
+VOCABULARY = ["harbour", "storm", "trade", "vote", "ferry", "coast", "tide", "port", "quay"]
+VOCABULARY += [f"rare{n}" for n in range(12)]
+
+
+def _block_articles() -> list[Article]:
+    """Articles whose words have hundreds of postings: several blocks per posting list."""
+    rng = random.Random(5)
+
+    def words(n: int) -> str:
+        return " ".join(rng.choice(VOCABULARY[: 9 + rng.randrange(12)]) for _ in range(n))
+
+    return [
+        Article(
+            url=f"https://blocks.example/{n}",
+            title=words(rng.randint(1, 5)),
+            text=words(rng.randint(3, 40)) + (" filler" * 300 + " storm tide" if n % 97 else ""),
+            source=("bbc", "dw", "afp")[n % 3],
+            authors=["Jane Doe"] if n % 4 == 0 else [],
+            published=f"20{18 + n % 6}-{n % 12 + 1:02d}-{n % 27 + 1:02d}" if n % 11 else None,
+        )
+        for n in range(900)
+    ]
+
+
+@pytest.fixture(scope="module")
+def blocks_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Several segments, deleted documents (re-added articles), long posting lists."""
+    articles = _block_articles()
+    ix = ArchiveIndex(tmp_path_factory.mktemp("blocks") / "index")
+    ix.create()
+    for part in (articles[:400], articles[400:700], articles[700:], articles[100:180]):
+        ix.add(part)
+    return ix.path
+
+
+TERM_QUERIES = [
+    "storm",
+    "rare3",
+    "storm tide",
+    "storm rare5",
+    "rare1 rare2",
+    "harbour storm trade",
+    "storm OR rare7",
+    "rare4 OR rare9 OR quay",
+    "storm NOT tide",
+    "rare2 -storm",
+    "(storm OR vote) AND rare6",
+    "storm AND NOT (tide OR rare1)",
+    "title:storm tide",
+    "title:(rare3 OR rare4) body:port",
+    "rare* storm",
+    "author:doe storm",
+    '"storm tide" ferry',
+    '"storm tide" OR rare8',
+    "nowhere storm",
+]
+TERM_KWARGS = [
+    {"limit": 10},
+    {"limit": 1},
+    {"limit": 2000},
+    {"limit": 5, "offset": 7},
+    {"source": "dw"},
+    {"since": "2020-03", "until": "2021", "limit": 50},
+    {"author": "jane doe", "since": "2019", "limit": 50},
+]
+
+
+def _ranked(index: Path, query: str, kwargs: dict[str, object]) -> tuple[int, list, list]:
+    """Return the total, the unrounded (document number, score) pairs, and the page."""
+    limit, offset = int(kwargs.get("limit", 10)), int(kwargs.get("offset", 0))
+    flags = {k: v for k, v in kwargs.items() if k not in ("limit", "offset")}
+    searcher = _searcher(index)
+    prepared = _prepare(searcher, query, _Filters(**flags), flags_as_set=True)
+    found, total, partial = _collect(searcher, prepared, offset + limit)
+    assert not partial
+    page = search(index, query, snippets=False, **kwargs)  # type: ignore[arg-type]
+    assert page.total == total
+    return total, found, [(hit.id, hit.score) for hit in page.hits]
+
+
+def _whoosh_matching(self: WrappingQuery, searcher: object, context: object = None) -> object:
+    return self.child.matcher(searcher, context)
+
+
+@pytest.mark.parametrize("query", TERM_QUERIES)
+@pytest.mark.parametrize("kwargs", TERM_KWARGS)
+def test_fast_matching_gives_whooshs_hits_and_scores(
+    blocks_index: Path, query: str, kwargs: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast = _ranked(blocks_index, query, kwargs)
+    # Whoosh's own posting readers, walking every posting of the query's matcher tree,
+    # every sub-matcher kept (no pruning as the N-th score rises).
+    monkeypatch.setattr(_FastMatching, "matcher", _whoosh_matching)
+    assert _ranked(blocks_index, query, kwargs) == fast
+    monkeypatch.setattr(indexer.search, "_prunable", lambda query: False)
+    assert _ranked(blocks_index, query, kwargs) == fast
+
+
+def test_whooshs_pruning_is_kept_only_where_it_is_exact(blocks_index: Path) -> None:
+    """Whoosh's replaced sub-matchers drop part of a document's score under an AND (here
+    a title match of "storm"): such queries keep every sub-matcher."""
+    searcher = _searcher(blocks_index)
+    prepared = _prepare(searcher, "storm tide", _Filters(), flags_as_set=True)
+    pruned = searcher.collector(limit=10, optimize=False)  # replace on: Whoosh's default
+    searcher.search_with_collector(prepared.query, pruned)
+    exact = _collect(searcher, prepared, 10)[0]
+    assert [(h.docnum, h.score) for h in pruned.results()] != exact
+    assert not indexer.search._prunable(prepared.query)
+    assert indexer.search._prunable(_prepare(searcher, "storm", _Filters()).query)
+
+
+def test_fast_matching_runs_on_the_fast_leaves(blocks_index: Path) -> None:
+    searcher = _searcher(blocks_index)
+    seen: list[str] = []
+    real = _FastLeafMatcher._read_data
+
+    def spy(self: _FastLeafMatcher) -> None:
+        seen.append(type(self).__name__)
+        real(self)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_FastLeafMatcher, "_read_data", spy)
+        prepared = _prepare(searcher, "storm tide", _Filters(), flags_as_set=True)
+        found, total, _ = _collect(searcher, prepared, 10)
+    assert seen
+    assert len(found) == 10
+    assert total > 10
+    assert searcher.__dict__.get("postings") is None  # the per-search patch is undone
+    for sub, _ in searcher.leaf_searchers():
+        assert "postings" not in sub.__dict__
+
+
+def test_posting_blocks_read_fast_are_whooshs(blocks_index: Path) -> None:
+    reader = _searcher(blocks_index).reader()
+    blocks = 0
+    for sub, _ in reader.leaf_readers():
+        for field in ("title", "body", "source"):
+            for text in sub.lexicon(field):
+                expected = list(sub.postings(field, text).all_ids())
+                assert list(_posting_ids(sub, field, text)) == expected
+                m = sub.postings(field, text)
+                m = getattr(m, "child", m)  # inside a FilterMatcher (deleted documents)
+                if not isinstance(m, W3LeafMatcher):
+                    continue  # inlined in the term's entry
+                while m.is_active():
+                    ours, pair = _load_block(m), _load_ids_weights(m)
+                    m._read_data()
+                    assert ours == m._data
+                    assert pair == m._data[:2]
+                    blocks += 1
+                    m._next_block()
+    assert blocks > 50
+
+
+def test_fast_leaves_skip_read_and_value_like_whooshs(blocks_index: Path) -> None:
+    reader = _searcher(blocks_index).reader()
+    rng = random.Random(3)
+    for sub, _ in reader.leaf_readers():
+        for text in (b"storm", b"tide", b"quay", b"rare3"):
+            if ("body", text) not in sub:
+                continue
+            ours, theirs = sub.postings("body", text), sub.postings("body", text)
+            _fast_leaves(ours)
+            assert "_FastLeafMatcher" in {type(m).__name__ for m in (ours, *ours.children())}
+            while theirs.is_active():
+                assert ours.is_active()
+                assert (ours.id(), ours.weight(), ours.value()) == (
+                    theirs.id(),
+                    theirs.weight(),
+                    theirs.value(),
+                )
+                target = theirs.id() + rng.choice((1, 1, 2, 5, 40, 300))
+                theirs.skip_to(target)
+                ours.skip_to(target)
+            assert not ours.is_active()
