@@ -83,11 +83,13 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _proc(pid: int) -> tuple[float, float, float] | None:
-    """Return (RSS in MB, PSS in MB, CPU seconds used) of a live process, or None.
+def _proc(pid: int) -> tuple[float, float, float, float] | None:
+    """Return (RSS in MB, PSS in MB, CPU seconds used, private MB) of a live process, or
+    None.
 
     PSS counts the pages a process shares with others (workers share the modules their
     fork server loaded) in proportion, so PSS adds up across processes; RSS does not.
+    The private pages (USS) are those only this process maps: what its exit would free.
     """
     try:
         status = Path(f"/proc/{pid}/status").read_text()
@@ -98,10 +100,12 @@ def _proc(pid: int) -> tuple[float, float, float] | None:
     rss = re.search(r"VmRSS:\s+(\d+) kB", status)
     pss = re.search(r"^Pss:\s+(\d+) kB", smaps, re.M)
     fields = stat.rsplit(")", 1)[1].split()
+    private = sum(int(kb) for kb in re.findall(r"^Private_\w+:\s+(\d+) kB", smaps, re.M))
     return (
         int(rss.group(1)) / 1024 if rss else 0.0,
         int(pss.group(1)) / 1024 if pss else 0.0,
         (int(fields[11]) + int(fields[12])) / TICKS,
+        private / 1024,
     )
 
 
@@ -112,6 +116,8 @@ class TreeUsage:
     peak_mb: float = 0.0  # sum of the processes' RSS
     peak_pss_mb: float = 0.0
     peak_parts: dict[int, float] = field(default_factory=dict)
+    own_peaks: dict[int, float] = field(default_factory=dict)  # each process's own peak RSS
+    own_private: dict[int, float] = field(default_factory=dict)  # and of its private pages
     cpu: dict[int, float] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
 
@@ -125,7 +131,9 @@ class TreeUsage:
             seen = _proc(pid)
             if seen is None:
                 continue
-            rss[pid], proportional, self.cpu[pid] = seen
+            rss[pid], proportional, self.cpu[pid], private = seen
+            self.own_peaks[pid] = max(self.own_peaks.get(pid, 0.0), rss[pid])
+            self.own_private[pid] = max(self.own_private.get(pid, 0.0), private)
             pss += proportional
             with contextlib.suppress(OSError):  # read again: a new process names itself
                 self.names[pid] = _role(pid, root)
@@ -148,6 +156,13 @@ class TreeUsage:
         for pid, mb in self.peak_parts.items():
             role = self.names.get(pid, "other")
             roles[role] = roles.get(role, 0.0) + mb
+        return roles
+
+    def own_peaks_by_role(self, *, private: bool = False) -> dict[str, list[float]]:
+        """Each process's own peak RSS (or private memory) in MB, whenever it came, per role."""
+        roles: dict[str, list[float]] = {}
+        for pid, mb in (self.own_private if private else self.own_peaks).items():
+            roles.setdefault(self.names.get(pid, "other"), []).append(mb)
         return roles
 
 
@@ -322,6 +337,13 @@ def main() -> None:
         print(f"ratio:           {e2e / top:7.2f}")
         parts = ", ".join(f"{k} {v:.0f}" for k, v in sorted(usage.peak_by_role().items()))
         print(f"peak RSS:        {usage.peak_mb:7.0f} MB, summed over the processes ({parts})")
+        for private in (False, True):
+            own = ", ".join(
+                f"{k} {'+'.join(f'{mb:.0f}' for mb in sorted(v, reverse=True)[:4])}"
+                for k, v in sorted(usage.own_peaks_by_role(private=private).items())
+            )
+            what = "private memory (USS)" if private else "RSS"
+            print(f"own peaks:       {own} MB (each process's highest {what}, whenever it came)")
         print(f"peak PSS:        {usage.peak_pss_mb:7.0f} MB (shared pages counted once)")
         roles = usage.cpu_by_role()
         crawl_cpu = sum(roles.values()) / max(new, 1)

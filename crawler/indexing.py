@@ -3,7 +3,10 @@
 The crawl's store writes mark new articles pending; the writer indexes what is pending
 every few seconds, at a lower CPU priority than the crawl, so Whoosh's work uses the
 cycles downloading and extraction leave and the crawl ends with little left to index.
-When the crawl is over, :meth:`IndexWriter.finish` asks for a last sync and waits for it.
+When the crawl is over, :meth:`IndexWriter.finish` asks for a last sync and waits for it;
+the writer then merges small segments (:meth:`~indexer.index.ArchiveIndex.compact`) once
+the index has ``compact_at`` segments, so that cron crawls keep the index lean without
+an optimize on anyone's search.
 
 The store stays the record of truth: rows are marked indexed only after their documents
 are committed, and a writer killed at any moment leaves them pending for the next run.
@@ -56,6 +59,8 @@ class WriterConfig:
     lock_timeout: float = 30.0
     interval: float = 5.0  # seconds between syncs during the crawl
     niceness: int = 10  # added to the writer's nice value: the crawl comes first
+    compact_at: int = 10  # segments that make the last sync merge small ones (0: never)
+    compact_max_docs: int = 20_000  # documents such a merge takes at most
     log_level: int = logging.WARNING
 
 
@@ -119,6 +124,8 @@ def serve(config: WriterConfig, conn: Connection, logs: Queue[logging.LogRecord 
         repaired = repaired or outcome.ok
         total += outcome.indexed
         if final:
+            if outcome.ok and config.compact_at:
+                _compact(index, config)
             conn.send(replace(outcome, indexed=total))
             return
 
@@ -150,3 +157,19 @@ def _sync(index: ArchiveIndex, archive_path: str, *, repair: bool) -> Outcome:
         return Outcome(error=describe_os_error(exc, "the index"))
     logger.info("Indexed %d articles", indexed)
     return Outcome(indexed=indexed)
+
+
+def _compact(index: ArchiveIndex, config: WriterConfig) -> None:
+    """Merge small segments (:meth:`ArchiveIndex.compact`) once the index has
+    ``compact_at`` segments or more, within ``compact_max_docs`` documents."""
+    try:
+        if index.segment_count() < config.compact_at:
+            return
+        merged = index.compact(max_docs=config.compact_max_docs)
+    except IndexLockedError as exc:
+        logger.info("%s: segments merged another time", exc)
+    except OSError as exc:  # a full disk: the index stays as it was
+        logger.warning("index segments not merged: %s", describe_os_error(exc, "the index"))
+    else:
+        if merged:
+            logger.info("Merged %d small index segments", merged)

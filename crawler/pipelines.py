@@ -201,6 +201,8 @@ class IndexPipeline:
             lock_timeout=settings.getfloat("INDEX_LOCK_TIMEOUT"),
             interval=settings.getfloat("INDEX_SYNC_INTERVAL"),
             niceness=settings.getint("INDEX_NICENESS"),
+            compact_at=settings.getint("INDEX_COMPACT_AT"),
+            compact_max_docs=settings.getint("INDEX_COMPACT_MAX_DOCS"),
             log_level=logging.getLogger(__name__).getEffectiveLevel(),
         )
         self.writer: IndexWriter | None = None

@@ -79,12 +79,18 @@ def test_delete_removes_documents(index: ArchiveIndex) -> None:
     assert index.doc_count() == 3
 
 
-def test_sync_indexes_pending_rows_and_marks_them(index: ArchiveIndex, archive: Archive) -> None:
+def test_sync_indexes_pending_rows_and_marks_them(
+    index: ArchiveIndex, archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    releases = []
+    monkeypatch.setattr(index_module, "release_memory", lambda: releases.append(1))
     assert len(archive.pending_ids()) == 12
     assert index.sync(archive, batch_size=5) == 12
     assert archive.pending_ids() == []
     assert index.doc_count() == 12
+    assert releases == [1]  # freed memory handed back once, after the last batch
     assert index.sync(archive) == 0  # nothing left to do
+    assert releases == [1]
 
 
 def test_sync_takes_changed_rows_again(index: ArchiveIndex, archive: Archive) -> None:
@@ -338,6 +344,7 @@ def test_fast_writer_writes_the_same_files_as_whoosh(
 ) -> None:
     """The sync's writer (postings pooled in memory, written term by term) gives
     byte-identical segments to Whoosh's writer, for new documents and for merges."""
+    monkeypatch.setattr(index_module, "WRITE_CHUNK", 100)  # the postings in many writes
     batches = [
         [varied_article(n) for n in range(300)],
         [varied_article(n) for n in range(300, 420)],
@@ -380,12 +387,17 @@ def test_commits_leave_large_merges_to_compact(
         index.add([make_article(batch * 20 + n) for n in range(20)])
     assert len(index.open()._segments()) == MERGE_FACTOR + 1
     index.add([make_article(n) for n in range(1000, 1300)])  # the largest, 300
-    assert index.compact() == MERGE_FACTOR + 1  # every segment under a tenth of 300
+    assert index.compact(max_docs=200) == 0  # the 11 segments of 20 hold 220
+    assert index.compact() == MERGE_FACTOR + 1  # the size class 10-99 into one
     assert sorted(s.doc_count_all() for s in index.open()._segments()) == [220, 300]
-    assert index.compact() == 0  # nothing small left
-    assert index.compact(full=True) == 2
-    assert [s.doc_count_all() for s in index.open()._segments()] == [520]
-    assert search(index.path, "harbours", limit=0).total == 520
+    index.add([make_article(2000)])
+    index.add([make_article(2001)])
+    assert index.compact(at_least=3) == 0  # no size class has three segments
+    assert index.compact(max_docs=10) == 2  # the two of 1; 220 + 300 is over the budget
+    assert sorted(s.doc_count_all() for s in index.open()._segments()) == [2, 220, 300]
+    assert index.compact(full=True) == 3
+    assert [s.doc_count_all() for s in index.open()._segments()] == [522]
+    assert search(index.path, "harbours", limit=0).total == 522
 
 
 def test_index_compact_command(tmp_path: Path) -> None:

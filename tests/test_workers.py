@@ -50,7 +50,7 @@ def test_pool_extracts_and_gives_up_on_slow_pages() -> None:
     assert why == "extraction took over 0.3s"
 
 
-def _store(data: Path, n: int) -> None:
+def _store(data: Path, n: int, first: int = 0) -> None:
     with Archive(data / "archive.db") as archive:
         archive.add_articles(
             [
@@ -62,7 +62,7 @@ def _store(data: Path, n: int) -> None:
                     ),
                     b"<html></html>",
                 )
-                for i in range(n)
+                for i in range(first, first + n)
             ]
         )
 
@@ -77,6 +77,33 @@ def test_index_writer_indexes_pending_articles_and_reports(tmp_path: Path) -> No
     assert ArchiveIndex(tmp_path / "index").doc_count() == 5
     with Archive(tmp_path / "archive.db") as archive:
         assert archive.pending_ids() == []
+
+
+def _segments_after_a_crawl(data: Path, compact_at: int) -> int:
+    """A big segment and three small ones, then a crawl's writer adds a fourth; return
+    the segments left (the writer merges the small ones if there are ``compact_at``)."""
+    index = ArchiveIndex(data / "index")
+    _store(data, 40)
+    with Archive(data / "archive.db") as archive:
+        index.sync(archive)
+        for i in range(40, 43):
+            _store(data, 1, first=i)
+            index.sync(archive)
+    assert index.segment_count() == 4
+    _store(data, 1, first=43)
+    config = WriterConfig(
+        str(data / "archive.db"), str(data / "index"), interval=0.05, compact_at=compact_at
+    )
+    assert IndexWriter(config).finish() == Outcome(indexed=1)
+    assert index.doc_count() == 44
+    return index.segment_count()
+
+
+def test_index_writer_merges_small_segments_once_enough_piled_up(tmp_path: Path) -> None:
+    (tmp_path / "due").mkdir()
+    (tmp_path / "not-yet").mkdir()
+    assert _segments_after_a_crawl(tmp_path / "due", compact_at=5) == 1 + 1
+    assert _segments_after_a_crawl(tmp_path / "not-yet", compact_at=6) == 1 + 4
 
 
 def test_index_writer_leaves_articles_pending_when_the_index_is_locked(tmp_path: Path) -> None:
