@@ -59,7 +59,7 @@ class WriterConfig:
     lock_timeout: float = 30.0
     interval: float = 5.0  # seconds between syncs during the crawl
     niceness: int = 10  # added to the writer's nice value: the crawl comes first
-    compact_at: int = 10  # segments that make the last sync merge small ones (0: never)
+    compact_at: int = 30  # segments that make the last sync merge small ones (0: never)
     compact_max_docs: int = 20_000  # documents such a merge takes at most
     log_level: int = logging.WARNING
 
