@@ -144,18 +144,17 @@ class TreeUsage:
 
     def cpu_by_role(self) -> dict[str, float]:
         """CPU seconds summed per role (main, workers, index, other)."""
-        roles: dict[str, float] = {}
-        for pid, seconds in self.cpu.items():
-            role = self.names.get(pid, "other")
-            roles[role] = roles.get(role, 0.0) + seconds
-        return roles
+        return self._by_role(self.cpu)
 
     def peak_by_role(self) -> dict[str, float]:
         """RSS in MB per role at the peak."""
+        return self._by_role(self.peak_parts)
+
+    def _by_role(self, by_pid: dict[int, float]) -> dict[str, float]:
         roles: dict[str, float] = {}
-        for pid, mb in self.peak_parts.items():
+        for pid, value in by_pid.items():
             role = self.names.get(pid, "other")
-            roles[role] = roles.get(role, 0.0) + mb
+            roles[role] = roles.get(role, 0.0) + value
         return roles
 
     def own_peaks_by_role(self, *, private: bool = False) -> dict[str, list[float]]:

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,18 @@ def demo_archive(demo_sources: Path, tmp_path_factory: pytest.TempPathFactory) -
     second = run_cli(data, "crawl", "--sources", str(demo_sources), *FAST)
     assert second.returncode == 0, second.stderr
     return {"data": data, "first": first, "second": second, "urls": urls_after_first}
+
+
+@contextmanager
+def index_locked(path: Path) -> Iterator[None]:
+    """Create the index at ``path`` and hold its write lock, as another writer at work."""
+    from indexer.index import ArchiveIndex
+
+    index = ArchiveIndex(path)
+    index.create()
+    lock = index._storage().lock("MAIN_WRITELOCK")
+    assert lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()

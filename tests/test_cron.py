@@ -19,7 +19,7 @@ from indexer.article import Article
 from indexer.health import alarms, source_health
 from indexer.index import ArchiveIndex
 from indexer.store import Archive, Fetch
-from tests.conftest import FAST, ROOT, run_cli
+from tests.conftest import FAST, ROOT, index_locked, run_cli
 
 SLOW = [
     "-s",
@@ -209,16 +209,10 @@ def test_damaged_index_is_rebuilt_by_the_next_crawl(tmp_path: Path, demo_sources
 
 
 def test_locked_index_leaves_articles_pending(tmp_path: Path, demo_sources: Path) -> None:
-    index = ArchiveIndex(tmp_path / "index")
-    index.create()
-    lock = index._storage().lock("MAIN_WRITELOCK")
-    assert lock.acquire()
-    try:
+    with index_locked(tmp_path / "index"):
         result = run_cli(
             tmp_path, "crawl", "--sources", str(demo_sources), *FAST, "-s", "INDEX_LOCK_TIMEOUT=1"
         )
-    finally:
-        lock.release()
     assert result.returncode == 0, result.stderr
     stored, pending = _counts(tmp_path)
     assert stored > 0

@@ -13,6 +13,7 @@ from crawler.workers import ExtractorPool
 from indexer.article import Article
 from indexer.index import ArchiveIndex
 from indexer.store import Archive
+from tests.conftest import index_locked
 
 PAGE = (
     "<html><head><title>Harbour reopens</title></head><body><article><h1>Harbour reopens</h1>"
@@ -108,17 +109,11 @@ def test_index_writer_merges_small_segments_once_enough_piled_up(tmp_path: Path)
 
 def test_index_writer_leaves_articles_pending_when_the_index_is_locked(tmp_path: Path) -> None:
     _store(tmp_path, 2)
-    index = ArchiveIndex(tmp_path / "index")
-    index.create()
-    lock = index._storage().lock("MAIN_WRITELOCK")
-    assert lock.acquire()
-    try:
+    with index_locked(tmp_path / "index"):
         config = WriterConfig(
             str(tmp_path / "archive.db"), str(tmp_path / "index"), lock_timeout=0.2, interval=0.05
         )
         outcome = IndexWriter(config).finish()
-    finally:
-        lock.release()
     assert outcome.locked
     assert outcome.indexed == 0
     with Archive(tmp_path / "archive.db") as archive:
