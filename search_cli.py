@@ -218,13 +218,14 @@ def crawl(
 @click.option(
     "--compact",
     is_flag=True,
-    help="Then merge the index's small segments into one (searches keep working).",
+    help="Then merge the index's small segments into one, at most 20,000 documents "
+    "(searches keep working).",
 )
 @click.pass_obj
 @user_errors
 def index(data: DataDir, rebuild: bool, compact: bool) -> None:
     """Bring the search index up to date with the store (or rebuild it)."""
-    from indexer.index import ArchiveIndex
+    from indexer.index import COMPACT_MAX_DOCS, ArchiveIndex
     from indexer.store import Archive
 
     with Archive(data.archive) as archive:
@@ -232,7 +233,7 @@ def index(data: DataDir, rebuild: bool, compact: bool) -> None:
         count = idx.rebuild(archive) if rebuild else idx.sync(archive)
     click.echo(f"{'rebuilt index with' if rebuild else 'indexed'} {count} articles")
     if compact:
-        click.echo(f"merged {idx.compact()} index segments")
+        click.echo(f"merged {idx.compact(max_docs=COMPACT_MAX_DOCS)} index segments")
 
 
 def _open_archive(data: DataDir, *, readonly: bool = False, texts_only: bool = False) -> Any:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from crawler.archive_errors import describe_os_error
 from crawler.procs import name_process
-from indexer.index import ArchiveIndex, IndexLockedError
+from indexer.index import COMPACT_MAX_DOCS, ArchiveIndex, ArchiveIndexError, IndexLockedError
 from indexer.store import Archive, StoreError
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ class WriterConfig:
     interval: float = 5.0  # seconds between syncs during the crawl
     niceness: int = 10  # added to the writer's nice value: the crawl comes first
     compact_at: int = 30  # segments that make the last sync merge small ones (0: never)
-    compact_max_docs: int = 20_000  # documents such a merge takes at most
+    compact_max_docs: int = COMPACT_MAX_DOCS  # documents such a merge takes at most
     log_level: int = logging.WARNING
 
 
@@ -151,6 +151,8 @@ def _sync(index: ArchiveIndex, archive_path: str, *, repair: bool) -> Outcome:
     except IndexLockedError as exc:
         logger.info("%s: trying again later", exc)
         return Outcome(locked=str(exc))
+    except ArchiveIndexError as exc:  # a helper process killed: the batch stays pending
+        return Outcome(error=str(exc))
     except StoreError as exc:
         return Outcome(error=f"cannot read the archive to index it: {exc}")
     except OSError as exc:  # a full disk: the old index stays as it was

@@ -400,7 +400,7 @@ def test_commits_leave_large_merges_to_compact(
     assert search(index.path, "harbours", limit=0).total == 522
 
 
-def test_index_compact_command(tmp_path: Path) -> None:
+def test_index_compact_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
     from search_cli import cli
@@ -413,6 +413,10 @@ def test_index_compact_command(tmp_path: Path) -> None:
     index = ArchiveIndex(tmp_path / "index")
     for n in range(3):
         index.add([make_article(1000 + n)])  # three small segments
+    monkeypatch.setattr(index_module, "COMPACT_MAX_DOCS", 2)
+    result = runner.invoke(cli, ["--data", str(tmp_path), "index", "--compact"])
+    assert result.stdout.splitlines()[-1] == "merged 0 index segments"  # 3 over the bound
+    monkeypatch.undo()
     result = runner.invoke(cli, ["--data", str(tmp_path), "index", "--compact"])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == ["indexed 0 articles", "merged 3 index segments"]
@@ -433,3 +437,64 @@ def test_large_adds_pool_their_postings_on_disk(
     assert search(index.path, "harbours", limit=0).total == 5
     with pytest.raises(AssertionError, match="in-memory"):
         index.add([make_article(n) for n in range(3)])
+
+
+def search_results(path: Path, queries: list[str]) -> list[tuple[int, list[str]]]:
+    """Total and ranked ids of each query."""
+    return [
+        (found.total, [hit.id for hit in found.hits])
+        for found in (search(path, query, limit=50) for query in queries)
+    ]
+
+
+def test_large_adds_write_two_segments_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A helper process writes the second half of a large add into a segment of its own,
+    committed with the first: the same documents, found the same way, as one writer."""
+    articles = [varied_article(n) for n in range(60)]
+    queries = ["harbour", "storm -ferry", '"tide ferry"', "rare7 OR rare51", "zurich"]
+    serial = ArchiveIndex(tmp_path / "serial")
+    serial.create()
+    serial.add(articles)
+    monkeypatch.setattr(index_module, "PARALLEL_ADD", 20)
+    index = ArchiveIndex(tmp_path / "parallel")
+    index.create()
+    assert index.add(articles) == 60
+    assert [s.doc_count_all() for s in index.open()._segments()] == [30, 30]
+    assert search_results(index.path, queries) == search_results(serial.path, queries)
+    with index.searcher() as searcher:  # documents in the order given, across segments
+        assert [f["id"] for f in searcher.all_stored_fields()] == [a.id for a in articles]
+    updated = [make_article(n, text="Lighthouse keepers") for n in range(40, 70)]
+    assert index.add(updated) == 30  # replaces 20 of the 60, adds 10
+    assert index.doc_count() == 70
+    assert search(index.path, "lighthouse", limit=0).total == 30
+    assert search(index.path, "rare45", limit=0).total == 0
+
+
+def test_a_failed_helper_process_leaves_the_index_as_it_was(
+    index: ArchiveIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index.add([make_article(n) for n in range(5)])
+    before = [s.segment_id() for s in index.open()._segments()]
+    monkeypatch.setattr(index_module, "PARALLEL_ADD", 4)
+
+    def disk_full(self: ArchiveIndex, *args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ArchiveIndex, "_write_segment", disk_full)
+    with pytest.raises(OSError, match="No space left") as raised:
+        index.add([make_article(n) for n in range(10, 20)])
+    assert raised.value.errno == 28  # the child's own error, as it was
+
+    def killed(self: ArchiveIndex, *args: object) -> None:
+        os.kill(os.getpid(), 9)
+
+    monkeypatch.setattr(ArchiveIndex, "_write_segment", killed)
+    with pytest.raises(index_module.ArchiveIndexError, match="killed by signal 9"):
+        index.add([make_article(n) for n in range(10, 20)])
+    assert [s.segment_id() for s in index.open()._segments()] == before
+    assert index.doc_count() == 5
+    monkeypatch.undo()
+    assert index.add([make_article(n) for n in range(10, 20)]) == 10  # and the lock is free
+    assert index.doc_count() == 15
