@@ -60,7 +60,7 @@ import warnings
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from functools import partial
 from itertools import islice, pairwise
 from pathlib import Path
@@ -514,22 +514,16 @@ class ArchiveIndex:
         cls = _FastWriter if most <= FAST_MERGE_DOCS else _GraceWriter
 
         def write(writer: Any) -> int:
-            rest = documents[split:]
-            helper = forked.Forked(self._write_segment, cls, rest) if parallel else None
-            with helper or nullcontext():
-                # One searcher for all the deletions: Whoosh's update_document opens one
-                # per call.
-                with writer.searcher() as searcher:
-                    for article_id in latest:
-                        for docnum in searcher.document_numbers(id=article_id):
-                            writer.delete_document(docnum)
-                for document in documents[:split]:
-                    writer.add_document(**document)
-                if helper is not None:
-                    try:
-                        writer.extra_segments = (helper.result(),)
-                    except forked.ForkedError as exc:
-                        raise ArchiveIndexError(f"indexing failed: {exc}") from None
+            if parallel:  # started first: it writes while this process deletes and adds
+                helper = forked.Forked(self._write_segment, cls, documents[split:])
+                writer.helpers = (helper,)
+            # One searcher for all the deletions: Whoosh's update_document opens one per call.
+            with writer.searcher() as searcher:
+                for article_id in latest:
+                    for docnum in searcher.document_numbers(id=article_id):
+                        writer.delete_document(docnum)
+            for document in documents[:split]:
+                writer.add_document(**document)
             return len(documents)
 
         n = self._write(write, cls)
@@ -555,11 +549,15 @@ class ArchiveIndex:
         with self._locked():
             writer = (cls or _FastWriter)(ix, _lk=False, **WRITER_OPTIONS)
             try:
-                n = work(writer)
-            except BaseException:
-                writer.cancel()
-                raise
-            writer.commit(mergetype=merge_small)  # never a big merge
+                try:
+                    n = work(writer)
+                except BaseException:
+                    writer.cancel()
+                    raise
+                writer.commit(mergetype=merge_small)  # never a big merge
+            finally:
+                for helper in writer.helpers:  # none outlives the write
+                    helper.stop()
             _clean_old_files(self._storage())
         return n
 
@@ -762,10 +760,15 @@ class _GraceWriter(SegmentWriter):
     Whoosh deletes them at once, but with plain (non-compound) segment files a searcher
     opened just before the commit would then fail when it lazily opens one of them."""
 
-    extra_segments: tuple[Any, ...] = ()  # written by helper processes, committed with this one's
+    # Forked processes writing segments of their own, committed with this writer's (after
+    # it has written its own: the two write at once).
+    helpers: tuple[forked.Forked, ...] = ()
 
     def _commit_toc(self, segments: list[Any]) -> None:
-        segments = [*segments, *self.extra_segments]
+        try:
+            segments = [*segments, *(helper.result() for helper in self.helpers)]
+        except forked.ForkedError as exc:
+            raise ArchiveIndexError(f"indexing failed: {exc}") from None
         TOC(self.schema, segments, self.generation).write(self.storage, self.indexname)
 
 
