@@ -231,9 +231,10 @@ def index(data: DataDir, rebuild: bool, compact: bool) -> None:
     with Archive(data.archive) as archive:
         idx = ArchiveIndex(data.index)
         count = idx.rebuild(archive) if rebuild else idx.sync(archive)
-    click.echo(f"{'rebuilt index with' if rebuild else 'indexed'} {count} articles")
-    if compact:
-        click.echo(f"merged {idx.compact(max_docs=COMPACT_MAX_DOCS)} index segments")
+        click.echo(f"{'rebuilt index with' if rebuild else 'indexed'} {count} articles")
+        if compact:
+            merged = idx.compact(archive, max_docs=COMPACT_MAX_DOCS)
+            click.echo(f"merged {merged} index segments")
 
 
 def _open_archive(data: DataDir, *, readonly: bool = False, texts_only: bool = False) -> Any:

@@ -167,9 +167,12 @@ def _compact(index: ArchiveIndex, config: WriterConfig) -> None:
     try:
         if index.segment_count() < config.compact_at:
             return
-        merged = index.compact(max_docs=config.compact_max_docs)
+        with Archive(config.archive_path, readonly=True) as archive:
+            merged = index.compact(archive, max_docs=config.compact_max_docs)
     except IndexLockedError as exc:
         logger.info("%s: segments merged another time", exc)
+    except (StoreError, ArchiveIndexError) as exc:
+        logger.warning("index segments not merged: %s", exc)
     except OSError as exc:  # a full disk: the index stays as it was
         logger.warning("index segments not merged: %s", describe_os_error(exc, "the index"))
     else:

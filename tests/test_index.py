@@ -411,8 +411,10 @@ def test_index_compact_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     result = runner.invoke(cli, ["--data", str(tmp_path), "index"])
     assert result.stdout.splitlines() == ["indexed 200 articles"]
     index = ArchiveIndex(tmp_path / "index")
-    for n in range(3):
-        index.add([make_article(1000 + n)])  # three small segments
+    for n in range(3):  # three small segments
+        with Archive(tmp_path / "archive.db") as store:
+            store.add_articles([(make_article(1000 + n), b"")])
+            index.sync(store)
     monkeypatch.setattr(index_module, "COMPACT_MAX_DOCS", 2)
     result = runner.invoke(cli, ["--data", str(tmp_path), "index", "--compact"])
     assert result.stdout.splitlines()[-1] == "merged 0 index segments"  # 3 over the bound
@@ -498,3 +500,39 @@ def test_a_failed_helper_process_leaves_the_index_as_it_was(
     monkeypatch.undo()
     assert index.add([make_article(n) for n in range(10, 20)]) == 10  # and the lock is free
     assert index.doc_count() == 15
+
+
+def matches(path: Path, queries: list[str]) -> list[set[str]]:
+    """The ids each query finds."""
+    return [{hit.id for hit in search(path, query, limit=1000).hits} for query in queries]
+
+
+def test_compacting_from_the_store_indexes_the_articles_anew(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the store, compaction indexes the merged segments' live articles anew (in two
+    processes) and drops those segments: the same documents, found the same way."""
+    monkeypatch.setattr(index_module, "PARALLEL_ADD", 20)
+    index = ArchiveIndex(tmp_path / "index")
+    queries = ["harbour", "storm -ferry", '"tide ferry"', "rare7 OR rare51", "zurich", "lead"]
+    with Archive(tmp_path / "archive.db") as store:
+        for first in range(0, 90, 10):  # nine segments of ten (ten would merge)
+            store.add_articles([(varied_article(n), b"") for n in range(first, first + 10)])
+            index.sync(store)
+        store.add_articles([(varied_article(n), b"") for n in range(90, 390)])
+        index.sync(store)  # two segments of 150 (a helper process wrote one)
+        changed = make_article(5, text="Lighthouse keepers")
+        store.add_articles([(changed, b"")])
+        index.sync(store)  # 5 deleted in its segment, a segment of one
+        sizes = sorted(s.doc_count_all() for s in index.open()._segments())
+        assert sizes == [1, 10, 10, 10, 10, 10, 10, 10, 10, 10, 150, 150]
+        before = matches(index.path, queries)
+        store.add_articles([(make_article(999), b"")])  # stored, not yet indexed
+        assert index.compact(store, max_docs=200) == 9  # the nine of ten; 1 and 150s stay
+        sizes = sorted(s.doc_count_all() for s in index.open()._segments())
+        assert sizes == [1, 44, 45, 150, 150]  # 89 live documents, in two processes
+        # Ranks of equal scores follow the documents' order, which compaction changes.
+        assert matches(index.path, queries) == before
+        assert search(index.path, "lighthouse").total == 1
+        assert index.doc_count() == 390
+        assert store.pending_ids() == [make_article(999).id]  # left for the next sync
