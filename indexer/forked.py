@@ -5,12 +5,14 @@ only the result (or the exception) on the way out, through a pipe. POSIX only: s
 :func:`available`. The child runs nothing of the parent's after the function (no
 ``finally`` blocks, no ``atexit``, no flushing of inherited buffers): it leaves with
 ``os._exit``. The function must not use what cannot cross a fork (an open SQLite
-connection, threads' locks).
+connection, threads' locks); the child does not log (a log handler's lock or queue held by
+another thread at the fork would hang it).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import pickle
 import signal
@@ -84,6 +86,7 @@ class Forked:
 def _run_child(fd: int, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
     """Run ``fn`` in the child, send ``(ok, value)`` pickled to ``fd``, and exit."""
     status = 0
+    logging.disable()
     try:
         try:
             payload = pickle.dumps((True, fn(*args)), pickle.HIGHEST_PROTOCOL)
