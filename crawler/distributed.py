@@ -66,6 +66,32 @@ redis.call('HSET', KEYS[2], token, data)
 return {token, data}
 """
 
+# Mark a request seen and queue it, atomically: a worker killed between the two would
+# leave a fingerprint whose request is in no queue and no lease, and the duplicate filter
+# would then refuse it to every worker for the rest of the run. No fingerprint: no filter.
+_QUEUE_UNSEEN = """
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('LPUSH', KEYS[2], ARGV[2])
+return 1
+"""
+
+# Whether more requests may come, read in one step: checked one key at a time, a worker
+# could find the queue empty, then another worker's lease released because its links were
+# just queued, and leave a run that is still going on.
+_RUN_ACTIVE = """
+if redis.call('LLEN', KEYS[1]) > 0 then return 1 end
+local seeder = redis.call('GET', KEYS[2])
+if seeder and seeder ~= ARGV[2] and redis.call('EXISTS', ARGV[1] .. ':alive:' .. seeder) == 1 then
+  return 1
+end
+for _, worker in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+  if worker ~= ARGV[3] and redis.call('HLEN', ARGV[1] .. ':inflight:' .. worker) > 0 then
+    return 1
+  end
+end
+return 0
+"""
+
 # Put the leases of dead or stopped workers (no heartbeat key) back at the head of the queue.
 _REAP = """
 local moved = 0
@@ -293,6 +319,7 @@ class Frontier:
         self.worker = worker
         self.ttl = ttl
         self._reap = server.register_script(_REAP)
+        self._run_active = server.register_script(_RUN_ACTIVE)
         self._finish_run = server.register_script(_FINISH_RUN)
 
     @classmethod
@@ -336,15 +363,8 @@ class Frontier:
     def run_active(self) -> bool:
         """Tell whether more requests may come: queued, being seeded, or leased by others."""
         self.reap()
-        if self.server.llen(KEYS.requests):
-            return True
-        seeder = self.server.get(KEYS.seed)
-        if seeder not in (None, SEEDING_DONE.encode()) and self.server.exists(
-            KEYS.alive(seeder.decode())
-        ):
-            return True
-        others = [w.decode() for w in self.server.smembers(KEYS.workers)]
-        return any(self.server.hlen(KEYS.inflight(w)) for w in others if w != self.worker)
+        keys = [KEYS.requests, KEYS.seed, KEYS.workers]
+        return bool(self._run_active(keys=keys, args=[KEYS.prefix, SEEDING_DONE, self.worker]))
 
     def leave(self) -> bool:
         """Unregister, requeueing unreleased leases; end the run if last out and none queued."""
@@ -366,6 +386,14 @@ class LeasedQueue(FifoQueue):
         self.inflight = KEYS.inflight(spider.settings["DISTRIBUTED_WORKER_ID"])
         self.leases: dict[int, Request] = {}
         self._pop = server.register_script(_POP_LEASE)
+        self._queue_unseen = server.register_script(_QUEUE_UNSEEN)
+
+    def push_unseen(self, request: Request, fingerprint: str | None) -> bool:
+        """Queue a request unless its fingerprint is in the run's duplicate filter, which
+        gets it (atomically); None queues it unfiltered. Tell whether it was queued."""
+        keys = [KEYS.dupefilter, self.key]
+        args = [fingerprint or "", self._encode_request(request)]
+        return bool(self._queue_unseen(keys=keys, args=args))
 
     def pop(self, timeout: int = 0) -> Request | None:
         """Pop the next request and lease it (never blocks: the reactor must keep running)."""
@@ -455,13 +483,14 @@ class FrontierScheduler(Scheduler):
         super().close(reason)
 
     def enqueue_request(self, request: Request) -> bool:
-        """Queue a request the run has not seen (as scrapy-redis does, minus its stats call
-        passing ``spider``, deprecated since Scrapy 2.19)."""
-        if not request.dont_filter and self.df.request_seen(request):
+        """Queue a request the run has not seen (as scrapy-redis does, but marking it seen
+        and queueing it in one step, and minus its stats call passing ``spider``,
+        deprecated since Scrapy 2.19)."""
+        fingerprint = None if request.dont_filter else self.df.request_fingerprint(request)
+        if not self.queue.push_unseen(request, fingerprint):
             self.df.log(request, self.spider)
             return False
         self.stats.inc_value("scheduler/enqueued/redis")
-        self.queue.push(request)
         return True
 
     def next_request(self) -> Request | None:
