@@ -50,9 +50,9 @@ Segments: a commit merges only cheaply (:func:`merge_small`: many segments of on
 size class); :meth:`ArchiveIndex.compact` (``index --compact``, and crawls once the index
 has ``INDEX_COMPACT_AT`` segments) merges small segments, off the search and sync path, by
 indexing their articles anew from the store (Whoosh's merge reads postings one at a time:
-28 segments of 500 took 124 s through it, 44 s anew); nothing optimizes unless asked to.
+28 segments of 500 took 126 s through it, 24 s anew); nothing optimizes unless asked to.
 Each segment costs every query a little (a term lookup, matchers, no block skipping in
-small segments): at 100k articles, 30 segments against 3 made the query mix's p95 about
+small segments): at 100k articles, 30 segments against 4 made the query mix's p50 4 to
 10 ms slower.
 """
 
