@@ -36,8 +36,8 @@ def available() -> bool:
 class Forked:
     """``fn(*args)`` running in a forked child; :meth:`result` waits for its return value.
 
-    Use as a context manager: leaving the block kills the child if its result was not
-    collected (the parent failed), so no child outlives the work it was part of."""
+    Call :meth:`stop` when done (in a ``finally``): it kills the child if its result was
+    not collected (the parent failed), so no child outlives the work it was part of."""
 
     def __init__(self, fn: Callable[..., Any], *args: Any):
         read, write = os.pipe()
@@ -75,12 +75,6 @@ class Forked:
             os.kill(self.pid, signal.SIGKILL)
         os.waitpid(self.pid, 0)
         self.pid = None
-
-    def __enter__(self) -> Forked:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def _run_child(fd: int, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:

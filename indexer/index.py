@@ -544,10 +544,7 @@ class ArchiveIndex:
         documents = [article_document(article) for article in articles]
         parallel = len(documents) >= PARALLEL_ADD and forked.available()
         split = len(documents) // 2 if parallel else len(documents)
-        # The fast writer pools postings in memory: more articles than that go to disk.
-        if cls is None:
-            most = max(split, len(documents) - split)  # documents per writer, at most
-            cls = _FastWriter if most <= FAST_MERGE_DOCS else _GraceWriter
+        cls = cls or _writer_class(max(split, len(documents) - split))  # per process
         writer = cls(ix, _lk=False, **options, **WRITER_OPTIONS)
         try:
             try:
@@ -621,9 +618,8 @@ class ArchiveIndex:
                     logger.warning("dropped %d indexed articles the store lacks", missing)
                 self._commit(ix, articles, policy=drop, limitmb=COMPACT_LIMIT_MB)
             else:
-                # Whoosh's merge adds the documents to the writer's segment: the in-memory
-                # writer takes only what fits.
-                cls = _FastWriter if docs <= FAST_MERGE_DOCS else _GraceWriter
+                # Whoosh's merge adds every document to the writer's own segment.
+                cls = _writer_class(docs)
                 self._commit(ix, [], policy=merge, cls=cls, limitmb=COMPACT_LIMIT_MB)
         logger.info("merged %d index segments (%d documents)", len(chosen), docs)
         return len(chosen)
@@ -747,33 +743,40 @@ def _size_classes(segments: list[Any], at_least: int, max_docs: int | None) -> l
     return chosen
 
 
-def _live_ids(ix: whoosh_index.FileIndex, segments: list[Any]) -> list[str]:
-    """Return the ids of the segments' documents that are not deleted."""
+def _writer_class(docs: int) -> type[_GraceWriter]:
+    """Return the writer for ``docs`` documents: the in-memory one for what fits."""
+    return _FastWriter if docs <= FAST_MERGE_DOCS else _GraceWriter
+
+
+@contextmanager
+def _segment_reader(storage: FileStorage, schema: Schema, segment: Any) -> Iterator[Any]:
+    """Open a reader of one segment, closed on leaving."""
     from whoosh.reading import SegmentReader
 
+    reader = SegmentReader(storage, schema, segment)
+    try:
+        yield reader
+    finally:
+        reader.close()
+
+
+def _live_ids(ix: whoosh_index.FileIndex, segments: list[Any]) -> list[str]:
+    """Return the ids of the segments' documents that are not deleted."""
     ids: list[str] = []
     for segment in segments:
-        reader = SegmentReader(ix.storage, ix.schema, segment)
-        try:
+        with _segment_reader(ix.storage, ix.schema, segment) as reader:
             ids += [fields["id"] for fields in reader.all_stored_fields()]
-        finally:
-            reader.close()
     return ids
 
 
 def _merge(writer: Any, segments: list[Any], chosen: list[Any]) -> list[Any]:
     """Add the ``chosen`` segments' documents to the writer's new segment; return the
     segments left as they are."""
-    from whoosh.reading import SegmentReader
-
     for segment in chosen:
         if segment.doc_count() == 0:  # every document deleted: just dropped
             continue
-        reader = SegmentReader(writer.storage, writer.schema, segment)
-        try:
+        with _segment_reader(writer.storage, writer.schema, segment) as reader:
             writer.add_reader(reader)
-        finally:
-            reader.close()
     return [s for s in segments if s not in chosen]
 
 

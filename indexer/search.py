@@ -710,11 +710,7 @@ def _posting_values(
     holding a term, deleted ones left out, read a block at a time like
     :func:`_posting_ids`. Given ``within`` (sorted document numbers), the blocks holding
     none of them are not read."""
-    matcher = reader.postings(fieldname, text)
-    deleted: frozenset[int] = frozenset()
-    if isinstance(matcher, FilterMatcher):
-        matcher, deleted = matcher.child, matcher._ids
-        matcher.reset()
+    matcher, deleted = _unfiltered_postings(reader, fieldname, text)
     found: dict[int, bytes] = {}
     if isinstance(matcher, W3LeafMatcher) and not matcher._byteids and not matcher._fixedsize:
         i = 0  # within[i] is the first wanted document not before this block
@@ -768,6 +764,8 @@ def _load_ids_weights(matcher: Any) -> tuple[Any, Any]:
     """Return the (deltas, weights) of a W3LeafMatcher's current block without reading
     its values: the pickle up to the values' tuple (its MARK, then the GLOBAL opcode),
     closed as a pair. Falls back to the whole block for any other layout."""
+    if matcher._fixedsize is not None and matcher._fixedsize >= 0:  # values: None or bytes,
+        return _load_block(matcher)[:2]  # no tuple to stop at
     data = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
     if matcher._compression:
         inflate = zlib.decompressobj()
@@ -852,9 +850,6 @@ class _FastMatching(WrappingQuery):
             for reader, offset in searcher.reader().leaf_readers():
                 self.segments[id(reader)] = (reader, offset)
 
-    def _rewrap(self, child: Query) -> Query:
-        return _FastMatching(child)
-
     def matcher(self, searcher: Searcher, context: Any = None) -> Any:
         """Return the child's matcher, restricted to the documents given if any."""
         postings = searcher.postings
@@ -897,9 +892,6 @@ class _DocListMatcher(WrappingMatcher):
 
     def copy(self) -> _DocListMatcher:
         return _DocListMatcher(self.child.copy(), self._docs, self._i)
-
-    def _replacement(self, newchild: Any) -> _DocListMatcher:
-        return _DocListMatcher(newchild, self._docs, self._i)
 
     def replace(self, minquality: float = 0) -> Any:
         return self if self.is_active() else NullMatcher()
@@ -1130,15 +1122,22 @@ def _set_algebra(query: Query) -> bool:
     return False
 
 
+def _unfiltered_postings(reader: Any, fieldname: str, text: Any) -> tuple[Any, frozenset[int]]:
+    """Return a term's posting matcher in one segment, without the filter that leaves
+    out the segment's deleted documents, and those documents' numbers."""
+    matcher = reader.postings(fieldname, text)
+    if isinstance(matcher, FilterMatcher):
+        child = matcher.child
+        child.reset()  # to the first posting again
+        return child, matcher._ids
+    return matcher, frozenset()
+
+
 def _posting_ids(reader: Any, fieldname: str, text: str) -> Iterable[int]:
     """Return the numbers of one segment's documents holding a term (deleted ones left
     out), read a block at a time: Whoosh's ``all_ids()`` takes several times longer, a
     posting at a time. (This reads the block attributes of whoosh 2.7.4's matcher.)"""
-    matcher = reader.postings(fieldname, text)
-    deleted: frozenset[int] = frozenset()
-    if isinstance(matcher, FilterMatcher):  # leaves out the segment's deleted documents
-        matcher, deleted = matcher.child, matcher._ids
-        matcher.reset()  # to the first posting again
+    matcher, deleted = _unfiltered_postings(reader, fieldname, text)
     if not isinstance(matcher, W3LeafMatcher):
         return reader.postings(fieldname, text).all_ids()
     ids: list[int] = []

@@ -17,9 +17,9 @@ def child_pid(offset: int) -> int:
 
 
 def test_the_result_comes_from_the_child() -> None:
-    with Forked(child_pid, 0) as helper:
-        pid = helper.pid
-        assert helper.result() == pid != os.getpid()
+    helper = Forked(child_pid, 0)
+    pid = helper.pid
+    assert helper.result() == pid != os.getpid()
     with pytest.raises(ForkedError, match="already collected"):
         helper.result()
 
@@ -29,7 +29,8 @@ def fail() -> None:
 
 
 def test_the_childs_exception_is_raised_in_the_parent() -> None:
-    with Forked(fail) as helper, pytest.raises(ValueError, match="bad value in the child"):
+    helper = Forked(fail)
+    with pytest.raises(ValueError, match="bad value in the child"):
         helper.result()
 
 
@@ -43,7 +44,8 @@ def fail_strangely() -> None:
 
 
 def test_an_exception_that_cannot_pickle_becomes_its_message() -> None:
-    with Forked(fail_strangely) as helper, pytest.raises(ForkedError, match="Unpicklable: strange"):
+    helper = Forked(fail_strangely)
+    with pytest.raises(ForkedError, match="Unpicklable: strange"):
         helper.result()
 
 
@@ -52,7 +54,8 @@ def die() -> None:
 
 
 def test_a_killed_child_is_a_clear_error() -> None:
-    with Forked(die) as helper, pytest.raises(ForkedError, match="killed by signal 9"):
+    helper = Forked(die)
+    with pytest.raises(ForkedError, match="killed by signal 9"):
         helper.result()
 
 
@@ -60,13 +63,16 @@ def wait_forever() -> None:
     signal.pause()
 
 
-def interrupted() -> Forked:
-    with Forked(wait_forever) as helper:
-        interrupted.pid = helper.pid  # type: ignore[attr-defined]
+def interrupted() -> None:
+    helper = Forked(wait_forever)
+    interrupted.pid = helper.pid  # type: ignore[attr-defined]
+    try:
         raise KeyboardInterrupt
+    finally:
+        helper.stop()
 
 
-def test_leaving_the_block_early_kills_the_child() -> None:
+def test_stopping_early_kills_the_child() -> None:
     with pytest.raises(KeyboardInterrupt):
         interrupted()
     pid = interrupted.pid  # type: ignore[attr-defined]
