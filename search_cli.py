@@ -56,7 +56,7 @@ _USER_ERRORS = {
     "crawler.sources": "SourceError",
     "indexer.store": "StoreError",
     "indexer.search": "QueryError",
-    "indexer.index": "ArchiveIndexError",
+    "indexer.search.whoosh.index": "ArchiveIndexError",
 }
 
 
@@ -194,7 +194,7 @@ def crawl(
     if redis_url:
         from redis import RedisError
 
-        from crawler.distributed import distributed_settings
+        from crawler.distributed.frontier import distributed_settings
 
         try:
             overrides.update(distributed_settings(redis_url))
@@ -225,7 +225,7 @@ def crawl(
 @user_errors
 def index(data: DataDir, rebuild: bool, compact: bool) -> None:
     """Bring the search index up to date with the store (or rebuild it)."""
-    from indexer.index import COMPACT_MAX_DOCS, ArchiveIndex
+    from indexer.search.whoosh.index import COMPACT_MAX_DOCS, ArchiveIndex
     from indexer.store import Archive
 
     with Archive(data.archive) as archive:
@@ -330,7 +330,7 @@ def _with_index(
     """Run ``work(archive)`` against the index; a missing or damaged index is rebuilt
     from the store first (with a note on stderr), then ``work`` runs again. With
     ``texts_only``, ``work`` gets the store's texts only (see :func:`_open_archive`)."""
-    from indexer.index import ArchiveIndex, IndexCorruptError, IndexMissingError
+    from indexer.search.whoosh.index import ArchiveIndex, IndexCorruptError, IndexMissingError
 
     with _open_archive(data, readonly=True, texts_only=texts_only) as archive:
         try:
@@ -718,7 +718,7 @@ def reextract(data: DataDir, source: str | None, since: str | None, quiet: bool)
     Idempotent and safe to interrupt: each batch is committed on its own, and articles
     already up to date are not rewritten.
     """
-    from crawler.reextract import reextract as run_reextract
+    from crawler.warc.reextract import reextract as run_reextract
 
     with _open_archive(data) as archive:
         total = len(archive.article_ids(source=source, since=since))
@@ -766,7 +766,7 @@ def import_warc(
     and URLs already archived are skipped.
     """
     from crawler.sources import load_sources
-    from crawler.warc_import import ImportFilter, import_warcs
+    from crawler.warc.importer import ImportFilter, import_warcs
     from indexer.store import Archive
     from indexer.urls import strip_www
 
@@ -869,7 +869,7 @@ def ingest(data: DataDir, redis_url: str, batch_size: int, idle_exit: float | No
 
     import redis
 
-    from crawler.ingest import run_ingest
+    from crawler.distributed.ingester import run_ingest
     from crawler.run import CrawlBusyError
 
     stop = threading.Event()

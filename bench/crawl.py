@@ -50,7 +50,7 @@ from trafilatura.settings import use_config  # noqa: E402
 from crawler import settings as crawl_settings  # noqa: E402
 from crawler.demosite import DemoSite, sources_toml  # noqa: E402
 from crawler.demosite.content import stories  # noqa: E402
-from crawler.workers import extract_page  # noqa: E402
+from crawler.processes.workers import extract_page  # noqa: E402
 
 FAST = [
     "-s",
@@ -68,7 +68,9 @@ NAVIGATION_ONLY = [
     "ITEM_PIPELINES={}",
     "-s",
     "DOWNLOADER_MIDDLEWARES="
-    + json.dumps({**crawl_settings.DOWNLOADER_MIDDLEWARES, "crawler.warc.WarcMiddleware": None}),
+    + json.dumps(
+        {**crawl_settings.DOWNLOADER_MIDDLEWARES, "crawler.warc.writer.WarcMiddleware": None}
+    ),
 ]
 TICKS = os.sysconf("SC_CLK_TCK")
 # trafilatura's downloader: no pause between requests, loopback allowed (SSRF guard off).

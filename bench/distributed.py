@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from crawler.demosite import LOOPBACK_SETTINGS, DemoSite, setting_args, sources_toml  # noqa: E402
 from crawler.demosite.content import stories  # noqa: E402
-from crawler.distributed import KEYS, connect, local_redis  # noqa: E402
+from crawler.distributed.frontier import KEYS, connect, local_redis  # noqa: E402
 
 FAST = setting_args(LOOPBACK_SETTINGS)
 

@@ -210,8 +210,8 @@ def mutate(rng: random.Random, seed: bytes, other: bytes) -> bytes:
 def demo_seeds() -> tuple[bytes, ...]:
     """The demo site's HTML pages and the hostile site's articles, rendered in-process."""
     from crawler.demosite.content import OUTLETS, stories
-    from crawler.demosite.hostile import GOOD, article_html, prose
     from crawler.demosite.site import OutletSite
+    from tests.sites.hostile import GOOD, article_html, prose
 
     everything = stories(None)
     pages = [page.body for name in OUTLETS

@@ -34,9 +34,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from indexer.article import Article
-from indexer.index import ArchiveIndex
 from indexer.layout import DataDir
 from indexer.search import search
+from indexer.search.whoosh.index import ArchiveIndex
 from indexer.store import Archive
 
 logger = logging.getLogger(__name__)

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +31,6 @@ if str(REPO) not in sys.path:  # run as a script from anywhere
 from crawler.demosite.content import stories  # noqa: E402
 from indexer.article import Article  # noqa: E402
 from indexer.store import Archive  # noqa: E402
-from indexer.syndication import pairs_in_groups  # noqa: E402
 
 BOILERPLATE_TOP = (
     "Advertisement",
@@ -49,6 +49,15 @@ SWAPS = {
 }
 EDITS = ("boilerplate", "truncated", "reworded", "all")
 
+
+
+def pairs_in_groups(groups: Iterable[Iterable[str]]) -> set[frozenset[str]]:
+    """Return every unordered pair of members of the same group (for precision/recall)."""
+    pairs: set[frozenset[str]] = set()
+    for group in groups:
+        members = sorted(set(group))
+        pairs.update(frozenset((a, b)) for i, a in enumerate(members) for b in members[i + 1 :])
+    return pairs
 
 @dataclass(frozen=True)
 class Sample:

@@ -20,7 +20,7 @@ class PageItem:
     via: str  # how it was found: feed, sitemap, news-sitemap, link, url
     warc: str | None = None  # where the response was archived ("FILE:OFFSET"), if it was
     # True: found on the way, its URL says nothing: extraction first checks that it looks
-    # like an article (crawler.classify), on the tree it parses anyway
+    # like an article (crawler.extraction.classify), on the tree it parses anyway
     classify: bool = False
 
 

@@ -16,7 +16,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
-from crawler.revisit import revisit_conditions
+from crawler.warc.revisits import revisit_conditions
 from indexer.store import Archive
 
 logger = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ class SkipKnownMiddleware:
     """Do not download again an article page the archive already holds.
 
     Except young articles of a source with ``revisit_days``: they go out as conditional
-    requests (:mod:`crawler.revisit`), and a ``304 Not Modified`` answer is dropped here.
+    requests (:mod:`crawler.warc.revisits`), and a ``304 Not Modified`` answer is dropped here.
     """
 
     def __init__(self, crawler: Any) -> None:

@@ -11,9 +11,9 @@ from scrapy.exceptions import DropItem
 from scrapy.http import Request, Response
 
 from crawler.archive_errors import archive_write_failed
-from crawler.indexing import IndexWriter, WriterConfig
 from crawler.items import ArticleItem, FailureItem, PageItem
-from crawler.workers import ExtractorPool
+from crawler.processes.indexing import IndexWriter, WriterConfig
+from crawler.processes.workers import ExtractorPool
 from indexer.store import Archive, Fetch, StoreError
 
 logger = logging.getLogger(__name__)
@@ -185,7 +185,7 @@ class StorePipeline:
 class IndexPipeline:
     """Keep the Whoosh index up to date with the store, from the index writer process.
 
-    The writer (:mod:`crawler.indexing`) indexes pending rows every few seconds while
+    The writer (:mod:`crawler.processes.indexing`) indexes pending rows every few seconds while
     the crawl runs, and once more on ``spider_closed``, which comes after every
     pipeline's ``close_spider``, so the store has written its last batch. A crash
     loses nothing: rows stay pending until indexed, for the next run (or ``index``).

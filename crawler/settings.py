@@ -22,8 +22,8 @@ AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # Scrapy's downloader overshoots CONCURRENT_REQUESTS_PER_DOMAIN without a delay
-# (crawler.downloader): this one holds it.
-DOWNLOADER = "crawler.downloader.SlotBoundDownloader"
+# (crawler.scrapy_fixes): this one holds it.
+DOWNLOADER = "crawler.scrapy_fixes.SlotBoundDownloader"
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
@@ -58,8 +58,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's offsite middleware is replaced by HostGuardMiddleware, which also sees
     # start URLs and redirects.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
-    # Next to the downloader: records responses as they came over the wire (crawler.warc).
-    "crawler.warc.WarcMiddleware": 950,
+    # Next to the downloader: records responses as they came over the wire (crawler.warc.writer).
+    "crawler.warc.writer.WarcMiddleware": 950,
 }
 
 ITEM_PIPELINES = {
@@ -75,7 +75,7 @@ STORE_BATCH_SIZE = 50
 # How long the end-of-crawl indexing waits for another process's index write lock;
 # past it, new articles stay pending for the next run (or `search_cli.py index`).
 INDEX_LOCK_TIMEOUT = 30.0
-# The index writer process (crawler.indexing) indexes new articles every this many
+# The index writer process (crawler.processes.indexing) indexes new articles every this many
 # seconds during the crawl, at this much lower CPU priority than the crawl.
 INDEX_SYNC_INTERVAL = 5.0
 INDEX_NICENESS = 10

@@ -21,17 +21,16 @@ from typing import Any, TextIO, TypedDict, Unpack
 import sqlite_utils
 
 from indexer.article import Article
-from indexer.store import (
+from indexer.schema import (
     ARTICLE_ID,
     LINK_TABLES,
-    Archive,
-    StoreError,
     article_data,
     article_row,
     chunks,
     create_article_tables,
     write_article_links,
 )
+from indexer.store import Archive, StoreError
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,6 @@ another writer before a :class:`StoreError` says the archive is locked.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import logging
 import os
@@ -29,69 +28,46 @@ import sqlite3
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
-from urllib.parse import urlsplit
 
 import numpy as np
 import sqlite_utils
 
 from indexer import syndication
 from indexer.article import Article
+from indexer.schema import (
+    ARTICLE_ID,
+    MIGRATIONS,
+    PAGE_COLUMNS,
+    PAGE_ENCODING,
+    SCHEMA_VERSION,
+    UPSERT_PAGE,
+    Entry,
+    article_data,
+    article_row,
+    chunks,
+    create_article_tables,
+    fingerprint,
+    marks,
+    page_row,
+    read_article_lists,
+    row_article,
+    source_row,
+    utc_now,
+    write_article_links,
+)
 from indexer.urls import normalize_url
 from indexer.warcfile import WarcError, WarcLocation, WarcResponse, read_response, warc_dir
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
-CHUNK = 500  # ids per ``IN (...)`` query
 NEARLY_FULL_BYTES = 1 << 20  # less room than this on a disk I/O error: the disk is full
-PAGE_ENCODING = "zlib"
-
-ARTICLE_ID = re.compile(r"[0-9a-f]{16}")  # what article_id() returns
 _DATE_PREFIX = re.compile(r"\d{4}(-\d{2}(-\d{2}([T ].*)?)?)?")
 # Sorts after every character an ISO date can hold: ``until`` takes in its whole period.
 _PERIOD_END = "\uffff"
-
-# Article fields kept as columns of ``articles`` (``links`` as JSON text); the name lists
-# (authors, agencies, tags) go to their own tables, see LINK_TABLES.
-_NAME_LISTS = ("authors", "agencies", "tags")
-ARTICLE_COLUMNS: dict[str, type] = {"id": str} | {
-    f.name: (int if f.name == "word_count" else str)
-    for f in fields(Article)
-    if f.name not in _NAME_LISTS
-}
-_EMPTY_STRING_FIELDS = frozenset(f.name for f in fields(Article) if f.default == "")
-_FIELD_NAMES = tuple(f.name for f in fields(Article))
-
-# What the store takes for one article: the article, its raw body, where its response lies
-# in the archive's WARC files ("FILE:OFFSET") if it was recorded there.
-Entry = tuple[Article, bytes, str | None]
-
-
-@dataclass(frozen=True)
-class LinkTable:
-    """A list field of :class:`Article` kept as a name table plus an article link table."""
-
-    attribute: str
-    table: str
-    link_table: str
-    key: str
-    extra: dict[str, type] = field(default_factory=dict)
-
-
-LINK_TABLES = (
-    LinkTable("authors", "authors", "article_authors", "author_id"),
-    LinkTable("agencies", "agencies", "article_agencies", "agency_id", {"credit": str}),
-    LinkTable("tags", "tags", "article_tags", "tag_id"),
-)
-
-
-def utc_now() -> str:
-    """Return the current time as an ISO 8601 UTC string to the second."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class StoreError(Exception):
@@ -106,154 +82,6 @@ class Fetch:
     status: int | None
     error: str | None = None
     fetched_at: str | None = field(default_factory=utc_now)
-
-
-def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
-    """Yield consecutive slices of ``items`` of at most ``size`` elements."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _marks(items: Sequence[Any]) -> str:
-    return ", ".join("?" * len(items))
-
-
-def article_row(article: Article) -> dict[str, Any]:
-    """Map an article to its ``articles`` row: scalar fields, ``links`` as JSON text."""
-    row = {name: getattr(article, name) for name in ARTICLE_COLUMNS}
-    row["links"] = json.dumps(article.links, ensure_ascii=False)
-    row["source"] = article.source or None  # a foreign key to ``sources``: no empty name
-    return row
-
-
-def page_row(article: Article, body: bytes, location: str | None) -> dict[str, Any]:
-    """Return the ``pages`` row of an article: its WARC location, else its body compressed."""
-    row: dict[str, Any] = {
-        "article_id": article.id, "length": len(body),
-        "fetched_at": article.fetched_at or utc_now(),
-        "body": None, "encoding": None, "warc_file": None, "warc_offset": None,
-    }
-    if location:
-        place = WarcLocation.parse(location)
-        row.update(warc_file=place.file, warc_offset=place.offset)
-    else:
-        row.update(body=zlib.compress(body), encoding=PAGE_ENCODING)
-    return row
-
-
-_PAGE_COLUMNS = ("article_id", "length", "fetched_at", "body", "encoding", "warc_file",
-                 "warc_offset")
-# What sqlite-utils' upsert_all did, without its per-row work: insert, or update a page.
-_UPSERT_PAGE = (
-    f"INSERT INTO pages({', '.join(_PAGE_COLUMNS)}) VALUES ({_marks(_PAGE_COLUMNS)})"
-    " ON CONFLICT(article_id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _PAGE_COLUMNS[1:])
-)
-
-
-def row_article(row: dict[str, Any], lists: dict[str, list[str]]) -> Article:
-    """Rebuild an article from its ``articles`` row and its author/agency/tag lists."""
-    data = {name: row[name] for name in ARTICLE_COLUMNS}
-    for name in _EMPTY_STRING_FIELDS:
-        if data[name] is None:
-            data[name] = ""
-    data["links"] = json.loads(row["links"]) if row["links"] else []
-    data["word_count"] = data["word_count"] or 0
-    return Article.from_dict({**data, **lists})
-
-
-def source_row(article: Article) -> dict[str, Any]:
-    """Return the ``sources`` row first recorded for the source of ``article``."""
-    parts = urlsplit(article.fetched_url or article.url)
-    return {
-        "name": article.source,
-        "url": f"{parts.scheme}://{parts.netloc}/",
-        "first_seen": article.fetched_at or utc_now(),
-    }
-
-
-def create_article_tables(
-    db: sqlite_utils.Database,
-    *,
-    extra_columns: dict[str, type] | None = None,
-    extra_foreign_keys: Sequence[tuple[str, str, str]] = (),
-) -> None:
-    """Create ``sources``, ``crawls``, ``articles`` and the author/agency/tag tables if missing."""
-    db.table("sources").create(
-        {"name": str, "url": str, "first_seen": str}, pk="name", if_not_exists=True
-    )
-    db.table("crawls").create(
-        {"id": int, "started": str, "finished": str, "status": str, "sources": str,
-         "stats": str},
-        pk="id", if_not_exists=True,
-    )
-    articles = db.table("articles")
-    articles.create(
-        {**ARTICLE_COLUMNS, **(extra_columns or {})},
-        pk="id",
-        not_null={"url"},
-        foreign_keys=[("source", "sources", "name"), *extra_foreign_keys],
-        if_not_exists=True,
-    )
-    articles.create_index(["url"], unique=True, if_not_exists=True)
-    articles.create_index(["published"], if_not_exists=True)
-    articles.create_index(["source"], if_not_exists=True)
-    for link in LINK_TABLES:
-        names = db.table(link.table)
-        names.create({"id": int, "name": str}, pk="id", not_null={"name"}, if_not_exists=True)
-        names.create_index(["name"], unique=True, if_not_exists=True)
-        links = db.table(link.link_table)
-        links.create(
-            {"article_id": str, link.key: int, "position": int, **link.extra},
-            pk=("article_id", "position"),
-            foreign_keys=[("article_id", "articles", "id"), (link.key, link.table, "id")],
-            if_not_exists=True,
-        )
-        links.create_index([link.key], if_not_exists=True)
-
-
-def write_article_links(db: sqlite_utils.Database, articles: Sequence[Article]) -> None:
-    """Replace the author, agency and tag links of ``articles``; call inside a transaction."""
-    ids = [a.id for a in articles]
-    for link in LINK_TABLES:
-        for part in chunks(ids):
-            db.execute(f"DELETE FROM {link.link_table} WHERE article_id IN ({_marks(part)})", part)
-        names = list(dict.fromkeys(
-            n for a in articles for n in getattr(a, link.attribute) if n))
-        db.conn.executemany(
-            f"INSERT INTO {link.table}(name) VALUES (?) ON CONFLICT(name) DO NOTHING",
-            [(n,) for n in names],
-        )
-        name_ids: dict[str, int] = {}
-        for part in chunks(names):
-            name_ids.update(db.execute(
-                f"SELECT name, id FROM {link.table} WHERE name IN ({_marks(part)})", part
-            ).fetchall())
-        rows = [
-            {"article_id": a.id, link.key: name_ids[name], "position": position,
-             **({"credit": a.credit} if link.extra else {})}
-            for a in articles
-            for position, name in enumerate(n for n in getattr(a, link.attribute) if n)
-        ]
-        db.table(link.link_table).insert_all(rows)
-
-
-def read_article_lists(
-    conn: sqlite3.Connection, ids: Sequence[str]
-) -> dict[str, dict[str, list[str]]]:
-    """Return ``{article id: {"authors": [...], "agencies": [...], "tags": [...]}}``."""
-    lists: dict[str, dict[str, list[str]]] = {
-        i: {link.attribute: [] for link in LINK_TABLES} for i in ids}
-    for link in LINK_TABLES:
-        rows = conn.execute(
-            f"SELECT l.article_id, n.name FROM {link.link_table} l"
-            f" JOIN {link.table} n ON n.id = l.{link.key}"
-            f" WHERE l.article_id IN ({_marks(ids)}) ORDER BY l.article_id, l.position",
-            list(ids),
-        )
-        for article_id, name in rows:
-            lists[article_id][link.attribute].append(name)
-    return lists
 
 
 def published_filter(since: str | None, until: str | None) -> tuple[list[str], list[str]]:
@@ -272,18 +100,6 @@ def published_filter(since: str | None, until: str | None) -> tuple[list[str], l
         where.append("published >= ?" if bound == "since" else "published <= ?")
         params.append(value if bound == "since" else value + _PERIOD_END)
     return where, params
-
-
-def article_data(article: Article) -> dict[str, Any]:
-    """Return every field as a JSON-ready dict, like ``to_dict`` without its deep copies."""
-    return {name: getattr(article, name) for name in _FIELD_NAMES}
-
-
-def fingerprint(article: Article) -> str:
-    """Return a hash of everything in ``article`` but its fetch time: same hash, same content."""
-    data = article_data(article)
-    del data["fetched_at"]
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 def _disk_nearly_full(path: Path) -> bool:
@@ -342,35 +158,6 @@ def _translated(
             raise error from exc
 
     return wrapper
-
-
-def _add_warc_revisions_syndication(db: sqlite_utils.Database) -> None:
-    """Schema v1 -> v2: WARC locations of pages, revisions, syndicated-copy groups."""
-    pages = db.table("pages")
-    pages.add_column("warc_file", str)
-    pages.add_column("warc_offset", int)
-    db.table("revisions").create(
-        {"id": int, "article_id": str, "revision": int, "saved_at": str, "fetched_at": str,
-         "title": str, "text": str, "data": str, "warc_file": str, "warc_offset": int},
-        pk="id", not_null={"article_id", "revision"},
-        foreign_keys=[("article_id", "articles", "id")],
-    )
-    db.table("revisions").create_index(["article_id", "revision"], unique=True)
-    db.table("syndication").create(
-        {"article_id": str, "story": str, "signature": bytes},
-        pk="article_id", not_null={"story"}, foreign_keys=[("article_id", "articles", "id")],
-    )
-    db.table("syndication").create_index(["story"])
-    db.table("syndication_bands").create(
-        {"bucket": str, "article_id": str}, pk=("bucket", "article_id"),
-        foreign_keys=[("article_id", "articles", "id")],
-    )
-    db.table("syndication_bands").create_index(["article_id"])
-
-
-_MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
-    1: _add_warc_revisions_syndication,
-}
 
 
 class Archive:
@@ -437,7 +224,7 @@ class Archive:
         """Upgrade the schema step by step to SCHEMA_VERSION; call inside the write lock."""
         version = self._schema_version()  # again: another process may have just done it
         while version < SCHEMA_VERSION:
-            _MIGRATIONS[version](self._db)
+            MIGRATIONS[version](self._db)
             version += 1
             self._conn.execute(f"PRAGMA user_version = {version}")
             logger.info("upgraded archive %s to schema v%d", self.path, version)
@@ -584,10 +371,10 @@ class Archive:
             stored = [*new.values(), *changed.values()]
             pageless = [a.id for a, body, location in changed.values() if not (body or location)]
             for part in chunks(pageless):  # the old page belongs to the old version
-                self._conn.execute(f"DELETE FROM pages WHERE article_id IN ({_marks(part)})", part)
+                self._conn.execute(f"DELETE FROM pages WHERE article_id IN ({marks(part)})", part)
             pages = [page_row(*entry) for entry in stored if entry[1] or entry[2]]
             if pages:
-                self._conn.executemany(_UPSERT_PAGE, [[row[c] for c in _PAGE_COLUMNS]
+                self._conn.executemany(UPSERT_PAGE, [[row[c] for c in PAGE_COLUMNS]
                                                       for row in pages])
             self._group_copies([article for article, _, _ in stored], signatures, set(new))
             if fetches:
@@ -618,7 +405,7 @@ class Archive:
         known: dict[str, str] = {}
         for part in chunks(list(dict.fromkeys(ids))):
             known.update(self._conn.execute(
-                f"SELECT id, fingerprint FROM articles WHERE id IN ({_marks(part)})", part
+                f"SELECT id, fingerprint FROM articles WHERE id IN ({marks(part)})", part
             ).fetchall())
         return known
 
@@ -679,7 +466,7 @@ class Archive:
             candidates = self._conn.execute(
                 "SELECT DISTINCT s.article_id, s.story, s.signature FROM syndication_bands b"
                 " JOIN syndication s ON s.article_id = b.article_id"
-                f" WHERE b.bucket IN ({_marks(buckets)})", buckets,
+                f" WHERE b.bucket IN ({marks(buckets)})", buckets,
             ).fetchall()
             stories: set[str] = set()
             if candidates:
@@ -690,7 +477,7 @@ class Archive:
             merged = sorted(stories - {story})  # this article bridges several stories
             if merged:
                 self._conn.execute(
-                    f"UPDATE syndication SET story = ? WHERE story IN ({_marks(merged)})",
+                    f"UPDATE syndication SET story = ? WHERE story IN ({marks(merged)})",
                     [story, *merged],
                 )
             self._conn.execute(
@@ -724,7 +511,7 @@ class Archive:
         found: dict[str, str] = {}
         for part in chunks(list(dict.fromkeys(ids))):
             found.update(self._conn.execute(
-                f"SELECT article_id, story FROM syndication WHERE article_id IN ({_marks(part)})",
+                f"SELECT article_id, story FROM syndication WHERE article_id IN ({marks(part)})",
                 part,
             ).fetchall())
         return found
@@ -749,12 +536,13 @@ class Archive:
                    if (old[a.id].title, old[a.id].text) != (a.title, a.text)]
         if not revised:
             return
-        marks = _marks(revised)
+        placeholders = marks(revised)
         numbers = dict(self._conn.execute(
-            f"SELECT article_id, max(revision) FROM revisions WHERE article_id IN ({marks})"
+            f"SELECT article_id, max(revision) FROM revisions WHERE article_id IN ({placeholders})"
             " GROUP BY article_id", [a.id for a in revised]).fetchall())
         places = {row[0]: row[1:] for row in self._conn.execute(
-            f"SELECT article_id, warc_file, warc_offset FROM pages WHERE article_id IN ({marks})",
+            "SELECT article_id, warc_file, warc_offset FROM pages"
+            f" WHERE article_id IN ({placeholders})",
             [a.id for a in revised])}
         now = utc_now()
         self._db.table("revisions").insert_all(
@@ -801,7 +589,7 @@ class Archive:
         found: set[str] = set()
         for part in chunks(wanted):
             found.update(url for (url,) in self._conn.execute(
-                f"SELECT url FROM articles WHERE url IN ({_marks(part)})", part
+                f"SELECT url FROM articles WHERE url IN ({marks(part)})", part
             ))
         return found
 
@@ -859,7 +647,7 @@ class Archive:
         for part in chunks(unique):
             with self._read():
                 cursor = self._conn.execute(
-                    f"SELECT * FROM articles WHERE id IN ({_marks(part)})", part
+                    f"SELECT * FROM articles WHERE id IN ({marks(part)})", part
                 )
                 names = [d[0] for d in cursor.description]
                 rows = [dict(zip(names, values, strict=True)) for values in cursor]
@@ -932,7 +720,7 @@ class Archive:
         matching: set[str] = set()
         for part in chunks(wanted):
             matching.update(row[0] for row in self._conn.execute(
-                f"SELECT id FROM articles WHERE id IN ({_marks(part)}) AND {condition}",
+                f"SELECT id FROM articles WHERE id IN ({marks(part)}) AND {condition}",
                 [*part, *params],
             ))
         return [i for i in wanted if i in matching]
@@ -981,7 +769,7 @@ class Archive:
         with self._write():
             for part in chunks(list(ids)):
                 self._conn.execute(
-                    f"UPDATE articles SET indexed_at = ? WHERE id IN ({_marks(part)})"
+                    f"UPDATE articles SET indexed_at = ? WHERE id IN ({marks(part)})"
                     f" AND {unchanged}",
                     [now, *part, *([] if as_of is None else [as_of])],
                 )

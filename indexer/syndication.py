@@ -18,13 +18,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from indexer.store import Archive
 
 logger = logging.getLogger(__name__)
 
@@ -95,12 +92,19 @@ def to_blob(sig: np.ndarray) -> bytes:
     return sig.astype("<u4").tobytes()
 
 
-def from_blob(blob: bytes) -> np.ndarray:
-    """Read a signature back from the store."""
-    return np.frombuffer(blob, dtype="<u4").astype(np.uint32)
+class Stories(Protocol):
+    """What :func:`collapse` reads of the store (:class:`indexer.store.Archive` has it)."""
+
+    def stories(self, ids: Sequence[str]) -> dict[str, str]:
+        """Return each grouped article's story id."""
+        ...
+
+    def copies(self, article_id: str) -> list[str]:
+        """Return the ids of the other members of an article's story."""
+        ...
 
 
-def collapse(hits: Sequence[Any], archive: Archive) -> list[tuple[Any, list[str]]]:
+def collapse(hits: Sequence[Any], archive: Stories) -> list[tuple[Any, list[str]]]:
     """Keep the first hit of each story; pair it with the ids of the story's other copies.
 
     ``hits`` are search hits (anything with an ``id``), best first; the copies are every
@@ -116,12 +120,3 @@ def collapse(hits: Sequence[Any], archive: Archive) -> list[tuple[Any, list[str]
         seen.add(story)
         kept.append((hit, archive.copies(hit.id)))
     return kept
-
-
-def pairs_in_groups(groups: Iterable[Iterable[str]]) -> set[frozenset[str]]:
-    """Return every unordered pair of members of the same group (for precision/recall)."""
-    pairs: set[frozenset[str]] = set()
-    for group in groups:
-        members = sorted(set(group))
-        pairs.update(frozenset((a, b)) for i, a in enumerate(members) for b in members[i + 1 :])
-    return pairs

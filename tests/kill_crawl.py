@@ -32,7 +32,7 @@ from crawler.demosite import (  # noqa: E402
     setting_args,
     sources_toml,
 )
-from indexer.index import ArchiveIndex  # noqa: E402
+from indexer.search.whoosh.index import ArchiveIndex  # noqa: E402
 
 FAST = setting_args(
     {**LOOPBACK_SETTINGS, "CONCURRENT_REQUESTS_PER_DOMAIN": 4, "STORE_BATCH_SIZE": 5}

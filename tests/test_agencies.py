@@ -1,10 +1,10 @@
-"""Tests for crawler.agencies: credit lines, datelines, bylines and photo credits."""
+"""Tests for crawler.extraction.agencies: credit lines, datelines, bylines and photo credits."""
 
 from __future__ import annotations
 
 import pytest
 
-from crawler.agencies import (
+from crawler.extraction.agencies import (
     agencies_in,
     agency_list,
     agency_name,
@@ -13,8 +13,8 @@ from crawler.agencies import (
     is_photo_credit,
     text_credit,
 )
-from crawler.agency_table import AGENCIES
-from crawler.bylines import split_byline
+from crawler.extraction.agency_table import AGENCIES
+from crawler.extraction.bylines import split_byline
 
 BODY = "The council voted on Tuesday to expand the tram network by twelve kilometres."
 

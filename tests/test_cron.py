@@ -17,7 +17,7 @@ import pytest
 from crawler.run import CrawlBusyError, crawl_lock, log_to_file
 from indexer.article import Article
 from indexer.health import alarms, source_health
-from indexer.index import ArchiveIndex
+from indexer.search.whoosh.index import ArchiveIndex
 from indexer.store import Archive, Fetch
 from tests.conftest import FAST, ROOT, index_locked, run_cli
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from crawler.demosite import expected_articles
-from crawler.distributed import KEYS, connect, encode_item, local_redis
+from crawler.distributed.frontier import KEYS, connect, encode_item, local_redis
 from crawler.items import ArticleItem
 from indexer.article import Article
 from indexer.store import Archive

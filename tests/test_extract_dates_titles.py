@@ -9,17 +9,17 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from lxml.html import fromstring
 
-from crawler.dates import (
+from crawler.extract import extract_article, extract_with_reason
+from crawler.extraction.dates import (
     choose_published,
     find_dates,
     parse_text_date,
     url_date,
     visible_date,
 )
-from crawler.extract import extract_article, extract_with_reason
-from crawler.html_input import decode_html
-from crawler.page_meta import read_page_meta
-from crawler.titles import pick_title, subheadings, visible_headings
+from crawler.extraction.html_input import decode_html
+from crawler.extraction.page_meta import read_page_meta
+from crawler.extraction.titles import pick_title, subheadings, visible_headings
 
 PARAGRAPH = (
     "The city council voted on Tuesday to expand the tram network by twelve kilometres, "

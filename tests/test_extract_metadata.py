@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime
 import pytest
 from lxml import html
 
-from crawler.bylines import Byline, find_byline, looks_like_name, split_byline
-from crawler.dates import choose_published, parse_date, url_date
 from crawler.extract import extract_article
-from crawler.language import detect_language
-from crawler.page_meta import read_page_meta
-from crawler.titles import pick_title, strip_site_name
+from crawler.extraction.bylines import Byline, find_byline, looks_like_name, split_byline
+from crawler.extraction.dates import choose_published, parse_date, url_date
+from crawler.extraction.language import detect_language
+from crawler.extraction.page_meta import read_page_meta
+from crawler.extraction.titles import pick_title, strip_site_name
 from tests.test_extract import PARAGRAPH, page, paragraphs
 
 ENGLISH = " ".join([PARAGRAPH] * 4)

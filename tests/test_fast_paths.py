@@ -12,14 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indexer.article import Article
-from indexer.index import (
-    SPELL_ANALYZER,
-    TEXT_ANALYZER,
-    WORD_PATTERN,
-    ArchiveIndex,
-    build_schema,
-    quiet_whoosh_import,
-)
 from indexer.search import (
     _Filters,
     _find_terms,
@@ -29,6 +21,14 @@ from indexer.search import (
     count,
     matching_docs,
     search,
+)
+from indexer.search.whoosh.index import (
+    SPELL_ANALYZER,
+    TEXT_ANALYZER,
+    WORD_PATTERN,
+    ArchiveIndex,
+    build_schema,
+    quiet_whoosh_import,
 )
 from indexer.store import Archive
 

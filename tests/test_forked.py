@@ -1,4 +1,4 @@
-"""indexer.forked: a function run in a forked child, its result or its error returned."""
+"""indexer.search.whoosh.forked: a function run in a forked child, its result or error returned."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from indexer.forked import Forked, ForkedError, available
+from indexer.search.whoosh.forked import Forked, ForkedError, available
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.fuzz_extract import URLS, demo_seeds, mutate, random_html, run_one, warm_up
-from crawler.demosite.hostile import article_html, prose
 from crawler.extract import extract_with_reason
+from tests.sites.hostile import article_html, prose
 
 BOUND = 2.0  # CPU seconds per input, steady state (run_one re-times a slow first call)
 STORY = "Harbour terminal opens in June"

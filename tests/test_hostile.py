@@ -1,4 +1,4 @@
-"""The crawler against a hostile, broken web site (crawler.demosite.hostile) on 127.0.0.1.
+"""The crawler against a hostile, broken web site (tests.sites.hostile) on 127.0.0.1.
 
 Two crawls, each shared by a module's tests: ``faults`` archives ad hoc URLs that fail
 at the HTTP level or are pathological pages; ``documents`` crawls a source whose feeds
@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse
 
-from crawler.classify import looks_like_article
-from crawler.demosite.hostile import BOMB_CODINGS, SECRET_MARKER, HostileSite
+from crawler.extraction.classify import looks_like_article
 from tests.conftest import FAST, ROOT
+from tests.sites.hostile import BOMB_CODINGS, SECRET_MARKER, HostileSite
 
 TIMEOUTS = ["-s", "DOWNLOAD_TIMEOUT=2", "-s", "RETRY_TIMES=1"]
 # A fresh extraction worker imports trafilatura first: keep the limit above that.

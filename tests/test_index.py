@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-import indexer.index as index_module
+import indexer.search.whoosh.index as index_module
 from indexer.article import Article
-from indexer.index import (
+from indexer.search import search
+from indexer.search.whoosh.index import (
     MERGE_FACTOR,
     SMALL_BLOCK,
     ArchiveIndex,
@@ -19,7 +20,6 @@ from indexer.index import (
     article_document,
     date_key,
 )
-from indexer.search import search
 from indexer.store import Archive
 
 
@@ -143,7 +143,7 @@ def test_rebuild_gives_the_same_documents(index: ArchiveIndex, archive: Archive)
 def test_large_rebuild_uses_two_processes(
     index: ArchiveIndex, archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("indexer.index.PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr("indexer.search.whoosh.index.PARALLEL_THRESHOLD", 1)
     assert index.rebuild(archive) == 12
     assert index.doc_count() == 12
     assert search(index.path, "harbour", limit=20).total == 12
@@ -173,7 +173,7 @@ def test_superseded_files_are_removed_after_the_grace_period(
         index.add([make_article(n)])
     files = set(os.listdir(index.path))
     assert len([f for f in files if f.endswith(".toc")]) == 4  # all still within the grace
-    monkeypatch.setattr("indexer.index.GRACE_SECONDS", 0.0)
+    monkeypatch.setattr("indexer.search.whoosh.index.GRACE_SECONDS", 0.0)
     index.add([make_article(3)])
     current = {s.segment_id() for s in index.open()._segments()}
     left = {f.split(".")[0] for f in os.listdir(index.path) if f.startswith("MAIN_")}
@@ -190,7 +190,7 @@ def test_failed_rebuild_keeps_the_old_index(
     def broken(*args: object, **kwargs: object) -> int:
         raise OSError("disk full")
 
-    monkeypatch.setattr("indexer.index._fill", broken)
+    monkeypatch.setattr("indexer.search.whoosh.index._fill", broken)
     with pytest.raises(OSError, match="disk full"):
         index.rebuild(archive)
     assert index.doc_count() == 12

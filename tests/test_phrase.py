@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from indexer.article import Article
-from indexer.index import ArchiveIndex, quiet_whoosh_import
 from indexer.search import FastPhrase, _positions, count, search
+from indexer.search.whoosh.index import ArchiveIndex, quiet_whoosh_import
 
 with quiet_whoosh_import():
     from whoosh.formats import Positions

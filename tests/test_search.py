@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 import indexer.search
 from indexer.article import Article
-from indexer.index import ArchiveIndex, quiet_whoosh_import
 from indexer.search import (
     QUERY_HELP,
     Hit,
@@ -35,6 +34,7 @@ from indexer.search import (
     search,
     similar,
 )
+from indexer.search.whoosh.index import ArchiveIndex, quiet_whoosh_import
 from indexer.store import Archive
 
 with quiet_whoosh_import():

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from indexer.article import Article
-from indexer.index import ArchiveIndex, quiet_whoosh_import
 from indexer.search import _Filters, _prepare, _searcher, first_by_date, search
+from indexer.search.whoosh.index import ArchiveIndex, quiet_whoosh_import
 
 with quiet_whoosh_import():
     from whoosh import sorting

@@ -490,7 +490,7 @@ def test_sigkill_mid_batch_leaves_whole_batches(tmp_path: Path) -> None:
 def test_page_with_a_warc_location_is_read_from_its_record(archive: Archive) -> None:
     from warcio.statusandheaders import StatusAndHeaders
 
-    from crawler.warc import RollingWarcWriter
+    from crawler.warc.writer import RollingWarcWriter
 
     body = page(3) * 20
     writer = RollingWarcWriter(archive.warc_dir)

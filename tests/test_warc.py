@@ -13,10 +13,11 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawler.reextract import raw_page
-from crawler.warc import RollingWarcWriter
-from crawler.workers import extract_page
-from indexer.store import Archive, fingerprint
+from crawler.processes.workers import extract_page
+from crawler.warc.reextract import raw_page
+from crawler.warc.writer import RollingWarcWriter
+from indexer.schema import fingerprint
+from indexer.store import Archive
 from indexer.warcfile import WarcLocation, iter_responses, read_response
 from search_cli import cli
 

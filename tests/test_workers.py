@@ -8,10 +8,10 @@ from pathlib import Path
 
 from parsel import Selector
 
-from crawler.indexing import IndexWriter, Outcome, WriterConfig
-from crawler.workers import ExtractorPool
+from crawler.processes.indexing import IndexWriter, Outcome, WriterConfig
+from crawler.processes.workers import ExtractorPool
 from indexer.article import Article
-from indexer.index import ArchiveIndex
+from indexer.search.whoosh.index import ArchiveIndex
 from indexer.store import Archive
 from tests.conftest import index_locked
 
@@ -122,8 +122,8 @@ def test_index_writer_leaves_articles_pending_when_the_index_is_locked(tmp_path:
 
 def test_worker_classifies_extracts_and_signs() -> None:
     """process_page: the spider's classification and the store's signature, in the worker."""
-    from crawler.classify import looks_like_article
-    from crawler.workers import NOT_ARTICLE_PAGE, process_page
+    from crawler.extraction.classify import looks_like_article
+    from crawler.processes.workers import NOT_ARTICLE_PAGE, process_page
     from indexer.syndication import signature
 
     url = "http://127.0.0.1:9/2024/05/01/harbour"

@@ -3,7 +3,7 @@
 It only navigates. What it yields (:class:`~crawler.items.PageItem` for pages that
 may be articles, :class:`~crawler.items.FailureItem` for requests that failed
 for good) goes to the pipelines, which extract and store. Whether a page found on the
-way looks like an article (:mod:`crawler.classify`) is checked in the extraction
+way looks like an article (:mod:`crawler.extraction.classify`) is checked in the extraction
 worker, on the tree it parses anyway.
 """
 
@@ -227,7 +227,7 @@ class NewsSpider(scrapy.Spider):
         src = self.by_name[source]
         verdict = src.matches_article(response.url)
         if verdict is not False:
-            # Unlisted pages found on the way are classified (crawler.classify) by the
+            # Unlisted pages found on the way are classified (crawler.extraction.classify) by the
             # extraction worker, on the tree it parses anyway: this process parses pages
             # only for their links.
             yield PageItem(

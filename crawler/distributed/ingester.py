@@ -21,11 +21,11 @@ from pathlib import Path
 
 import redis
 
-from crawler.distributed import KEYS, connect, decode_item
+from crawler.distributed.frontier import KEYS, connect, decode_item
 from crawler.items import ArticleItem, FailureItem
 from crawler.run import crawl_lock
-from indexer.index import ArchiveIndex, IndexLockedError
 from indexer.layout import DataDir
+from indexer.search.whoosh.index import ArchiveIndex, IndexLockedError
 from indexer.store import Archive, Fetch
 
 logger = logging.getLogger(__name__)

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from scrapy.http import HtmlResponse
 
-from crawler.workers import ExtractorPool
+from crawler.processes.workers import ExtractorPool
 from indexer.article import Article
-from indexer.index import ArchiveIndex
+from indexer.search.whoosh.index import ArchiveIndex
 from indexer.store import Archive, StoreError
 
 logger = logging.getLogger(__name__)

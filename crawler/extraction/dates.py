@@ -13,15 +13,15 @@ from typing import Any
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
-from crawler.meta_xpaths import (
+from crawler.extraction.meta_xpaths import (
     HEADING_XPATH,
     MODIFIED_META_KEYS,
     PAGE_TYPES,
     PUBLISHED_META_KEYS,
     PUBLISHED_TIME_XPATHS,
 )
-from crawler.page_meta import PageMeta, ld_text, ld_types
-from crawler.textnorm import squash
+from crawler.extraction.page_meta import PageMeta, ld_text, ld_types
+from crawler.extraction.textnorm import squash
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
-from crawler.meta_xpaths import ARTICLE_TYPES, CANONICAL_XPATH, JSONLD_XPATH, META_XPATH
+from crawler.extraction.meta_xpaths import ARTICLE_TYPES, CANONICAL_XPATH, JSONLD_XPATH, META_XPATH
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 Any number of worker processes (``search_cli.py crawl --redis URL``), on any machines,
 share one request queue and one duplicate filter in Redis (scrapy-redis' scheduler and
 dupefilter, adapted below). Workers extract articles and push them to a Redis list;
-one ingester (:mod:`crawler.ingest`), next to the archive, stores and indexes them.
+one ingester (:mod:`crawler.distributed.ingester`), next to the archive, stores and indexes them.
 
 What scrapy-redis 0.9.1 lacks, and this module adds:
 
@@ -241,9 +241,9 @@ def distributed_settings(redis_url: str) -> dict[str, Any]:
     connect(redis_url).ping()
     return {
         "REDIS_URL": redis_url,
-        "SCHEDULER": "crawler.distributed.FrontierScheduler",
-        "SCHEDULER_QUEUE_CLASS": "crawler.distributed.LeasedQueue",
-        "DUPEFILTER_CLASS": "crawler.distributed.FingerprintDupeFilter",
+        "SCHEDULER": "crawler.distributed.frontier.FrontierScheduler",
+        "SCHEDULER_QUEUE_CLASS": "crawler.distributed.frontier.LeasedQueue",
+        "DUPEFILTER_CLASS": "crawler.distributed.frontier.FingerprintDupeFilter",
         # The run, not each worker, decides when the shared frontier is cleared.
         "SCHEDULER_PERSIST": True,
         "DISTRIBUTED_WORKER_ID": worker_id(),
@@ -251,18 +251,18 @@ def distributed_settings(redis_url: str) -> dict[str, Any]:
         "DOWNLOADER_MIDDLEWARES": {
             **project.DOWNLOADER_MIDDLEWARES,
             "crawler.middlewares.SkipKnownMiddleware": None,
-            "crawler.distributed.SkipArchivedMiddleware": 60,
-            "crawler.warc.WarcMiddleware": None,
+            "crawler.distributed.frontier.SkipArchivedMiddleware": 60,
+            "crawler.warc.writer.WarcMiddleware": None,
         },
         "SPIDER_MIDDLEWARES": {
             **getattr(project, "SPIDER_MIDDLEWARES", {}),
-            "crawler.distributed.SeedOnceMiddleware": 10,
+            "crawler.distributed.frontier.SeedOnceMiddleware": 10,
         },
         "ITEM_PIPELINES": {
             **project.ITEM_PIPELINES,
             "crawler.pipelines.StorePipeline": None,
             "crawler.pipelines.IndexPipeline": None,
-            "crawler.distributed.HandOffPipeline": 200,
+            "crawler.distributed.frontier.HandOffPipeline": 200,
         },
     }
 

@@ -62,7 +62,7 @@ from pickle import loads
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from weakref import WeakKeyDictionary
 
-from indexer.index import (
+from indexer.search.whoosh.index import (
     SPELL_ANALYZER,
     TEXT_ANALYZER,
     WORD_PATTERN,
@@ -1053,8 +1053,8 @@ def search(
 
     Snippets come from the article text in ``archive`` (an Archive or StoreTexts) when
     given, else from the stored lead (the description, or the start of the text). Raises
-    QueryError for a bad query, IndexMissingError/IndexCorruptError (:mod:`indexer.index`)
-    when the index won't open.
+    QueryError for a bad query, IndexMissingError/IndexCorruptError
+    (:mod:`indexer.search.whoosh.index`) when the index won't open.
     """
     if not 0 <= limit <= MAX_LIMIT or offset < 0:
         raise QueryError(f"limit must be 0-{MAX_LIMIT} and offset at least 0")

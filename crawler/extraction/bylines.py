@@ -11,10 +11,10 @@ from typing import Any
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
-from crawler.agencies import agency_name, is_photo_credit
-from crawler.meta_xpaths import AUTHOR_LINK_XPATHS, AUTHOR_META_KEYS, SIGNATURE_XPATH
-from crawler.page_meta import PageMeta, ld_text, ld_types
-from crawler.textnorm import squash
+from crawler.extraction.agencies import agency_name, is_photo_credit
+from crawler.extraction.meta_xpaths import AUTHOR_LINK_XPATHS, AUTHOR_META_KEYS, SIGNATURE_XPATH
+from crawler.extraction.page_meta import PageMeta, ld_text, ld_types
+from crawler.extraction.textnorm import squash
 
 logger = logging.getLogger(__name__)
 

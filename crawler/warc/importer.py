@@ -22,13 +22,13 @@ from urllib.parse import urlsplit
 from scrapy.http import HtmlResponse
 from warcio.statusandheaders import StatusAndHeaders
 
-from crawler.classify import looks_like_article
-from crawler.reextract import page_encoding
+from crawler.extraction.classify import looks_like_article
+from crawler.processes.workers import ExtractorPool
 from crawler.sources import Source, SourceError, adhoc_source
-from crawler.warc import RollingWarcWriter, status_line
-from crawler.workers import ExtractorPool
+from crawler.warc.reextract import page_encoding
+from crawler.warc.writer import RollingWarcWriter, status_line
 from indexer.article import Article
-from indexer.index import ArchiveIndex
+from indexer.search.whoosh.index import ArchiveIndex
 from indexer.store import Archive
 from indexer.urls import normalize_url, strip_www
 from indexer.warcfile import WarcError, WarcResponse, iter_responses

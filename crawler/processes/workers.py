@@ -28,9 +28,9 @@ from lxml.html import HtmlElement
 from parsel import Selector
 from pebble import ProcessExpired, ProcessPool
 
-from crawler.classify import looks_like_article
-from crawler.extract import extract_with_reason
-from crawler.procs import name_process
+from crawler.extraction.article import extract_with_reason
+from crawler.extraction.classify import looks_like_article
+from crawler.processes.procs import name_process
 from indexer import syndication
 from indexer.article import Article
 
@@ -57,7 +57,7 @@ def forkserver_context() -> ForkServerContext:
     worker, and no fork of the crawler's own threads and reactor.
     """
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["crawler.worker_preload"])
+    context.set_forkserver_preload(["crawler.processes.worker_preload"])
     return context
 
 
@@ -75,7 +75,7 @@ def process_page(body: bytes, encoding: str | None, url: str, classify: bool) ->
     """Extract a crawled page's article and its syndication signature (runs in a worker).
 
     With ``classify``, a page nobody listed as an article is first checked with
-    :func:`~crawler.classify.looks_like_article` on the tree extraction parses, and one
+    :func:`~crawler.extraction.classify.looks_like_article` on the tree extraction parses, and one
     that does not look like an article comes back with ``article_page`` False.
     """
     html = body.decode(encoding or "utf-8", errors="replace")

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from crawler.agency_table import AGENCIES
+from crawler.extraction.agency_table import AGENCIES
 
 MAX_ACRONYM_CHARS = 5
 

@@ -4,7 +4,7 @@ Workers fork from the server and share these pages (the language model alone is 
 70 MB) instead of each loading its own copy on its first page.
 """
 
-from crawler import workers  # noqa: F401  (the extractor and its imports)
-from crawler.language import load_model
+from crawler.extraction.language import load_model
+from crawler.processes import workers  # noqa: F401  (the extractor and its imports)
 
 load_model()

@@ -4,7 +4,8 @@ The crawl's store writes mark new articles pending; the writer indexes what is p
 every few seconds, at a lower CPU priority than the crawl, so Whoosh's work uses the
 cycles downloading and extraction leave and the crawl ends with little left to index.
 When the crawl is over, :meth:`IndexWriter.finish` asks for a last sync and waits for it;
-the writer then merges small segments (:meth:`~indexer.index.ArchiveIndex.compact`) once
+the writer then merges small segments
+(:meth:`~indexer.search.whoosh.index.ArchiveIndex.compact`) once
 the index has ``compact_at`` segments, so that cron crawls keep the index lean without
 an optimize on anyone's search.
 
@@ -27,8 +28,13 @@ from multiprocessing.queues import Queue
 from pathlib import Path
 
 from crawler.archive_errors import describe_os_error
-from crawler.procs import name_process
-from indexer.index import COMPACT_MAX_DOCS, ArchiveIndex, ArchiveIndexError, IndexLockedError
+from crawler.processes.procs import name_process
+from indexer.search.whoosh.index import (
+    COMPACT_MAX_DOCS,
+    ArchiveIndex,
+    ArchiveIndexError,
+    IndexLockedError,
+)
 from indexer.store import Archive, StoreError
 
 logger = logging.getLogger(__name__)

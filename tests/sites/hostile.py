@@ -7,7 +7,7 @@ NUL bytes, feeds and sitemaps with entity expansion, external entities or broken
 A few well-formed articles (``/2024/05/0N/...``) let a test see that the crawl goes on.
 
 Start it with :class:`HostileSite` (a context manager with ``.url``), or run
-``python -m crawler.demosite.hostile``: it prints ``{"url": ..., "secret": ...}`` as one
+``python -m tests.sites.hostile``: it prints ``{"url": ..., "secret": ...}`` as one
 JSON line, then serves until SIGTERM or SIGINT.
 """
 
@@ -401,7 +401,7 @@ class HostileSite:
 
 def main(argv: list[str] | None = None) -> int:
     """Serve the hostile site until SIGTERM or SIGINT; print its URL as one JSON line."""
-    parser = argparse.ArgumentParser(prog="python -m crawler.demosite.hostile",
+    parser = argparse.ArgumentParser(prog="python -m tests.sites.hostile",
                                      description="Serve a hostile, broken web site on 127.0.0.1.")
     parser.add_argument("--verbose", action="store_true", help="log requests to stderr")
     args = parser.parse_args(argv)

@@ -8,8 +8,8 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
-from crawler.meta_xpaths import FIGURE_XPATH, IMAGE_CREDIT_XPATH, IMAGE_META_KEYS
-from crawler.page_meta import PageMeta, ld_text
+from crawler.extraction.meta_xpaths import FIGURE_XPATH, IMAGE_CREDIT_XPATH, IMAGE_META_KEYS
+from crawler.extraction.page_meta import PageMeta, ld_text
 
 # "Photo: AFP", "Foto: dpa", "© Reuters", "Bild: Keystone", "Credit: Getty Images"
 CAPTION_CREDIT_RE = re.compile(

@@ -10,8 +10,8 @@ from collections.abc import Iterable, Sequence
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
-from crawler.meta_xpaths import HEADING_XPATH
-from crawler.textnorm import squash
+from crawler.extraction.meta_xpaths import HEADING_XPATH
+from crawler.extraction.textnorm import squash
 
 SEPARATORS = r"\s+[-|–—:·•»«/~]+\s+|\s*[|•»«]\s*"
 SEPARATOR_CHARS = " -|–—:·•»«/~"

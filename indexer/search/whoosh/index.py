@@ -33,8 +33,9 @@ articles about twice as fast as plain Whoosh. Adds and syncs write through
 commit). A sync commits :data:`BATCH_SIZE` articles at a time: each commit writes every
 distinct term of its batch once, so larger batches write fewer terms per article. A
 write of :data:`PARALLEL_ADD` articles or more uses two processes: a forked helper
-(:mod:`indexer.forked`) writes half of them into a segment of its own, committed with the
-writer's (1,000 new articles into a 100k index: 4.7 s in one process, 1.8 s in two).
+(:mod:`indexer.search.whoosh.forked`) writes half of them into a segment of its own,
+committed with the writer's (1,000 new articles into a 100k index: 4.7 s in one process,
+1.8 s in two).
 
 Memory: the fast writer keeps each term's postings as one flat list (about 60 MB for a
 batch of 2,000 of the crawl bench's articles), lets each go once written, and a sync ends
@@ -75,8 +76,8 @@ from pathlib import Path
 from pickle import dumps
 from typing import TYPE_CHECKING, Any
 
-from indexer import forked
 from indexer.article import Article
+from indexer.search.whoosh import forked
 
 
 @contextmanager

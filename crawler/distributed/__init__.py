@@ -1,0 +1,1 @@
+"""Distributed crawls: a Redis frontier shared by several workers, and the single ingester."""

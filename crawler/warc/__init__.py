@@ -1,0 +1,1 @@
+"""WARC files: the writer middleware, import-warc, re-extraction and conditional revisits."""

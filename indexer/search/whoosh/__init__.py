@@ -1,0 +1,1 @@
+"""Everything that imports Whoosh: schema, fast writer, segments, matchers, the index."""
