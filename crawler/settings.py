@@ -71,7 +71,10 @@ ITEM_PIPELINES = {
 # Where the archive lives (the CLI sets these from --data / NEWS_ARCHIVE_DATA).
 ARCHIVE_PATH = "data/archive.db"
 INDEX_PATH = "data/index"
+# The store commits a batch at 50 articles, or this many seconds after the last commit,
+# whichever comes first: what was fetched is durable and searchable within seconds.
 STORE_BATCH_SIZE = 50
+STORE_FLUSH_SECONDS = 3.0
 # How long the end-of-crawl indexing waits for another process's index write lock;
 # past it, new articles stay pending for the next run (or `search_cli.py index`).
 INDEX_LOCK_TIMEOUT = 30.0

@@ -41,6 +41,19 @@ def _counts(data: Path) -> tuple[int, int]:
     return stored, pending
 
 
+def _wait_for_stored_articles(data: Path, proc: subprocess.Popen, limit: float = 60) -> None:
+    """Wait until a running crawl has committed articles (however slow the machine)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if (data / "archive.db").exists() and _counts(data)[0] > 0:
+                return
+        except sqlite3.OperationalError:  # the schema is being created
+            pass
+        time.sleep(0.2)
+    raise AssertionError("the crawl stored nothing while it ran")
+
+
 def _last_crawl(data: Path) -> dict:
     with sqlite3.connect(data / "archive.db") as db:
         status, stats = db.execute("select status, stats from crawls order by id desc").fetchone()
@@ -87,6 +100,44 @@ def test_max_runtime_closes_gracefully(tmp_path: Path, demo_sources: Path) -> No
     assert _last_crawl(tmp_path)["status"] == "closespider_timeout"
 
 
+@pytest.mark.slow
+def test_articles_are_stored_and_searchable_within_seconds(
+    tmp_path: Path, demo_sources: Path
+) -> None:
+    """Commits come every few seconds, not only every STORE_BATCH_SIZE articles; a crawl
+    killed midway leaves them, and the next run marks its crawl row ``killed``."""
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "search_cli.py"), "--data", str(tmp_path), "crawl",
+         "--sources", str(demo_sources), *SLOW, "-s", "STORE_BATCH_SIZE=1000"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 40
+        stored = indexed = 0
+        _wait_for_stored_articles(tmp_path, proc)
+        while time.monotonic() < deadline and not (stored and indexed):
+            time.sleep(0.5)
+            stored, pending = _counts(tmp_path)
+            indexed = stored - pending
+        assert proc.poll() is None, "the crawl ended before the check"
+        assert stored > 0, "nothing committed within 40 s"
+        assert indexed > 0, "nothing indexed within 40 s"
+        assert _last_crawl(tmp_path)["status"] == "running"
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    with sqlite3.connect(tmp_path / "archive.db") as db:
+        title = db.execute("select title from articles where indexed_at is not null").fetchone()[0]
+    found = run_cli(tmp_path, "search", f"title:{max(title.split(), key=len)}", "--count")
+    assert found.returncode == 0, found.stderr
+    assert int(found.stdout.split()[0]) > 0
+    again = run_cli(tmp_path, "crawl", "--sources", str(demo_sources), *FAST)
+    assert again.returncode == 0, again.stderr
+    with sqlite3.connect(tmp_path / "archive.db") as db:
+        statuses = [r[0] for r in db.execute("select status from crawls order by id")]
+    assert statuses == ["killed", "finished"]
+
+
 def test_sigterm_stops_gracefully_and_keeps_everything(tmp_path: Path, demo_sources: Path) -> None:
     proc = subprocess.Popen(
         [
@@ -104,7 +155,7 @@ def test_sigterm_stops_gracefully_and_keeps_everything(tmp_path: Path, demo_sour
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(6)
+    _wait_for_stored_articles(tmp_path, proc)
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 5, err
