@@ -510,12 +510,10 @@ def export(
     with _open_archive(data, readonly=True) as archive:
         ids = None
         if query:
-            from indexer.search import matching_ids
+            from indexer.search import Filters, matching_ids
 
-            ids = _with_index(
-                data,
-                lambda _: matching_ids(data.index, query, source=source, since=since, until=until),
-            )
+            only = Filters(source=source, since=since, until=until)
+            ids = _with_index(data, lambda _: matching_ids(data.index, query, only))
         total = len(archive.article_ids(ids=ids, since=since, until=until, source=source))
         show_bar = not quiet and path != "-" and sys.stderr.isatty()
         with click.progressbar(

@@ -47,6 +47,11 @@ compound segment into memory), and the files of a superseded generation are dele
 :data:`GRACE_SECONDS` after it was superseded, so a searcher opened just before a commit
 or a rebuild keeps working.
 
+Modules: the schema, text analysis and documents are in
+:mod:`~indexer.search.whoosh.schema`; the codec, the fast writer, :func:`release_memory`
+and the grace period in :mod:`~indexer.search.whoosh.writing`; this module holds
+:class:`ArchiveIndex`, its lock, rebuilds and the merge policy.
+
 Segments: a commit merges only cheaply (:func:`merge_small`: many segments of one small
 size class); :meth:`ArchiveIndex.compact` (``index --compact``, and crawls once the index
 has ``INDEX_COMPACT_AT`` segments) merges small segments, off the search and sync path, by
