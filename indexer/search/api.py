@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from indexer.search.engine import FACETS, Match
+from indexer.search.engine import FACETS, Match, SearchEngine
 from indexer.search.filters import Filters
 from indexer.search.query import QueryError, parse
 from indexer.search.results import Hit, SearchResult, TextSource
@@ -26,6 +26,12 @@ if TYPE_CHECKING:
 
 MAX_LIMIT = 10_000
 NO_FILTERS = Filters()
+
+
+def open_engine(index_path: str | Path) -> SearchEngine:
+    """Return the engine over the index at ``index_path`` (the one place that picks it);
+    raise IndexMissingError or IndexCorruptError when the index won't open."""
+    return WhooshEngine(index_path)
 
 
 def search(
@@ -49,7 +55,7 @@ def search(
     """
     if not 0 <= limit <= MAX_LIMIT or offset < 0:
         raise QueryError(f"limit must be 0-{MAX_LIMIT} and offset at least 0")
-    engine = WhooshEngine(index_path)
+    engine = open_engine(index_path)
     filters = filters.but(**flags)
     parsed = parse(query, engine.analysis)
     page = engine.execute(parsed, filters, sort=sort, limit=limit, offset=offset)
@@ -100,7 +106,7 @@ def count(
     index_path: str | Path, query: str, filters: Filters = NO_FILTERS, **flags: str | None
 ) -> int:
     """Return only the number of matching articles (no scoring, sorting or snippets)."""
-    engine = WhooshEngine(index_path)
+    engine = open_engine(index_path)
     return engine.count(parse(query, engine.analysis), filters.but(**flags))
 
 
@@ -108,7 +114,7 @@ def matching_ids(
     index_path: str | Path, query: str, filters: Filters = NO_FILTERS, **flags: str | None
 ) -> list[str]:
     """Return the ids of every matching article (for exporting exactly the hits)."""
-    engine = WhooshEngine(index_path)
+    engine = open_engine(index_path)
     return engine.ids(parse(query, engine.analysis), filters.but(**flags))
 
 
@@ -128,7 +134,7 @@ def facets(
     """
     if field not in FACETS:
         raise QueryError(f"unknown facet {field!r}: use one of {', '.join(FACETS)}")
-    engine = WhooshEngine(index_path)
+    engine = open_engine(index_path)
     return engine.facet(parse(query, engine.analysis), filters.but(**flags), field, limit)
 
 
@@ -141,7 +147,7 @@ def similar(
 ) -> list[Hit]:
     """Return articles like the given one (key terms of its text, or of its title and
     lead without ``archive``); raise KeyError if the id is not indexed."""
-    engine = WhooshEngine(index_path)
+    engine = open_engine(index_path)
     article = archive.get(article_id) if archive is not None else None
     text = article.text if article else None
     return [_hit(match) for match in engine.more_like(article_id, text, limit)]

@@ -75,7 +75,10 @@ class SearchEngine(Protocol):
     :class:`~indexer.search.filters.Filters`; they raise QueryError for a query the
     engine can't run (or not within its time limit)."""
 
-    analysis: Analysis  # how the engine turns text into index terms
+    @property
+    def analysis(self) -> Analysis:
+        """How the engine turns text into index terms (for the query parser)."""
+        ...
 
     def add(self, articles: Iterable[Article]) -> int:
         """Index (or re-index) articles; return how many."""
