@@ -215,3 +215,26 @@ def test_output_into_a_closed_pipe_stops_quietly(demo_archive: dict) -> None:
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 141
     assert stderr == b""
+
+
+def test_crawl_help_lists_every_exit_status_of_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    statuses = re.findall(r"^\| (\d+) \|", readme, re.MULTILINE)
+    assert statuses == [str(n) for n in range(7)]
+    result = CliRunner().invoke(cli, ["crawl", "--help"])
+    listed = " ".join(result.output.split()).split("Exit status:", 1)[1]
+    for status in statuses:
+        assert re.search(rf"\b{status} ", listed), f"crawl --help misses exit status {status}"
+
+
+def test_a_query_error_in_the_engine_is_not_taken_for_a_damaged_index(
+    demo_archive: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A prefix expanding to too many words fails while the engine translates the query
+    (in indexer/search/whoosh/): one error line, and no rebuild of a sound index."""
+    monkeypatch.setattr("indexer.search.whoosh.translate.MAX_EXPANSIONS", 1)
+    code, _out, err = invoke(demo_archive["data"], "search", "re*")
+    assert code == 1
+    assert err.startswith("Error: ")
+    assert "too many words" in err
+    assert "rebuilding" not in err

@@ -12,16 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indexer.article import Article
-from indexer.search import (
-    _Filters,
-    _find_terms,
-    _index_form,
-    _prepare,
-    _searcher,
-    count,
-    matching_docs,
-    search,
-)
+from indexer.search import Filters as _Filters
+from indexer.search import count, search
+from indexer.search.snippets import _find_terms, _index_form
+from indexer.search.whoosh.engine import _prepare, _searcher
 from indexer.search.whoosh.index import (
     SPELL_ANALYZER,
     TEXT_ANALYZER,
@@ -30,6 +24,7 @@ from indexer.search.whoosh.index import (
     build_schema,
     quiet_whoosh_import,
 )
+from indexer.search.whoosh.matching import matching_docs
 from indexer.store import Archive
 
 with quiet_whoosh_import():

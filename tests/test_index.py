@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import indexer.search.whoosh.index as index_module
+import indexer.search.whoosh.writing as writing_module
 from indexer.article import Article
 from indexer.search import search
 from indexer.search.whoosh.index import (
@@ -173,7 +174,7 @@ def test_superseded_files_are_removed_after_the_grace_period(
         index.add([make_article(n)])
     files = set(os.listdir(index.path))
     assert len([f for f in files if f.endswith(".toc")]) == 4  # all still within the grace
-    monkeypatch.setattr("indexer.search.whoosh.index.GRACE_SECONDS", 0.0)
+    monkeypatch.setattr("indexer.search.whoosh.writing.GRACE_SECONDS", 0.0)
     index.add([make_article(3)])
     current = {s.segment_id() for s in index.open()._segments()}
     left = {f.split(".")[0] for f in os.listdir(index.path) if f.startswith("MAIN_")}
@@ -344,7 +345,7 @@ def test_fast_writer_writes_the_same_files_as_whoosh(
 ) -> None:
     """The sync's writer (postings pooled in memory, written term by term) gives
     byte-identical segments to Whoosh's writer, for new documents and for merges."""
-    monkeypatch.setattr(index_module, "WRITE_CHUNK", 100)  # the postings in many writes
+    monkeypatch.setattr(writing_module, "WRITE_CHUNK", 100)  # the postings in many writes
     batches = [
         [varied_article(n) for n in range(300)],
         [varied_article(n) for n in range(300, 420)],

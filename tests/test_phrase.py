@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from indexer.article import Article
-from indexer.search import FastPhrase, _positions, count, search
+from indexer.search import count, search
 from indexer.search.whoosh.index import ArchiveIndex, quiet_whoosh_import
+from indexer.search.whoosh.phrases import FastPhrase
+from indexer.search.whoosh.postings import _positions
 
 with quiet_whoosh_import():
     from whoosh.formats import Positions
