@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo test killtest clean
+.PHONY: setup demo test test-fast killtest clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,9 +16,13 @@ setup: $(VENV)/.installed
 demo: setup  ## serve the bundled demo site, crawl it, index it, show a search
 	$(PY) search_cli.py demo
 
-test: setup  ## the test suite and the linter
+test: setup  ## the linter and every test, unit and integration (what CI runs)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
+
+test-fast: setup  ## the linter and the unit tests only: no crawl, no server, no slow test
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -q -m "not integration and not slow"
 
 killtest: setup  ## SIGKILL 30 real crawls at random moments: nothing lost (CI runs it)
 	$(PY) tests/kill_crawl.py --kills 30

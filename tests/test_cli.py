@@ -117,6 +117,7 @@ def test_missing_archive_is_a_clear_error(tmp_path: Path) -> None:
     assert "no archive" in err
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     ("content", "message"),
     [

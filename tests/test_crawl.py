@@ -18,6 +18,8 @@ import sqlite_utils
 from crawler.demosite import expected_articles, setting_args
 from tests.conftest import FAST, REFERENCE_DIR, ROOT, run_cli
 
+pytestmark = pytest.mark.integration
+
 REFERENCE_PATH = "/2022/10/27/kremlin-claims-ukraine-exited-peace-talks-on-us-orders-a79213"
 
 

@@ -21,6 +21,8 @@ from indexer.search.whoosh.index import ArchiveIndex
 from indexer.store import Archive, Fetch
 from tests.conftest import FAST, ROOT, index_locked, run_cli
 
+pytestmark = pytest.mark.integration
+
 SLOW = [
     "-s",
     "DOWNLOAD_DELAY=0.5",

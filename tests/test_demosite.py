@@ -25,6 +25,8 @@ from crawler.demosite import DemoSite, expected_articles, sources_toml
 from crawler.demosite.content import find_reference
 from crawler.demosite.pages import BROKEN_PATHS
 
+pytestmark = pytest.mark.integration
+
 REPO = Path(__file__).resolve().parents[1]
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 REFERENCE_PATH = "2022/10/27/kremlin-claims-ukraine-exited-peace-talks-on-us-orders-a79213"

@@ -22,10 +22,10 @@ from indexer.article import Article
 from indexer.store import Archive
 from tests.conftest import FAST, REFERENCE_DIR, ROOT
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.integration, pytest.mark.skipif(
     shutil.which("redis-server") is None,
     reason="redis-server is not installed (apt-get install redis-server)",
-)
+)]
 
 DEAD_AFTER = ["-s", "DISTRIBUTED_WORKER_TTL=3"]
 SEEDED_ELSEWHERE = "seeded by another worker"

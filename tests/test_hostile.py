@@ -28,6 +28,8 @@ from crawler.extraction.classify import looks_like_article
 from tests.conftest import FAST, ROOT
 from tests.sites.hostile import BOMB_CODINGS, SECRET_MARKER, HostileSite
 
+pytestmark = pytest.mark.integration
+
 TIMEOUTS = ["-s", "DOWNLOAD_TIMEOUT=2", "-s", "RETRY_TIMES=1"]
 # A fresh extraction worker imports trafilatura first: keep the limit above that.
 EXTRACT = ["-s", "EXTRACT_WORKERS=2", "-s", "EXTRACT_TIMEOUT=8"]

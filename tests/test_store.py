@@ -459,6 +459,7 @@ with Archive(path) as archive:
 """
 
 
+@pytest.mark.integration
 def test_sigkill_mid_batch_leaves_whole_batches(tmp_path: Path) -> None:
     path = tmp_path / "killed.db"
     rng = random.Random(1234)
