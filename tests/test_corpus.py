@@ -7,6 +7,9 @@ import pytest
 from bench.extraction import DEFAULT_CORPUS, Score, evaluate, load_corpus
 from tests.conftest import need_shared
 
+# scores the whole labelled corpus: over a minute on two cores
+pytestmark = pytest.mark.slow
+
 # what `python bench/extraction.py` measures (title 284/314, author 136/204, date 250/267,
 # snippets 1023/1076 with, 90.4% without), rounded down; raise them when results improve
 FLOORS = {
