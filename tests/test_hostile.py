@@ -249,7 +249,7 @@ def test_classifying_a_page_of_many_paragraphs_is_quick() -> None:
     start = time.process_time()
     looks_like_article(response.url, selector)
     # linear work takes about 0.4 s here; anything quadratic in paragraphs takes minutes
-    assert time.process_time() - start < 3.0
+    assert time.process_time() - start < 10.0
 
 
 def test_lying_charsets_and_nul_bytes_store_valid_utf8(hostile: HostileSite, faults: Crawl) -> None:
