@@ -16,8 +16,9 @@ setup: $(VENV)/.installed
 demo: setup  ## serve the bundled demo site, crawl it, index it, show a search
 	$(PY) search_cli.py demo
 
-test: setup  ## the linter and every test, unit and integration (what CI runs)
+test: setup  ## the linter, the type checker and every test, unit and integration (what CI runs)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -q
 
 test-fast: setup  ## the linter and the unit tests only: no crawl, no server, no slow test

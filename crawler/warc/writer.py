@@ -79,7 +79,7 @@ def status_line(status: int) -> str:
 
 def _header_pairs(headers: Any) -> list[tuple[str, str]]:
     """Flatten Scrapy headers (bytes to lists of bytes) into (name, value) text pairs."""
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for name, values in headers.items():
         key = name.decode("latin-1") if isinstance(name, bytes) else str(name)
         if key.lower() in _DROPPED_HEADERS:
