@@ -47,6 +47,7 @@ from twisted.internet.task import LoopingCall
 from crawler import settings as project
 from crawler.items import ArticleItem, FailureItem
 from crawler.middlewares import Refused
+from crawler.scrapy_fixes.scheduler import decode_request, encode_request, engine_slot
 from indexer.article import Article
 
 logger = logging.getLogger(__name__)
@@ -392,7 +393,7 @@ class LeasedQueue(FifoQueue):
         """Queue a request unless its fingerprint is in the run's duplicate filter, which
         gets it (atomically); None queues it unfiltered. Tell whether it was queued."""
         keys = [KEYS.dupefilter, self.key]
-        args = [fingerprint or "", self._encode_request(request)]
+        args: list[str | bytes] = [fingerprint or "", encode_request(self, request)]
         return bool(self._queue_unseen(keys=keys, args=args))
 
     def pop(self, timeout: int = 0) -> Request | None:
@@ -401,7 +402,7 @@ class LeasedQueue(FifoQueue):
         if not found:
             return None
         token, data = found
-        request = self._decode_request(data)
+        request = decode_request(self, data)
         self.leases[int(token)] = request
         return request
 
@@ -445,11 +446,8 @@ class FingerprintDupeFilter(RFPDupeFilter):
 class FrontierScheduler(Scheduler):
     """scrapy-redis' scheduler with leases, a heartbeat and run-wide idleness.
 
-    Two private Scrapy engine attributes are read, as scrapy-redis gives no hook for
-    them: ``engine._slot.inprogress`` (a request leaves it only once its callback's
-    items went through the pipelines and its requests were queued: then its lease is
-    released) and ``engine._slot.nextcall`` (to wake an idle worker at once when
-    requests arrive, rather than at the engine's 5-second heartbeat).
+    A lease is released once the engine's slot no longer holds its request, and an idle
+    worker is woken through the slot when requests arrive (crawler.scrapy_fixes.scheduler).
     """
 
     queue: LeasedQueue
@@ -500,13 +498,9 @@ class FrontierScheduler(Scheduler):
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
-    def _engine_slot(self) -> Any:
-        engine = self.crawler.engine
-        return getattr(engine, "_slot", None) if engine is not None else None
-
     def _ack_finished(self) -> None:
         """Release the leases of requests the engine is done with."""
-        slot = self._engine_slot()
+        slot = engine_slot(self.crawler)
         if slot is not None:
             self.queue.ack([t for t, r in self.queue.leases.items() if r not in slot.inprogress])
 
@@ -516,7 +510,7 @@ class FrontierScheduler(Scheduler):
             self.frontier.beat()
             self._ack_finished()
             self.frontier.reap()
-            slot = self._engine_slot()
+            slot = engine_slot(self.crawler)
             if slot is not None and not slot.inprogress:
                 slot.nextcall.schedule()
         except redis.RedisError as exc:
