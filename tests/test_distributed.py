@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 
 from crawler.demosite import expected_articles
-from crawler.distributed.frontier import KEYS, connect, encode_item, local_redis
+from crawler.distributed.frontier import KEYS, connect, encode_item
 from crawler.items import ArticleItem
 from indexer.article import Article
 from indexer.store import Archive
 from tests.conftest import FAST, REFERENCE_DIR, ROOT
+from tests.sites.redis_server import local_redis
 
 pytestmark = [pytest.mark.integration, pytest.mark.skipif(
     shutil.which("redis-server") is None,

@@ -24,16 +24,11 @@ import base64
 import json
 import logging
 import os
-import shutil
 import socket
-import subprocess
-import time
 import uuid
 import zlib
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import redis
@@ -188,42 +183,6 @@ def connect(url: str) -> redis.Redis:
     if not url.startswith(REDIS_SCHEMES):
         raise ValueError(f"not a Redis URL (redis://HOST:PORT/DB): {url!r}")
     return redis.Redis.from_url(url)
-
-
-@contextmanager
-def local_redis(directory: str | Path, timeout: float = 10.0) -> Iterator[str]:
-    """Run a throwaway ``redis-server`` on 127.0.0.1 (a free port); yield its URL.
-
-    For tests, benchmarks and trying distributed mode on one machine. Raises
-    FileNotFoundError when redis-server is not installed.
-    """
-    server = shutil.which("redis-server")
-    if server is None:
-        raise FileNotFoundError("redis-server is not installed")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    proc = subprocess.Popen(
-        [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
-        cwd=directory,
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        client = connect(url)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise
-                time.sleep(0.05)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def worker_id() -> str:
