@@ -56,7 +56,7 @@ def test_overlapping_crawl_exits_at_once(tmp_path: Path, demo_sources: Path) -> 
         elapsed = time.monotonic() - started
     assert result.returncode == 1
     assert "another crawl is running" in result.stderr
-    assert elapsed < 15
+    assert elapsed < 60  # generous for a loaded machine; waiting for the lock would hang
     assert not (tmp_path / "archive.db").exists()
 
 
