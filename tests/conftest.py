@@ -35,6 +35,7 @@ def need_shared(path: Path) -> Path:
     Under ``NEWS_ARCHIVE_REQUIRE_SHARED=1`` (set by ``.ci/run``) a missing path fails the
     test instead, so that the quality gates cannot pass by skipping.
     """
+    __tracebackhide__ = True  # a skip or failure is reported at the test's line
     if not path.exists():
         message = f"{path} is missing: the quality gates need ../shared beside the repository"
         if REQUIRE_SHARED:
