@@ -180,7 +180,7 @@ class StorePipeline:
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         """Close the crawl record with its outcome and counts (signal handler)."""
-        if self.archive is None:
+        if self.archive is None or self.crawl_id is None:
             return
         stats = self.stats.get_stats()
         summary = {

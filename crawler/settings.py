@@ -22,8 +22,10 @@ AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # Scrapy's downloader overshoots CONCURRENT_REQUESTS_PER_DOMAIN without a delay
-# (crawler.scrapy_fixes): this one holds it.
-DOWNLOADER = "crawler.scrapy_fixes.SlotBoundDownloader"
+# (crawler.scrapy_fixes.downloader): this one holds it.
+DOWNLOADER = "crawler.scrapy_fixes.downloader.SlotBoundDownloader"
+# Warn at start-up when Scrapy & co. are not the versions crawler.scrapy_fixes was tested on.
+EXTENSIONS = {"crawler.scrapy_fixes.VersionCheck": 0}
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
@@ -54,7 +56,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.PageSizeMiddleware": 70,
     "crawler.middlewares.RedirectLoopMiddleware": 610,  # RedirectMiddleware is at 600
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.middlewares.SafeRobotsTxtMiddleware": 100,
+    "crawler.scrapy_fixes.robots.SafeRobotsTxtMiddleware": 100,
     # Scrapy's offsite middleware is replaced by HostGuardMiddleware, which also sees
     # start URLs and redirects.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,

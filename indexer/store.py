@@ -810,12 +810,6 @@ class Archive:
                 )
 
     @_translated
-    def mark_all_pending(self) -> None:
-        """Mark every article pending, for a rebuild of the search index."""
-        with self._write():
-            self._conn.execute("UPDATE articles SET indexed_at = NULL")
-
-    @_translated
     def count(self) -> int:
         """Return the number of stored articles."""
         return int(self._conn.execute("SELECT count(*) FROM articles").fetchone()[0])

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from crawler.extract import ExtractOptions, extract_article, extract_with_reason
 from indexer.urls import normalize_url
+from tests.conftest import REFERENCE_DIR, need_shared
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 REFERENCE_PAGE = (
-    SHARED
-    / "reference"
+    REFERENCE_DIR
     / "site"
     / "kremlin-claims-ukraine-exited-peace-talks-on-us-orders-a79213.html"
 )
@@ -45,9 +43,7 @@ def paragraphs(text: str = PARAGRAPH, count: int = 4) -> str:
 @pytest.fixture(scope="module")
 def reference_article():
     """The reference page extracted as a crawler would, fetched from the demo host."""
-    if not REFERENCE_PAGE.exists():
-        pytest.skip("shared reference page not available")
-    article = extract_article(REFERENCE_PAGE.read_bytes(), REFERENCE_URL)
+    article = extract_article(need_shared(REFERENCE_PAGE).read_bytes(), REFERENCE_URL)
     assert article is not None
     return article
 
