@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import signal
+import sqlite3
 import sys
 import threading
 import zlib
@@ -27,6 +28,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
@@ -209,6 +211,21 @@ class TrapSite:
                 return "application/x-gzip", _gzipped(chunks)
             return "application/xml", chunks
         return story(path) if path.startswith("/news/") else None
+
+
+def write_sources(path: Path, *tables: str) -> Path:
+    """Write a sources file made of ``[[source]]`` tables (:meth:`TrapSite.toml`)."""
+    path.write_text("\n".join(tables), encoding="utf-8")
+    return path
+
+
+def archived(data: Path) -> dict[str, list[str]]:
+    """The URLs of the articles of an archive folder, by source."""
+    by_source: dict[str, list[str]] = {}
+    with sqlite3.connect(data / "archive.db") as db:
+        for source, url in db.execute("select source, url from articles order by url"):
+            by_source.setdefault(source, []).append(url)
+    return by_source
 
 
 def _rss(urls: Any) -> Iterator[bytes]:
