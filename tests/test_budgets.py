@@ -5,11 +5,14 @@ Real crawls of loopback trap sites (tests/sites/traps.py) through the CLI.
 
 from __future__ import annotations
 
+import re
+import sqlite3
 import time
 from pathlib import Path
 
 import pytest
 
+from crawler.extraction.limits import TAGS_MAX, TITLE_MAX
 from crawler.sources import DEFAULT_MAX_PAGES, SourceError, parse_source
 from tests.conftest import FAST, run_cli
 from tests.sites.traps import TrapSite, archived, write_sources
@@ -83,3 +86,20 @@ def test_a_bad_max_pages_is_one_line_on_stderr(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "field 'max_pages'" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_metadata_past_real_lengths_is_cut(tmp_path: Path) -> None:
+    # 50,000 JSON-LD keywords became 50,000 tags; a 100,000-character title was stored.
+    with TrapSite("edges") as site:
+        sources = write_sources(tmp_path / "sources.toml", site.toml("edges"))
+        result = run_cli(tmp_path / "data", "crawl", "--sources", str(sources), *FAST)
+    assert result.returncode == 0, result.stderr[-2000:]
+    with sqlite3.connect(tmp_path / "data" / "archive.db") as db:
+        rows = dict(db.execute("select url, id from articles").fetchall())
+        assert len(rows) == 2
+        titles = [t for (t,) in db.execute("select title from articles")]
+        tags = db.execute("select count(*) from article_tags").fetchone()[0]
+    assert max(map(len, titles)) <= TITLE_MAX
+    assert 0 < tags <= TAGS_MAX
+    assert re.search(r"Cut \S+/keywords: tags 50,000 -> 100", result.stderr)
+    assert re.search(r"Cut \S+/long-title: title 100,000 -> 1,000 characters", result.stderr)

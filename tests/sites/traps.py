@@ -8,7 +8,9 @@ of these kinds:
 - ``sitemaps``: ``/sitemap_index.xml`` naming ``sitemaps`` sitemaps of ``urls`` URLs each,
   generated as they are sent (``/sitemaps/N.xml``, or ``.xml.gz``), with ``lastmod``;
 - ``feed``: ``/feed.xml``, an RSS feed of ``items`` items, newest first;
-- ``hang``: a home page linking ``links`` pages that never answer.
+- ``hang``: a home page linking ``links`` pages that never answer;
+- ``edges``: articles with ``keywords`` JSON-LD keywords, and with a title of ``title``
+  characters.
 
 Every page a listing or a link names (but the trap pages and the hanging ones) is an
 article. Run ``python -m tests.sites.traps KIND [KEY=VALUE...]`` to serve one until SIGTERM;
@@ -41,6 +43,7 @@ DEFAULTS: dict[str, dict[str, int]] = {
     "sitemaps": {"sitemaps": 500, "urls": 50_000},
     "feed": {"items": 100_000},
     "hang": {"links": 50},
+    "edges": {"keywords": 50_000, "title": 100_000},
 }
 EPOCH = datetime(2024, 6, 1, tzinfo=UTC)
 CHUNK = 1_000  # listing entries generated per write
@@ -195,6 +198,22 @@ class TrapSite:
             return story(path) if path.startswith("/item/") else None
         if kind == "sitemaps":
             return self._sitemaps(path)
+        if kind == "edges":
+            return self._edges(path)
+        return None
+
+    def _edges(self, path: str) -> bytes | None:
+        if path == "/":
+            return (b'<html><body><a href="/2024/07/01/keywords">k</a>'
+                    b'<a href="/2024/07/02/long-title">t</a></body></html>')
+        if path == "/2024/07/01/keywords":
+            data = {"@context": "https://schema.org", "@type": "NewsArticle",
+                    "keywords": [f"keyword {i}" for i in range(self.params["keywords"])]}
+            head = f'<script type="application/ld+json">{json.dumps(data)}</script>'
+            return article_html("Many keywords", prose("Many keywords"), head=head).encode()
+        if path == "/2024/07/02/long-title":
+            title = ("A very long title " * self.params["title"])[: self.params["title"]]
+            return article_html(title, prose("Long title")).encode()
         return None
 
     def _sitemaps(self, path: str) -> bytes | tuple[str, Iterator[bytes]] | None:
