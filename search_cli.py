@@ -533,7 +533,7 @@ def export(
                 count = writer(archive, click.get_text_stream("stdout"), **filters)
             else:
                 writer = exporter.export_jsonl if fmt == "jsonl" else exporter.export_csv
-                with open(path, "w", encoding="utf-8", newline="") as out:
+                with exporter.replacing(path) as out:
                     count = writer(archive, out, **filters)
     if not quiet and path != "-":
         click.echo(f"exported {count} articles to {path}", err=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +34,7 @@ class ExtractPipeline:
     """
 
     def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
         self.stats = crawler.stats
         self.settings = crawler.settings
         self.pool: ExtractorPool | None = None
@@ -61,9 +63,15 @@ class ExtractPipeline:
         if not isinstance(item, PageItem):
             return item
         assert self.pool is not None
-        result = await self.pool.process(
-            item.body, item.encoding, item.url, classify=item.classify
-        )
+        work = self.pool.process(item.body, item.encoding, item.url, classify=item.classify)
+        deadline = getattr(self.crawler, "deadline", None)
+        left = deadline.time_left() if deadline is not None and deadline.closing else None
+        try:  # once the crawl closes, extraction has until the end of the grace period
+            result = await (work if left is None else asyncio.wait_for(work, max(left, 0.01)))
+        except TimeoutError:
+            self.stats.inc_value("archive/not_extracted_in_time")
+            raise DropItem(f"not extracted before the crawl's end: {item.url}",
+                           log_level="WARNING") from None
         article = result.article
         if not result.article_page:  # a page found on the way that is no article page
             raise DropItem(f"not an article page: {item.url}", log_level="DEBUG")

@@ -27,6 +27,7 @@ from crawler.extraction.dates import find_dates
 from crawler.extraction.html_input import InputError, parse_html, to_unicode
 from crawler.extraction.language import detect_language
 from crawler.extraction.lead_image import lead_image
+from crawler.extraction.limits import within_limits
 from crawler.extraction.page_meta import PageMeta, ld_text, read_page_meta
 from crawler.extraction.titles import page_title, pick_title, subheadings, visible_headings
 from indexer.article import Article
@@ -238,7 +239,7 @@ def _build_article(
     section = page.first("article:section") or next(
         (ld_text(a.get("articleSection")) for a in page.articles() if a.get("articleSection")), None
     )
-    return Article(
+    return within_limits(Article(
         url=identity_url(canonical, url),
         title=title,
         canonical_url=canonical,
@@ -265,4 +266,4 @@ def _build_article(
         image_credit=image.credit,
         image_credit_url=image.credit_url,
         links=body.link_targets(document.body),
-    )
+    ))

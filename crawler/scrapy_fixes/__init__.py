@@ -7,6 +7,10 @@ Each module says what it touches, on which version it was tested and what it fix
   internals. Fixes: with no download delay a host got up to CONCURRENT_REQUESTS
   requests at once, not CONCURRENT_REQUESTS_PER_DOMAIN, and Twisted's pool then
   dropped kept-alive connections.
+- :mod:`.downloader` also (Scrapy 2.19): ``ExecutionEngine._slot`` and the
+  ``DownloaderAwarePriorityQueue`` internals. Fixes: a closing crawl waited for every
+  request in progress however long (``--max-runtime`` overrun by minutes), and a source
+  whose pages hang filled the downloader so that no other source got a request out.
 - :mod:`.robots` (Scrapy 2.19, Twisted 26.10): ``RobotsTxtMiddleware._parsers``. Fixes:
   requests started while a host's robots.txt loads went through unchecked.
 - :mod:`.scheduler` (Scrapy 2.19, scrapy-redis 0.9.1): ``ExecutionEngine._slot``, the
