@@ -182,3 +182,19 @@ def test_requests_per_host_stay_within_the_concurrency_limit(tmp_path: Path) -> 
     assert urls <= _fetched_urls(tmp_path, 1)
     assert 1 <= _SlowHandler.most <= 2
     assert _SlowHandler.connections <= 2  # kept alive, none dropped from the pool
+
+
+def test_stored_bodies_hold_neither_the_menu_nor_the_headline(demo_archive: dict) -> None:
+    with sqlite3.connect(demo_archive["data"] / "archive.db") as db:
+        rows = db.execute("select title, text, markdown from articles").fetchall()
+    assert rows
+    for title, text, markdown in rows:
+        first = text.splitlines()[0]
+        assert not first.startswith("|"), first
+        assert "| Home |" not in markdown
+        assert first.strip() != title.strip(), title
+    url, title = sqlite3.connect(demo_archive["data"] / "archive.db").execute(
+        "select url, title from articles where source = 'courier' limit 1").fetchone()
+    shown = run_cli(demo_archive["data"], "show", url, "--format", "markdown")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.count(title) == 1

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.demosite import sources_toml
 from crawler.run import CrawlBusyError, crawl_lock, log_to_file
 from indexer.article import Article
 from indexer.health import alarms, source_health
@@ -180,7 +182,7 @@ def test_health_alarm_when_a_source_changes_its_pages(tmp_path: Path) -> None:
             crawl = archive.begin_crawl(["site"])
             batch = [_article(100 * crawl_no + i, "site", dated=dated) for i in range(10)]
             archive.add_articles([(a, b"<html></html>") for a in batch], crawl)
-            archive.finish_crawl(crawl, status="finished", stats={"source/site/failed": 1})
+            archive.finish_crawl(crawl, status="finished", stats={"site/failed": 1})
         rows = source_health(archive)
     assert [(r.crawl, r.new, r.no_date, r.failures) for r in rows] == [
         (1, 10, 0.0, 1),
@@ -193,6 +195,32 @@ def test_health_alarm_when_a_source_changes_its_pages(tmp_path: Path) -> None:
     assert alarms(rows, crawl=2) == []
     result = run_cli(tmp_path, "stats", "--health", "--json")
     assert json.loads(result.stdout)["alarms"] == messages
+    assert result.returncode == 6
+    table = run_cli(tmp_path, "stats", "--health")
+    assert table.returncode == 6
+    assert "ALARM site: articles without a date rose" in table.stdout
+
+
+def test_health_shows_a_dead_source_and_its_failures(
+    tmp_path: Path, demo_site: dict[str, str]
+) -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        dead_port = sock.getsockname()[1]
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        sources_toml({"courier": demo_site["courier"]})
+        + f'\n[[source]]\nname = "dead"\nurl = "http://127.0.0.1:{dead_port}/"\n',
+        encoding="utf-8",
+    )
+    crawl = run_cli(tmp_path / "data", "crawl", "--sources", str(sources), *FAST)
+    assert crawl.returncode == 3, crawl.stderr  # a source failed entirely
+    result = run_cli(tmp_path / "data", "stats", "--health", "--json")
+    assert result.returncode == 0, result.stderr
+    rows = {r["source"]: r for r in json.loads(result.stdout)["crawls"]}
+    assert rows["dead"]["new"] == 0
+    assert rows["dead"]["failures"] >= 1
+    assert rows["courier"]["new"] > 0
 
 
 def test_damaged_index_is_rebuilt_by_the_next_crawl(tmp_path: Path, demo_sources: Path) -> None:
