@@ -97,13 +97,12 @@ def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> st
 
 
 def _settings_pairs(values: tuple[str, ...]) -> dict[str, str]:
-    pairs = {}
-    for value in values:
-        key, sep, setting = value.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"expected KEY=VALUE, got {value!r}", param_hint="--set")
-        pairs[key.strip()] = setting
-    return pairs
+    from crawler.overrides import SettingError, parse_overrides
+
+    try:
+        return parse_overrides(values)
+    except SettingError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def _read_url_file(path: Path | None) -> list[str]:
