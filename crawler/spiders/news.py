@@ -79,6 +79,7 @@ class NewsSpider(scrapy.Spider):
         self.asked: defaultdict[str, set[str]] = defaultdict(set)  # their identity URLs
         self.sitemaps_waiting: defaultdict[str, deque[str]] = defaultdict(deque)
         self._archive: Archive | None = None
+        self._unreachable: set[str] = set()  # hosts already reported as not answering
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -369,8 +370,13 @@ class NewsSpider(scrapy.Spider):
                 error += f", redirect to {location.decode('latin-1')} not followed"
         else:
             error = _failure_reason(failure)
-        # a dead link (404, 410) is an everyday thing, not worth a warning in cron mail
-        level = logging.INFO if status in (404, 410) else logging.WARNING
+        # a dead link (404, 410) is an everyday thing, not worth a warning in cron mail;
+        # a host that does not answer is worth one, not one per URL
+        host = urlsplit(url).netloc
+        quiet = status in (404, 410) or (status is None and host in self._unreachable)
+        if status is None:
+            self._unreachable.add(host)
+        level = logging.INFO if quiet else logging.WARNING
         logger.log(level, "Failed %s: %s", url, error)
         source = request.meta.get("source", "")
         yield FailureItem(url=url, source=source, error=error, status=status)
