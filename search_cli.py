@@ -227,9 +227,8 @@ def crawl(
 def index(data: DataDir, rebuild: bool, compact: bool) -> None:
     """Bring the search index up to date with the store (or rebuild it)."""
     from indexer.search.whoosh.index import COMPACT_MAX_DOCS, ArchiveIndex
-    from indexer.store import Archive
 
-    with Archive(data.archive) as archive:
+    with _open_archive(data) as archive:
         idx = ArchiveIndex(data.index)
         count = idx.rebuild(archive) if rebuild else idx.sync(archive)
         click.echo(f"{'rebuilt index with' if rebuild else 'indexed'} {count} articles")
@@ -709,6 +708,8 @@ def history(data: DataDir, key: str, diff: bool, older: int | None, newer: int |
     if not diff:
         _echo_lines(report.version_lines(versions))
         return
+    if len(versions) == 1:
+        raise click.ClickException(f"article {key} has only one version: nothing to compare")
     newer = newer or len(versions)
     older = older or newer - 1
     if not 1 <= older < newer <= len(versions):
