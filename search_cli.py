@@ -702,7 +702,7 @@ def history(data: DataDir, key: str, diff: bool, older: int | None, newer: int |
     from indexer import report
     from indexer.revisions import history as versions_of
 
-    with _open_archive(data) as archive:
+    with _open_archive(data, readonly=True) as archive:
         versions = versions_of(archive, key)
     if not versions:
         raise click.ClickException(f"no article {key!r} in the archive")
