@@ -53,16 +53,17 @@ def engine_is_closing(engine: ExecutionEngine) -> bool:
     return slot is not None and slot.closing is not None
 
 
-def release_engine_slot(engine: ExecutionEngine) -> int:
-    """Stop the closing engine waiting for its requests in progress; return how many.
+def release_engine_slot(engine: ExecutionEngine) -> set[Request]:
+    """Stop the closing engine waiting for its requests in progress; return them.
 
     The engine then closes the downloader, lets the scraper finish the items it holds and
-    closes the pipelines, as in a normal close. A download still in flight is dropped.
+    closes the pipelines, as in a normal close. A download still in flight is dropped
+    (when it ends, its errback gets an AttributeError from the engine's dropped slot).
     """
     slot = engine._slot
     if slot is None or slot.closing is None:
-        return 0
-    left = len(slot.inprogress)
+        return set()
+    left = set(slot.inprogress)
     slot.inprogress.clear()
     slot._maybe_fire_closing()
     return left
@@ -82,7 +83,11 @@ def release_engine_slot(engine: ExecutionEngine) -> int:
 
 
 class SlotFairPriorityQueue(DownloaderAwarePriorityQueue):
-    """Hand out a request only for a slot with a free place; the least busy slot first."""
+    """Hand out a request only for a slot with a free place; the least busy slot first.
+
+    A slot's places: its concurrency, and no more than its share of CONCURRENT_REQUESTS
+    among the slots with requests waiting or in progress.
+    """
 
     def pop(self) -> Request | None:
         """The next request of the least busy slot that has room, or None."""
@@ -91,10 +96,12 @@ class SlotFairPriorityQueue(DownloaderAwarePriorityQueue):
         inprogress = engine._slot.inprogress if engine and engine._slot else ()
         busy = Counter(map(interface.get_slot_key, inprogress))
         slots, default = interface.downloader.slots, self.concurrency
+        # each slot with work gets its share of CONCURRENT_REQUESTS, at most its own limit
+        share = max(1, self.total // len(busy.keys() | self.pqueues.keys()))
         room = [
             (busy[slot], slot)
             for slot in self.pqueues
-            if busy[slot] < getattr(slots.get(slot), "concurrency", default)
+            if busy[slot] < min(share, getattr(slots.get(slot), "concurrency", default))
         ]
         if not room:
             return None
@@ -110,3 +117,8 @@ class SlotFairPriorityQueue(DownloaderAwarePriorityQueue):
     def concurrency(self) -> int:
         """Requests at once per slot, for a slot the downloader has not made yet."""
         return self.crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+
+    @cached_property
+    def total(self) -> int:
+        """Requests at once in all (the downloader's limit)."""
+        return self.crawler.settings.getint("CONCURRENT_REQUESTS")

@@ -60,6 +60,7 @@ class NewsSpider(scrapy.Spider):
 
     name = "news"
     closing = False
+    given_up: frozenset[scrapy.Request] | set[scrapy.Request] = frozenset()  # crawler.deadline
 
     def __init__(
         self,
@@ -348,6 +349,8 @@ class NewsSpider(scrapy.Spider):
         no failure, unless a redirect led to it: then the redirecting URL failed.
         """
         request = failure.request  # type: ignore[attr-defined]
+        if request in self.given_up:  # counted once, by crawler.deadline
+            return
         src = self.source_for(request)
         if (src is not None and request.callback == self.parse_sitemap
                 and (req := self._next_sitemap(src))):
