@@ -91,6 +91,8 @@ class SlotFairPriorityQueue(DownloaderAwarePriorityQueue):
 
     def pop(self) -> Request | None:
         """The next request of the least busy slot that has room, or None."""
+        if not self.pqueues:
+            return None
         interface = self._downloader_interface
         engine = self.crawler.engine
         inprogress = engine._slot.inprogress if engine and engine._slot else ()
