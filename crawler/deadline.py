@@ -20,7 +20,7 @@ from scrapy.http import Response
 from scrapy.utils.asyncio import create_looping_call
 from twisted.internet import reactor
 
-from crawler.scrapy_fixes import engine_is_closing, release_engine_slot
+from crawler.scrapy_fixes.downloader import engine_is_closing, release_engine_slot
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class CrawlDeadline:
         if spider is not None:
             spider.closing = True
         logger.info("Closing: no new requests; what is in flight has %gs", self.grace)
-        self._force = reactor.callLater(self.grace, self._force_close)  # type: ignore[attr-defined]
+        self._force = reactor.callLater(self.grace, self._force_close)
 
     def _force_close(self) -> None:
         """The grace period is over: stop waiting for downloads and pages in flight."""
@@ -150,7 +150,7 @@ class DeadlineRetryMiddleware(RetryMiddleware):
         deadline = _deadline(self.crawler)
         return deadline is not None and deadline.closing
 
-    def process_response(  # type: ignore[override]
+    def process_response(
         self, request: Request, response: Response, spider: Any = None
     ) -> Request | Response:
         """Retry a failed response, unless the crawl is closing."""
@@ -158,7 +158,7 @@ class DeadlineRetryMiddleware(RetryMiddleware):
             return response
         return super().process_response(request, response)
 
-    def process_exception(  # type: ignore[override]
+    def process_exception(
         self, request: Request, exception: Exception, spider: Any = None
     ) -> Request | Response | None:
         """Retry a download error, unless the crawl is closing."""

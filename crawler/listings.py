@@ -66,7 +66,7 @@ class Listing:
 class _CappedReader(io.RawIOBase):
     """Read a stream, raising TooLarge once more than ``limit`` bytes came out."""
 
-    def __init__(self, stream: IO[bytes], limit: int) -> None:
+    def __init__(self, stream: IO[bytes] | gzip.GzipFile, limit: int) -> None:
         self.stream, self.limit, self.read_so_far = stream, limit, 0
 
     def readable(self) -> bool:

@@ -22,13 +22,15 @@ AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # Scrapy's downloader overshoots CONCURRENT_REQUESTS_PER_DOMAIN without a delay
-# (crawler.scrapy_fixes): this one holds it.
-DOWNLOADER = "crawler.scrapy_fixes.SlotBoundDownloader"
+# (crawler.scrapy_fixes.downloader): this one holds it.
+DOWNLOADER = "crawler.scrapy_fixes.downloader.SlotBoundDownloader"
+# Warn at start-up when Scrapy & co. are not the versions crawler.scrapy_fixes was tested on.
+EXTENSIONS = {"crawler.scrapy_fixes.VersionCheck": 0}
 # Fairness: each source is its own download slot (crawler.spiders.news), and the
 # scheduler hands out requests of the slot with the fewest downloads in progress, only
-# while it has room (crawler.scrapy_fixes), so one source's backlog (or hanging pages)
-# never holds back another's.
-SCHEDULER_PRIORITY_QUEUE = "crawler.scrapy_fixes.SlotFairPriorityQueue"
+# while it has room (crawler.scrapy_fixes.downloader), so one source's backlog (or hanging
+# pages) never holds back another's.
+SCHEDULER_PRIORITY_QUEUE = "crawler.scrapy_fixes.downloader.SlotFairPriorityQueue"
 # New links taken from one page (the source's max_pages bounds the whole crawl).
 LINKS_PER_PAGE = 1_000
 COOKIES_ENABLED = False
@@ -73,7 +75,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.PageSizeMiddleware": 70,
     "crawler.middlewares.RedirectLoopMiddleware": 610,  # RedirectMiddleware is at 600
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.middlewares.SafeRobotsTxtMiddleware": 100,
+    "crawler.scrapy_fixes.robots.SafeRobotsTxtMiddleware": 100,
     # Scrapy's offsite middleware is replaced by HostGuardMiddleware, which also sees
     # start URLs and redirects.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
@@ -90,7 +92,10 @@ ITEM_PIPELINES = {
 # Where the archive lives (the CLI sets these from --data / NEWS_ARCHIVE_DATA).
 ARCHIVE_PATH = "data/archive.db"
 INDEX_PATH = "data/index"
+# The store commits a batch at 50 articles, or this many seconds after the last commit,
+# whichever comes first: what was fetched is durable and searchable within seconds.
 STORE_BATCH_SIZE = 50
+STORE_FLUSH_SECONDS = 3.0
 # How long the end-of-crawl indexing waits for another process's index write lock;
 # past it, new articles stay pending for the next run (or `search_cli.py index`).
 INDEX_LOCK_TIMEOUT = 30.0

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict, deque
 from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
 from posixpath import splitext
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 
 import scrapy
@@ -81,6 +81,7 @@ class NewsSpider(scrapy.Spider):
         self.asked: defaultdict[str, set[str]] = defaultdict(set)  # their identity URLs
         self.sitemaps_waiting: defaultdict[str, deque[str]] = defaultdict(deque)
         self._archive: Archive | None = None
+        self._unreachable: set[str] = set()  # hosts already reported as not answering
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -111,8 +112,8 @@ class NewsSpider(scrapy.Spider):
         for src in self.adhoc:
             yield self._request(src, src.url, self.parse_page, via="url", article=True)
         for url in self._failed_before():
-            src = next((s for s in self.sources if s.allows(url)), None)
-            if src is not None and (req := self._follow(src, url, depth=src.depth, via="retry")):
+            owner = next((s for s in self.sources if s.allows(url)), None)
+            if owner and (req := self._follow(owner, url, depth=owner.depth, via="retry")):
                 yield req
 
     def _failed_before(self) -> list[str]:
@@ -143,7 +144,7 @@ class NewsSpider(scrapy.Spider):
             identity = identity or normalize_url(url)
             meta["identity"] = identity
             url = self._on_source_host(src, identity)
-        cb_kwargs = {"source": src.name}
+        cb_kwargs: dict[str, Any] = {"source": src.name}
         if callback == self.parse_page:
             cb_kwargs.update(depth=depth, via=via)
         else:  # feeds and sitemaps may hold what the protocol allows
@@ -366,15 +367,20 @@ class NewsSpider(scrapy.Spider):
                 return
             url, error = redirects[-1], f"redirected to a refused URL: {failure.getErrorMessage()}"
         elif failure.check(HttpError):
-            response = failure.value.response
+            response = cast(HttpError, failure.value).response
             status, error = response.status, f"HTTP {response.status}"
             location = response.headers.get("Location")
             if location and 300 <= response.status < 400:
                 error += f", redirect to {location.decode('latin-1')} not followed"
         else:
             error = _failure_reason(failure)
-        # a dead link (404, 410) is an everyday thing, not worth a warning in cron mail
-        level = logging.INFO if status in (404, 410) else logging.WARNING
+        # a dead link (404, 410) is an everyday thing, not worth a warning in cron mail;
+        # a host that does not answer is worth one, not one per URL
+        host = urlsplit(url).netloc
+        quiet = status in (404, 410) or (status is None and host in self._unreachable)
+        if status is None:
+            self._unreachable.add(host)
+        level = logging.INFO if quiet else logging.WARNING
         logger.log(level, "Failed %s: %s", url, error)
         source = request.meta.get("source", "")
         yield FailureItem(url=url, source=source, error=error, status=status)
@@ -382,7 +388,7 @@ class NewsSpider(scrapy.Spider):
 
 def _failure_reason(failure: Failure) -> str:
     """A one-line reason for a download failure, unwrapping Twisted's lists of failures."""
-    exc = failure.value
+    exc = cast(BaseException, failure.value)  # a Failure always holds its exception
     name = type(exc).__name__
     if isinstance(exc, ResponseDataLossError):
         return "truncated body: the connection closed before Content-Length bytes came"
