@@ -288,7 +288,7 @@ def show(data: DataDir, key: str, fmt: str) -> None:
     "--health",
     is_flag=True,
     help="Per source and crawl: shares of new articles without date, author or "
-    "body, and failures; alarms when a source's shares jump.",
+    "body, and failures; alarms when a source's shares jump (exit status 6).",
 )
 @click.pass_obj
 @user_errors
@@ -458,7 +458,7 @@ def similar(data: DataDir, article_id: str, limit: int, as_json: bool) -> None:
 
 def _print_health(data: DataDir, as_json: bool) -> None:
     from indexer import report
-    from indexer.health import alarms, source_health
+    from indexer.health import EXIT_ALARM, alarms, source_health
 
     with _open_archive(data, readonly=True) as archive:
         rows = source_health(archive)
@@ -466,8 +466,10 @@ def _print_health(data: DataDir, as_json: bool) -> None:
     if as_json:
         payload = {"crawls": [r.to_dict() for r in rows], "alarms": warnings_}
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
-        return
-    _echo_lines(report.health_lines(rows, warnings_))
+    else:
+        _echo_lines(report.health_lines(rows, warnings_))
+    if warnings_:
+        sys.exit(EXIT_ALARM)
 
 
 EXPORT_FORMATS = ("sqlite", "jsonl", "csv", "markdown")

@@ -22,8 +22,10 @@ AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # Scrapy's downloader overshoots CONCURRENT_REQUESTS_PER_DOMAIN without a delay
-# (crawler.scrapy_fixes): this one holds it.
-DOWNLOADER = "crawler.scrapy_fixes.SlotBoundDownloader"
+# (crawler.scrapy_fixes.downloader): this one holds it.
+DOWNLOADER = "crawler.scrapy_fixes.downloader.SlotBoundDownloader"
+# Warn at start-up when Scrapy & co. are not the versions crawler.scrapy_fixes was tested on.
+EXTENSIONS = {"crawler.scrapy_fixes.VersionCheck": 0}
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
@@ -54,7 +56,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.PageSizeMiddleware": 70,
     "crawler.middlewares.RedirectLoopMiddleware": 610,  # RedirectMiddleware is at 600
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.middlewares.SafeRobotsTxtMiddleware": 100,
+    "crawler.scrapy_fixes.robots.SafeRobotsTxtMiddleware": 100,
     # Scrapy's offsite middleware is replaced by HostGuardMiddleware, which also sees
     # start URLs and redirects.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
@@ -71,7 +73,10 @@ ITEM_PIPELINES = {
 # Where the archive lives (the CLI sets these from --data / NEWS_ARCHIVE_DATA).
 ARCHIVE_PATH = "data/archive.db"
 INDEX_PATH = "data/index"
+# The store commits a batch at 50 articles, or this many seconds after the last commit,
+# whichever comes first: what was fetched is durable and searchable within seconds.
 STORE_BATCH_SIZE = 50
+STORE_FLUSH_SECONDS = 3.0
 # How long the end-of-crawl indexing waits for another process's index write lock;
 # past it, new articles stay pending for the next run (or `search_cli.py index`).
 INDEX_LOCK_TIMEOUT = 30.0

@@ -242,6 +242,7 @@ def test_utf8_declared_as_latin1_and_utf8_with_a_broken_byte():
     assert decoded.count("\ufffd") == 1
 
 
+@pytest.mark.integration
 def test_extraction_does_not_load_dateparser():
     code = (
         "import sys\n"

@@ -316,10 +316,10 @@ def test_closing_signature_names_the_author():
 
 def test_email_in_a_long_byline_is_removed_in_linear_time():
     assert split_byline("By Jane Doe jane.doe@example.org").authors == ["Jane Doe"]
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: a loaded machine does not count
     assert split_byline("x@" * 20_000, declared=True).authors == []
     assert split_byline("x" * 40_000, declared=True).authors == []
-    assert time.perf_counter() - start < 1  # quadratic to cubic before: minutes
+    assert time.process_time() - start < 5  # milliseconds; quadratic to cubic before: minutes
 
 
 def test_words_beside_the_site_name_are_places():

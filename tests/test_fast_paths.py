@@ -45,6 +45,7 @@ texts = st.lists(st.sampled_from(WORDS) | st.text(max_size=8), max_size=30).flat
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(texts)
 def test_fast_text_fields_index_like_whoosh(text: str) -> None:
@@ -67,6 +68,7 @@ def words_found_one_by_one(text: str, terms: set[str]) -> list[tuple[int, int]]:
     return found
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(texts, st.sets(st.sampled_from(WORDS), min_size=1, max_size=4))
 def test_snippet_matches_are_those_of_a_word_by_word_scan(text: str, words: set[str]) -> None:
@@ -117,6 +119,7 @@ def test_date_range_filter_matches_a_scan_of_the_articles(
     assert count(dated / "index", "harbour", since=since, until=until) == len(expected)
 
 
+@pytest.mark.integration
 def test_search_reads_snippets_without_importing_the_store(dated: Path) -> None:
     script = (
         "import sys; from search_cli import cli\n"

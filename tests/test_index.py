@@ -339,6 +339,7 @@ def varied_article(n: int) -> Article:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("merged", [False, True])
 def test_fast_writer_writes_the_same_files_as_whoosh(
     tmp_path: Path, merged: bool, monkeypatch: pytest.MonkeyPatch
@@ -380,6 +381,7 @@ def test_commits_merge_many_small_segments_only(index: ArchiveIndex) -> None:
     assert search(index.path, "harbours", limit=0).total == index.doc_count() == 151
 
 
+@pytest.mark.slow
 def test_commits_leave_large_merges_to_compact(
     index: ArchiveIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -461,6 +463,8 @@ def test_large_adds_write_two_segments_at_once(
     serial.create()
     serial.add(articles)
     monkeypatch.setattr(index_module, "PARALLEL_ADD", 20)
+    # The helper is only worth it with two CPUs, but works on one: take it on any machine.
+    monkeypatch.setattr(index_module.forked, "available", lambda: True)
     index = ArchiveIndex(tmp_path / "parallel")
     index.create()
     assert index.add(articles) == 60
@@ -508,6 +512,7 @@ def matches(path: Path, queries: list[str]) -> list[set[str]]:
     return [{hit.id for hit in search(path, query, limit=1000).hits} for query in queries]
 
 
+@pytest.mark.slow
 def test_compacting_from_the_store_indexes_the_articles_anew(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

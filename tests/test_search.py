@@ -610,6 +610,7 @@ def _whoosh_matching(self: WrappingQuery, searcher: object, context: object = No
     return self.child.matcher(searcher, context)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("query", TERM_QUERIES)
 @pytest.mark.parametrize("kwargs", TERM_KWARGS)
 def test_fast_matching_gives_whooshs_hits_and_scores(

@@ -98,6 +98,7 @@ def extract_with_reason(
     try:
         page = read_page_meta(tree)
         body.keep_inline_teasers(tree)
+        body.drop_link_tables(tree)
         document = _run_trafilatura(tree, url, options, now)
         if document is None or document.body is None:
             return None, "no main text found"
@@ -105,6 +106,10 @@ def extract_with_reason(
         min_chars = options.min_article_chars if _declares_article(page) else options.min_text_chars
         if len(text) < min_chars:
             return None, f"text too short: {len(text)} < {min_chars} chars"
+        if body.drop_repeated_headline(
+            document.body, [*visible_headings(tree), page.first("og:title"), document.title]
+        ):
+            text = body.to_text(document.body)
         return _build_article(page, tree, document, text, url, options, now), None
     except Exception as err:  # one malformed page must not stop a crawl
         logger.warning("extraction failed for %s", url, exc_info=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import feedparser
@@ -106,8 +106,8 @@ class NewsSpider(scrapy.Spider):
         for src in self.adhoc:
             yield self._request(src, src.url, self.parse_page, via="url", article=True)
         for url in self._failed_before():
-            src = next((s for s in self.sources if s.allows(url)), None)
-            if src is not None and (req := self._follow(src, url, depth=src.depth, via="retry")):
+            owner = next((s for s in self.sources if s.allows(url)), None)
+            if owner and (req := self._follow(owner, url, depth=owner.depth, via="retry")):
                 yield req
 
     def _failed_before(self) -> list[str]:
@@ -134,7 +134,7 @@ class NewsSpider(scrapy.Spider):
             identity = normalize_url(url)
             meta["identity"] = identity
             url = self._on_source_host(src, identity)
-        cb_kwargs = {"source": src.name}
+        cb_kwargs: dict[str, Any] = {"source": src.name}
         if callback == self.parse_page:
             cb_kwargs.update(depth=depth, via=via)
         return scrapy.Request(
@@ -269,7 +269,7 @@ class NewsSpider(scrapy.Spider):
                 return
             url, error = redirects[-1], f"redirected to a refused URL: {failure.getErrorMessage()}"
         elif failure.check(HttpError):
-            response = failure.value.response
+            response = cast(HttpError, failure.value).response
             status, error = response.status, f"HTTP {response.status}"
             location = response.headers.get("Location")
             if location and 300 <= response.status < 400:
@@ -285,7 +285,7 @@ class NewsSpider(scrapy.Spider):
 
 def _failure_reason(failure: Failure) -> str:
     """A one-line reason for a download failure, unwrapping Twisted's lists of failures."""
-    exc = failure.value
+    exc = cast(BaseException, failure.value)  # a Failure always holds its exception
     name = type(exc).__name__
     if isinstance(exc, ResponseDataLossError):
         return "truncated body: the connection closed before Content-Length bytes came"

@@ -11,6 +11,10 @@ one request in three opened a new TCP connection.
 
 Here a request counts as transferring from the moment its task is scheduled. With a
 download delay Scrapy starts one request per call anyway: its own code runs.
+
+Private API (Scrapy 2.19): ``Downloader._process_queue`` and ``_wait_for_download``,
+``scrapy.utils.defer._schedule_coro``, ``Slot.queue``, ``transferring``, ``latercall``,
+``lastseen``. Tested by tests/test_crawl.py (at most two requests at once per host).
 """
 
 from __future__ import annotations
