@@ -23,7 +23,10 @@ warnings.filterwarnings("ignore", category=SyntaxWarning, module=r".*whoosh")
 
 from indexer.layout import DataDir  # noqa: E402  (after the whoosh warning filter)
 
+# indexer.search.engine's SORTS and FACETS, spelled out: importing it loads Whoosh, which
+# every command would then wait for (tests/test_cli.py checks they are the same).
 SORTS = ("relevance", "newest", "oldest")
+FACETS = ("source", "agency", "author", "tag", "lang", "year", "month")
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what shell tools exit with
 
 
@@ -360,7 +363,7 @@ class _QueryHelpCommand(click.Command):
 )
 @click.option(
     "--facet",
-    type=click.Choice(["source", "agency", "author", "tag", "lang", "year", "month"]),
+    type=click.Choice(FACETS),
     help="Print hit counts per value of this field instead of hits.",
 )
 @click.pass_obj
