@@ -28,7 +28,13 @@ from crawler.extraction.html_input import InputError, parse_html, to_unicode
 from crawler.extraction.language import detect_language
 from crawler.extraction.lead_image import lead_image
 from crawler.extraction.page_meta import PageMeta, ld_text, read_page_meta
-from crawler.extraction.titles import page_title, pick_title, subheadings, visible_headings
+from crawler.extraction.titles import (
+    find_kicker,
+    page_title,
+    pick_title,
+    subheadings,
+    visible_headings,
+)
 from indexer.article import Article
 from indexer.urls import normalize_url, same_site, strip_www
 
@@ -241,6 +247,7 @@ def _build_article(
     return Article(
         url=identity_url(canonical, url),
         title=title,
+        kicker=find_kicker(tree, title, [page.first("og:title"), headline]),
         canonical_url=canonical,
         fetched_url=url,
         site_name=site_names[0] if site_names else "",
