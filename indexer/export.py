@@ -46,6 +46,7 @@ CSV_COLUMNS = [f.name for f in fields(Article)]
 ARTICLE_DESCRIPTIONS: dict[str, str] = {
     "url": "Identity URL: the normalised canonical address",
     "title": "Headline",
+    "kicker": "The line above the headline (Dachzeile), if any",
     "id": "First 16 hex digits of the SHA-256 of the identity URL",
     "canonical_url": "Canonical URL as the page declares it (may be on another host)",
     "fetched_url": "Where the crawler fetched the page",

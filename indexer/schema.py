@@ -22,7 +22,7 @@ import sqlite_utils
 from indexer.article import Article
 from indexer.warcfile import WarcLocation
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 CHUNK = 500  # ids per ``IN (...)`` query
 PAGE_ENCODING = "zlib"
 ARTICLE_ID = re.compile(r"[0-9a-f]{16}")  # what article_id() returns
@@ -223,6 +223,8 @@ def fingerprint(article: Article) -> str:
     """Return a hash of everything in ``article`` but its fetch time: same hash, same content."""
     data = article_data(article)
     del data["fetched_at"]
+    if not data["kicker"]:  # absent before schema v3: articles without one keep their hash
+        del data["kicker"]
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()
 
 
@@ -250,6 +252,13 @@ def _add_warc_revisions_syndication(db: sqlite_utils.Database) -> None:
     db.table("syndication_bands").create_index(["article_id"])
 
 
+def _add_kicker(db: sqlite_utils.Database) -> None:
+    """Schema v2 -> v3: the ``kicker`` column of articles (the line above the headline)."""
+    if "kicker" not in db.table("articles").columns_dict:
+        db.table("articles").add_column("kicker", str)
+
+
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     1: _add_warc_revisions_syndication,
+    2: _add_kicker,
 }

@@ -9,8 +9,8 @@ copies of one story; ``crawls`` and ``fetches`` record what each run did. An art
 ``indexed_at`` is NULL is pending for the search index.
 
 Schema versions (``PRAGMA user_version``): 1 articles, pages, crawls, fetches; 2 adds WARC
-locations to ``pages``, ``revisions`` and the syndication tables. Opening an older archive
-for writing upgrades it in place.
+locations to ``pages``, ``revisions`` and the syndication tables; 3 the ``kicker`` column of
+``articles``. Opening an older archive for writing upgrades it in place.
 
 Concurrency: WAL journal, a busy timeout on every connection and ``BEGIN IMMEDIATE``
 for writes, so readers never wait and a writer waits at most ``timeout`` seconds for
