@@ -240,6 +240,14 @@ def index(data: DataDir, rebuild: bool, compact: bool) -> None:
             click.echo(f"merged {merged} index segments")
 
 
+def _check_source(store: Any, source: str | None) -> None:
+    """Refuse a --source the archive has no article of, naming the ones it has."""
+    if source is not None and source not in (known := store.source_names()):
+        raise click.ClickException(
+            f"no source named {source!r} in the archive (known: {', '.join(known) or 'none'})"
+        )
+
+
 def _open_archive(data: DataDir, *, readonly: bool = False, texts_only: bool = False) -> Any:
     """Open the store; with ``texts_only``, only its article texts (read-only, and without
     importing the store's libraries: for snippets)."""
@@ -391,6 +399,9 @@ def search(
 
     text = query if isinstance(query, str) else " ".join(query)
     filters = engine.Filters(source, author, agency, lang, since, until)
+    if source is not None:
+        with _open_archive(data, readonly=True, texts_only=True) as store:
+            _check_source(store, source)
     if count_only:
         n = _with_index(data, lambda _: engine.count(data.index, text, filters), texts_only=True)
         click.echo(n)
@@ -511,6 +522,7 @@ def export(
     if path == "-" and fmt not in {"jsonl", "csv"}:
         raise click.UsageError("only --format jsonl or csv can be written to stdout (-)")
     with _open_archive(data, readonly=True) as archive:
+        _check_source(archive, source)
         ids = None
         if query:
             from indexer.search import Filters, matching_ids
@@ -624,6 +636,7 @@ def reextract(data: DataDir, source: str | None, since: str | None, quiet: bool)
     from crawler.warc.reextract import reextract as run_reextract
 
     with _open_archive(data) as archive:
+        _check_source(archive, source)
         total = len(archive.article_ids(source=source, since=since))
         show_bar = not quiet and sys.stderr.isatty()
         with click.progressbar(

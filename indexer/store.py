@@ -241,15 +241,24 @@ class Archive:
         if version > SCHEMA_VERSION:
             raise StoreError(f"archive {self.path} was written by a newer version of this tool")
         if 0 < version < SCHEMA_VERSION:
-            if self.readonly:
-                raise StoreError(
-                    f"archive {self.path} has an older format: open it once for writing"
-                )
-            with self._write():
-                self._migrate()
+            if self.readonly:  # upgraded by a writing connection, when the file allows it
+                self._upgrade_for_reading()
+            else:
+                with self._write():
+                    self._migrate()
             version = SCHEMA_VERSION
         if version != SCHEMA_VERSION:
             raise StoreError(f"{self.path} is not a news archive")
+
+    def _upgrade_for_reading(self) -> None:
+        """Upgrade an older archive opened read-only (after an update of this tool, the
+        first command run may be a reading one); refuse when it cannot be written."""
+        if not os.access(self.path, os.W_OK) or not os.access(self.path.parent, os.W_OK):
+            raise StoreError(
+                f"archive {self.path} has an older format and cannot be upgraded here "
+                "(read-only): open it once for writing where it can be"
+            )
+        Archive(self.path, timeout=self.timeout).close()
 
     def _schema_version(self) -> int:
         return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
@@ -828,6 +837,11 @@ class Archive:
                     f" AND {unchanged}",
                     [now, *part, *([] if as_of is None else [as_of])],
                 )
+
+    @_translated
+    def source_names(self) -> list[str]:
+        """Return the names of the sources the archive holds articles of, sorted."""
+        return [r[0] for r in self._conn.execute("SELECT name FROM sources ORDER BY name")]
 
     @_translated
     def count(self) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from indexer.article import Article
@@ -23,11 +24,28 @@ def test_index_on_a_folder_without_an_archive_creates_none(tmp_path: Path) -> No
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_diff_of_an_article_with_one_version_says_so(tmp_path: Path) -> None:
+def _archive_one(tmp_path: Path) -> Article:
     article = Article(url="https://news.example.com/2024/05/01/trams", title="Trams",
                       text="The council voted for trams.", source="example")
     with Archive(tmp_path / "archive.db") as archive:
         archive.add_articles([(article, b"<html></html>")])
+    return article
+
+
+def test_a_diff_of_an_article_with_one_version_says_so(tmp_path: Path) -> None:
+    article = _archive_one(tmp_path)
     code, error = _invoke(tmp_path, "history", article.id, "--diff")
     assert code == 1
     assert error == f"Error: article {article.id} has only one version: nothing to compare"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["search", "trams"], ["export", "-", "--format", "jsonl"], ["reextract"]],
+)
+def test_an_unknown_source_is_named_with_the_known_ones(tmp_path: Path, command: list) -> None:
+    _archive_one(tmp_path)
+    code, error = _invoke(tmp_path, *command, "--source", "nosuch")
+    assert code == 1
+    assert error == "Error: no source named 'nosuch' in the archive (known: example)"
+    assert _invoke(tmp_path, *command, "--source", "example")[0] == 0
