@@ -108,13 +108,6 @@ def _settings_pairs(values: tuple[str, ...]) -> dict[str, str]:
         raise click.UsageError(str(exc)) from None
 
 
-def _read_url_file(path: Path | None) -> list[str]:
-    if path is None:
-        return []
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
-
-
 @cli.command()
 @click.option(
     "--sources",
@@ -180,11 +173,17 @@ def crawl(
     extraction got much worse than its history).
     """
     from crawler.run import CrawlBusyError, log_to_file, run_crawl
-    from crawler.sources import adhoc_source, load_sources
+    from crawler.sources import SourceError, check_article_url, load_sources, read_url_file
 
-    adhoc = [*urls, *_read_url_file(url_file)]
-    for url in adhoc:
-        adhoc_source(url)  # validates: http(s) only
+    try:
+        adhoc = [check_article_url(url) for url in urls]
+    except SourceError as exc:
+        raise click.BadParameter(str(exc), param_hint="--url") from None
+    if url_file is not None:
+        listed, problems = read_url_file(url_file)
+        for problem in problems:
+            click.echo(f"Warning: {problem}", err=True)
+        adhoc += listed
     if sources_file is None and not adhoc:
         sources_file = Path("sources.toml")
     sources = load_sources(sources_file, only) if sources_file else []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from click.testing import CliRunner
 from indexer.article import Article
 from indexer.store import Archive
 from search_cli import cli
+from tests.conftest import run_cli
 
 
 def _invoke(data: Path, *args: str) -> tuple[int, str]:
@@ -49,3 +51,28 @@ def test_an_unknown_source_is_named_with_the_known_ones(tmp_path: Path, command:
     assert code == 1
     assert error == "Error: no source named 'nosuch' in the archive (known: example)"
     assert _invoke(tmp_path, *command, "--source", "example")[0] == 0
+
+
+def test_a_bad_url_is_a_usage_error_about_url(tmp_path: Path) -> None:
+    code, error = _invoke(tmp_path, "crawl", "--url", "ftp://example.com/a")
+    assert code == 2
+    assert error.splitlines()[-1] == (
+        "Error: Invalid value for --url: not an http(s) URL: 'ftp://example.com/a'")
+
+
+@pytest.mark.integration
+def test_a_bad_line_of_a_url_file_is_skipped_with_its_line_number(tmp_path: Path) -> None:
+    with socket.socket() as sock:  # a port nobody listens on: the crawl ends at once
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    listed = tmp_path / "urls.txt"
+    listed.write_text(f"# articles\nhttp://127.0.0.1:{port}/a\nnot a url\n\nftp://x/y\n",
+                      encoding="utf-8")
+    result = run_cli(tmp_path / "data", "crawl", "--url-file", str(listed))
+    assert result.returncode == 3, result.stderr  # the one URL's host did not answer
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("Warning:")]
+    assert warnings == [
+        f"Warning: {listed}:3: not an http(s) URL: 'not a url', line skipped",
+        f"Warning: {listed}:5: not an http(s) URL: 'ftp://x/y', line skipped",
+    ]
+    assert "1 sources" in result.stdout
