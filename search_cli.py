@@ -551,22 +551,38 @@ def export(
         click.echo(f"exported {count} articles to {path}", err=True)
 
 
+DEMO_PORT = 8701
+
+
 @cli.command()
 @click.option("--query", default=None, help="The sample search to show at the end.")
+@click.option(
+    "--port",
+    type=click.IntRange(1024, 65533),
+    default=DEMO_PORT,
+    show_default=True,
+    help="The outlets' first port (they take it and the next two). The articles' URLs "
+    "name it: use the same one each time for one archive.",
+)
 @click.pass_obj
 @user_errors
-def demo(data: DataDir, query: str | None) -> None:
+def demo(data: DataDir, query: str | None, port: int) -> None:
     """Serve the bundled demo news site on 127.0.0.1, crawl it, index it, search it."""
     from crawler.demosite import DemoSite, sources_toml
+    from crawler.demosite.content import OUTLETS
     from crawler.run import run_crawl
     from crawler.sources import load_sources
 
+    ports = {name: port + n for n, name in enumerate(OUTLETS)}
+    try:
+        site = DemoSite(ports=ports).start()
+    except OSError as exc:  # other ports would give every article another URL: a copy
+        raise click.ClickException(
+            f"cannot serve the demo on ports {port}-{port + len(ports) - 1}: {exc.strerror} "
+            "(another demo running?); stop it, or choose other ports with --port"
+        ) from None
     data.root.mkdir(parents=True, exist_ok=True)
     sources_file = data.root / "demo-sources.toml"
-    try:
-        site = DemoSite(ports=DEMO_PORTS).start()
-    except OSError:  # a fixed port is taken: any free ones will do
-        site = DemoSite().start()
     try:
         sources_file.write_text(sources_toml(site.outlets), encoding="utf-8")
         click.echo(f"demo site: {', '.join(site.outlets.values())}")
@@ -580,7 +596,6 @@ def demo(data: DataDir, query: str | None) -> None:
     ctx.invoke(search, query=sample)
 
 
-DEMO_PORTS = {"courier": 8701, "ledger": 8702, "gazette": 8703}
 DEMO_SETTINGS = {
     "DOWNLOAD_DELAY": 0,
     "AUTOTHROTTLE_ENABLED": False,

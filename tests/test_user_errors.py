@@ -76,3 +76,16 @@ def test_a_bad_line_of_a_url_file_is_skipped_with_its_line_number(tmp_path: Path
         f"Warning: {listed}:5: not an http(s) URL: 'ftp://x/y', line skipped",
     ]
     assert "1 sources" in result.stdout
+
+
+@pytest.mark.integration
+def test_demo_on_a_busy_port_says_so_instead_of_moving(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))  # the second outlet's port is taken
+        busy.listen()
+        base = busy.getsockname()[1] - 1
+        result = run_cli(tmp_path / "data", "demo", "--port", str(base))
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith(
+        f"Error: cannot serve the demo on ports {base}-{base + 2}: Address already in use")
+    assert not (tmp_path / "data").exists()  # nothing archived under other ports
