@@ -22,18 +22,25 @@ class PageItem:
     # True: found on the way, its URL says nothing: extraction first checks that it looks
     # like an article (crawler.extraction.classify), on the tree it parses anyway
     classify: bool = False
+    # the URLs requested before redirects led here: addresses of the article too
+    reached_by: list[str] = field(default_factory=list)
 
 
 @dataclass
 class ArticleItem:
     """An extracted article with the raw response it came from."""
 
-    article: Article
+    # no text in log lines (Scrapy logs scraped items at DEBUG): the id and URL say which
+    article: Article = field(repr=False)
     raw: bytes = field(repr=False)
     warc: str | None = None
     # the MinHash signature of the text (indexer.syndication.signature), computed where
     # the article was extracted; None: the store computes it
     signature: Any = field(default=None, repr=False)
+    reached_by: list[str] = field(default_factory=list)  # as PageItem.reached_by
+
+    def __repr__(self) -> str:
+        return f"ArticleItem(id={self.article.id!r}, url={self.article.url!r}, warc={self.warc!r})"
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +22,13 @@ logger = logging.getLogger(__name__)
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def reason_key(reason: str) -> str:
+    """The counter name of a reason a page was not stored: "text too short: 87 < 200" ->
+    "text_too_short"."""
+    words = re.findall(r"[a-z0-9]+", re.sub(r"\(.*", "", reason.split(":", 1)[0].lower()))
+    return "_".join(words) or "unknown"
 
 
 class ExtractPipeline:
@@ -64,15 +72,16 @@ class ExtractPipeline:
             item.body, item.encoding, item.url, classify=item.classify
         )
         article = result.article
-        if not result.article_page:  # a page found on the way that is no article page
-            raise DropItem(f"not an article page: {item.url}", log_level="DEBUG")
-        if article is None:
+        if article is None:  # counted by reason: no page is dropped without a word
+            reason = result.reason or "no article"
             self.stats.inc_value("archive/not_article")
-            raise DropItem(f"not an article ({result.reason}): {item.url}", log_level="INFO")
+            self.stats.inc_value(f"archive/not_stored/{reason_key(reason)}")
+            raise DropItem(f"not stored ({reason}): {item.url}", log_level="INFO")
         article.source = item.source
         article.fetched_at = _now()
         return ArticleItem(
-            article=article, raw=item.body, warc=item.warc, signature=result.signature
+            article=article, raw=item.body, warc=item.warc, signature=result.signature,
+            reached_by=item.reached_by,
         )
 
 
@@ -89,6 +98,7 @@ class StorePipeline:
         self.articles: list[tuple[Any, bytes, str | None]] = []
         self.signatures: dict[str, Any] = {}  # by article id, from the extraction workers
         self.fetches: list[Fetch] = []
+        self.reached_by: dict[str, list[str]] = {}  # by fetched URL: addresses before redirects
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -124,6 +134,8 @@ class StorePipeline:
         """Buffer an article or a failure; write a batch when the buffer is full."""
         if isinstance(item, ArticleItem):
             self.articles.append((item.article, item.raw, item.warc))
+            if item.reached_by:
+                self.reached_by[item.article.fetched_url] = item.reached_by
             if item.signature is not None:
                 self.signatures[item.article.id] = item.signature
             else:  # not computed: the store computes it
@@ -144,7 +156,7 @@ class StorePipeline:
         except StoreError as exc:
             archive_write_failed(self.crawler, str(exc))
         finally:
-            self.articles, self.fetches, self.signatures = [], [], {}
+            self.articles, self.fetches, self.signatures, self.reached_by = [], [], {}, {}
 
     def _write(self) -> None:
         """Write the buffered articles and fetches in one transaction."""
@@ -152,7 +164,8 @@ class StorePipeline:
             return
         if self.articles:
             counts = self.archive.add_articles(
-                self.articles, self.crawl_id, signatures=self.signatures, fetches=self.fetches
+                self.articles, self.crawl_id, signatures=self.signatures, fetches=self.fetches,
+                reached_by=self.reached_by,
             )
             for key, value in counts.items():
                 self.stats.inc_value(f"archive/{key}", value)

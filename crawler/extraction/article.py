@@ -10,6 +10,7 @@ pages) to release their memory.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from trafilatura.settings import Document
 from crawler.extraction import body
 from crawler.extraction.agencies import agency_name, text_credit
 from crawler.extraction.bylines import find_byline
+from crawler.extraction.classify import NON_ARTICLE_PATH
 from crawler.extraction.dates import find_dates
 from crawler.extraction.html_input import InputError, parse_html, to_unicode
 from crawler.extraction.language import detect_language
@@ -164,11 +166,39 @@ def _is_valid_url(url: str) -> bool:
     return True
 
 
+# One more path segment that names another version of the same page, not another page
+VERSION_SEGMENT = re.compile(r"amp|print|full|all|comments|\d{1,2}|amp\.html|index\.html", re.I)
+
+
 def identity_url(canonical: str | None, url: str) -> str:
-    """Return the article's identity: the normalised canonical URL when on the fetched site."""
-    if canonical and (not url or same_site(canonical, url)):
+    """Return the article's identity: the normalised canonical URL when it plausibly names
+    the fetched page (:func:`plausible_canonical`), else the normalised fetched URL."""
+    if canonical and (not url or plausible_canonical(canonical, url)):
         return normalize_url(canonical)
     return normalize_url(url) if url else ""
+
+
+def plausible_canonical(canonical: str, url: str) -> bool:
+    """Tell whether a declared canonical URL can name the article fetched from ``url``.
+
+    Not when it is on another site, the site root, a listing (tag, section, search...), a
+    parent path of the fetched URL, or the same path without a query parameter that tells
+    pages apart (``?newsID=``): then articles would merge under one identity.
+    """
+    if not same_site(canonical, url):
+        return False
+    declared, fetched = urlsplit(normalize_url(canonical)), urlsplit(normalize_url(url))
+    path, own = declared.path.rstrip("/"), fetched.path.rstrip("/")
+    if not path and (own or fetched.query):
+        return False  # the site root
+    if own.startswith(path + "/") and not VERSION_SEGMENT.fullmatch(own[len(path) + 1 :]):
+        return False  # a parent path: a section or the site (but /story/amp names /story)
+    if NON_ARTICLE_PATH.search(declared.path) and not NON_ARTICLE_PATH.search(fetched.path):
+        return False
+    if path == own and fetched.query:
+        names = {p.split("=", 1)[0] for p in declared.query.split("&") if p}
+        return all(p.split("=", 1)[0] in names for p in fetched.query.split("&") if p)
+    return True
 
 
 def _site_names(page: PageMeta, document: Document) -> list[str]:

@@ -29,7 +29,7 @@ from parsel import Selector
 from pebble import ProcessExpired, ProcessPool
 
 from crawler.extraction.article import extract_with_reason
-from crawler.extraction.classify import looks_like_article
+from crawler.extraction.classify import page_verdict
 from crawler.processes.procs import name_process
 from indexer import syndication
 from indexer.article import Article
@@ -38,7 +38,6 @@ logger = logging.getLogger(__name__)
 
 Result = tuple[Article | None, str | None]
 T = TypeVar("T")
-NOT_ARTICLE_PAGE = "does not look like an article page"
 
 
 class PageResult(NamedTuple):
@@ -47,7 +46,7 @@ class PageResult(NamedTuple):
     article: Article | None
     reason: str | None
     signature: np.ndarray | None = None  # syndication.signature(article.text)
-    article_page: bool = True  # False: the classification turned the page down
+    article_page: bool = True  # False: the classification turned the page down (reason)
 
 
 def forkserver_context() -> ForkServerContext:
@@ -74,25 +73,26 @@ def extract_page(body: bytes, encoding: str | None, url: str) -> Result:
 def process_page(body: bytes, encoding: str | None, url: str, classify: bool) -> PageResult:
     """Extract a crawled page's article and its syndication signature (runs in a worker).
 
-    With ``classify``, a page nobody listed as an article is first checked with
-    :func:`~crawler.extraction.classify.looks_like_article` on the tree extraction parses, and one
-    that does not look like an article comes back with ``article_page`` False.
+    The page is first judged on the tree extraction parses
+    (:func:`~crawler.extraction.classify.page_verdict`): with ``classify``, as a page found
+    on the way; without, as one listed as an article (feed, news sitemap, ``--url``). One
+    turned down (a soft 404, a listing) comes back with ``article_page`` False and the reason.
     """
     html = body.decode(encoding or "utf-8", errors="replace")
-    classified: list[bool] = []
+    verdicts: list[str | None] = []
 
     def accept(tree: HtmlElement) -> str | None:
-        classified.append(looks_like_article(url, Selector(root=tree, type="html")))
-        return None if classified[0] else NOT_ARTICLE_PAGE
+        verdicts.append(page_verdict(url, Selector(root=tree, type="html"), listed=not classify))
+        return verdicts[0]
 
-    article, reason = extract_with_reason(html, url, accept=accept if classify else None)
+    article, reason = extract_with_reason(html, url, accept=accept)
     if article is None:
-        # A page refused before its tree was looked at (too many links...) is classified
-        # on a tree of its own, as the spider did: a listing page is no failed article.
-        if classify and not classified:
-            classified.append(looks_like_article(url, Selector(text=html, type="html")))
-        if classified and not classified[0]:
-            return PageResult(None, NOT_ARTICLE_PAGE, None, article_page=False)
+        # A page refused before its tree was looked at (too many links...) is judged on a
+        # tree of its own, as the spider did: a listing page is no failed article.
+        if classify and not verdicts:
+            verdicts.append(page_verdict(url, Selector(text=html, type="html"), listed=False))
+        if verdicts and verdicts[0]:
+            return PageResult(None, verdicts[0], None, article_page=False)
         return PageResult(None, reason)
     return PageResult(article, None, syndication.signature(article.text))
 

@@ -13,7 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin
 
 import feedparser
 import scrapy
@@ -31,7 +31,7 @@ from crawler.items import FailureItem, PageItem
 from crawler.middlewares import Refused
 from crawler.sources import Source, adhoc_source, load_sources
 from indexer.store import Archive
-from indexer.urls import normalize_url, strip_www
+from indexer.urls import normalize_url, request_url, too_long
 
 logger = logging.getLogger(__name__)
 
@@ -128,12 +128,14 @@ class NewsSpider(scrapy.Spider):
         via: str = "",
         article: bool = False,
     ) -> scrapy.Request:
-        """Build a request for ``url``; article candidates go by their identity URL."""
+        """Build a request for ``url`` as given (no fragment, no session id).
+
+        Article candidates carry their identity URL, the key of what is archived.
+        """
         meta: dict[str, Any] = {"source": src.name}
         if article:
-            identity = normalize_url(url)
-            meta["identity"] = identity
-            url = self._on_source_host(src, identity)
+            meta["identity"] = normalize_url(url)
+        url = request_url(url)
         cb_kwargs = {"source": src.name}
         if callback == self.parse_page:
             cb_kwargs.update(depth=depth, via=via)
@@ -141,18 +143,13 @@ class NewsSpider(scrapy.Spider):
             url, callback=callback, errback=self.on_error, cb_kwargs=cb_kwargs, meta=meta
         )
 
-    @staticmethod
-    def _on_source_host(src: Source, url: str) -> str:
-        """Write ``url`` with the host form (``www.`` or not) the source itself uses."""
-        parts = urlsplit(url)
-        home = urlsplit(src.url)
-        if strip_www(parts.netloc.lower()) == strip_www(home.netloc.lower()):
-            parts = parts._replace(netloc=home.netloc.lower())
-        return urlunsplit(parts)
-
     def _follow(self, src: Source, url: str, *, depth: int, via: str) -> scrapy.Request | None:
-        """A request for a page found on the way, or None when it is off the source."""
+        """A request for a page found on the way, or None when it is off the source or too long."""
         if not src.allows(url):
+            return None
+        if too_long(url):
+            logger.info("Refused a URL of %d characters (over 2,000): %.200s...", len(url), url)
+            self.crawler.stats.inc_value("archive/url_too_long")
             return None
         return self._request(src, url, self.parse_page, depth=depth, via=via, article=True)
 
@@ -239,6 +236,7 @@ class NewsSpider(scrapy.Spider):
                 via=via,
                 warc=response.meta.get("warc"),
                 classify=verdict is None and via not in TRUSTED_VIA,
+                reached_by=list(response.meta.get("redirect_urls", ())),
             )
         if not src.follow or depth >= src.depth:
             return

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from scrapy.http import HtmlResponse
 from warcio.statusandheaders import StatusAndHeaders
 
-from crawler.extraction.classify import looks_like_article
+from crawler.extraction.classify import page_verdict
 from crawler.processes.workers import ExtractorPool
 from crawler.sources import Source, SourceError, adhoc_source
 from crawler.warc.reextract import page_encoding
@@ -77,12 +77,13 @@ class ImportFilter:
 
 
 def is_article_page(response: WarcResponse, source: Source) -> bool:
-    """Judge a page as a crawl does: the source's article URL patterns, else page signals."""
+    """Judge a page as a crawl judges a listed one: the source's article URL patterns, else
+    page signals (a page in a WARC is an article unless strong evidence says otherwise)."""
     verdict = source.matches_article(response.url)
     if verdict is not None:
         return verdict
     page = HtmlResponse(url=response.url, body=response.body, headers=response.headers)
-    return looks_like_article(response.url, page.selector)
+    return page_verdict(response.url, page.selector, listed=True) is None
 
 
 def _fetched_at(warc_date: str) -> str | None:
