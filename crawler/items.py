@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,3 +52,10 @@ class FailureItem:
     source: str
     error: str
     status: int | None = None
+
+
+def reason_key(reason: str) -> str:
+    """The counter name of a reason a page was not stored: "text too short: 87 < 200" ->
+    "text_too_short"."""
+    words = re.findall(r"[a-z0-9]+", re.sub(r"\(.*", "", reason.split(":", 1)[0].lower()))
+    return "_".join(words) or "unknown"

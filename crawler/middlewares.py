@@ -90,7 +90,8 @@ class SafeRobotsTxtMiddleware(RobotsTxtMiddleware):
 
 
 class SkipKnownMiddleware:
-    """Do not download again an article page the archive already holds.
+    """Do not download again an article page the archive already holds (at any address it
+    was reached by), nor one identity twice in a crawl.
 
     Except young articles of a source with ``revisit_days``: they go out as conditional
     requests (:mod:`crawler.warc.revisits`), and a ``304 Not Modified`` answer is dropped here.
@@ -100,6 +101,7 @@ class SkipKnownMiddleware:
         self.crawler = crawler
         self.path = crawler.settings.get("ARCHIVE_PATH")
         self.archive: Archive | None = None
+        self.requested: set[str] = set()  # identities requested in this crawl
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> SkipKnownMiddleware:
@@ -111,6 +113,11 @@ class SkipKnownMiddleware:
         identity = request.meta.get("identity")
         if not identity or not self.path:
             return
+        again = request.meta.get("redirect_urls") or request.meta.get("retry_times")
+        if identity in self.requested and not again:  # linked twice (?utm_source=...)
+            self.crawler.stats.inc_value("archive/skipped_known")
+            raise Refused(f"already requested in this crawl: {identity}")
+        self.requested.add(identity)
         if self.archive is None:
             self.archive = Archive(self.path)
         if self.archive.has_url(identity):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,7 +11,7 @@ from scrapy.exceptions import DropItem
 from scrapy.http import Request, Response
 
 from crawler.archive_errors import archive_write_failed
-from crawler.items import ArticleItem, FailureItem, PageItem
+from crawler.items import ArticleItem, FailureItem, PageItem, reason_key
 from crawler.processes.indexing import IndexWriter, WriterConfig
 from crawler.processes.workers import ExtractorPool
 from indexer.store import Archive, Fetch, StoreError
@@ -22,13 +21,6 @@ logger = logging.getLogger(__name__)
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def reason_key(reason: str) -> str:
-    """The counter name of a reason a page was not stored: "text too short: 87 < 200" ->
-    "text_too_short"."""
-    words = re.findall(r"[a-z0-9]+", re.sub(r"\(.*", "", reason.split(":", 1)[0].lower()))
-    return "_".join(words) or "unknown"
 
 
 class ExtractPipeline:

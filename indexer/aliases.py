@@ -77,31 +77,74 @@ def known(conn: sqlite3.Connection, urls: Sequence[str]) -> set[str]:
     return found
 
 
+# Tables whose article_id follows an article moved to another identity
+ARTICLE_TABLES = ("pages", "article_authors", "article_agencies", "article_tags", "syndication",
+                  "syndication_bands", "revisions", "aliases")
+
+
 def keep_apart(conn: sqlite3.Connection, articles: Sequence[Article]) -> tuple[list[Article], int]:
-    """Give a new identity to each article that would overwrite a different one.
+    """Give distinct identities to different articles that claim one; call in a transaction.
 
     An article whose identity is taken (archived, or earlier in ``articles``) by a page
     fetched from another address with a different text is an article of its own: it gets
-    the identity of its fetched address. Return the articles and how many were kept apart.
+    the identity of its fetched address. When that address *is* the identity (the page the
+    other one's canonical URL named), the other article moves to its own fetched address
+    instead. Return the articles and how many were kept apart.
     """
     ids = list(dict.fromkeys(a.id for a in articles))
-    held: dict[str, tuple[str | None, str]] = {}
+    # identity -> (fetched identity, text, position in result or None when archived)
+    held: dict[str, tuple[str | None, str, int | None]] = {}
     for start in range(0, len(ids), CHUNK):
         part = ids[start : start + CHUNK]
-        held.update((i, (_identity(f), t)) for i, f, t in conn.execute(
+        held.update((i, (_identity(f), t, None)) for i, f, t in conn.execute(
             f"SELECT id, fetched_url, text FROM articles WHERE id IN ({_marks(part)})", part
         ))
-    result, apart = [], 0
+    result: list[Article] = []
+    apart = 0
     for article in articles:
         fetched = _identity(article.fetched_url)
         other = held.get(article.id)
         if other and fetched and other[0] != fetched and not same_text(other[1], article.text):
-            logger.info(
-                "Kept apart: %s claims the identity %s of another article; stored as %s",
-                article.fetched_url, article.url, fetched,
-            )
-            article = replace(article, url=fetched, id=article_id(fetched))
             apart += 1
-        held.setdefault(article.id, (fetched, article.text))
+            owner = fetched == article.url and other[0] and article_id(other[0]) not in held
+            if owner:  # the other claimed this page's own address: it moves to its own
+                assert other[0] is not None
+                _move_claimant(conn, result, article.url, other)
+                held[article_id(other[0])] = other
+            else:
+                article = replace(article, url=fetched, id=article_id(fetched))
+            if owner:
+                del held[article.id]
+            logger.info("Kept apart: two different articles claimed one identity (%s, %s)",
+                        article.fetched_url, other[0])
+        held.setdefault(article.id, (fetched, article.text, len(result)))
         result.append(article)
     return result, apart
+
+
+def _move_claimant(
+    conn: sqlite3.Connection,
+    result: list[Article],
+    identity: str,
+    holder: tuple[str | None, str, int | None],
+) -> None:
+    """Move the article holding ``identity`` to the identity of its own fetched address."""
+    old_id = article_id(identity)
+    new_url = holder[0]
+    assert new_url is not None
+    position = holder[2]
+    if position is not None:  # earlier in this batch: not stored yet
+        result[position] = replace(result[position], url=new_url, id=article_id(new_url))
+        return
+    new_id = article_id(new_url)
+    conn.execute("PRAGMA defer_foreign_keys = ON")  # until the commit: ids change together
+    version = conn.execute("SELECT coalesce(max(version), 0) + 1 FROM articles").fetchone()[0]
+    conn.execute(
+        "UPDATE articles SET id = ?, url = ?, indexed_at = NULL, version = ? WHERE id = ?",
+        [new_id, new_url, version, old_id],
+    )
+    for table in ARTICLE_TABLES:
+        conn.execute(f"UPDATE {table} SET article_id = ? WHERE article_id = ?", [new_id, old_id])
+    # the identity it gave up is the owner's address now
+    conn.execute("DELETE FROM aliases WHERE url = ?", [identity])
+    conn.execute("UPDATE syndication SET story = ? WHERE story = ?", [new_id, old_id])

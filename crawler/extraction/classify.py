@@ -3,7 +3,7 @@
 No single signal decides: ``og:type=website`` is set site-wide by many CMSs, on their
 articles too, so it never outweighs structured data (JSON-LD ``NewsArticle``), a
 published date, a byline or the text. A page the site itself lists as an article (a
-feed, a news sitemap, ``--url``, a WARC) is one unless strong evidence says otherwise.
+feed, a sitemap, ``--url``, a WARC) is one unless strong evidence says otherwise.
 """
 
 from __future__ import annotations
@@ -118,24 +118,33 @@ def article_evidence(url: str, sel: Selector) -> list[str]:
     return [name for name, present in signals.items() if present]
 
 
+def _short_plain_path(path: str) -> bool:
+    """A path like a section's (``/c/business``, ``/latest/2``): at most two segments, the
+    last with no slug, no file name and no number of three digits or more."""
+    segments = [s for s in path.split("/") if s]
+    if len(segments) > 2:
+        return False
+    last = segments[-1].lower() if segments else ""
+    return not (SLUG.search(last) or "." in last or re.search(r"\d{3}", last))
+
+
 def page_verdict(url: str, sel: Selector, *, listed: bool) -> str | None:
     """Return why the page at ``url`` is no article, or None when it may be one.
 
-    ``listed``: a feed, a news sitemap, the user (``--url``) or a WARC names the page as an
-    article; then only a soft 404, or a home page or a page whose structured data says it
-    is a listing, with no sign of an article, turns it down.
-    Otherwise (a link, a plain sitemap) the page needs two signs of an article, or one
-    besides a slug-like or dated path, and a listing path needs structured data.
+    ``listed``: a feed, a sitemap, the user (``--url``) or a WARC names the page; then only
+    a soft 404, or a listing (home, tag, section... path, a short path like a section's, or
+    structured data saying so) with no sign of an article, turns it down. Otherwise (a link
+    found on a page) the page needs two signs of an article, or one besides a slug-like or
+    dated path, and a listing path needs structured data.
     """
     if is_soft_404(sel):
         return SOFT_404_REASON
     evidence = article_evidence(url, sel)
     path = urlsplit(url).path
-    home = path.rstrip("/") == ""
+    listing_path = path.rstrip("/") == "" or bool(NON_ARTICLE_PATH.search(path))
     if listed:
-        listing = home or bool(_jsonld_types(sel) & LISTING_TYPES)
+        listing = listing_path or _short_plain_path(path) or _jsonld_types(sel) & LISTING_TYPES
         return NOT_ARTICLE_PAGE if listing and not evidence else None
-    listing_path = home or bool(NON_ARTICLE_PATH.search(path))
     if listing_path:
         strong = {"structured data", "og:type article"} & set(evidence)
         return None if strong else NOT_ARTICLE_PAGE

@@ -13,7 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import feedparser
 import scrapy
@@ -27,15 +27,17 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from crawler.items import FailureItem, PageItem
+from crawler.items import FailureItem, PageItem, reason_key
 from crawler.middlewares import Refused
 from crawler.sources import Source, adhoc_source, load_sources
 from indexer.store import Archive
-from indexer.urls import normalize_url, request_url, too_long
+from indexer.urls import normalize_url, request_url, strip_www, too_long
 
 logger = logging.getLogger(__name__)
 
-TRUSTED_VIA = frozenset({"feed", "news-sitemap", "url"})
+# Pages the site or the user lists: articles unless strong evidence says otherwise
+# (crawler.extraction.classify.page_verdict); pages found by links must look like one.
+TRUSTED_VIA = frozenset({"feed", "news-sitemap", "sitemap", "url"})
 GZIP_MAGIC = b"\x1f\x8b"
 SITEMAP_TYPES = frozenset({"urlset", "sitemapindex"})
 # Crawled XML: no entity expansion, no network, no DTD, lxml's default depth/size limits.
@@ -128,20 +130,31 @@ class NewsSpider(scrapy.Spider):
         via: str = "",
         article: bool = False,
     ) -> scrapy.Request:
-        """Build a request for ``url`` as given (no fragment, no session id).
+        """Build a request for ``url`` as given (no fragment, no session id; the host in the
+        source's ``www.`` form).
 
         Article candidates carry their identity URL, the key of what is archived.
         """
         meta: dict[str, Any] = {"source": src.name}
         if article:
             meta["identity"] = normalize_url(url)
-        url = request_url(url)
+        url = self._on_source_host(src, request_url(url))
         cb_kwargs = {"source": src.name}
         if callback == self.parse_page:
             cb_kwargs.update(depth=depth, via=via)
         return scrapy.Request(
             url, callback=callback, errback=self.on_error, cb_kwargs=cb_kwargs, meta=meta
         )
+
+    @staticmethod
+    def _on_source_host(src: Source, url: str) -> str:
+        """Write ``url`` with the host form (``www.`` or not) the source itself uses: the
+        rest of the URL stays exactly as given."""
+        parts = urlsplit(url)
+        home = urlsplit(src.url).netloc.lower()
+        if parts.netloc.lower() != home and strip_www(parts.netloc.lower()) == strip_www(home):
+            return urlunsplit(parts._replace(netloc=home))
+        return url
 
     def _follow(self, src: Source, url: str, *, depth: int, via: str) -> scrapy.Request | None:
         """A request for a page found on the way, or None when it is off the source or too long."""
@@ -220,10 +233,14 @@ class NewsSpider(scrapy.Spider):
         the way that no rule or trusted list vouches for go with ``classify`` set.
         """
         if not isinstance(response, TextResponse):
+            self._not_stored(response.url, "not HTML")
             return
         src = self.by_name[source]
-        verdict = src.matches_article(response.url)
-        if verdict is not False:
+        # the rules see the URL without tracking or session parameters (its identity)
+        verdict = src.matches_article(response.meta.get("identity") or response.url)
+        if verdict is False:
+            self._not_stored(response.url, "not an article URL (article_urls)")
+        else:
             # Unlisted pages found on the way are classified (crawler.extraction.classify) by the
             # extraction worker, on the tree it parses anyway: this process parses pages
             # only for their links.
@@ -244,10 +261,18 @@ class NewsSpider(scrapy.Spider):
             if req := self._follow(src, link.url, depth=depth + 1, via="link"):
                 yield req
 
+    def _not_stored(self, url: str, reason: str) -> None:
+        """Count and log a fetched page that goes to no pipeline: nothing is dropped silently."""
+        logger.info("Not stored (%s): %s", reason, url)
+        self.crawler.stats.inc_value("archive/not_article")
+        self.crawler.stats.inc_value(f"archive/not_stored/{reason_key(reason)}")
+
     def robots_parsed(self, robotparser: Any, request: scrapy.Request) -> None:
         """Schedule the sitemaps a robots.txt names (signal handler)."""
         src = self.source_for(request)
-        if src is None or self.crawler.engine is None:
+        if src is None or src.name not in {s.name for s in self.sources}:
+            return  # an ad hoc --url source is that one page, not its site's sitemaps
+        if self.crawler.engine is None:
             return
         for loc in getattr(getattr(robotparser, "rp", None), "sitemaps", ()):
             if src.allows(loc):

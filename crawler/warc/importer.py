@@ -27,6 +27,7 @@ from crawler.processes.workers import ExtractorPool
 from crawler.sources import Source, SourceError, adhoc_source
 from crawler.warc.reextract import page_encoding
 from crawler.warc.writer import RollingWarcWriter, status_line
+from indexer.aliases import same_text
 from indexer.article import Article
 from indexer.search.whoosh.index import ArchiveIndex
 from indexer.store import Archive
@@ -154,17 +155,20 @@ def _import_batch(
     articles = asyncio.run(_extract_all(pool, batch))
     found = [(a, r, s) for a, (r, s) in zip(articles, batch, strict=True) if a is not None]
     counts.not_articles += len(batch) - len(found)
-    known = archive.known_urls(a.url for a, _, _ in found)
-    entries: dict[str, tuple[Article, bytes, str]] = {}
+    # the same article under another address is known; another text claiming its identity
+    # (a canonical URL naming another page) is an article of its own (Archive.add_articles)
+    texts = {a.id: a.text for a in archive.get_many(list({a.id for a, _, _ in found}))}
+    entries: list[tuple[Article, bytes, str]] = []
     for article, response, source in found:
-        if article.url in known or article.id in entries:
+        if article.id in texts and same_text(texts[article.id], article.text):
             counts.known += 1
             continue
+        texts.setdefault(article.id, article.text)
         article.source = source
         article.fetched_at = _fetched_at(response.date)
-        entries[article.id] = (article, response.body, _copy(writer, response))
+        entries.append((article, response.body, _copy(writer, response)))
     if entries:
-        counts.new += archive.add_articles(list(entries.values()), crawl_id)["new"]
+        counts.new += archive.add_articles(entries, crawl_id)["new"]
 
 
 def import_warcs(
