@@ -16,7 +16,7 @@ class PageItem:
     url: str
     source: str
     body: bytes = field(repr=False)  # keep whole pages out of log lines
-    encoding: str
+    encoding: str | None  # the charset its Content-Type header names (html_input.decode_html)
     status: int
     via: str  # how it was found: feed, sitemap, news-sitemap, link, url
     warc: str | None = None  # where the response was archived ("FILE:OFFSET"), if it was

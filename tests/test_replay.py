@@ -66,7 +66,12 @@ MADE: dict[str, tuple[str, str | None]] = {
         article_html("Seite nicht gefunden", "missing", h1="Seite nicht gefunden"), None),
     # issue 21 fault 8: a session id in the listed link; only the clean URL is served
     f"{PRESS}/session-story": (article_html("Session story", "session"), None),
+    # fault 7 / issue 21 fault 11: decoded as browsers do (bytes in ENCODED's charset)
+    f"{PRESS}/koeln-bruecke": (article_html("Grüße aus Köln", "bruecke"), None),
+    f"{PRESS}/wide-charset-story": (
+        article_html("Grüße aus Köln, zweiter Teil", "wide", head='<meta charset="utf-16">'), None),
 }
+ENCODED = {f"{PRESS}/koeln-bruecke": "cp1250"}  # no declaration, mostly ASCII
 LISTED_ONLY = [f"{PRESS}/session-story;jsessionid=A1B2C3D4E5F6", LONG_URL]
 
 
@@ -89,7 +94,7 @@ def _made_pages(folder: Path) -> list[ReplayPage]:
         if canonical:
             html = html.replace("</head>", f'<link rel="canonical" href="{canonical}"></head>')
         path = folder / f"made-{number}.html"
-        path.write_text(html, encoding="utf-8")
+        path.write_bytes(html.encode(ENCODED.get(url, "utf-8")))
         pages.append(ReplayPage(url, path, "made", {"title": "made"}))
     return pages
 
@@ -186,6 +191,12 @@ def test_second_crawl_fetches_no_archived_page(replay: dict) -> None:
     assert not refetched & archived
     # pages not archived are fetched again: a soft 404 may be the story's page tomorrow
     assert f"{PRESS}/coming-soon-story" in refetched
+
+
+def test_legacy_and_lying_charsets_are_decoded_as_browsers_do(replay: dict) -> None:
+    titles = dict(replay["first"].rows("select fetched_url, title from articles"))
+    assert titles[f"{PRESS}/koeln-bruecke"] == "Grüße aus Köln"
+    assert titles[f"{PRESS}/wide-charset-story"] == "Grüße aus Köln, zweiter Teil"
 
 
 def test_log_file_without_verbose_has_no_debug_and_no_article_text(replay: dict) -> None:

@@ -142,5 +142,6 @@ def test_worker_classifies_extracts_and_signs() -> None:
     refused = process_page(listing, "utf-8", tag_url, True)
     assert (refused.article, refused.reason, refused.article_page) == (
         None, NOT_ARTICLE_PAGE, False)
-    unchecked = process_page(listing, "utf-8", tag_url, False)  # listed: text is evidence
+    listed_url = "http://127.0.0.1:9/harbour-news-and-more-stories"
+    unchecked = process_page(listing, "utf-8", listed_url, False)  # listed: an article
     assert unchecked.article is not None

@@ -81,17 +81,18 @@ def extract_with_reason(
     url: str,
     options: ExtractOptions | None = None,
     accept: Callable[[HtmlElement], str | None] | None = None,
+    http_charset: str | None = None,
 ) -> tuple[Article | None, str | None]:
     """Return ``(article, None)``, or ``(None, reason)`` saying why the page was rejected.
 
     ``accept``, if given, looks at the freshly parsed tree before anything changes it (the
     crawl's page classification) and returns a reason to reject the page, or None.
+    ``http_charset``: the charset the response's HTTP header names, if any (bytes only).
     """
     options = options or DEFAULT_OPTIONS
     try:
-        tree = parse_html(
-            to_unicode(html, options.max_html_bytes), options.max_elements, options.max_links
-        )
+        text = to_unicode(html, options.max_html_bytes, http_charset)
+        tree = parse_html(text, options.max_elements, options.max_links)
     except InputError as err:
         return None, str(err)
     if accept is not None and (refusal := accept(tree)) is not None:
@@ -170,6 +171,14 @@ def _is_valid_url(url: str) -> bool:
 VERSION_SEGMENT = re.compile(r"amp|print|full|all|comments|\d{1,2}|amp\.html|index\.html", re.I)
 
 
+# Query parameters that show one article another way (a page of it, a print view), so a
+# canonical URL without them still names it; any other (?newsID=, ?id=, ?p=) tells pages apart.
+SAME_PAGE_PARAMS = frozenset(
+    {"page", "amp", "output", "print", "view", "mode", "format", "layout", "single", "full",
+     "cpage", "comments", "replytocom", "from", "via", "source", "src", "rss", "feed", "ref"}
+)
+
+
 def identity_url(canonical: str | None, url: str) -> str:
     """Return the article's identity: the normalised canonical URL when it plausibly names
     the fetched page (:func:`plausible_canonical`), else the normalised fetched URL."""
@@ -196,8 +205,9 @@ def plausible_canonical(canonical: str, url: str) -> bool:
     if NON_ARTICLE_PATH.search(declared.path) and not NON_ARTICLE_PATH.search(fetched.path):
         return False
     if path == own and fetched.query:
-        names = {p.split("=", 1)[0] for p in declared.query.split("&") if p}
-        return all(p.split("=", 1)[0] in names for p in fetched.query.split("&") if p)
+        names = {p.split("=", 1)[0].lower() for p in declared.query.split("&") if p}
+        dropped = {p.split("=", 1)[0].lower() for p in fetched.query.split("&") if p} - names
+        return dropped <= SAME_PAGE_PARAMS
     return True
 
 

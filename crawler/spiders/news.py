@@ -27,6 +27,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
+from crawler.extraction.html_input import header_charset
 from crawler.items import FailureItem, PageItem, reason_key
 from crawler.middlewares import Refused
 from crawler.sources import Source, adhoc_source, load_sources
@@ -248,7 +249,7 @@ class NewsSpider(scrapy.Spider):
                 url=response.url,
                 source=source,
                 body=response.body,
-                encoding=response.encoding,
+                encoding=header_charset(response.headers.get("Content-Type")),
                 status=response.status,
                 via=via,
                 warc=response.meta.get("warc"),

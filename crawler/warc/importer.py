@@ -19,10 +19,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from scrapy.http import HtmlResponse
+from parsel import Selector
 from warcio.statusandheaders import StatusAndHeaders
 
 from crawler.extraction.classify import page_verdict
+from crawler.extraction.html_input import decode_html
 from crawler.processes.workers import ExtractorPool
 from crawler.sources import Source, SourceError, adhoc_source
 from crawler.warc.reextract import page_encoding
@@ -83,8 +84,8 @@ def is_article_page(response: WarcResponse, source: Source) -> bool:
     verdict = source.matches_article(response.url)
     if verdict is not None:
         return verdict
-    page = HtmlResponse(url=response.url, body=response.body, headers=response.headers)
-    return page_verdict(response.url, page.selector, listed=True) is None
+    html = decode_html(response.body, page_encoding(response.headers))
+    return page_verdict(response.url, Selector(text=html, type="html"), listed=True) is None
 
 
 def _fetched_at(warc_date: str) -> str | None:
@@ -122,7 +123,7 @@ async def _extract_all(
     pool: ExtractorPool, batch: Sequence[tuple[WarcResponse, str]]
 ) -> list[Article | None]:
     results = await asyncio.gather(*(
-        pool.extract(r.body, page_encoding(r.url, r.body, r.headers), r.url) for r, _ in batch
+        pool.extract(r.body, page_encoding(r.headers), r.url) for r, _ in batch
     ))
     return [article for article, _ in results]
 
