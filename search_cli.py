@@ -97,13 +97,12 @@ def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> st
 
 
 def _settings_pairs(values: tuple[str, ...]) -> dict[str, str]:
-    pairs = {}
-    for value in values:
-        key, sep, setting = value.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"expected KEY=VALUE, got {value!r}", param_hint="--set")
-        pairs[key.strip()] = setting
-    return pairs
+    from crawler.overrides import SettingError, parse_overrides
+
+    try:
+        return parse_overrides(values)
+    except SettingError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def _read_url_file(path: Path | None) -> list[str]:
@@ -172,8 +171,10 @@ def crawl(
     """Crawl the sources (and/or given article URLs) into the archive, then index.
 
     Safe under cron: an overlapping run exits at once; SIGTERM or --max-runtime close
-    the crawl gracefully. Exit status: 0 done, 3 a source failed entirely, 4 the
-    archive could not be written, 5 interrupted.
+    the crawl gracefully. Exit status: 0 done (or --max-runtime used up), 1 a user
+    error (one line on stderr), 2 bad usage, 3 a source failed entirely, 4 the archive
+    could not be written, 5 interrupted by SIGTERM/SIGINT, 6 health alarm (a source's
+    extraction got much worse than its history).
     """
     from crawler.run import CrawlBusyError, log_to_file, run_crawl
     from crawler.sources import adhoc_source, load_sources
@@ -264,8 +265,7 @@ def _open_archive(data: DataDir, *, readonly: bool = False, texts_only: bool = F
 @user_errors
 def show(data: DataDir, key: str, fmt: str) -> None:
     """Show one archived article."""
-    from indexer import render
-    from indexer.terminal import clean_for_terminal
+    from indexer import report
 
     with _open_archive(data, readonly=True) as archive:
         article = archive.get(key)
@@ -273,26 +273,9 @@ def show(data: DataDir, key: str, fmt: str) -> None:
             raise click.ClickException(f"no article {key!r} in the archive")
         copies = archive.get_many(archive.copies(article.id))
     if fmt == "json":
-        payload = json.loads(render.to_json(article))
-        payload["copies"] = [
-            {
-                "id": c.id,
-                "url": c.url,
-                "source": c.source,
-                "title": c.title,
-                "published": c.published,
-            }
-            for c in copies
-        ]
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
-        return
-    text = {"markdown": render.to_markdown, "text": render.to_text}[fmt](article)
-    if copies:
-        lines = [
-            f"- {c.title} ({c.source}, {(c.published or 'undated')[:10]}) <{c.url}>" for c in copies
-        ]
-        text += "\n\nOther copies of this story:\n\n" + "\n".join(lines)
-    click.echo(clean_for_terminal(text, newlines=True))
+        click.echo(report.article_json(article, copies))
+    else:
+        click.echo(report.article_text(article, copies, fmt))
 
 
 @cli.command()
@@ -301,7 +284,7 @@ def show(data: DataDir, key: str, fmt: str) -> None:
     "--health",
     is_flag=True,
     help="Per source and crawl: shares of new articles without date, author or "
-    "body, and failures; alarms when a source's shares jump.",
+    "body, and failures; alarms when a source's shares jump (exit status 6).",
 )
 @click.pass_obj
 @user_errors
@@ -310,49 +293,38 @@ def stats(data: DataDir, as_json: bool, health: bool) -> None:
     if health:
         _print_health(data, as_json)
         return
+    from indexer import report
+
     with _open_archive(data, readonly=True) as archive:
         figures = archive.stats()
     if as_json:
         click.echo(json.dumps(figures, indent=2, ensure_ascii=False))
         return
-    for key, value in figures.items():
-        if isinstance(value, dict):
-            click.echo(f"{key}:")
-            for name, count in value.items():
-                click.echo(f"  {name}: {count}")
-        else:
-            click.echo(f"{key}: {value}")
+    _echo_lines(report.stats_lines(figures))
 
 
-def _with_index(
-    data: DataDir, work: Callable[[Any], Any], *, texts_only: bool = False
-) -> Any:
+def _with_index(data: DataDir, work: Callable[[Any], Any], *, texts_only: bool = False) -> Any:
     """Run ``work(archive)`` against the index; a missing or damaged index is rebuilt
     from the store first (with a note on stderr), then ``work`` runs again. With
     ``texts_only``, ``work`` gets the store's texts only (see :func:`_open_archive`)."""
-    from indexer.search.whoosh.index import ArchiveIndex, IndexCorruptError, IndexMissingError
+    from indexer.search import ArchiveIndex
+    from indexer.search.whoosh.errors import index_problem
 
     with _open_archive(data, readonly=True, texts_only=texts_only) as archive:
         try:
             return work(archive)
-        except (IndexMissingError, IndexCorruptError) as exc:
-            problem = str(exc)
         except Exception as exc:
-            if not _raised_in_whoosh(exc):
+            if (problem := index_problem(exc, data.index)) is None:
                 raise
-            problem = f"index at {data.index} is damaged ({type(exc).__name__}: {exc})"
     click.echo(f"{problem}: rebuilding it from the store...", err=True)
     with _open_archive(data) as archive:
         ArchiveIndex(data.index).rebuild(archive)
         return work(archive)
 
 
-def _raised_in_whoosh(exc: BaseException) -> bool:
-    """Tell whether an exception came out of Whoosh's own code (a damaged index file)."""
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next
-    return tb is not None and "/whoosh/" in tb.tb_frame.f_code.co_filename
+def _echo_lines(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(line)
 
 
 class _QueryHelpCommand(click.Command):
@@ -363,31 +335,6 @@ class _QueryHelpCommand(click.Command):
 
         self.help = f"{self.help}\n\n\b\n{QUERY_HELP}"
         super().format_help_text(ctx, formatter)
-
-
-def _hit_lines(number: int, hit: Any, color: bool) -> list[str]:
-    from indexer.terminal import clean_for_terminal, render_snippet
-
-    title = clean_for_terminal(hit.title or "(untitled)")
-    credit = " · ".join(
-        part
-        for part in (
-            (hit.published or "undated")[:10],
-            hit.source,
-            ", ".join(hit.authors),
-            ", ".join(hit.agencies),
-        )
-        if part
-    )
-    lines = [
-        f"{number}. " + (click.style(title, bold=True) if color else title),
-        "   " + clean_for_terminal(credit),
-        "   " + clean_for_terminal(hit.url),
-    ]
-    snippet = render_snippet(hit.snippet, color)
-    if snippet:
-        lines.append("   " + snippet)
-    return lines
 
 
 @cli.command(cls=_QueryHelpCommand)
@@ -437,80 +384,43 @@ def search(
     collapse: bool = False,
 ) -> None:
     """Search the archive: words, phrases, fields and date ranges (below)."""
+    from indexer import report
     from indexer import search as engine
-    from indexer.terminal import clean_for_terminal
 
     text = query if isinstance(query, str) else " ".join(query)
-    filters = dict(source=source, author=author, agency=agency, lang=lang, since=since, until=until)
+    filters = engine.Filters(source, author, agency, lang, since, until)
     if count_only:
-        n = _with_index(data, lambda _: engine.count(data.index, text, **filters), texts_only=True)
+        n = _with_index(data, lambda _: engine.count(data.index, text, filters), texts_only=True)
         click.echo(n)
         return
     if facet:
         counts = _with_index(
-            data, lambda _: engine.facets(data.index, text, field=facet, **filters), texts_only=True
+            data, lambda _: engine.facets(data.index, text, filters, field=facet), texts_only=True
         )
         if as_json:
             click.echo(json.dumps(dict(counts), ensure_ascii=False, indent=2))
-        for value, n in [] if as_json else counts:
-            click.echo(f"{n:>7,}  {clean_for_terminal(value)}")
+        else:
+            _echo_lines(report.facet_lines(counts))
         return
 
     def run(archive: Any) -> tuple[Any, list[tuple[Any, list[str]]]]:
-        if not collapse:
-            result = engine.search(
-                data.index,
-                text,
-                sort=sort,
-                limit=limit,
-                offset=(page - 1) * limit,
-                archive=archive,
-                **filters,
-            )
-            return result, [(hit, []) for hit in result.hits]
-        from indexer.syndication import collapse as fold
-
-        wide = engine.search(
+        return engine.search_page(
             data.index,
             text,
+            filters,
             sort=sort,
-            limit=min(3 * page * limit, 1000),
+            limit=limit,
+            page=page,
+            collapse=collapse,
             archive=archive,
-            **filters,
         )
-        return wide, fold(wide.hits, archive)[(page - 1) * limit : page * limit]
 
     result, rows = _with_index(data, run, texts_only=not collapse)
     if as_json:
-        hits = [
-            {**hit.to_dict(), "copies": copies} if collapse else hit.to_dict()
-            for hit, copies in rows
-        ]
-        payload = {
-            "query": text,
-            "total": result.total,
-            "page": page,
-            "hits": hits,
-            "suggestion": result.suggestion,
-        }
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        click.echo(report.search_json(text, result, rows, page, collapse=collapse))
         return
     color = sys.stdout.isatty()
-    first = (page - 1) * limit + 1
-    folded = " (syndicated copies folded)" if collapse else ""
-    if rows:
-        click.echo(f"{first}-{first + len(rows) - 1} of {result.total:,} articles{folded}")
-    else:
-        click.echo(f"0 of {result.total:,} articles")
-    if result.suggestion:
-        click.echo(f"did you mean: {clean_for_terminal(result.suggestion)}")
-    for number, (hit, copies) in enumerate(rows, first):
-        click.echo("")
-        click.echo("\n".join(_hit_lines(number, hit, color)))
-        if copies:
-            click.echo(
-                f"   + {len(copies)} other {'copy' if len(copies) == 1 else 'copies'} of this story"
-            )
+    _echo_lines(report.search_text(result, rows, page, limit, collapse=collapse, color=color))
 
 
 @cli.command()
@@ -521,6 +431,7 @@ def search(
 @user_errors
 def similar(data: DataDir, article_id: str, limit: int, as_json: bool) -> None:
     """List the articles most like a given one."""
+    from indexer import report
     from indexer import search as engine
 
     with _open_archive(data, readonly=True) as archive:
@@ -538,11 +449,12 @@ def similar(data: DataDir, article_id: str, limit: int, as_json: bool) -> None:
         return
     color = sys.stdout.isatty()
     for number, hit in enumerate(hits, 1):
-        click.echo("\n".join(_hit_lines(number, hit, color)))
+        click.echo("\n".join(report.hit_lines(number, hit, color)))
 
 
 def _print_health(data: DataDir, as_json: bool) -> None:
-    from indexer.health import alarms, source_health
+    from indexer import report
+    from indexer.health import EXIT_ALARM, alarms, source_health
 
     with _open_archive(data, readonly=True) as archive:
         rows = source_health(archive)
@@ -550,19 +462,10 @@ def _print_health(data: DataDir, as_json: bool) -> None:
     if as_json:
         payload = {"crawls": [r.to_dict() for r in rows], "alarms": warnings_}
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
-        return
-    click.echo(
-        f"{'crawl':>5}  {'started':<19}  {'source':<16} {'new':>5} {'no date':>8} "
-        f"{'no author':>9} {'short':>6} {'failed':>6}"
-    )
-    for r in rows:
-        click.echo(
-            f"{r.crawl:>5}  {r.started[:19]:<19}  {r.source[:16]:<16} {r.new:>5} "
-            f"{r.no_date:>8.0%} {r.no_author:>9.0%} {r.short_body:>6.0%} "
-            f"{r.failures:>6}"
-        )
-    for alarm in warnings_:
-        click.echo(f"ALARM {alarm}")
+    else:
+        _echo_lines(report.health_lines(rows, warnings_))
+    if warnings_:
+        sys.exit(EXIT_ALARM)
 
 
 EXPORT_FORMATS = ("sqlite", "jsonl", "csv", "markdown")
@@ -608,12 +511,10 @@ def export(
     with _open_archive(data, readonly=True) as archive:
         ids = None
         if query:
-            from indexer.search import matching_ids
+            from indexer.search import Filters, matching_ids
 
-            ids = _with_index(
-                data,
-                lambda _: matching_ids(data.index, query, source=source, since=since, until=until),
-            )
+            only = Filters(source=source, since=since, until=until)
+            ids = _with_index(data, lambda _: matching_ids(data.index, query, only))
         total = len(archive.article_ids(ids=ids, since=since, until=until, source=source))
         show_bar = not quiet and path != "-" and sys.stderr.isatty()
         with click.progressbar(
@@ -631,7 +532,7 @@ def export(
                 count = writer(archive, click.get_text_stream("stdout"), **filters)
             else:
                 writer = exporter.export_jsonl if fmt == "jsonl" else exporter.export_csv
-                with open(path, "w", encoding="utf-8", newline="") as out:
+                with exporter.replacing(path) as out:
                     count = writer(archive, out, **filters)
     if not quiet and path != "-":
         click.echo(f"exported {count} articles to {path}", err=True)
@@ -798,22 +699,15 @@ def import_warc(
 @user_errors
 def history(data: DataDir, key: str, diff: bool, older: int | None, newer: int | None) -> None:
     """List the versions of an article (or, with --diff, what changed between two)."""
-    from indexer.revisions import changed_lines, word_diff
+    from indexer import report
     from indexer.revisions import history as versions_of
-    from indexer.terminal import clean_for_terminal
 
     with _open_archive(data) as archive:
         versions = versions_of(archive, key)
     if not versions:
         raise click.ClickException(f"no article {key!r} in the archive")
     if not diff:
-        for v in versions:
-            state = "current" if v.current else f"replaced {v.replaced_at}"
-            click.echo(
-                clean_for_terminal(
-                    f"v{v.number}  fetched {v.fetched_at or 'unknown'}  {state}  {v.title}"
-                )
-            )
+        _echo_lines(report.version_lines(versions))
         return
     newer = newer or len(versions)
     older = older or newer - 1
@@ -823,22 +717,7 @@ def history(data: DataDir, key: str, diff: bool, older: int | None, newer: int |
             f"{len(versions)}"
         )
     a, b = versions[older - 1], versions[newer - 1]
-    mark = (
-        {"-": ("\x1b[31m", "\x1b[0m"), "+": ("\x1b[32m", "\x1b[0m")}
-        if sys.stdout.isatty()
-        else {"-": ("[-", "-]"), "+": ("{+", "+}")}
-    )
-
-    def changes(old: str, new: str) -> list[str]:  # page text cleaned before our colours
-        clean = [clean_for_terminal(t, newlines=True) for t in (old, new)]
-        return changed_lines(word_diff(*clean), mark)
-
-    click.echo(f"--- v{a.number} (fetched {a.fetched_at or 'unknown'})")
-    click.echo(f"+++ v{b.number} (fetched {b.fetched_at or 'unknown'})")
-    if a.title != b.title:
-        click.echo("title: " + "".join(changes(a.title, b.title)))
-    for line in changes(a.text, b.text):
-        click.echo(line)
+    _echo_lines(report.diff_lines(a, b, color=sys.stdout.isatty()))
 
 
 @cli.command()

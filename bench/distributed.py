@@ -31,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 from crawler.demosite import LOOPBACK_SETTINGS, DemoSite, setting_args, sources_toml  # noqa: E402
 from crawler.demosite.content import stories  # noqa: E402
-from crawler.distributed.frontier import KEYS, connect, local_redis  # noqa: E402
+from crawler.distributed.frontier import KEYS, connect  # noqa: E402
+from tests.sites.redis_server import local_redis  # noqa: E402
 
 FAST = setting_args(LOOPBACK_SETTINGS)
 

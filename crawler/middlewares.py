@@ -8,13 +8,9 @@ from typing import Any
 from urllib.parse import urldefrag, urljoin
 
 from scrapy import Request, Spider
-from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
-from scrapy.robotstxt import RobotParser
-from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
-from twisted.internet.defer import Deferred
 
 from crawler.warc.revisits import revisit_conditions
 from indexer.store import Archive
@@ -58,40 +54,8 @@ class HostGuardMiddleware:
             raise Refused(f"off-source URL {request.url}")
 
 
-class SafeRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """Scrapy's robots.txt middleware, with every waiting request checked.
-
-    In Scrapy 2.14-2.19, when several requests to a host start before its robots.txt
-    has loaded, the shared Deferred hands the parser to the first waiter only and the
-    others pass unchecked. Here each waiter gets its own Deferred, relayed from the one
-    the download fires.
-    """
-
-    async def robot_parser(self, request: Request) -> RobotParser | None:
-        """Return the host's parser, waiting for its download when it is in flight."""
-        pending = self._parsers.get(urlparse_cached(request).netloc)
-        if isinstance(pending, Deferred):
-            waiter: Deferred[RobotParser | None] = Deferred()
-
-            def relay(result: Any) -> Any:
-                waiter.callback(result)
-                return result
-
-            pending.addBoth(relay)
-            return await maybe_deferred_to_future(waiter)
-        return await super().robot_parser(request)
-
-    def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
-        """Refuse a request robots.txt disallows (as Refused, so it is not a failure)."""
-        try:
-            super().process_request_2(rp, request)
-        except IgnoreRequest as exc:
-            raise Refused(str(exc)) from None
-
-
 class SkipKnownMiddleware:
-    """Do not download again an article page the archive already holds (at any address it
-    was reached by), nor one identity twice in a crawl.
+    """Do not download again an article page the archive already holds.
 
     Except young articles of a source with ``revisit_days``: they go out as conditional
     requests (:mod:`crawler.warc.revisits`), and a ``304 Not Modified`` answer is dropped here.
@@ -101,7 +65,6 @@ class SkipKnownMiddleware:
         self.crawler = crawler
         self.path = crawler.settings.get("ARCHIVE_PATH")
         self.archive: Archive | None = None
-        self.requested: set[str] = set()  # identities requested in this crawl
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> SkipKnownMiddleware:
@@ -113,11 +76,6 @@ class SkipKnownMiddleware:
         identity = request.meta.get("identity")
         if not identity or not self.path:
             return
-        again = request.meta.get("redirect_urls") or request.meta.get("retry_times")
-        if identity in self.requested and not again:  # linked twice (?utm_source=...)
-            self.crawler.stats.inc_value("archive/skipped_known")
-            raise Refused(f"already requested in this crawl: {identity}")
-        self.requested.add(identity)
         if self.archive is None:
             self.archive = Archive(self.path)
         if self.archive.has_url(identity):

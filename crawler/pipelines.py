@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import DropItem
 from scrapy.http import Request, Response
+from twisted.internet.task import LoopingCall
 
 from crawler.archive_errors import archive_write_failed
 from crawler.items import ArticleItem, FailureItem, PageItem, reason_key
@@ -32,6 +34,7 @@ class ExtractPipeline:
     """
 
     def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
         self.stats = crawler.stats
         self.settings = crawler.settings
         self.pool: ExtractorPool | None = None
@@ -60,9 +63,15 @@ class ExtractPipeline:
         if not isinstance(item, PageItem):
             return item
         assert self.pool is not None
-        result = await self.pool.process(
-            item.body, item.encoding, item.url, classify=item.classify
-        )
+        work = self.pool.process(item.body, item.encoding, item.url, classify=item.classify)
+        deadline = getattr(self.crawler, "deadline", None)
+        left = deadline.time_left() if deadline is not None and deadline.closing else None
+        try:  # once the crawl closes, extraction has until the end of the grace period
+            result = await (work if left is None else asyncio.wait_for(work, max(left, 0.01)))
+        except TimeoutError:
+            self.stats.inc_value("archive/not_extracted_in_time")
+            raise DropItem(f"not extracted before the crawl's end: {item.url}",
+                           log_level="WARNING") from None
         article = result.article
         if article is None:  # counted by reason: no page is dropped without a word
             reason = result.reason or "no article"
@@ -78,13 +87,19 @@ class ExtractPipeline:
 
 
 class StorePipeline:
-    """Write articles and fetch records to the archive store, in batched transactions."""
+    """Write articles and fetch records to the archive store, in batched transactions.
+
+    A batch is written when it holds STORE_BATCH_SIZE articles, or STORE_FLUSH_SECONDS
+    after the last write, whichever comes first.
+    """
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
         self.path = crawler.settings.get("ARCHIVE_PATH")
         self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE", 50)
+        self.flush_timer = LoopingCall(self.flush_buffered)
+        self.flush_seconds = crawler.settings.getfloat("STORE_FLUSH_SECONDS", 3.0)
         self.archive: Archive | None = None
         self.crawl_id: int | None = None
         self.articles: list[tuple[Any, bytes, str | None]] = []
@@ -114,6 +129,7 @@ class StorePipeline:
             archive_write_failed(self.crawler, str(exc))
             return
         self.stats.set_value("crawl_id", self.crawl_id)
+        self.flush_timer.start(self.flush_seconds, now=False)
 
     def response_received(self, response: Response, request: Request, spider: Any) -> None:
         """Remember a fetch, and that its source answers (signal handler)."""
@@ -141,6 +157,11 @@ class StorePipeline:
             self.flush()
         return item
 
+    def flush_buffered(self) -> None:
+        """Write what is buffered, if anything (the timer's tick)."""
+        if self.articles or self.fetches:
+            self.flush()
+
     def flush(self) -> None:
         """Write the buffered articles and fetches; on a store error, stop the crawl."""
         try:
@@ -166,11 +187,13 @@ class StorePipeline:
 
     def close_spider(self, spider: Any = None) -> None:
         """Write what is left."""
+        if self.flush_timer.running:
+            self.flush_timer.stop()
         self.flush()
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         """Close the crawl record with its outcome and counts (signal handler)."""
-        if self.archive is None:
+        if self.archive is None or self.crawl_id is None:
             return
         stats = self.stats.get_stats()
         summary = {

@@ -22,16 +22,29 @@ AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # Scrapy's downloader overshoots CONCURRENT_REQUESTS_PER_DOMAIN without a delay
-# (crawler.scrapy_fixes): this one holds it.
-DOWNLOADER = "crawler.scrapy_fixes.SlotBoundDownloader"
+# (crawler.scrapy_fixes.downloader): this one holds it.
+DOWNLOADER = "crawler.scrapy_fixes.downloader.SlotBoundDownloader"
+# Warn at start-up when Scrapy & co. are not the versions crawler.scrapy_fixes was tested on.
+EXTENSIONS = {"crawler.scrapy_fixes.VersionCheck": 0}
+# Fairness: each source is its own download slot (crawler.spiders.news), and the
+# scheduler hands out requests of the slot with the fewest downloads in progress, only
+# while it has room (crawler.scrapy_fixes.downloader), so one source's backlog (or hanging
+# pages) never holds back another's.
+SCHEDULER_PRIORITY_QUEUE = "crawler.scrapy_fixes.downloader.SlotFairPriorityQueue"
+# New links taken from one page (the source's max_pages bounds the whole crawl).
+LINKS_PER_PAGE = 1_000
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 # Safety: bounded downloads, bounded waits, few redirects and retries.
 # DOWNLOAD_TIMEOUT bounds a whole download, body included (a server dripping bytes).
 DOWNLOAD_TIMEOUT = 30
-# Feeds and sitemaps; Scrapy applies the cap to decompressed bodies too (bombs).
+# Robots.txt and the like; Scrapy applies the cap to decompressed bodies too (bombs).
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+# Feeds and sitemaps (gzip inflated included): the sitemap protocol allows 50 MB and
+# 50,000 URLs per file. Their entries are read lazily, up to the source's page budget.
+SITEMAP_MAXSIZE = 50 * 1024 * 1024
+SITEMAP_MAX_ENTRIES = 50_000
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 # Pages for extraction (crawler.middlewares.PageSizeMiddleware): no more than extraction
 # takes (ExtractOptions.max_html_bytes), so a bigger page is not even downloaded.
@@ -40,6 +53,11 @@ PAGE_MAXSIZE = 3_000_000
 DOWNLOAD_FAIL_ON_DATALOSS = True
 REDIRECT_MAX_TIMES = 5
 RETRY_TIMES = 2
+# --max-runtime (CLOSESPIDER_TIMEOUT) and SIGTERM: once the crawl closes, nothing is
+# retried and no request is made; downloads and extractions still running get this many
+# seconds (crawler.deadline), then what was fetched is stored and the crawl ends.
+CRAWL_GRACE_PERIOD = 30.0
+EXTENSIONS = {"crawler.deadline.CrawlDeadline": 0}
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # A site that keeps failing is the site's fault: a warning and a failed fetch, not an error.
 RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
@@ -49,12 +67,15 @@ METAREFRESH_ENABLED = False
 RETRY_FAILED_MAX = 3
 
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.deadline.DeadlineTimeoutMiddleware": 360,  # after DownloadTimeoutMiddleware
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.deadline.DeadlineRetryMiddleware": 550,
     "crawler.middlewares.HostGuardMiddleware": 50,
     "crawler.middlewares.SkipKnownMiddleware": 60,
     "crawler.middlewares.PageSizeMiddleware": 70,
     "crawler.middlewares.RedirectLoopMiddleware": 610,  # RedirectMiddleware is at 600
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.middlewares.SafeRobotsTxtMiddleware": 100,
+    "crawler.scrapy_fixes.robots.SafeRobotsTxtMiddleware": 100,
     # Scrapy's offsite middleware is replaced by HostGuardMiddleware, which also sees
     # start URLs and redirects.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
@@ -71,7 +92,10 @@ ITEM_PIPELINES = {
 # Where the archive lives (the CLI sets these from --data / NEWS_ARCHIVE_DATA).
 ARCHIVE_PATH = "data/archive.db"
 INDEX_PATH = "data/index"
+# The store commits a batch at 50 articles, or this many seconds after the last commit,
+# whichever comes first: what was fetched is durable and searchable within seconds.
 STORE_BATCH_SIZE = 50
+STORE_FLUSH_SECONDS = 3.0
 # How long the end-of-crawl indexing waits for another process's index write lock;
 # past it, new articles stay pending for the next run (or `search_cli.py index`).
 INDEX_LOCK_TIMEOUT = 30.0

@@ -14,6 +14,7 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, TextIO, TypedDict, Unpack
@@ -91,16 +92,30 @@ def _batches(archive: Archive, filters: ExportFilters) -> Iterator[list[Article]
             progress(len(articles))
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same directory."""
+@contextmanager
+def replacing(path: str | Path) -> Iterator[TextIO]:
+    """Open a temporary text file beside ``path``; on success it replaces ``path``.
+
+    A failed or killed export leaves the previous file as it was (the temporary file is
+    removed on an error; a SIGKILL leaves it as ``.NAME.*.tmp``).
+    """
+    path = Path(path)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same directory."""
+    with replacing(path) as handle:
+        handle.write(text)
 
 
 def metadata_path(path: str | Path) -> Path:
@@ -168,6 +183,23 @@ def _open_export(path: Path, timeout: float) -> sqlite_utils.Database:
     return db
 
 
+@contextmanager
+def _writing(db: sqlite_utils.Database) -> Iterator[None]:
+    """One transaction that takes the write lock first (``BEGIN IMMEDIATE``).
+
+    It waits for another writer up to the busy timeout, where a deferred transaction
+    (sqlite-utils' ``atomic``) upgrading from a read fails at once with "database is
+    locked". sqlite-utils' own ``atomic`` blocks nest inside it as savepoints.
+    """
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.commit()
+
+
 def export_sqlite(archive: Archive, path: str | Path, **filters: Unpack[ExportFilters]) -> int:
     """Write or update a Datasette-ready SQLite export; return the number of articles written.
 
@@ -182,7 +214,7 @@ def export_sqlite(archive: Archive, path: str | Path, **filters: Unpack[ExportFi
     db = _open_export(path, archive.timeout)
     written = 0
     try:
-        with db.atomic():
+        with _writing(db):
             create_article_tables(db)
             articles_table = db.table("articles")
             if not articles_table.detect_fts():
@@ -191,7 +223,7 @@ def export_sqlite(archive: Archive, path: str | Path, **filters: Unpack[ExportFi
             db.table("crawls").upsert_all(archive.db.table("crawls").rows, pk="id")
         for articles in _batches(archive, filters):
             names = sorted({a.source for a in articles if a.source})
-            with db.atomic():
+            with _writing(db):
                 db.table("sources").upsert_all(
                     archive.db.table("sources").rows_where(
                         f"name IN ({', '.join('?' * len(names))})", names),

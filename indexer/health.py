@@ -16,6 +16,7 @@ from indexer.store import Archive
 SHORT_BODY_WORDS = 50
 MIN_NEW = 5  # a crawl with fewer new articles for a source is too small to judge
 JUMP = 0.3  # an alarm when a share rises by this much over the source's history
+EXIT_ALARM = 6  # `stats --health` with an alarm exits like a crawl that raised one
 
 METRICS = {
     "no_date": "without a date",
@@ -54,33 +55,53 @@ class SourceHealth:
         return asdict(self)
 
 
-def _failures(archive: Archive) -> dict[tuple[int, str], int]:
-    """Failed fetches per (crawl, source), from each crawl's recorded stats."""
-    counts: dict[tuple[int, str], int] = {}
-    for crawl in archive.db.execute("select id, stats from crawls").fetchall():
-        stats = json.loads(crawl[1] or "{}")
-        for key, value in stats.items():
-            parts = key.split("/")
-            if len(parts) == 3 and parts[0] == "source" and parts[2] == "failed":
-                counts[(crawl[0], parts[1])] = int(value)
-    return counts
+def _crawled_sources(archive: Archive) -> dict[int, tuple[str, list[str], dict[str, int]]]:
+    """Per crawl: its start, the sources it covered and their failed fetches.
+
+    A crawl records its failures per source as ``<source>/failed`` in its stats.
+    """
+    crawls = {}
+    for crawl, started, sources, stats in archive.db.execute(
+        "select id, started, sources, stats from crawls order by id"
+    ).fetchall():
+        failed = {
+            key[: -len("/failed")]: int(value)
+            for key, value in json.loads(stats or "{}").items()
+            if key.endswith("/failed") and key.count("/") == 1
+        }
+        crawls[crawl] = (started or "", json.loads(sources or "[]"), failed)
+    return crawls
 
 
 def source_health(archive: Archive) -> list[SourceHealth]:
-    """Per crawl and source, the health figures of the new articles, oldest crawl first."""
-    failures = _failures(archive)
+    """Per crawl and source, the health figures of the new articles, oldest crawl first.
+
+    Every source a crawl covered has a row, also one that brought no new article (a dead
+    site shows its failed fetches); its shares are then 0.
+    """
+    crawls = _crawled_sources(archive)
+    found = {
+        (crawl, source or ""): (new, no_date, no_author, short)
+        for crawl, _, source, new, no_date, no_author, short in archive.db.execute(HEALTH_SQL)
+    }
+    keys = set(found) | {
+        (crawl, source) for crawl, (_, sources, failed) in crawls.items()
+        for source in [*sources, *failed]
+    }
     rows = []
-    for crawl, started, source, new, no_date, no_author, short in archive.db.execute(HEALTH_SQL):
+    for crawl, source in sorted(keys):
+        new, no_date, no_author, short = found.get((crawl, source), (0, 0, 0, 0))
+        started, _, failed = crawls.get(crawl, ("", [], {}))
         rows.append(
             SourceHealth(
                 crawl=crawl,
-                started=started or "",
-                source=source or "",
+                started=started,
+                source=source,
                 new=new,
-                no_date=no_date / new,
-                no_author=no_author / new,
-                short_body=short / new,
-                failures=failures.pop((crawl, source), 0),
+                no_date=no_date / new if new else 0.0,
+                no_author=no_author / new if new else 0.0,
+                short_body=short / new if new else 0.0,
+                failures=failed.get(source, 0),
             )
         )
     return rows

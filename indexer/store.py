@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import re
+import socket
 import sqlite3
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
@@ -137,6 +138,19 @@ def _store_error(exc: sqlite3.Error, path: Path, timeout: float) -> StoreError |
     if "unable to open" in message:
         return StoreError(f"cannot open archive {path}")
     return None
+
+
+def _process_alive(pid: object) -> bool:
+    """Whether a process with this id exists on this machine."""
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    return True
 
 
 P = ParamSpec("P")
@@ -300,14 +314,35 @@ class Archive:
 
     @_translated
     def begin_crawl(self, sources: list[str]) -> int:
-        """Record the start of a crawl over ``sources`` and return its id."""
+        """Record the start of a crawl over ``sources`` and return its id.
+
+        The row says which process runs the crawl, so that a later run can tell a crawl
+        that was killed (its row still ``running``, its process gone) and mark it
+        ``killed``.
+        """
+        owner = {"pid": os.getpid(), "host": socket.gethostname()}
         with self._write():
+            self._mark_killed_crawls()
             cursor = self._conn.execute(
                 "INSERT INTO crawls(started, status, sources, stats) VALUES (?, ?, ?, ?)",
-                (utc_now(), "running", json.dumps(list(sources)), "{}"),
+                (utc_now(), "running", json.dumps(list(sources)), json.dumps(owner)),
             )
         assert cursor.lastrowid is not None
         return cursor.lastrowid
+
+    def _mark_killed_crawls(self) -> None:
+        """Mark ``killed`` the running crawls whose process on this host is gone."""
+        host = socket.gethostname()
+        for crawl_id, stats in self._conn.execute(
+            "SELECT id, stats FROM crawls WHERE status = 'running'"
+        ).fetchall():
+            owner = json.loads(stats or "{}")
+            if owner.get("host") == host and not _process_alive(owner.get("pid")):
+                self._conn.execute(
+                    "UPDATE crawls SET status = 'killed', finished = ? WHERE id = ?",
+                    (utc_now(), crawl_id),
+                )
+                logger.info("crawl %d had been killed: marked so", crawl_id)
 
     @_translated
     def finish_crawl(self, crawl_id: int, *, status: str, stats: dict[str, int]) -> None:
@@ -785,12 +820,6 @@ class Archive:
                     f" AND {unchanged}",
                     [now, *part, *([] if as_of is None else [as_of])],
                 )
-
-    @_translated
-    def mark_all_pending(self) -> None:
-        """Mark every article pending, for a rebuild of the search index."""
-        with self._write():
-            self._conn.execute("UPDATE articles SET indexed_at = NULL")
 
     @_translated
     def count(self) -> int:

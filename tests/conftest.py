@@ -1,4 +1,11 @@
-"""Shared fixtures: the demo news site served on 127.0.0.1, and a CLI runner."""
+"""Shared fixtures: the demo news site served on 127.0.0.1, and a CLI runner.
+
+Test tiers: a test is ``integration`` when it crawls, serves HTTP or runs the CLI in
+a child process, ``slow`` when it takes more than a few seconds; the others are unit
+tests (``make test-fast`` runs them, ``make test`` runs all). Modules mark themselves
+with ``pytestmark``, single tests with a decorator, and a test using a demo-site
+fixture is marked ``integration`` by ``pytest_collection_modifyitems``.
+"""
 
 from __future__ import annotations
 
@@ -29,12 +36,24 @@ def need_shared(path: Path) -> Path:
     Under ``NEWS_ARCHIVE_REQUIRE_SHARED=1`` (set by ``.ci/run``) a missing path fails the
     test instead, so that the quality gates cannot pass by skipping.
     """
+    __tracebackhide__ = True  # a skip or failure is reported at the test's line
     if not path.exists():
         message = f"{path} is missing: the quality gates need ../shared beside the repository"
         if REQUIRE_SHARED:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+# Fixtures that serve or crawl the demo site: a test that uses one is an integration test.
+INTEGRATION_FIXTURES = frozenset({"demo_site", "demo_sources", "demo_archive"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that use a demo-site fixture (directly or not) as integration tests."""
+    for item in items:
+        if INTEGRATION_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
 
 
 @pytest.fixture(scope="session")

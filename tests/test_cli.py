@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from search_cli import cli
-from tests.conftest import REFERENCE_DIR, ROOT, run_cli
+from tests.conftest import REFERENCE_DIR, ROOT, need_shared, run_cli
 
 
 def invoke(data: Path, *args: str) -> tuple[int, str, str]:
@@ -117,6 +117,7 @@ def test_missing_archive_is_a_clear_error(tmp_path: Path) -> None:
     assert "no archive" in err
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -164,8 +165,8 @@ def test_wire_story_copies_fold_in_search_and_show(demo_archive: dict) -> None:
     assert "Other copies of this story" in out
 
 
-@pytest.mark.skipif(not (REFERENCE_DIR / "site").is_dir(), reason="no ../shared/reference")
 def test_markdown_export_of_the_reference_page(demo_archive: dict, tmp_path: Path) -> None:
+    need_shared(REFERENCE_DIR / "site")  # the demo site serves the reference page from it
     data = demo_archive["data"]
     code, _, err = invoke(
         data,
@@ -181,7 +182,7 @@ def test_markdown_export_of_the_reference_page(demo_archive: dict, tmp_path: Pat
     assert code == 0, err
     files = sorted((tmp_path / "md").iterdir())
     assert [f.name[:4] for f in files] == ["000_"]
-    expected = (REFERENCE_DIR / "000_73e57eb49fa2454d.txt").read_text(encoding="utf-8")
+    expected = need_shared(REFERENCE_DIR / "000_73e57eb49fa2454d.txt").read_text(encoding="utf-8")
 
     def unlink(text: str) -> str:
         return re.sub(r"\]\([^)]*\)", "](#)", text)
@@ -215,3 +216,26 @@ def test_output_into_a_closed_pipe_stops_quietly(demo_archive: dict) -> None:
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 141
     assert stderr == b""
+
+
+def test_crawl_help_lists_every_exit_status_of_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    statuses = re.findall(r"^\| (\d+) \|", readme, re.MULTILINE)
+    assert statuses == [str(n) for n in range(7)]
+    result = CliRunner().invoke(cli, ["crawl", "--help"])
+    listed = " ".join(result.output.split()).split("Exit status:", 1)[1]
+    for status in statuses:
+        assert re.search(rf"\b{status} ", listed), f"crawl --help misses exit status {status}"
+
+
+def test_a_query_error_in_the_engine_is_not_taken_for_a_damaged_index(
+    demo_archive: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A prefix expanding to too many words fails while the engine translates the query
+    (in indexer/search/whoosh/): one error line, and no rebuild of a sound index."""
+    monkeypatch.setattr("indexer.search.whoosh.translate.MAX_EXPANSIONS", 1)
+    code, _out, err = invoke(demo_archive["data"], "search", "re*")
+    assert code == 1
+    assert err.startswith("Error: ")
+    assert "too many words" in err
+    assert "rebuilding" not in err

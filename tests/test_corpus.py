@@ -5,6 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bench.extraction import DEFAULT_CORPUS, Score, evaluate, load_corpus
+from tests.conftest import need_shared
+
+# scores the whole labelled corpus: over a minute on two cores
+pytestmark = pytest.mark.slow
 
 # what `python bench/extraction.py` measures (title 284/314, author 136/204, date 250/267,
 # snippets 1023/1076 with, 90.4% without), rounded down; raise them when results improve
@@ -20,8 +24,7 @@ FLOORS = {
 @pytest.fixture(scope="module")
 def score() -> Score:
     """Score of our extractor on the whole corpus (two worker processes)."""
-    if not (DEFAULT_CORPUS / "labels.json").exists():
-        pytest.skip("shared corpus not available")
+    need_shared(DEFAULT_CORPUS / "labels.json")
     return evaluate(["ours"], load_corpus(DEFAULT_CORPUS), processes=2)["ours"][0]
 
 

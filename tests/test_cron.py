@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -14,12 +15,15 @@ from pathlib import Path
 
 import pytest
 
+from crawler.demosite import sources_toml
 from crawler.run import CrawlBusyError, crawl_lock, log_to_file
 from indexer.article import Article
 from indexer.health import alarms, source_health
 from indexer.search.whoosh.index import ArchiveIndex
 from indexer.store import Archive, Fetch
 from tests.conftest import FAST, ROOT, index_locked, run_cli
+
+pytestmark = pytest.mark.integration
 
 SLOW = [
     "-s",
@@ -39,6 +43,19 @@ def _counts(data: Path) -> tuple[int, int]:
     return stored, pending
 
 
+def _wait_for_stored_articles(data: Path, proc: subprocess.Popen, limit: float = 60) -> None:
+    """Wait until a running crawl has committed articles (however slow the machine)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if (data / "archive.db").exists() and _counts(data)[0] > 0:
+                return
+        except sqlite3.OperationalError:  # the schema is being created
+            pass
+        time.sleep(0.2)
+    raise AssertionError("the crawl stored nothing while it ran")
+
+
 def _last_crawl(data: Path) -> dict:
     with sqlite3.connect(data / "archive.db") as db:
         status, stats = db.execute("select status, stats from crawls order by id desc").fetchone()
@@ -52,7 +69,7 @@ def test_overlapping_crawl_exits_at_once(tmp_path: Path, demo_sources: Path) -> 
         elapsed = time.monotonic() - started
     assert result.returncode == 1
     assert "another crawl is running" in result.stderr
-    assert elapsed < 15
+    assert elapsed < 60  # generous for a loaded machine; waiting for the lock would hang
     assert not (tmp_path / "archive.db").exists()
 
 
@@ -85,6 +102,44 @@ def test_max_runtime_closes_gracefully(tmp_path: Path, demo_sources: Path) -> No
     assert _last_crawl(tmp_path)["status"] == "closespider_timeout"
 
 
+@pytest.mark.slow
+def test_articles_are_stored_and_searchable_within_seconds(
+    tmp_path: Path, demo_sources: Path
+) -> None:
+    """Commits come every few seconds, not only every STORE_BATCH_SIZE articles; a crawl
+    killed midway leaves them, and the next run marks its crawl row ``killed``."""
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "search_cli.py"), "--data", str(tmp_path), "crawl",
+         "--sources", str(demo_sources), *SLOW, "-s", "STORE_BATCH_SIZE=1000"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 40
+        stored = indexed = 0
+        _wait_for_stored_articles(tmp_path, proc)
+        while time.monotonic() < deadline and not (stored and indexed):
+            time.sleep(0.5)
+            stored, pending = _counts(tmp_path)
+            indexed = stored - pending
+        assert proc.poll() is None, "the crawl ended before the check"
+        assert stored > 0, "nothing committed within 40 s"
+        assert indexed > 0, "nothing indexed within 40 s"
+        assert _last_crawl(tmp_path)["status"] == "running"
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    with sqlite3.connect(tmp_path / "archive.db") as db:
+        title = db.execute("select title from articles where indexed_at is not null").fetchone()[0]
+    found = run_cli(tmp_path, "search", f"title:{max(title.split(), key=len)}", "--count")
+    assert found.returncode == 0, found.stderr
+    assert int(found.stdout.split()[0]) > 0
+    again = run_cli(tmp_path, "crawl", "--sources", str(demo_sources), *FAST)
+    assert again.returncode == 0, again.stderr
+    with sqlite3.connect(tmp_path / "archive.db") as db:
+        statuses = [r[0] for r in db.execute("select status from crawls order by id")]
+    assert statuses == ["killed", "finished"]
+
+
 def test_sigterm_stops_gracefully_and_keeps_everything(tmp_path: Path, demo_sources: Path) -> None:
     proc = subprocess.Popen(
         [
@@ -102,7 +157,7 @@ def test_sigterm_stops_gracefully_and_keeps_everything(tmp_path: Path, demo_sour
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(6)
+    _wait_for_stored_articles(tmp_path, proc)
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 5, err
@@ -180,7 +235,7 @@ def test_health_alarm_when_a_source_changes_its_pages(tmp_path: Path) -> None:
             crawl = archive.begin_crawl(["site"])
             batch = [_article(100 * crawl_no + i, "site", dated=dated) for i in range(10)]
             archive.add_articles([(a, b"<html></html>") for a in batch], crawl)
-            archive.finish_crawl(crawl, status="finished", stats={"source/site/failed": 1})
+            archive.finish_crawl(crawl, status="finished", stats={"site/failed": 1})
         rows = source_health(archive)
     assert [(r.crawl, r.new, r.no_date, r.failures) for r in rows] == [
         (1, 10, 0.0, 1),
@@ -193,6 +248,37 @@ def test_health_alarm_when_a_source_changes_its_pages(tmp_path: Path) -> None:
     assert alarms(rows, crawl=2) == []
     result = run_cli(tmp_path, "stats", "--health", "--json")
     assert json.loads(result.stdout)["alarms"] == messages
+    assert result.returncode == 6
+    table = run_cli(tmp_path, "stats", "--health")
+    assert table.returncode == 6
+    assert "ALARM site: articles without a date rose" in table.stdout
+
+
+def test_a_dead_source_gets_one_warning_line_and_a_health_row(
+    tmp_path: Path, demo_site: dict[str, str]
+) -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        dead_port = sock.getsockname()[1]
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        sources_toml({"courier": demo_site["courier"]})
+        + f'\n[[source]]\nname = "dead"\nurl = "http://127.0.0.1:{dead_port}/"\n'
+        + f'feeds = ["http://127.0.0.1:{dead_port}/rss.xml"]\n',
+        encoding="utf-8",
+    )
+    crawl = run_cli(tmp_path / "data", "crawl", "--sources", str(sources), *FAST)
+    assert crawl.returncode == 3, crawl.stderr  # a source failed entirely
+    assert "Traceback" not in crawl.stderr
+    about_dead = [line for line in crawl.stderr.splitlines() if f":{dead_port}" in line]
+    assert len(about_dead) == 1, crawl.stderr  # one WARNING line for the dead host
+    assert "WARNING" in about_dead[0]
+    result = run_cli(tmp_path / "data", "stats", "--health", "--json")
+    assert result.returncode == 0, result.stderr
+    rows = {r["source"]: r for r in json.loads(result.stdout)["crawls"]}
+    assert rows["dead"]["new"] == 0
+    assert rows["dead"]["failures"] >= 1
+    assert rows["courier"]["new"] > 0
 
 
 def test_damaged_index_is_rebuilt_by_the_next_crawl(tmp_path: Path, demo_sources: Path) -> None:

@@ -22,8 +22,11 @@ import lxml.html
 import pytest
 
 from crawler.demosite import DemoSite, expected_articles, sources_toml
-from crawler.demosite.content import find_reference
+from crawler.demosite.content import DEFAULT_REFERENCE_DIR, find_reference
 from crawler.demosite.pages import BROKEN_PATHS
+from tests.conftest import need_shared
+
+pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[1]
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -309,9 +312,9 @@ def test_reference_page_is_served_verbatim(
     outlets: dict[str, str], expected: dict[str, dict[str, Any]],
     sources: dict[str, dict[str, Any]],
 ) -> None:
+    need_shared(DEFAULT_REFERENCE_DIR)
     page = find_reference()
-    if page is None:
-        pytest.skip("no ../shared/reference/site")
+    assert page is not None, f"no reference page in {DEFAULT_REFERENCE_DIR}"
     url = outlets["courier"] + REFERENCE_PATH
     status, headers, body = fetch(url)
     assert status == 200

@@ -16,16 +16,17 @@ from pathlib import Path
 import pytest
 
 from crawler.demosite import expected_articles
-from crawler.distributed.frontier import KEYS, connect, encode_item, local_redis
+from crawler.distributed.frontier import KEYS, connect, encode_item
 from crawler.items import ArticleItem
 from indexer.article import Article
 from indexer.store import Archive
 from tests.conftest import FAST, REFERENCE_DIR, ROOT
+from tests.sites.redis_server import local_redis
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.integration, pytest.mark.skipif(
     shutil.which("redis-server") is None,
     reason="redis-server is not installed (apt-get install redis-server)",
-)
+)]
 
 DEAD_AFTER = ["-s", "DISTRIBUTED_WORKER_TTL=3"]
 SEEDED_ELSEWHERE = "seeded by another worker"

@@ -19,6 +19,8 @@ from indexer.article import Article
 from indexer.export import export_sqlite, metadata_path
 from indexer.store import Archive
 
+pytestmark = pytest.mark.integration
+
 # No proxy for 127.0.0.1, whatever the environment says.
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 

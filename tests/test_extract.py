@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from crawler.extract import ExtractOptions, extract_article, extract_with_reason
 from indexer.urls import normalize_url
+from tests.conftest import REFERENCE_DIR, need_shared
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 REFERENCE_PAGE = (
-    SHARED
-    / "reference"
+    REFERENCE_DIR
     / "site"
     / "kremlin-claims-ukraine-exited-peace-talks-on-us-orders-a79213.html"
 )
@@ -45,9 +43,7 @@ def paragraphs(text: str = PARAGRAPH, count: int = 4) -> str:
 @pytest.fixture(scope="module")
 def reference_article():
     """The reference page extracted as a crawler would, fetched from the demo host."""
-    if not REFERENCE_PAGE.exists():
-        pytest.skip("shared reference page not available")
-    article = extract_article(REFERENCE_PAGE.read_bytes(), REFERENCE_URL)
+    article = extract_article(need_shared(REFERENCE_PAGE).read_bytes(), REFERENCE_URL)
     assert article is not None
     return article
 
@@ -275,3 +271,42 @@ def test_link_lists_are_refused_quickly() -> None:
     article, reason = extract_with_reason(page, "http://127.0.0.1:9/links")
     assert article is None
     assert reason == "too many links: 5000 > 4000"
+
+
+def test_a_menu_laid_out_as_a_table_stays_out_of_the_body() -> None:
+    menu = "".join(f'<td><a href="/section/{s}">{s.title()}</a></td>' for s in
+                   ("home", "business", "culture", "sport", "weather"))
+    html = page(f'<table class="menu"><tr>{menu}</tr></table><h1>Trams</h1>{paragraphs()}')
+    article = extract_article(html, "https://news.example.com/2024/05/01/trams")
+    assert article is not None
+    assert "Business" not in article.text
+    assert "Business" not in article.markdown
+    assert article.text.startswith("The city council")
+
+
+def test_a_table_of_data_with_a_few_links_is_kept() -> None:
+    rows = "".join(
+        f'<tr><td>Line {n}</td><td>{n * 3} km</td><td><a href="/line/{n}">map</a></td></tr>'
+        for n in range(1, 5)
+    )
+    html = page(f"<h1>Trams</h1>{paragraphs(count=2)}<table>{rows}</table>{paragraphs(count=2)}")
+    article = extract_article(html, "https://news.example.com/2024/05/01/trams")
+    assert article is not None
+    assert "12 km" in article.text
+
+
+def test_the_headline_is_not_repeated_as_the_first_line_of_the_body() -> None:
+    html = page(f"<h1>Council votes to expand the tram network</h1>{paragraphs()}")
+    article = extract_article(html, "https://news.example.com/2024/05/01/trams")
+    assert article is not None
+    assert article.title == "Council votes to expand the tram network"
+    assert article.text.startswith("The city council")
+    assert not article.markdown.lstrip("# ").startswith("Council votes")
+
+
+def test_a_first_paragraph_that_only_starts_like_the_headline_is_kept() -> None:
+    first = "Council votes to expand the tram network, and the opposition walks out."
+    html = page(f"<h1>Council votes to expand the tram network</h1><p>{first}</p>{paragraphs()}")
+    article = extract_article(html, "https://news.example.com/2024/05/01/trams")
+    assert article is not None
+    assert article.text.startswith(first)

@@ -13,12 +13,12 @@ from crawler.extract import extract_article, extract_with_reason
 from crawler.extraction.dates import (
     choose_published,
     find_dates,
-    parse_text_date,
     url_date,
     visible_date,
 )
 from crawler.extraction.html_input import decode_html
 from crawler.extraction.page_meta import read_page_meta
+from crawler.extraction.text_dates import parse_text_date
 from crawler.extraction.titles import pick_title, subheadings, visible_headings
 
 PARAGRAPH = (
@@ -242,6 +242,7 @@ def test_utf8_declared_as_latin1_and_utf8_with_a_broken_byte():
     assert decoded.count("\ufffd") == 1
 
 
+@pytest.mark.integration
 def test_extraction_does_not_load_dateparser():
     code = (
         "import sys\n"

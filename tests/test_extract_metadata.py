@@ -74,7 +74,7 @@ def test_declared_date_agreeing_with_text_wins():
 def test_text_date_on_crawl_day_is_not_a_publication_date():
     today = date(2026, 1, 1)
     assert choose_published([], None, today, today) is None
-    assert choose_published([], None, date(2025, 12, 1), today) == (date(2025, 12, 1), "text")
+    assert choose_published([], None, date(2025, 12, 1), today) == (date(2025, 12, 1), "htmldate")
 
 
 def test_published_and_modified_come_separately():
@@ -316,10 +316,10 @@ def test_closing_signature_names_the_author():
 
 def test_email_in_a_long_byline_is_removed_in_linear_time():
     assert split_byline("By Jane Doe jane.doe@example.org").authors == ["Jane Doe"]
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: a loaded machine does not count
     assert split_byline("x@" * 20_000, declared=True).authors == []
     assert split_byline("x" * 40_000, declared=True).authors == []
-    assert time.perf_counter() - start < 1  # quadratic to cubic before: minutes
+    assert time.process_time() - start < 5  # milliseconds; quadratic to cubic before: minutes
 
 
 def test_words_beside_the_site_name_are_places():

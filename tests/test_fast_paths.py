@@ -12,16 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indexer.article import Article
-from indexer.search import (
-    _Filters,
-    _find_terms,
-    _index_form,
-    _prepare,
-    _searcher,
-    count,
-    matching_docs,
-    search,
-)
+from indexer.search import Filters as _Filters
+from indexer.search import count, search
+from indexer.search.snippets import _find_terms, _index_form
+from indexer.search.whoosh.engine import _prepare, _searcher
 from indexer.search.whoosh.index import (
     SPELL_ANALYZER,
     TEXT_ANALYZER,
@@ -30,6 +24,7 @@ from indexer.search.whoosh.index import (
     build_schema,
     quiet_whoosh_import,
 )
+from indexer.search.whoosh.matching import matching_docs
 from indexer.store import Archive
 
 with quiet_whoosh_import():
@@ -50,6 +45,7 @@ texts = st.lists(st.sampled_from(WORDS) | st.text(max_size=8), max_size=30).flat
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(texts)
 def test_fast_text_fields_index_like_whoosh(text: str) -> None:
@@ -72,6 +68,7 @@ def words_found_one_by_one(text: str, terms: set[str]) -> list[tuple[int, int]]:
     return found
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(texts, st.sets(st.sampled_from(WORDS), min_size=1, max_size=4))
 def test_snippet_matches_are_those_of_a_word_by_word_scan(text: str, words: set[str]) -> None:
@@ -122,6 +119,7 @@ def test_date_range_filter_matches_a_scan_of_the_articles(
     assert count(dated / "index", "harbour", since=since, until=until) == len(expected)
 
 
+@pytest.mark.integration
 def test_search_reads_snippets_without_importing_the_store(dated: Path) -> None:
     script = (
         "import sys; from search_cli import cli\n"

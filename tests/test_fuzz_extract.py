@@ -28,6 +28,7 @@ def seeds() -> tuple[bytes, ...]:
     return demo_seeds()
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(rng=st.randoms(use_true_random=False), mutated=st.booleans(), as_bytes=st.booleans())

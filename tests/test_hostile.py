@@ -28,6 +28,8 @@ from crawler.extraction.classify import page_verdict
 from tests.conftest import FAST, ROOT
 from tests.sites.hostile import BOMB_CODINGS, SECRET_MARKER, HostileSite
 
+pytestmark = pytest.mark.integration
+
 TIMEOUTS = ["-s", "DOWNLOAD_TIMEOUT=2", "-s", "RETRY_TIMES=1"]
 # A fresh extraction worker imports trafilatura first: keep the limit above that.
 EXTRACT = ["-s", "EXTRACT_WORKERS=2", "-s", "EXTRACT_TIMEOUT=8"]
@@ -247,7 +249,7 @@ def test_classifying_a_page_of_many_paragraphs_is_quick() -> None:
     start = time.process_time()
     page_verdict(response.url, selector, listed=False)
     # linear work takes about 0.4 s here; anything quadratic in paragraphs takes minutes
-    assert time.process_time() - start < 3.0
+    assert time.process_time() - start < 10.0
 
 
 def test_lying_charsets_and_nul_bytes_store_valid_utf8(hostile: HostileSite, faults: Crawl) -> None:

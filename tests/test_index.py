@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import indexer.search.whoosh.index as index_module
+import indexer.search.whoosh.writing as writing_module
 from indexer.article import Article
 from indexer.search import search
 from indexer.search.whoosh.index import (
@@ -173,7 +174,7 @@ def test_superseded_files_are_removed_after_the_grace_period(
         index.add([make_article(n)])
     files = set(os.listdir(index.path))
     assert len([f for f in files if f.endswith(".toc")]) == 4  # all still within the grace
-    monkeypatch.setattr("indexer.search.whoosh.index.GRACE_SECONDS", 0.0)
+    monkeypatch.setattr("indexer.search.whoosh.writing.GRACE_SECONDS", 0.0)
     index.add([make_article(3)])
     current = {s.segment_id() for s in index.open()._segments()}
     left = {f.split(".")[0] for f in os.listdir(index.path) if f.startswith("MAIN_")}
@@ -338,13 +339,14 @@ def varied_article(n: int) -> Article:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("merged", [False, True])
 def test_fast_writer_writes_the_same_files_as_whoosh(
     tmp_path: Path, merged: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The sync's writer (postings pooled in memory, written term by term) gives
     byte-identical segments to Whoosh's writer, for new documents and for merges."""
-    monkeypatch.setattr(index_module, "WRITE_CHUNK", 100)  # the postings in many writes
+    monkeypatch.setattr(writing_module, "WRITE_CHUNK", 100)  # the postings in many writes
     batches = [
         [varied_article(n) for n in range(300)],
         [varied_article(n) for n in range(300, 420)],
@@ -379,6 +381,7 @@ def test_commits_merge_many_small_segments_only(index: ArchiveIndex) -> None:
     assert search(index.path, "harbours", limit=0).total == index.doc_count() == 151
 
 
+@pytest.mark.slow
 def test_commits_leave_large_merges_to_compact(
     index: ArchiveIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -460,6 +463,8 @@ def test_large_adds_write_two_segments_at_once(
     serial.create()
     serial.add(articles)
     monkeypatch.setattr(index_module, "PARALLEL_ADD", 20)
+    # The helper is only worth it with two CPUs, but works on one: take it on any machine.
+    monkeypatch.setattr(index_module.forked, "available", lambda: True)
     index = ArchiveIndex(tmp_path / "parallel")
     index.create()
     assert index.add(articles) == 60
@@ -507,6 +512,7 @@ def matches(path: Path, queries: list[str]) -> list[set[str]]:
     return [{hit.id for hit in search(path, query, limit=1000).hits} for query in queries]
 
 
+@pytest.mark.slow
 def test_compacting_from_the_store_indexes_the_articles_anew(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

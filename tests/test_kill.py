@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.kill_crawl import run
+
+pytestmark = pytest.mark.integration
 
 
 def test_killed_crawls_lose_and_duplicate_nothing() -> None:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 from indexer.article import Article
 from indexer.render import byline, display_date, to_json, to_markdown, to_text
+from tests.conftest import REFERENCE_DIR, need_shared
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-REFERENCE_DIR = SHARED / "reference"
 REFERENCE_URL = (
     "http://127.0.0.1:8000/2022/10/27/kremlin-claims-ukraine-exited-peace-talks-on-us-orders-a79213"
 )
@@ -42,19 +40,13 @@ def sample(**changes) -> Article:
 
 
 def test_reference_page_renders_as_the_reference_file():
-    pytest.importorskip("crawler.extract")
-    page = (
-        next(iter((REFERENCE_DIR / "site").glob("*.html")), None)
-        if REFERENCE_DIR.exists()
-        else None
-    )
-    if page is None:
-        pytest.skip("shared reference page not available")
     from crawler.extract import extract_article
 
-    article = extract_article(page.read_bytes(), REFERENCE_URL)
+    pages = sorted(need_shared(REFERENCE_DIR / "site").glob("*.html"))
+    assert pages, f"no reference page in {REFERENCE_DIR / 'site'}"
+    article = extract_article(pages[0].read_bytes(), REFERENCE_URL)
     assert article is not None
-    expected = (REFERENCE_DIR / "000_73e57eb49fa2454d.txt").read_text(encoding="utf-8")
+    expected = need_shared(REFERENCE_DIR / "000_73e57eb49fa2454d.txt").read_text(encoding="utf-8")
     assert without_link_targets(to_markdown(article)) == without_link_targets(expected)
 
 

@@ -67,6 +67,7 @@ def _stats(data: Path, crawl_id: int) -> dict[str, int]:
     return json.loads(stats)
 
 
+@pytest.mark.integration
 def test_recrawl_keeps_a_revision_of_a_changed_article_and_none_of_unchanged(
     site: DemoSite, tmp_path: Path
 ) -> None:

@@ -11,22 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import indexer.search
+import indexer.search.whoosh.matching
 from indexer.article import Article
 from indexer.search import (
     QUERY_HELP,
     Hit,
     QueryError,
-    _collect,
-    _fast_leaves,
-    _FastLeafMatcher,
-    _FastMatching,
-    _Filters,
-    _load_block,
-    _load_ids_weights,
-    _posting_ids,
-    _prepare,
-    _searcher,
     clean_for_terminal,
     count,
     facets,
@@ -34,7 +24,17 @@ from indexer.search import (
     search,
     similar,
 )
+from indexer.search import Filters as _Filters
+from indexer.search.whoosh.engine import _prepare, _searcher
 from indexer.search.whoosh.index import ArchiveIndex, quiet_whoosh_import
+from indexer.search.whoosh.matching import _collect, _FastMatching
+from indexer.search.whoosh.postings import (
+    _fast_leaves,
+    _FastLeafMatcher,
+    _load_block,
+    _load_ids_weights,
+    _posting_ids,
+)
 from indexer.store import Archive
 
 with quiet_whoosh_import():
@@ -388,7 +388,7 @@ def test_bad_arguments_raise_query_error(ix: Path, kwargs: dict[str, object]) ->
 
 
 def test_prefix_expanding_to_too_many_words(ix: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("indexer.search.MAX_EXPANSIONS", 1)
+    monkeypatch.setattr("indexer.search.whoosh.translate.MAX_EXPANSIONS", 1)
     with pytest.raises(QueryError, match="too many words"):
         search(ix, "ec*")  # economy, economist...
 
@@ -399,7 +399,7 @@ def test_deadline_interrupts_slow_work_and_restores_the_handler() -> None:
 
     from whoosh.collectors import TimeLimit
 
-    from indexer.search import deadline
+    from indexer.search.whoosh.matching import deadline
 
     before = signal.getsignal(signal.SIGALRM)
     started = time.perf_counter()
@@ -410,7 +410,7 @@ def test_deadline_interrupts_slow_work_and_restores_the_handler() -> None:
 
 
 def test_slow_searches_return_partial_results(ix: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("indexer.search.TIME_LIMIT", 1e-6)
+    monkeypatch.setattr("indexer.search.whoosh.matching.TIME_LIMIT", 1e-6)
     result = search(ix, "economy OR climate OR weather")  # the timer fires at once
     assert result.partial
     with pytest.raises(QueryError, match="took over"):
@@ -418,7 +418,7 @@ def test_slow_searches_return_partial_results(ix: Path, monkeypatch: pytest.Monk
 
 
 def test_only_a_few_indexes_stay_open(tmp_path: Path, ix: Path) -> None:
-    from indexer.search import OPEN_SEARCHERS, _local
+    from indexer.search.whoosh.engine import OPEN_SEARCHERS, _local
 
     for n in range(OPEN_SEARCHERS + 2):
         other = ArchiveIndex(tmp_path / f"index{n}")
@@ -610,6 +610,7 @@ def _whoosh_matching(self: WrappingQuery, searcher: object, context: object = No
     return self.child.matcher(searcher, context)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("query", TERM_QUERIES)
 @pytest.mark.parametrize("kwargs", TERM_KWARGS)
 def test_fast_matching_gives_whooshs_hits_and_scores(
@@ -620,7 +621,7 @@ def test_fast_matching_gives_whooshs_hits_and_scores(
     # every sub-matcher kept (no pruning as the N-th score rises).
     monkeypatch.setattr(_FastMatching, "matcher", _whoosh_matching)
     assert _ranked(blocks_index, query, kwargs) == fast
-    monkeypatch.setattr(indexer.search, "_prunable", lambda query: False)
+    monkeypatch.setattr(indexer.search.whoosh.matching, "_prunable", lambda query: False)
     assert _ranked(blocks_index, query, kwargs) == fast
 
 
@@ -633,8 +634,8 @@ def test_whooshs_pruning_is_kept_only_where_it_is_exact(blocks_index: Path) -> N
     searcher.search_with_collector(prepared.query, pruned)
     exact = _collect(searcher, prepared, 10)[0]
     assert [(h.docnum, h.score) for h in pruned.results()] != exact
-    assert not indexer.search._prunable(prepared.query)
-    assert indexer.search._prunable(_prepare(searcher, "storm", _Filters()).query)
+    assert not indexer.search.whoosh.matching._prunable(prepared.query)
+    assert indexer.search.whoosh.matching._prunable(_prepare(searcher, "storm", _Filters()).query)
 
 
 def test_fast_matching_runs_on_the_fast_leaves(blocks_index: Path) -> None:

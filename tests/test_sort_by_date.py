@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 
 from indexer.article import Article
-from indexer.search import _Filters, _prepare, _searcher, first_by_date, search
+from indexer.search import Filters as _Filters
+from indexer.search import search
+from indexer.search.whoosh.engine import _prepare, _searcher
 from indexer.search.whoosh.index import ArchiveIndex, quiet_whoosh_import
+from indexer.search.whoosh.matching import first_by_date
 
 with quiet_whoosh_import():
     from whoosh import sorting

@@ -264,8 +264,6 @@ def test_pending_and_mark_indexed(filled: Archive) -> None:
     filled.mark_indexed(filled.pending_ids())
     assert filled.pending_ids() == []
     assert filled.stats()["pending_index"] == 0
-    filled.mark_all_pending()
-    assert sorted(filled.pending_ids()) == sorted(ids)
 
 
 def test_change_while_indexing_stays_pending(filled: Archive) -> None:
@@ -463,6 +461,7 @@ with Archive(path) as archive:
 """
 
 
+@pytest.mark.integration
 def test_sigkill_mid_batch_leaves_whole_batches(tmp_path: Path) -> None:
     path = tmp_path / "killed.db"
     rng = random.Random(1234)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from parsel import Selector
 
 from crawler.processes.indexing import IndexWriter, Outcome, WriterConfig
@@ -31,6 +32,7 @@ SLOW_PAGE = (
 ).encode()
 
 
+@pytest.mark.slow
 def test_pool_extracts_and_gives_up_on_slow_pages() -> None:
     async def run() -> tuple:
         fast = ExtractorPool(workers=1, timeout=30)
@@ -100,6 +102,7 @@ def _segments_after_a_crawl(data: Path, compact_at: int) -> int:
     return index.segment_count()
 
 
+@pytest.mark.slow
 def test_index_writer_merges_small_segments_once_enough_piled_up(tmp_path: Path) -> None:
     (tmp_path / "due").mkdir()
     (tmp_path / "not-yet").mkdir()

@@ -24,16 +24,11 @@ import base64
 import json
 import logging
 import os
-import shutil
 import socket
-import subprocess
-import time
 import uuid
 import zlib
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import redis
@@ -47,6 +42,7 @@ from twisted.internet.task import LoopingCall
 from crawler import settings as project
 from crawler.items import ArticleItem, FailureItem
 from crawler.middlewares import Refused
+from crawler.scrapy_fixes.scheduler import decode_request, encode_request, engine_slot
 from indexer.article import Article
 
 logger = logging.getLogger(__name__)
@@ -187,42 +183,6 @@ def connect(url: str) -> redis.Redis:
     if not url.startswith(REDIS_SCHEMES):
         raise ValueError(f"not a Redis URL (redis://HOST:PORT/DB): {url!r}")
     return redis.Redis.from_url(url)
-
-
-@contextmanager
-def local_redis(directory: str | Path, timeout: float = 10.0) -> Iterator[str]:
-    """Run a throwaway ``redis-server`` on 127.0.0.1 (a free port); yield its URL.
-
-    For tests, benchmarks and trying distributed mode on one machine. Raises
-    FileNotFoundError when redis-server is not installed.
-    """
-    server = shutil.which("redis-server")
-    if server is None:
-        raise FileNotFoundError("redis-server is not installed")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    proc = subprocess.Popen(
-        [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
-        cwd=directory,
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        client = connect(url)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise
-                time.sleep(0.05)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def worker_id() -> str:
@@ -392,7 +352,7 @@ class LeasedQueue(FifoQueue):
         """Queue a request unless its fingerprint is in the run's duplicate filter, which
         gets it (atomically); None queues it unfiltered. Tell whether it was queued."""
         keys = [KEYS.dupefilter, self.key]
-        args = [fingerprint or "", self._encode_request(request)]
+        args: list[str | bytes] = [fingerprint or "", encode_request(self, request)]
         return bool(self._queue_unseen(keys=keys, args=args))
 
     def pop(self, timeout: int = 0) -> Request | None:
@@ -401,7 +361,7 @@ class LeasedQueue(FifoQueue):
         if not found:
             return None
         token, data = found
-        request = self._decode_request(data)
+        request = decode_request(self, data)
         self.leases[int(token)] = request
         return request
 
@@ -445,11 +405,8 @@ class FingerprintDupeFilter(RFPDupeFilter):
 class FrontierScheduler(Scheduler):
     """scrapy-redis' scheduler with leases, a heartbeat and run-wide idleness.
 
-    Two private Scrapy engine attributes are read, as scrapy-redis gives no hook for
-    them: ``engine._slot.inprogress`` (a request leaves it only once its callback's
-    items went through the pipelines and its requests were queued: then its lease is
-    released) and ``engine._slot.nextcall`` (to wake an idle worker at once when
-    requests arrive, rather than at the engine's 5-second heartbeat).
+    A lease is released once the engine's slot no longer holds its request, and an idle
+    worker is woken through the slot when requests arrive (crawler.scrapy_fixes.scheduler).
     """
 
     queue: LeasedQueue
@@ -500,13 +457,9 @@ class FrontierScheduler(Scheduler):
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
-    def _engine_slot(self) -> Any:
-        engine = self.crawler.engine
-        return getattr(engine, "_slot", None) if engine is not None else None
-
     def _ack_finished(self) -> None:
         """Release the leases of requests the engine is done with."""
-        slot = self._engine_slot()
+        slot = engine_slot(self.crawler)
         if slot is not None:
             self.queue.ack([t for t, r in self.queue.leases.items() if r not in slot.inprogress])
 
@@ -516,7 +469,7 @@ class FrontierScheduler(Scheduler):
             self.frontier.beat()
             self._ack_finished()
             self.frontier.reap()
-            slot = self._engine_slot()
+            slot = engine_slot(self.crawler)
             if slot is not None and not slot.inprogress:
                 slot.nextcall.schedule()
         except redis.RedisError as exc:

@@ -18,6 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import redis
 
@@ -77,12 +78,19 @@ def publish_archived(server: redis.Redis, archive: Archive) -> int:
 
 def take_batch(server: redis.Redis, size: int, wait: float) -> list[bytes]:
     """Move up to ``size`` messages to the processing list, waiting up to ``wait`` for one."""
-    first = server.blmove(KEYS.articles, KEYS.processing, wait, "RIGHT", "LEFT")
+    # The client does not decode responses: messages are bytes (redis-py types them
+    # bytes | str), and BLMOVE takes a fractional timeout (typed int).
+    first = cast(
+        "bytes | None",
+        server.blmove(KEYS.articles, KEYS.processing, wait, "RIGHT", "LEFT"),  # type: ignore[arg-type]
+    )
     if first is None:
         return []
     batch = [first]
     while len(batch) < size:
-        message = server.lmove(KEYS.articles, KEYS.processing, "RIGHT", "LEFT")
+        message = cast(
+            "bytes | None", server.lmove(KEYS.articles, KEYS.processing, "RIGHT", "LEFT")
+        )
         if message is None:
             break
         batch.append(message)
@@ -152,7 +160,7 @@ class Ingester:
         if rejected:
             pipe.lpush(KEYS.rejected, *rejected)
         for message in batch:
-            pipe.lrem(KEYS.processing, 1, message)
+            pipe.lrem(KEYS.processing, 1, message)  # type: ignore[arg-type]  # bytes, as taken
         pipe.execute()
 
     def finish(self, status: str) -> None:

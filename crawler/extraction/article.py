@@ -29,6 +29,7 @@ from crawler.extraction.dates import find_dates
 from crawler.extraction.html_input import InputError, parse_html, to_unicode
 from crawler.extraction.language import detect_language
 from crawler.extraction.lead_image import lead_image
+from crawler.extraction.limits import within_limits
 from crawler.extraction.page_meta import PageMeta, ld_text, read_page_meta
 from crawler.extraction.titles import page_title, pick_title, subheadings, visible_headings
 from indexer.article import Article
@@ -101,6 +102,7 @@ def extract_with_reason(
     try:
         page = read_page_meta(tree)
         body.keep_inline_teasers(tree)
+        body.drop_link_tables(tree)
         document = _run_trafilatura(tree, url, options, now)
         if document is None or document.body is None:
             return None, "no main text found"
@@ -108,6 +110,10 @@ def extract_with_reason(
         min_chars = options.min_article_chars if _declares_article(page) else options.min_text_chars
         if len(text) < min_chars:
             return None, f"text too short: {len(text)} < {min_chars} chars"
+        if body.drop_repeated_headline(
+            document.body, [*visible_headings(tree), page.first("og:title"), document.title]
+        ):
+            text = body.to_text(document.body)
         return _build_article(page, tree, document, text, url, options, now), None
     except Exception as err:  # one malformed page must not stop a crawl
         logger.warning("extraction failed for %s", url, exc_info=True)
@@ -273,7 +279,7 @@ def _build_article(
     section = page.first("article:section") or next(
         (ld_text(a.get("articleSection")) for a in page.articles() if a.get("articleSection")), None
     )
-    return Article(
+    return within_limits(Article(
         url=identity_url(canonical, url),
         title=title,
         canonical_url=canonical,
@@ -300,4 +306,4 @@ def _build_article(
         image_credit=image.credit,
         image_credit_url=image.credit_url,
         links=body.link_targets(document.body),
-    )
+    ))

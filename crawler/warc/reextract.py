@@ -17,6 +17,7 @@ from pathlib import Path
 
 from crawler.extraction.html_input import header_charset
 from crawler.processes.workers import ExtractorPool
+from crawler.run import CrawlBusyError, crawl_lock
 from indexer.article import Article
 from indexer.search.whoosh.index import ArchiveIndex
 from indexer.store import Archive, StoreError
@@ -103,7 +104,29 @@ def reextract(
     workers: int = 0,
     progress: Callable[[int], object] | None = None,
 ) -> ReextractCounts:
-    """Re-extract the matching archived articles, update the store, then sync the index."""
+    """Re-extract the matching archived articles, update the store, then sync the index.
+
+    Holds the archive folder's crawl lock throughout: a crawl revisiting articles would
+    otherwise have its newer versions overwritten by extractions of older pages. While a
+    crawl runs, it fails at once (StoreError).
+    """
+    try:
+        with crawl_lock(archive.path.parent):
+            return _reextract(archive, index_path, source=source, since=since,
+                              workers=workers, progress=progress)
+    except CrawlBusyError as exc:
+        raise StoreError(f"cannot re-extract now: {exc}") from None
+
+
+def _reextract(
+    archive: Archive,
+    index_path: str | Path,
+    *,
+    source: str | None,
+    since: str | None,
+    workers: int,
+    progress: Callable[[int], object] | None,
+) -> ReextractCounts:
     ids = archive.article_ids(source=source, since=since)
     counts = ReextractCounts()
     pool = ExtractorPool(workers=workers)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import zlib
 from datetime import UTC, datetime
 from http import HTTPStatus
 from io import BytesIO
@@ -28,6 +27,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler.archive_errors import archive_write_failed, describe_os_error
+from crawler.scrapy_fixes.warc import GzipMemberWarcWriter
 from indexer.warcfile import WarcLocation, warc_dir
 
 logger = logging.getLogger(__name__)
@@ -36,39 +36,6 @@ DEFAULT_MAX_SIZE = 100 * 1024 * 1024
 SOFTWARE = "news-archive/0.1 (warcio)"
 # Scrapy has undone the chunking already: a reader must not try again.
 _DROPPED_HEADERS = frozenset({"transfer-encoding"})
-# warcio compresses at level 9; 6 (zlib's default) costs far less CPU on big pages for
-# files a few percent larger. The records read back the same.
-GZIP_LEVEL = 6
-
-
-class _GzipMember:
-    """One gzip member per record (as warcio writes them), at GZIP_LEVEL, not flushed to disk.
-
-    The rolling writer flushes the file once per exchange instead of once per record.
-    """
-
-    def __init__(self, out: IO[bytes]) -> None:
-        self.compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
-        self.out = out
-
-    def write(self, buff: bytes) -> None:
-        self.out.write(self.compressor.compress(buff))
-
-    def flush(self) -> None:
-        self.out.write(self.compressor.flush())
-
-
-class _Writer(WARCWriter):
-    """warcio's writer with :class:`_GzipMember` compression."""
-
-    def __init__(self, out: IO[bytes]) -> None:
-        super().__init__(out, gzip=False)
-
-    def write_record(self, record: Any, params: Any = None) -> None:
-        """Write ``record`` as one gzip member."""
-        self._write_warc_record(_GzipMember(self.out), record)
-
-
 def status_line(status: int) -> str:
     """Return an HTTP status line's code and reason (``200 OK``) for a status code."""
     try:
@@ -79,7 +46,7 @@ def status_line(status: int) -> str:
 
 def _header_pairs(headers: Any) -> list[tuple[str, str]]:
     """Flatten Scrapy headers (bytes to lists of bytes) into (name, value) text pairs."""
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for name, values in headers.items():
         key = name.decode("latin-1") if isinstance(name, bytes) else str(name)
         if key.lower() in _DROPPED_HEADERS:
@@ -118,7 +85,7 @@ class RollingWarcWriter:
         self.serial += 1
         self._name = f"{self.prefix}-{stamp}-{os.getpid()}-{self.serial:05d}.warc.gz"
         self._file = (self.directory / self._name).open("xb")
-        self._writer = _Writer(self._file)
+        self._writer = GzipMemberWarcWriter(self._file)
         info = self._writer.create_warcinfo_record(
             self._name, {"software": SOFTWARE, "format": "WARC File Format 1.0"}
         )

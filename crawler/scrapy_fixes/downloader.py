@@ -1,0 +1,116 @@
+"""Scrapy's downloader, with its per-slot concurrency limit actually held.
+
+In Scrapy 2.19 on the asyncio reactor, ``Downloader._process_queue`` starts downloads
+in a loop bounded by ``slot.free_transfer_slots()``, but each download is an asyncio
+task that adds its request to ``slot.transferring`` only when it first runs, after the
+loop. With no download delay the loop therefore empties the slot's whole queue: a
+host with CONCURRENT_REQUESTS_PER_DOMAIN = 2 saw up to CONCURRENT_REQUESTS requests at
+once. Past the pool's ``maxPersistentPerHost`` (= CONCURRENT_REQUESTS_PER_DOMAIN),
+Twisted then closes a kept-alive connection each time one more comes back, so about
+one request in three opened a new TCP connection.
+
+Here a request counts as transferring from the moment its task is scheduled. With a
+download delay Scrapy starts one request per call anyway: its own code runs.
+
+Private API (Scrapy 2.19): ``Downloader._process_queue`` and ``_wait_for_download``,
+``scrapy.utils.defer._schedule_coro``, ``Slot.queue``, ``transferring``, ``latercall``,
+``lastseen``. Tested by tests/test_crawl.py (at most two requests at once per host).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import cached_property
+from time import monotonic
+
+from scrapy import Request
+from scrapy.core.downloader import Downloader, Slot
+from scrapy.core.engine import ExecutionEngine
+from scrapy.pqueues import DownloaderAwarePriorityQueue
+from scrapy.utils.defer import _schedule_coro
+
+
+class SlotBoundDownloader(Downloader):
+    """A downloader that never has more requests in flight per slot than its concurrency."""
+
+    def _process_queue(self, slot: Slot) -> None:
+        if slot.latercall or slot.delay:
+            super()._process_queue(slot)
+            return
+        while slot.queue and slot.free_transfer_slots() > 0:
+            slot.lastseen = monotonic()
+            request, queue_dfd = slot.queue.popleft()
+            # _download adds it too (a set) and removes it when the download is over.
+            slot.transferring.add(request)
+            _schedule_coro(self._wait_for_download(slot, request, queue_dfd))
+
+
+# Scrapy 2.19: the engine tells no one that it has begun to close (there is no signal
+# between CLOSESPIDER_TIMEOUT / SIGTERM and ``spider_closed``), and while closing it waits
+# for every request in progress, however long: its downloads, and the spider's handling
+# of their responses. crawler.deadline watches the first and bounds the second.
+
+
+def engine_is_closing(engine: ExecutionEngine) -> bool:
+    """True once ``engine`` has begun to close its spider (reads ``engine._slot``)."""
+    slot = engine._slot
+    return slot is not None and slot.closing is not None
+
+
+def release_engine_slot(engine: ExecutionEngine) -> int:
+    """Stop the closing engine waiting for its requests in progress; return how many.
+
+    The engine then closes the downloader, lets the scraper finish the items it holds and
+    closes the pipelines, as in a normal close. A download still in flight is dropped.
+    """
+    slot = engine._slot
+    if slot is None or slot.closing is None:
+        return 0
+    left = len(slot.inprogress)
+    slot.inprogress.clear()
+    slot._maybe_fire_closing()
+    return left
+
+
+# Scrapy 2.19: DownloaderAwarePriorityQueue hands out a request of the slot with the
+# fewest requests in the downloader, but it hands one out even when that slot is already
+# at its concurrency. The downloader takes CONCURRENT_REQUESTS requests in all, queued
+# ones included, so a source whose pages hang (or are slow) filled it with requests
+# waiting for its own slot, and no other source's request could go out: a hanging site
+# next to a normal one gave the normal one 0 articles.
+
+
+# The downloader counts a request only once its download task runs, after the engine
+# has taken several from the scheduler in one loop: the engine's own set of requests in
+# progress (``engine._slot.inprogress``) is up to date, so the slots are counted there.
+
+
+class SlotFairPriorityQueue(DownloaderAwarePriorityQueue):
+    """Hand out a request only for a slot with a free place; the least busy slot first."""
+
+    def pop(self) -> Request | None:
+        """The next request of the least busy slot that has room, or None."""
+        interface = self._downloader_interface
+        engine = self.crawler.engine
+        inprogress = engine._slot.inprogress if engine and engine._slot else ()
+        busy = Counter(map(interface.get_slot_key, inprogress))
+        slots, default = interface.downloader.slots, self.concurrency
+        room = [
+            (busy[slot], slot)
+            for slot in self.pqueues
+            if busy[slot] < getattr(slots.get(slot), "concurrency", default)
+        ]
+        if not room:
+            return None
+        slot = self._next_slot(room, update_state=True)
+        queue = self.pqueues[slot]
+        request = queue.pop()
+        if len(queue) == 0:
+            del self.pqueues[slot]
+            queue.close()
+        return request
+
+    @cached_property
+    def concurrency(self) -> int:
+        """Requests at once per slot, for a slot the downloader has not made yet."""
+        return self.crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")

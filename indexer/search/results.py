@@ -1,0 +1,95 @@
+"""What a search returns: hits and results; where snippets read article texts."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol
+
+from indexer.terminal import Span, render_snippet
+
+
+@dataclass
+class Hit:
+    """One search result; ``snippet`` is a list of (text, is_match) spans."""
+
+    id: str
+    url: str
+    title: str
+    published: str | None
+    source: str
+    authors: list[str]
+    agencies: list[str]
+    score: float | None
+    snippet: list[Span] = field(default_factory=list)
+    lead: str = field(default="", repr=False)  # snippet source without a store
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the stable JSON form (the snippet as plain text)."""
+        return {
+            "id": self.id,
+            "url": self.url,
+            "title": self.title,
+            "published": self.published,
+            "source": self.source,
+            "authors": self.authors,
+            "agencies": self.agencies,
+            "score": self.score,
+            "snippet": render_snippet(self.snippet, color=False),
+        }
+
+
+@dataclass
+class SearchResult:
+    """The hits of one page, the total number of matches, and a "did you mean" query."""
+
+    total: int
+    hits: list[Hit]
+    suggestion: str | None = None
+    partial: bool = False  # the time limit stopped the search early
+
+
+class ArticleText(NamedTuple):
+    """An article's id and text."""
+
+    id: str
+    text: str
+
+
+class TextSource(Protocol):
+    """Where snippets read article texts: an :class:`indexer.store.Archive` or
+    :class:`StoreTexts`."""
+
+    def get_many(self, ids: list[str]) -> Sequence[Any]:
+        """Return the stored articles with these ids (objects with ``id`` and ``text``)."""
+        ...
+
+
+class StoreTexts:
+    """Article texts read straight from the store's SQLite file, read-only, for snippets.
+
+    The ``search`` command uses this rather than :class:`indexer.store.Archive`, whose
+    imports (sqlite-utils, NumPy) take about 0.3 s: most of what a search waits for."""
+
+    def __init__(self, path: str | Path, *, timeout: float = 30.0):
+        """Open the store file at ``path`` read-only."""
+        uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+        self.conn = sqlite3.connect(uri, uri=True, timeout=timeout)
+
+    def get_many(self, ids: list[str]) -> list[ArticleText]:
+        """Return the (id, text) of the stored articles with these ids, in any order."""
+        marks = ",".join("?" * len(ids))
+        rows = self.conn.execute(f"SELECT id, text FROM articles WHERE id IN ({marks})", ids)
+        return [ArticleText(i, text or "") for i, text in rows]
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+    def __enter__(self) -> StoreTexts:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
