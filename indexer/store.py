@@ -837,7 +837,8 @@ class Archive:
 
     @_translated
     def stats(self) -> dict[str, Any]:
-        """Return a summary: counts per source and agency, date range, last crawl, pending."""
+        """Return a summary: counts per source and agency, date range, last crawl (and what it
+        did not archive, by reason), pending."""
         conn = self._conn
         with self._read():
             articles, first, last, pending = conn.execute(
@@ -864,5 +865,11 @@ class Archive:
             "first_published": first,
             "last_published": last,
             "last_crawl": crawls[-1] if crawls else None,
+            # pages the last crawl fetched but did not archive, by reason
+            "not_stored": {
+                key.split("/", 1)[1]: count
+                for key, count in (crawls[-1]["stats"] if crawls else {}).items()
+                if key.startswith("not_stored/")
+            },
             "pending_index": pending or 0,
         }

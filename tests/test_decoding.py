@@ -31,6 +31,7 @@ def _body(path: Path) -> bytes:
     return gzip.decompress(data) if path.suffix == ".gz" else data
 
 
+@pytest.mark.slow  # every corpus page: a few seconds
 def test_crawl_and_library_decode_every_corpus_page_alike() -> None:
     pages = _corpus_pages()
     assert len(pages) > 850

@@ -4,6 +4,7 @@ by a real crawl from their sitemaps, twice."""
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import sqlite3
@@ -18,6 +19,7 @@ import pytest
 from tests.conftest import ROOT, SHARED, need_shared
 from tests.sites.replay import ReplayPage, ReplaySite, load_pages, sample
 
+pytestmark = [pytest.mark.integration, pytest.mark.slow]  # crawls: about a minute in all
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
 PRESS = "https://press.example.org"
 
@@ -239,3 +241,13 @@ def test_replay_pages_are_listed_with_their_original_urls() -> None:
     pages = load_pages(need_shared(SHARED / "corpus").parent)
     assert len(pages) > 600
     assert all(p.url.startswith(("http://", "https://")) and "#" not in p.url for p in pages)
+
+
+def test_stats_lists_what_the_last_crawl_did_not_store(replay: dict) -> None:
+    second: Crawl = replay["second"]
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "search_cli.py"), "--data", str(second.data), "stats",
+         "--json"], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["not_stored"] == {"soft_404": 1}

@@ -368,7 +368,7 @@ def test_crawls_fetches_and_stats(filled: Archive) -> None:
 def test_stats_of_empty_archive(archive: Archive) -> None:
     assert archive.stats() == {
         "articles": 0, "sources": {}, "authors": 0, "agencies": {}, "first_published": None,
-        "last_published": None, "last_crawl": None, "pending_index": 0}
+        "last_published": None, "last_crawl": None, "not_stored": {}, "pending_index": 0}
 
 
 def test_locked_archive_raises_store_error(tmp_path: Path) -> None:
