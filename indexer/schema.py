@@ -19,10 +19,11 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
+from indexer import aliases
 from indexer.article import Article
 from indexer.warcfile import WarcLocation
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 CHUNK = 500  # ids per ``IN (...)`` query
 PAGE_ENCODING = "zlib"
 ARTICLE_ID = re.compile(r"[0-9a-f]{16}")  # what article_id() returns
@@ -258,7 +259,13 @@ def _add_kicker(db: sqlite_utils.Database) -> None:
         db.table("articles").add_column("kicker", str)
 
 
+def _add_aliases(db: sqlite_utils.Database) -> None:
+    """Schema v3 -> v4: the addresses each article was reached by (:mod:`indexer.aliases`)."""
+    aliases.create_table(db.conn)
+
+
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     1: _add_warc_revisions_syndication,
     2: _add_kicker,
+    3: _add_aliases,
 }
