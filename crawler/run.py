@@ -68,7 +68,8 @@ class CrawlSummary:
             pages=stats.get("downloader/response_count", 0),
             new=stats.get("archive/new", 0),
             updated=stats.get("archive/updated", 0),
-            unchanged=stats.get("archive/unchanged", 0),
+            # a revisit answered 304 Not Modified is an unchanged article too
+            unchanged=stats.get("archive/unchanged", 0) + stats.get("archive/not_modified", 0),
             skipped=stats.get("archive/skipped_known", 0),
             failed=stats.get("archive/failed", 0),
             not_articles=stats.get("archive/not_article", 0),
