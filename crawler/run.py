@@ -34,6 +34,8 @@ EXIT_INTERRUPTED = 5
 EXIT_HEALTH = 6
 
 COMPLETE_REASONS = frozenset({"finished", "closespider_timeout"})
+# How the summary line says why a crawl ended, where Scrapy's reason is not plain words.
+REASON_WORDS = {"closespider_timeout": "stopped at --max-runtime"}
 LOG_FORMAT = "%(asctime)s [%(name)s] %(levelname)s: %(message)s"
 
 
@@ -114,7 +116,8 @@ class CrawlSummary:
         )
         error = self.stats.get("archive/error")
         return (
-            f"crawl {self.finish_reason}: {self.sources} sources, {self.pages} pages fetched, "
+            f"crawl {REASON_WORDS.get(self.finish_reason, self.finish_reason)}: "
+            f"{self.sources} sources, {self.pages} pages fetched, "
             f"articles {self.new} new / {self.updated} updated / {self.unchanged} unchanged / "
             f"{self.skipped} skipped (known) / {self.failed} failed, "
             f"{self.not_articles} not articles{self._reasons()}, {self.errors} errors, "
