@@ -56,6 +56,7 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 # raised one, so only loaded modules are looked at: importing the store or the crawler
 # just for their exception classes would add about 0.3 s to every search.
 _USER_ERRORS = {
+    "crawler.single": "PageError",
     "crawler.sources": "SourceError",
     "indexer.store": "StoreError",
     "indexer.search": "QueryError",
@@ -285,6 +286,28 @@ def show(data: DataDir, key: str, fmt: str) -> None:
         click.echo(report.article_json(article, copies))
     else:
         click.echo(report.article_text(article, copies, fmt))
+
+
+@cli.command()
+@click.argument("target", metavar="URL|FILE")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json", "text"]),
+    default="markdown",
+    show_default=True,
+)
+@click.option("--url", help="The page's address, for a FILE (its links and identity).")
+@user_errors
+def extract(target: str, fmt: str, url: str | None) -> None:
+    """Fetch (or read) one page and print its article as the archive would hold it,
+    without archiving it: for tuning a source."""
+    from crawler.single import extract_page
+    from indexer import render
+
+    article = extract_page(target, url)
+    renderers = {"markdown": render.to_markdown, "json": render.to_json, "text": render.to_text}
+    click.echo(renderers[fmt](article))
 
 
 @cli.command()
