@@ -26,7 +26,9 @@ Row = tuple["Hit", list[str]]  # a hit and the ids of its syndicated copies
 
 
 def hit_lines(number: int, hit: Hit, color: bool) -> list[str]:
-    """Return the lines of one numbered hit: title, credit line, URL, snippet."""
+    """Return the lines of one numbered hit: title, credit line, id and URL, snippet.
+
+    The id is what ``show``, ``similar``, ``history`` and ``raw`` take."""
     title = clean_for_terminal(hit.title or "(untitled)")
     credit = " · ".join(
         part
@@ -41,7 +43,7 @@ def hit_lines(number: int, hit: Hit, color: bool) -> list[str]:
     lines = [
         f"{number}. " + (f"{BOLD}{title}{RESET}" if color else title),
         "   " + clean_for_terminal(credit),
-        "   " + clean_for_terminal(hit.url),
+        f"   {hit.id}  " + clean_for_terminal(hit.url),
     ]
     snippet = render_snippet(hit.snippet, color)
     if snippet:

@@ -65,6 +65,11 @@ def test_search_prints_hits_with_highlighted_snippet(demo_archive: dict) -> None
     assert out.splitlines()[0].startswith("1-2 of ")
     assert "http://127.0.0.1:" in out
     assert "household" in out.lower()
+    # each hit shows the id that show, similar, history and raw take
+    code, listed, _ = invoke(demo_archive["data"], "search", "household", "--limit", "2",
+                             "--json")
+    for hit in json.loads(listed)["hits"]:
+        assert f"   {hit['id']}  {hit['url']}" in out.splitlines()
 
 
 def test_malformed_query_is_one_line_error(demo_archive: dict) -> None:
