@@ -101,15 +101,37 @@ def facet_lines(counts: Sequence[tuple[str, int]]) -> list[str]:
 
 
 def stats_lines(figures: Mapping[str, Any]) -> list[str]:
-    """Return the archive's figures as ``key: value`` lines (dicts indented below)."""
-    lines = []
-    for key, value in figures.items():
-        if isinstance(value, dict):
-            lines.append(f"{key}:")
-            lines += [f"  {name}: {count}" for name, count in value.items()]
-        else:
-            lines.append(f"{key}: {value}")
-    return lines
+    """Return the archive's figures (:meth:`indexer.store.Archive.stats`) as a table."""
+
+    def counts(values: Mapping[str, int]) -> str:
+        return " · ".join(f"{name or '(none)'} {n:,}" for name, n in values.items()) or "none"
+
+    rows = [
+        ("articles", f"{figures['articles']:,} ({figures['pending_index']:,} waiting for "
+                     "the index)"),
+        ("published", f"{figures['first_published'] or '-'} … "
+                      f"{figures['last_published'] or '-'}"),
+        ("sources", counts(figures["sources"])),
+        ("authors", f"{figures['authors']:,}"),
+        ("agencies", counts(figures["agencies"])),
+    ]
+    crawl = figures.get("last_crawl")
+    if crawl is None:
+        rows.append(("last crawl", "none"))
+    else:
+        done = crawl["stats"] if isinstance(crawl["stats"], dict) else {}
+        rows += [
+            ("last crawl", f"#{crawl['id']} {crawl['status']}, {crawl['started']} → "
+                           f"{crawl['finished'] or '…'}"),
+            ("", f"{len(crawl['sources'])} sources: {', '.join(crawl['sources'])}"),
+            ("", ", ".join(f"{done.get(k, 0):,} {k}" for k in CRAWL_COUNTS)),
+            ("not stored", counts(figures.get("not_stored") or {})),
+        ]
+    return [f"{label:<12} {value}".rstrip() for label, value in rows]
+
+
+# The counts of a crawl's stats shown by ``stats``, in this order.
+CRAWL_COUNTS = ("pages", "new", "updated", "unchanged", "failed")
 
 
 def health_lines(rows: Sequence[SourceHealth], alarms: Sequence[str]) -> list[str]:

@@ -252,3 +252,16 @@ def test_the_cli_offers_the_engines_sorts_and_facets() -> None:
 
     assert search_cli.SORTS == engine.SORTS
     assert tuple(engine.FACETS) == search_cli.FACETS
+
+
+def test_stats_is_a_readable_table(demo_archive: dict) -> None:
+    code, out, _ = invoke(demo_archive["data"], "stats")
+    assert code == 0
+    for python_repr in ("['", "{'", "None", "_published"):
+        assert python_repr not in out
+    labels = [line.split(" ", 1)[0] for line in out.splitlines() if not line.startswith(" ")]
+    assert labels == ["articles", "published", "sources", "authors", "agencies", "last",
+                      "not"]
+    code, listed, _ = invoke(demo_archive["data"], "stats", "--json")
+    figures = json.loads(listed)
+    assert out.startswith(f"articles     {figures['articles']:,} (0 waiting for the index)")
