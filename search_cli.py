@@ -30,6 +30,11 @@ FACETS = ("source", "agency", "author", "tag", "lang", "year", "month")
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what shell tools exit with
 
 
+def _color() -> bool:
+    """Whether to color the output: on a terminal, unless NO_COLOR is set (no-color.org)."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
 def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     """Turn the library's user-facing exceptions into one-line click errors."""
 
@@ -454,7 +459,7 @@ def search(
     if as_json:
         click.echo(report.search_json(text, result, rows, page, collapse=collapse))
         return
-    color = sys.stdout.isatty()
+    color = _color()
     _echo_lines(report.search_text(result, rows, page, limit, collapse=collapse, color=color))
 
 
@@ -482,7 +487,7 @@ def similar(data: DataDir, article_id: str, limit: int, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
         return
-    color = sys.stdout.isatty()
+    color = _color()
     for number, hit in enumerate(hits, 1):
         click.echo("\n".join(report.hit_lines(number, hit, color)))
 
@@ -771,7 +776,7 @@ def history(data: DataDir, key: str, diff: bool, older: int | None, newer: int |
             f"{len(versions)}"
         )
     a, b = versions[older - 1], versions[newer - 1]
-    _echo_lines(report.diff_lines(a, b, color=sys.stdout.isatty()))
+    _echo_lines(report.diff_lines(a, b, color=_color()))
 
 
 @cli.command()

@@ -80,11 +80,18 @@ def search_text(
 ) -> list[str]:
     """Return the lines of a page of search results: a header, "did you mean", hits."""
     first = (page - 1) * limit + 1
-    folded = " (syndicated copies folded)" if collapse else ""
-    if rows:
-        lines = [f"{first}-{first + len(rows) - 1} of {result.total:,} articles{folded}"]
+    total = result.total
+    matched = f"{total:,} {'article' if total == 1 else 'articles'}"
+    shown = str(first) if len(rows) == 1 else f"{first}-{first + len(rows) - 1}"
+    if collapse:  # hits are stories; the total counts articles
+        lines = [f"stories {shown}; {matched} match (syndicated copies folded)" if rows
+                 else f"no stories on page {page}; {matched} match"]
+    elif rows:
+        lines = [f"{shown} of {matched}"]
+    elif total:
+        lines = [f"no hits on page {page}: {matched}, the last page is {-(-total // limit)}"]
     else:
-        lines = [f"0 of {result.total:,} articles"]
+        lines = ["0 articles"]
     if result.suggestion:
         lines.append(f"did you mean: {clean_for_terminal(result.suggestion)}")
     for number, (hit, copies) in enumerate(rows, first):

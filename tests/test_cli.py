@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -265,3 +266,43 @@ def test_stats_is_a_readable_table(demo_archive: dict) -> None:
     code, listed, _ = invoke(demo_archive["data"], "stats", "--json")
     figures = json.loads(listed)
     assert out.startswith(f"articles     {figures['articles']:,} (0 waiting for the index)")
+
+
+def test_search_header_says_what_it_counts(demo_archive: dict) -> None:
+    data = demo_archive["data"]
+    _, listed, _ = invoke(data, "search", "water", "--json", "--limit", "1")
+    total = json.loads(listed)["total"]
+    assert total > 1
+    assert invoke(data, "search", "water", "--limit", "1")[1].splitlines()[0] == (
+        f"1 of {total} articles")
+    assert invoke(data, "search", "water", "--page", "99")[1].splitlines()[0] == (
+        f"no hits on page 99: {total} articles, the last page is {-(-total // 10)}")
+    assert invoke(data, "search", "water", "--collapse", "--limit", "2")[1].splitlines()[0] == (
+        f"stories 1-2; {total} articles match (syndicated copies folded)")
+
+
+@pytest.mark.parametrize(("no_color", "colored"), [(None, True), ("1", False)])
+def test_search_colors_a_terminal_unless_no_color(
+    demo_archive: dict, no_color: str | None, colored: bool
+) -> None:
+    import pty
+
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    if no_color:
+        env["NO_COLOR"] = no_color
+    leader, follower = pty.openpty()
+    with os.fdopen(leader, "rb") as terminal:
+        proc = subprocess.run(
+            [sys.executable, str(ROOT / "search_cli.py"), "--data", str(demo_archive["data"]),
+             "search", "water", "--limit", "1"],
+            stdout=follower, stderr=subprocess.PIPE, env=env, cwd=ROOT, timeout=60,
+            check=False,
+        )
+        os.close(follower)
+        output = b""
+        with contextlib.suppress(OSError):  # EIO once the terminal is drained
+            while chunk := os.read(terminal.fileno(), 65536):
+                output += chunk
+    assert proc.returncode == 0, proc.stderr
+    assert b"water" in output.lower()
+    assert (b"\x1b[" in output) is colored
