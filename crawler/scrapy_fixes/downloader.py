@@ -62,19 +62,27 @@ class SlotBoundDownloader(Downloader):
 
 
 class SlotFairPriorityQueue(DownloaderAwarePriorityQueue):
-    """Hand out a request only for a slot with a free place; the least busy slot first."""
+    """Hand out a request only for a slot with a free place; the least busy slot first.
+
+    A slot's places: its concurrency, and no more than its share of CONCURRENT_REQUESTS
+    among the slots with requests waiting or in progress.
+    """
 
     def pop(self) -> Request | None:
         """The next request of the least busy slot that has room, or None."""
+        if not self.pqueues:
+            return None
         interface = self._downloader_interface
         slot_of_engine = engine_slot(self.crawler.engine)
         inprogress = slot_of_engine.inprogress if slot_of_engine is not None else ()
         busy = Counter(map(interface.get_slot_key, inprogress))
         slots, default = interface.downloader.slots, self.concurrency
+        # each slot with work gets its share of CONCURRENT_REQUESTS, at most its own limit
+        share = max(1, self.total // len(busy.keys() | self.pqueues.keys()))
         room = [
             (busy[slot], slot)
             for slot in self.pqueues
-            if busy[slot] < getattr(slots.get(slot), "concurrency", default)
+            if busy[slot] < min(share, getattr(slots.get(slot), "concurrency", default))
         ]
         if not room:
             return None
@@ -90,3 +98,8 @@ class SlotFairPriorityQueue(DownloaderAwarePriorityQueue):
     def concurrency(self) -> int:
         """Requests at once per slot, for a slot the downloader has not made yet."""
         return self.crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+
+    @cached_property
+    def total(self) -> int:
+        """Requests at once in all (the downloader's limit)."""
+        return self.crawler.settings.getint("CONCURRENT_REQUESTS")

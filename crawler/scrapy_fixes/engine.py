@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy import Request
 from scrapy.core.engine import ExecutionEngine
 
 
@@ -31,16 +32,17 @@ def engine_is_closing(engine: ExecutionEngine) -> bool:
     return slot is not None and slot.closing is not None
 
 
-def release_engine_slot(engine: ExecutionEngine) -> int:
-    """Stop the closing engine waiting for its requests in progress; return how many.
+def release_engine_slot(engine: ExecutionEngine) -> set[Request]:
+    """Stop the closing engine waiting for its requests in progress; return them.
 
     The engine then closes the downloader, lets the scraper finish the items it holds and
-    closes the pipelines, as in a normal close. A download still in flight is dropped.
+    closes the pipelines, as in a normal close. A download still in flight is dropped
+    (when it ends, its errback gets an AttributeError from the engine's dropped slot).
     """
     slot = engine_slot(engine)
     if slot is None or slot.closing is None:
-        return 0
-    left = len(slot.inprogress)
+        return set()
+    left = set(slot.inprogress)
     slot.inprogress.clear()
     slot._maybe_fire_closing()
     return left
