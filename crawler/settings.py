@@ -24,16 +24,32 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # Scrapy's downloader overshoots CONCURRENT_REQUESTS_PER_DOMAIN without a delay
 # (crawler.scrapy_fixes.downloader): this one holds it.
 DOWNLOADER = "crawler.scrapy_fixes.downloader.SlotBoundDownloader"
-# Warn at start-up when Scrapy & co. are not the versions crawler.scrapy_fixes was tested on.
-EXTENSIONS = {"crawler.scrapy_fixes.VersionCheck": 0}
+EXTENSIONS = {
+    # Warn at start-up when Scrapy & co. are not the versions crawler.scrapy_fixes was
+    # tested on.
+    "crawler.scrapy_fixes.VersionCheck": 0,
+    # The hard deadline of --max-runtime and SIGTERM (CRAWL_GRACE_PERIOD below).
+    "crawler.deadline.CrawlDeadline": 0,
+}
+# Fairness: each source is its own download slot (crawler.spiders.news), and the
+# scheduler hands out requests of the slot with the fewest downloads in progress, only
+# while it has room (crawler.scrapy_fixes.downloader), so one source's backlog (or hanging
+# pages) never holds back another's.
+SCHEDULER_PRIORITY_QUEUE = "crawler.scrapy_fixes.downloader.SlotFairPriorityQueue"
+# New links taken from one page (the source's max_pages bounds the whole crawl).
+LINKS_PER_PAGE = 1_000
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 # Safety: bounded downloads, bounded waits, few redirects and retries.
 # DOWNLOAD_TIMEOUT bounds a whole download, body included (a server dripping bytes).
 DOWNLOAD_TIMEOUT = 30
-# Feeds and sitemaps; Scrapy applies the cap to decompressed bodies too (bombs).
+# Robots.txt and the like; Scrapy applies the cap to decompressed bodies too (bombs).
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+# Feeds and sitemaps (gzip inflated included): the sitemap protocol allows 50 MB and
+# 50,000 URLs per file. Their entries are read lazily, up to the source's page budget.
+SITEMAP_MAXSIZE = 50 * 1024 * 1024
+SITEMAP_MAX_ENTRIES = 50_000
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 # Pages for extraction (crawler.middlewares.PageSizeMiddleware): no more than extraction
 # takes (ExtractOptions.max_html_bytes), so a bigger page is not even downloaded.
@@ -42,6 +58,10 @@ PAGE_MAXSIZE = 3_000_000
 DOWNLOAD_FAIL_ON_DATALOSS = True
 REDIRECT_MAX_TIMES = 5
 RETRY_TIMES = 2
+# --max-runtime (CLOSESPIDER_TIMEOUT) and SIGTERM: once the crawl closes, nothing is
+# retried and no request is made; downloads and extractions still running get this many
+# seconds (crawler.deadline), then what was fetched is stored and the crawl ends.
+CRAWL_GRACE_PERIOD = 30.0
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # A site that keeps failing is the site's fault: a warning and a failed fetch, not an error.
 RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
@@ -51,6 +71,9 @@ METAREFRESH_ENABLED = False
 RETRY_FAILED_MAX = 3
 
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.deadline.DeadlineTimeoutMiddleware": 360,  # after DownloadTimeoutMiddleware
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.deadline.DeadlineRetryMiddleware": 550,
     "crawler.middlewares.HostGuardMiddleware": 50,
     "crawler.middlewares.SkipKnownMiddleware": 60,
     "crawler.middlewares.PageSizeMiddleware": 70,

@@ -6,6 +6,7 @@ import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -14,9 +15,16 @@ from indexer.urls import strip_www
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 KNOWN_FIELDS = {"name", "url", "feeds", "sitemaps", "follow", "depth", "article_urls",
-                "revisit_days"}
+                "revisit_days", "max_pages"}
 MAX_DEPTH = 10
 MAX_REVISIT_DAYS = 36_500
+# Pages fetched per source and crawl: a day of a big outlet's stories many times over,
+# while a trap (calendar, faceted search, endless links) stops there.
+DEFAULT_MAX_PAGES = 5_000
+MAX_MAX_PAGES = 10_000_000
+
+
+HTTP_SCHEMES = frozenset({"http", "https"})
 
 
 class SourceError(ValueError):
@@ -35,8 +43,9 @@ class Source:
     depth: int = 2
     article_urls: tuple[re.Pattern[str], ...] = field(default=())
     revisit_days: int = 0  # fetch again (conditionally) articles younger than this; 0: never
+    max_pages: int = DEFAULT_MAX_PAGES  # page requests per crawl (feeds and sitemaps aside)
 
-    @property
+    @cached_property
     def hosts(self) -> frozenset[str]:
         """The host names (``www.`` removed, port kept) this source may be crawled on."""
         urls = (self.url, *self.feeds, *self.sitemaps)
@@ -45,7 +54,7 @@ class Source:
     def allows(self, url: str) -> bool:
         """Tell whether ``url`` is an http(s) URL on one of the source's hosts."""
         parts = urlsplit(url)
-        return parts.scheme in {"http", "https"} and strip_www(parts.netloc.lower()) in self.hosts
+        return parts.scheme in HTTP_SCHEMES and strip_www(parts.netloc.lower()) in self.hosts
 
     def matches_article(self, url: str) -> bool | None:
         """Match ``url`` against the source's article patterns; None when it has none."""
@@ -114,6 +123,10 @@ def parse_source(data: Any, position: int) -> Source:
     if (isinstance(revisit, bool) or not isinstance(revisit, int)
             or not 0 <= revisit <= MAX_REVISIT_DAYS):
         raise _fail(name, "revisit_days", f"must be an integer from 0 to {MAX_REVISIT_DAYS}")
+    max_pages = data.get("max_pages", DEFAULT_MAX_PAGES)
+    if (isinstance(max_pages, bool) or not isinstance(max_pages, int)
+            or not 1 <= max_pages <= MAX_MAX_PAGES):
+        raise _fail(name, "max_pages", f"must be an integer from 1 to {MAX_MAX_PAGES:_}")
     return Source(
         name=name,
         url=url,
@@ -123,6 +136,7 @@ def parse_source(data: Any, position: int) -> Source:
         depth=depth,
         article_urls=_patterns(name, data.get("article_urls")),
         revisit_days=revisit,
+        max_pages=max_pages,
     )
 
 
@@ -164,9 +178,39 @@ def load_sources(path: str | Path, only: Iterable[str] | None = None) -> list[So
     return sources
 
 
+def check_article_url(url: str) -> str:
+    """Return ``url`` stripped, or raise SourceError when it is not an http(s) URL."""
+    checked = url.strip()
+    parts = urlsplit(checked)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise SourceError(f"not an http(s) URL: {url!r}")
+    return checked
+
+
+def read_url_file(path: str | Path) -> tuple[list[str], list[str]]:
+    """Read an article-URL file (one URL a line; blank lines and ``#`` comments skipped).
+
+    Return the URLs and one message per line that is not an http(s) URL, with its line
+    number: such a line is skipped, not the whole file.
+    """
+    urls, problems = [], []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceError(f"{path}: cannot read: {exc}") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            urls.append(check_article_url(line))
+        except SourceError as exc:
+            problems.append(f"{path}:{number}: {exc}, line skipped")
+    return urls, problems
+
+
 def adhoc_source(url: str) -> Source:
     """Build a one-page source for an article URL given on the command line."""
-    checked = _check_url(urlsplit(url).netloc or "url", "url", url)
+    checked = check_article_url(url)
     host = strip_www(urlsplit(checked).netloc.lower())
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", host)[:64] or "adhoc"
     return Source(name=name, url=checked, follow=False, depth=0)

@@ -254,7 +254,7 @@ def test_health_alarm_when_a_source_changes_its_pages(tmp_path: Path) -> None:
     assert "ALARM site: articles without a date rose" in table.stdout
 
 
-def test_health_shows_a_dead_source_and_its_failures(
+def test_a_dead_source_gets_one_warning_line_and_a_health_row(
     tmp_path: Path, demo_site: dict[str, str]
 ) -> None:
     with socket.socket() as sock:  # a port nobody listens on
@@ -263,11 +263,16 @@ def test_health_shows_a_dead_source_and_its_failures(
     sources = tmp_path / "sources.toml"
     sources.write_text(
         sources_toml({"courier": demo_site["courier"]})
-        + f'\n[[source]]\nname = "dead"\nurl = "http://127.0.0.1:{dead_port}/"\n',
+        + f'\n[[source]]\nname = "dead"\nurl = "http://127.0.0.1:{dead_port}/"\n'
+        + f'feeds = ["http://127.0.0.1:{dead_port}/rss.xml"]\n',
         encoding="utf-8",
     )
     crawl = run_cli(tmp_path / "data", "crawl", "--sources", str(sources), *FAST)
     assert crawl.returncode == 3, crawl.stderr  # a source failed entirely
+    assert "Traceback" not in crawl.stderr
+    about_dead = [line for line in crawl.stderr.splitlines() if f":{dead_port}" in line]
+    assert len(about_dead) == 1, crawl.stderr  # one WARNING line for the dead host
+    assert "WARNING" in about_dead[0]
     result = run_cli(tmp_path / "data", "stats", "--health", "--json")
     assert result.returncode == 0, result.stderr
     rows = {r["source"]: r for r in json.loads(result.stdout)["crawls"]}

@@ -74,7 +74,7 @@ def test_declared_date_agreeing_with_text_wins():
 def test_text_date_on_crawl_day_is_not_a_publication_date():
     today = date(2026, 1, 1)
     assert choose_published([], None, today, today) is None
-    assert choose_published([], None, date(2025, 12, 1), today) == (date(2025, 12, 1), "text")
+    assert choose_published([], None, date(2025, 12, 1), today) == (date(2025, 12, 1), "htmldate")
 
 
 def test_published_and_modified_come_separately():

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from html.entities import name2codepoint
 from typing import Any
 
 from lxml.etree import XPath
@@ -18,13 +20,21 @@ from crawler.extraction.textnorm import squash
 
 logger = logging.getLogger(__name__)
 
+# author labels of many languages, before a colon ("Автор:", "Autore:", "作者：", "بقلم:")
+LOCAL_LABELS = (
+    r"(?:автор|авторы|автори|текст|autore|autori|testo|auteur|auteurs|autor|autores|autora"
+    r"|texto|yazar|muhabir|autorzy|tekst|författare|forfatter|skribent|kirjoittaja|szerző"
+    r"|συντάκτης|作者|记者|記者|撰文|기자|الكاتب|بقلم|كتب|نویسنده|लेखक|रिपोर्टर|reporter)"
+)
 BYLINE_PREFIX_RE = re.compile(
     r"^[\s\-–—|•·:]*(?:(?:originally\s+)?(?:written|posted|published|reported|story|words|text"
-    r"|interview|photos?|fotos?|bilder?)(?:\s+(?:und|and|&)\s+\w+)?\s*[:]?\s+)?"
+    r"|interview|photos?|fotos?|bilder?|eingestellt|erstellt|verfasst|geschrieben|gepostet"
+    r"|veröffentlicht)(?:\s+(?:und|and|&)\s+\w+)?\s*[:]?\s+)?"
     r"(?:(?:view|see|read|show|browse|ein|eine|a|an|blog)\s+)?(?:(?:alles|all|mehr|more|alle"
     r"|weitere)\s+)?(?:(?:artikel|\w*beitrag|beiträge|articles?|posts?|stories|story|bericht"
     r"|kommentar)\s+)?"
-    r"(?:by|von|par|por|di|door|av|af|from|with|autor(?:in)?|author|auteur)\b\s*:?\s*"
+    r"(?:by|von|vom|par|por|di|door|av|af|from|with|autor(?:in)?|author|auteur)\b\s*:?\s*"
+    rf"|^[\s\-–—|•·]*{LOCAL_LABELS}\s*[:：]\s*"
     r"|^[\s\-–—|•·]*(?:text|texte|interview|verfasser(?:in)?|redakteur(?:in)?|fotos?|photos?"
     r"|bilder?)(?:\s+(?:und|and|&)\s+\w+)?\s*:\s*",
     re.I,
@@ -54,8 +64,50 @@ INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200f\u2060\ufeff]")
 ORG_RE = re.compile(
     r"(?i:\b(?:verband|verbandes|stiftung|verlag|zeitung|magazin|magazine|news|online|media"
     r"|redaktion|team|group|gruppe|inhalte|partei|union|institut|university|universität|blog"
+    r"|redacci\w*|redaç\w*|redazione|rédaction|redactie|redakcja|редакция|редакція"
     r"|press|presse|agentur|agency|editorial)\b|^(?:die|der|das|the|les)\s)"
     r"|\b(?:e\.\s?V|GmbH|AG|SE|Inc|Ltd|LLC|Corp)\b"
+)
+# interface words around bylines: trailing ones are cut ("Anna Weber Alle Artikel", "… Stand"),
+# a name keeping one is a label ("Follow", "Mehr Themen", "Afficher mon profil complet")
+UI_WORDS = frozenset(
+    [
+        "alle",
+        "all",
+        "artikel",
+        "article",
+        "articles",
+        "beiträge",
+        "beitrag",
+        "stand",
+        "mehr",
+        "themen",
+        "thema",
+        "follow",
+        "folgen",
+        "abonnieren",
+        "subscribe",
+        "profil",
+        "profile",
+        "afficher",
+        "voir",
+        "public",
+        "domain",
+        "kontakt",
+        "contact",
+        "teilen",
+        "share",
+        "e-mail",
+        "email",
+        "mail",
+        "twitter",
+        "facebook",
+        "instagram",
+        "linkedin",
+        "rss",
+        "zum",
+        "zur",
+    ]
 )
 ACRONYM_RE = re.compile(r"^[A-Z]{2,6}$")
 # a user name as blogs show it ("tlow", "freeman1984"), trusted only from author links
@@ -74,7 +126,8 @@ DROP_AFTER_RE = re.compile(
 NAME_PARTICLES = (
     "von|van|der|den|de|del|della|da|di|du|le|la|bin|ibn|al|el|ten|ter|zu|dos|das|y|e|do|af|av"
 )
-NAME_WORD_RE = re.compile(rf"^(?:[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’.\-]*|(?:{NAME_PARTICLES}))$")
+NAME_WORD_RE = re.compile(r"^[^\W\d_][\w'’.\-]*$")
+PARTICLE_RE = re.compile(rf"^(?:{NAME_PARTICLES})$")
 INITIAL_END_RE = re.compile(r"(?:^|\s)\w\.$")
 # placeholders and page furniture that sit where a name should be
 GENERIC_NAMES = frozenset(
@@ -125,7 +178,10 @@ _LEAD = (
     r"(?:[A-Z]?[a-z]+\s+)?(?:[Pp]osted|[Ww]ritten|[Tt]ext|[Ss]tory|[Aa]rticle|[Aa]rtikel"
     r"|[A-Z]?[a-z]*[Bb]eitrag)\s+"
 )
-_LABEL = r"(?:[Aa]utor(?:in)?|AUTOR|[Aa]uthor|AUTHOR|[Vv]erfasser(?:in)?|[Tt]ext)\s*:"
+_LABEL = (
+    rf"(?:[Aa]utor(?:in)?|AUTOR|[Aa]uthor|AUTHOR|[Vv]erfasser(?:in)?|[Tt]ext|(?i:{LOCAL_LABELS}))"
+    r"\s*[:：]"
+)
 _OPENING = rf"^[-–—|:\s]*(?:(?:{_LEAD})?{_BY}\s*:?|{_LABEL})"
 BYLINE_OPENING_RE = re.compile(rf"{_OPENING}(?:\s|$)")
 BYLINE_LINE_RE = re.compile(rf"{_OPENING} *[A-ZÀ-Ü]")
@@ -136,6 +192,14 @@ BARE_LABEL_RE = re.compile(
 BYLINE_DETECT_RE = re.compile(f"{BYLINE_OPENING_RE.pattern}|{BARE_LABEL_RE.pattern}")
 # an explicit label ("Posted by", "Autor:") vouches for a one-word name or a user name
 EXPLICIT_LABEL_RE = re.compile(rf"^[-–—|:\s]*(?:{_LEAD}{_BY}|{_LABEL}|[Aa]uthor\s)")
+# short visible texts of the body, where a full name may be shown
+SHORT_TEXT_XPATH = XPath(
+    "//body//text()[normalize-space()][string-length() < 80]"
+    "[not(ancestor::script or ancestor::style)]"
+)
+# an entity that lost its "&" ("Redacci;oacute;n", "Redacci; oacute"): a letter's name
+BROKEN_ENTITY_RE = re.compile(r"(?<=\w)[;&]\s*([A-Za-z]{4,8})(?:;|\b)")
+HANDLE_PARTS_RE = re.compile(r"[._\-]+")
 NEXT_TEXT_XPATH = XPath(
     "following::text()[normalize-space()][not(ancestor::script or ancestor::style)][1]"
 )
@@ -191,9 +255,19 @@ def looks_like_name(
         return False
     if any(ch.isdigit() for ch in text) or "http" in text or "www." in text or "@" in text:
         return False
-    if not words[0][0].isupper():
+    if not _capital(words[0][0]):
         return False
-    return declared or all(NAME_WORD_RE.match(word) for word in words)
+    return declared or all(_name_word(word) for word in words)
+
+
+def _capital(char: str) -> bool:
+    """Tell whether ``char`` is a capital letter, or a letter of a caseless script (Arabic, CJK)."""
+    return char.isupper() or (char.isalpha() and char.lower() == char.upper())
+
+
+def _name_word(word: str) -> bool:
+    """Tell whether ``word`` may be part of a name in free text: capitalised, or a particle."""
+    return bool(PARTICLE_RE.match(word)) or (bool(NAME_WORD_RE.match(word)) and _capital(word[0]))
 
 
 def _domain_keys(names: Iterable[str]) -> set[str]:
@@ -218,14 +292,24 @@ def _clean_part(part: str, excluded: set[str]) -> str:
     without_role = ROLE_RE.sub("", part)
     if without_role != part and len(without_role.split()) < 2:
         return ""  # "Casa Editorial El Tiempo", "Staff": a role or an organisation, not a person
-    part = DROP_AFTER_RE.sub("", without_role).strip(" ,:-–—()")
+    part = DROP_AFTER_RE.sub("", without_role).strip(" ,:-–—()»›>")
     if part.endswith(".") and not INITIAL_END_RE.search(part):
         part = part.rstrip(".")
     words = part.split()
     # a site name glued after the name ("Adam Aaronson PhillyVoice")
     while len(words) > 2 and squash(words[-1]) in excluded:
         words.pop()
+    while words and words[-1].casefold().strip(".:»›>") in UI_WORDS:
+        words.pop()
+    if any(word.casefold() in UI_WORDS for word in words):
+        return ""
     return " ".join(words)
+
+
+def _entity(match: re.Match[str]) -> str:
+    """Return the character an entity name stands for, or the match unchanged."""
+    codepoint = name2codepoint.get(match[1])
+    return chr(codepoint) if codepoint else match[0]
 
 
 def split_byline(
@@ -239,7 +323,9 @@ def split_byline(
     exclude = list(exclude)
     excluded = {squash(name) for name in exclude if name} - {""}
     domains = _domain_keys(exclude)
-    text = " ".join(EMAIL_RE.sub(" ", INVISIBLE_RE.sub("", raw)).split())
+    # entities, even escaped twice ("Redacci&amp;oacute;n"), before ";" splits names
+    text = BROKEN_ENTITY_RE.sub(_entity, html.unescape(html.unescape(raw)))
+    text = " ".join(EMAIL_RE.sub(" ", INVISIBLE_RE.sub("", text)).split())
     if not text or len(text) > MAX_BYLINE_CHARS or SAYS_RE.search(text):
         return Byline()
     explicit = bool(EXPLICIT_LABEL_RE.match(text))
@@ -434,13 +520,43 @@ def _only_outside_article(tree: HtmlElement, name: str) -> bool:
     )
 
 
+def shown_name(tree: HtmlElement, name: str) -> str:
+    """Return the full name the page shows for a one-word author, else ``name``.
+
+    A first name ("Todd") becomes the name it opens in a short text ("Todd Bates"), a user
+    handle ("christian.stadtfeld") the display name spelling its parts ("Christian
+    Stadtfeld"), when the page shows exactly one such name in its article matter.
+    """
+    if " " in name:
+        return name
+    parts = [part for part in HANDLE_PARTS_RE.split(name) if part]
+    if len(parts) > 1:
+        spelled = r"[\s.\-_]+".join(map(re.escape, parts))
+        pattern = re.compile(rf"(?<!\w){spelled}(?!\w)", re.I)
+    else:
+        pattern = re.compile(rf"(?<!\w){re.escape(name)}(?:\s+[^\W\d_][\w'’\-]+){{1,2}}(?!\w)")
+    found = set()
+    for text in SHORT_TEXT_XPATH(tree):
+        match = pattern.search(str(text))
+        if match is None or match[0] == name:
+            continue
+        candidate = " ".join(match[0].split())
+        if looks_like_name(candidate, min_words=2) and _in_flow(text.getparent()):
+            found.add(candidate)
+    return found.pop() if len(found) == 1 else name
+
+
 def find_byline(
     page: PageMeta, tree: HtmlElement, fallback: str | None, exclude: Iterable[str]
 ) -> Byline:
-    """Find the authors: JSON-LD, meta, byline elements and lines, signature, then ``fallback``."""
+    """Find the authors: JSON-LD, meta, byline elements and lines, signature, then ``fallback``.
+
+    A first name or a user handle gives way to the full name the page shows (:func:`shown_name`).
+    """
     agencies: list[str] = []
     for candidate in _candidates(page, tree, fallback, list(exclude)):
         agencies.extend(candidate.agencies)
         if candidate.authors:
-            return Byline(candidate.authors, list(dict.fromkeys(agencies)))
+            authors = [shown_name(tree, name) for name in candidate.authors]
+            return Byline(list(dict.fromkeys(authors)), list(dict.fromkeys(agencies)))
     return Byline([], list(dict.fromkeys(agencies)))

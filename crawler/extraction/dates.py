@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from htmldate import find_date
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
@@ -21,6 +22,12 @@ from crawler.extraction.meta_xpaths import (
     PUBLISHED_TIME_XPATHS,
 )
 from crawler.extraction.page_meta import PageMeta, ld_text, ld_types
+from crawler.extraction.text_dates import (
+    MAX_DATE_LINE_CHARS,
+    PUBLISHED_LABEL_RE,
+    UPDATE_CUE_RE,
+    parse_text_date,
+)
 from crawler.extraction.textnorm import squash
 
 logger = logging.getLogger(__name__)
@@ -41,52 +48,6 @@ NAIVE_TOLERANCE = timedelta(days=1)
 WEAK_META_KEYS = ("dcterms.created", "dc.date.created", "dc.date", "dcterms.date", "date")
 TRUSTED_META_KEYS = tuple(key for key in PUBLISHED_META_KEYS if key not in WEAK_META_KEYS)
 
-MONTH_NAMES = (
-    "january february march april may june july august september october november december",
-    "januar februar märz april mai juni juli august september oktober november dezember",
-    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
-    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
-    "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",
-    "januari februari maart april mei juni juli augustus september oktober november december",
-    "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
-    "jan feb mar apr may jun jul aug sep oct nov dec",
-    "jän feb mär apr mai jun jul aug sept okt nov dez",
-    "jänner feb mrz apr mai jun jul aug sep okt nov dez",
-)
-MONTHS = {
-    name: number for names in reversed(MONTH_NAMES) for number, name in enumerate(names.split(), 1)
-}
-_YEAR = r"(?P<y>(?:19|20)\d\d)"
-_MONTH_WORD = r"(?P<mon>[^\W\d_]{3,10})\.?"
-_TIME = (
-    r"(?:[,|\s]*(?:um|at|à|klo|-)?\s*"
-    r"(?P<H>[0-2]?\d)[:.h](?P<M>[0-5]\d)(?!\d)\s*(?P<ampm>[ap]\.?m\.?)?)?"
-)
-# dates as pages print them, day first unless a month name comes first
-TEXT_DATE_RES = (
-    re.compile(r"(?<!\d)" + _YEAR + r"-(?P<m>[01]?\d)-(?P<d>[0-3]?\d)(?!\d)" + _TIME),
-    re.compile(
-        r"(?<![\d.])(?P<d>[0-3]?\d)\.\s?(?P<m>[01]?\d)\.\s?(?P<y>(?:19|20)?\d\d)(?!\d|\.\d)" + _TIME
-    ),
-    re.compile(r"(?<![\d/])(?P<d>[0-3]?\d)/(?P<m>[01]?\d)/" + _YEAR + r"(?!\d)" + _TIME),
-    re.compile(
-        r"(?<!\d)(?P<d>[0-3]?\d)(?:\.|st|nd|rd|th)?\s+(?:de\s+)?"
-        + _MONTH_WORD
-        + r",?\s+(?:de\s+)?"
-        + _YEAR
-        + r"(?!\d)"
-        + _TIME
-    ),
-    re.compile(
-        _MONTH_WORD + r"\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?,?\s+" + _YEAR + r"(?!\d)" + _TIME
-    ),
-)
-SLASH_DATE_RE = TEXT_DATE_RES[2]
-# a date line is short ("Stand: 28.04.2020 18:00 Uhr"); dates in sentences are about events
-MAX_DATE_LINE_CHARS = 80
-UPDATE_CUE_RE = re.compile(
-    r"updat|aktualisiert|geändert|modifi|mis à jour|actualiza|päivitetty|bijgewerkt", re.I
-)
 # the headline: main headings and, for pages without one, lower headings naming the title
 HEADLINE_XPATH = XPath(
     '(//h1 | //h2 | //h3 | //h4 | //*[@itemprop="headline"][not(self::meta)])[position() <= 60]'
@@ -101,6 +62,7 @@ TEXT_AFTER_XPATH = XPath(
 )
 TEXT_BEFORE_XPATH = XPath(f"preceding::text(){_VISIBLE_TEXT}[position() <= 4]")
 TEXT_INSIDE_XPATH = XPath(f".//text(){_VISIBLE_TEXT}")
+VISIBLE_TEXT_XPATH = XPath(f"//body//text(){_VISIBLE_TEXT}")
 
 
 @dataclass(frozen=True)
@@ -164,46 +126,6 @@ def is_plausible(value: datetime | date, now: datetime) -> bool:
 Candidate = tuple[datetime | date, str]
 
 
-def parse_text_date(text: str) -> datetime | date | None:
-    """Parse the first date in a short line of page text ("29.04.2020, 12:01 Uhr").
-
-    Numeric dates are read day first; "03/04/2021" (day and month both under 13) is ambiguous
-    and skipped. A time right after the date is kept, without a zone.
-    """
-    text = " ".join(text.split())
-    if len(text) > MAX_DATE_LINE_CHARS:
-        return None
-    found: list[tuple[int, datetime | date]] = []
-    for pattern in TEXT_DATE_RES:
-        for match in pattern.finditer(text):
-            value = _text_match_date(match, ambiguous_slash=pattern is SLASH_DATE_RE)
-            if value is not None:
-                found.append((match.start(), value))
-                break
-    return min(found, key=lambda item: item[0])[1] if found else None
-
-
-def _text_match_date(match: re.Match[str], ambiguous_slash: bool) -> datetime | date | None:
-    groups = match.groupdict()
-    month = MONTHS.get(groups["mon"].casefold()) if groups.get("mon") else int(groups["m"])
-    day, year = int(groups["d"]), int(groups["y"])
-    if not month or (ambiguous_slash and day <= 12):
-        return None
-    try:
-        day_value = date(year + 2000 if year < 100 else year, month, day)
-    except ValueError:
-        return None
-    if groups["H"] is None:
-        return day_value
-    hour, meridiem = int(groups["H"]), (groups["ampm"] or "").lower()
-    if meridiem:
-        hour = hour % 12 + (12 if meridiem.startswith("p") else 0)
-    try:
-        return datetime(day_value.year, day_value.month, day_value.day, hour, int(groups["M"]))
-    except ValueError:  # "24.00 Uhr", a score or a price read as a time: the day stands
-        return day_value
-
-
 def _headline_element(tree: HtmlElement, title: str | None) -> HtmlElement | None:
     """Return the heading showing ``title`` (a kicker may precede it), else the first h1."""
     key = squash(title or "")
@@ -216,7 +138,7 @@ def _headline_element(tree: HtmlElement, title: str | None) -> HtmlElement | Non
 
 
 def visible_date(
-    tree: HtmlElement, title: str | None, today: date | None = None
+    tree: HtmlElement, title: str | None, today: date | None = None, language: str | None = None
 ) -> Candidate | None:
     """Return the date printed by the headline, with its source ("time" or "text").
 
@@ -224,23 +146,47 @@ def visible_date(
     headline text) or in a <time datetime> / data-date attribute there, else in a line just
     before it (a dateline above the title), unless that one is ``today``: page chrome above
     the headline often prints the current day. Lines announcing an update are skipped.
+    Without one, a line anywhere opening with a publication label ("Publicado", "发布时间")
+    gives it. ``language`` is the page's, for its month names.
     """
     heading = _headline_element(tree, title)
-    if heading is None:
-        return None
-    after = [*TEXT_INSIDE_XPATH(heading)[1:], *TEXT_AFTER_XPATH(heading)]
-    before = reversed(TEXT_BEFORE_XPATH(heading))
-    return _first_line_date(after) or _first_line_date(before, skip_day=today)
+    if heading is not None:
+        after = [*TEXT_INSIDE_XPATH(heading)[1:], *TEXT_AFTER_XPATH(heading)]
+        before = reversed(TEXT_BEFORE_XPATH(heading))
+        found = _first_line_date(after, language=language) or _first_line_date(
+            before, skip_day=today, language=language
+        )
+        if found:
+            return found
+    return labelled_date(tree, language)
 
 
-def _first_line_date(lines: Iterable[Any], skip_day: date | None = None) -> Candidate | None:
+def labelled_date(tree: HtmlElement, language: str | None = None) -> Candidate | None:
+    """Return the date of the first line opening with a publication label, or the line after.
+
+    "Опубликовано 14 марта 2024", "Publicado el 3 de mayo de 2023", "发布时间：2020-06-07".
+    """
+    lines = [str(text) for text in VISIBLE_TEXT_XPATH(tree)]
+    for i, line in enumerate(lines):
+        if PUBLISHED_LABEL_RE.match(line) and len(line) <= MAX_DATE_LINE_CHARS:
+            value = parse_text_date(line, language)
+            if value is None and i + 1 < len(lines):
+                value = parse_text_date(f"{line} {lines[i + 1]}", language)
+            if value is not None:
+                return value, "text"
+    return None
+
+
+def _first_line_date(
+    lines: Iterable[Any], skip_day: date | None = None, language: str | None = None
+) -> Candidate | None:
     """Return the first date in ``lines`` (text, or datetime attributes) not on
     ``skip_day``; lines announcing an update are skipped."""
     for line in lines:
         if getattr(line, "attrname", None) == "datetime":
             value, source = parse_date(line), "time"
         elif not UPDATE_CUE_RE.search(line):
-            value, source = parse_text_date(line), "text"
+            value, source = parse_text_date(line, language), "text"
         else:
             continue
         if value is not None and _as_day(value) != skip_day:
@@ -295,8 +241,21 @@ def choose_published(
     if declared:
         return declared[0]
     if text_day and text_day != today:
-        return text_day, "text"
+        return text_day, "htmldate"
     return None
+
+
+def htmldate_published(tree: HtmlElement, url: str | None, now: datetime) -> Candidate | None:
+    """Return htmldate's original publication date with its extensive search, if any.
+
+    The extensive search reads free text with dateparser, loaded on the first call in a
+    process (about half a second), so it only runs when the page's own dates are missing.
+    """
+    found = find_date(
+        tree, url=url, original_date=True, extensive_search=True, max_date=now.strftime("%Y-%m-%d")
+    )
+    value = parse_date(found) if found else None
+    return (value, "htmldate") if value is not None and is_plausible(value, now) else None
 
 
 def url_date(url: str) -> date | None:
@@ -351,7 +310,7 @@ def find_dates(
     url_day = next((d for d in map(url_date, urls) if d and is_plausible(d, now)), None)
     text = parse_date(text_date) if text_date else None
     # a URL date decides alone (see choose_published): no need to read the page for one
-    shown = None if url_day else visible_date(tree, title, now.date())
+    shown = None if url_day else visible_date(tree, title, now.date(), page.lang)
     published = choose_published(
         declared,
         url_day,
@@ -360,6 +319,10 @@ def find_dates(
         weak=weak,
         visible=shown if shown is not None and is_plausible(shown[0], now) else None,
     )
+    if published is None or published[1] == "htmldate":
+        extensive = htmldate_published(tree, urls[0] if urls else None, now)
+        if extensive is not None and _as_day(extensive[0]) != now.date():
+            published = extensive
     modified_candidates = [
         *_ld_dates(page, "dateModified"),
         *((value, "meta") for value in page.all(*MODIFIED_META_KEYS)),

@@ -15,14 +15,22 @@ download delay Scrapy starts one request per call anyway: its own code runs.
 Private API (Scrapy 2.19): ``Downloader._process_queue`` and ``_wait_for_download``,
 ``scrapy.utils.defer._schedule_coro``, ``Slot.queue``, ``transferring``, ``latercall``,
 ``lastseen``. Tested by tests/test_crawl.py (at most two requests at once per host).
+:class:`SlotFairPriorityQueue` reads ``DownloaderAwarePriorityQueue._downloader_interface``,
+``_next_slot`` and ``pqueues``, and the engine's requests in progress (tests/test_budgets.py).
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from functools import cached_property
 from time import monotonic
 
+from scrapy import Request
 from scrapy.core.downloader import Downloader, Slot
+from scrapy.pqueues import DownloaderAwarePriorityQueue
 from scrapy.utils.defer import _schedule_coro
+
+from crawler.scrapy_fixes.engine import engine_slot
 
 
 class SlotBoundDownloader(Downloader):
@@ -38,3 +46,60 @@ class SlotBoundDownloader(Downloader):
             # _download adds it too (a set) and removes it when the download is over.
             slot.transferring.add(request)
             _schedule_coro(self._wait_for_download(slot, request, queue_dfd))
+
+
+# Scrapy 2.19: DownloaderAwarePriorityQueue hands out a request of the slot with the
+# fewest requests in the downloader, but it hands one out even when that slot is already
+# at its concurrency. The downloader takes CONCURRENT_REQUESTS requests in all, queued
+# ones included, so a source whose pages hang (or are slow) filled it with requests
+# waiting for its own slot, and no other source's request could go out: a hanging site
+# next to a normal one gave the normal one 0 articles.
+
+
+# The downloader counts a request only once its download task runs, after the engine
+# has taken several from the scheduler in one loop: the engine's own set of requests in
+# progress (``engine._slot.inprogress``) is up to date, so the slots are counted there.
+
+
+class SlotFairPriorityQueue(DownloaderAwarePriorityQueue):
+    """Hand out a request only for a slot with a free place; the least busy slot first.
+
+    A slot's places: its concurrency, and no more than its share of CONCURRENT_REQUESTS
+    among the slots with requests waiting or in progress.
+    """
+
+    def pop(self) -> Request | None:
+        """The next request of the least busy slot that has room, or None."""
+        if not self.pqueues:
+            return None
+        interface = self._downloader_interface
+        slot_of_engine = engine_slot(self.crawler.engine)
+        inprogress = slot_of_engine.inprogress if slot_of_engine is not None else ()
+        busy = Counter(map(interface.get_slot_key, inprogress))
+        slots, default = interface.downloader.slots, self.concurrency
+        # each slot with work gets its share of CONCURRENT_REQUESTS, at most its own limit
+        share = max(1, self.total // len(busy.keys() | self.pqueues.keys()))
+        room = [
+            (busy[slot], slot)
+            for slot in self.pqueues
+            if busy[slot] < min(share, getattr(slots.get(slot), "concurrency", default))
+        ]
+        if not room:
+            return None
+        slot = self._next_slot(room, update_state=True)
+        queue = self.pqueues[slot]
+        request = queue.pop()
+        if len(queue) == 0:
+            del self.pqueues[slot]
+            queue.close()
+        return request
+
+    @cached_property
+    def concurrency(self) -> int:
+        """Requests at once per slot, for a slot the downloader has not made yet."""
+        return self.crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+
+    @cached_property
+    def total(self) -> int:
+        """Requests at once in all (the downloader's limit)."""
+        return self.crawler.settings.getint("CONCURRENT_REQUESTS")

@@ -2,10 +2,17 @@
 
 Private API: ``RobotsTxtMiddleware._parsers`` (a host's parser, or the Deferred of its
 robots.txt download while in flight) and the overridable ``process_request_2``.
+
+Also (Scrapy 2.19): for a host that does not answer, the robots.txt middleware logs an
+ERROR with a 60-line traceback, and the retry middleware a WARNING per URL it gives up
+on; the crawl already says WARNING "Failed URL: reason" once for the page and marks the
+source dead in its summary. :class:`QuietNetworkErrors` turns those two records into one
+INFO line each without the traceback, so cron mails one line per failed host.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from scrapy import Request
@@ -17,6 +24,22 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
 from crawler.middlewares import Refused
+
+
+class QuietNetworkErrors(logging.Filter):
+    """Log Scrapy's own reports of a download that failed for good at INFO, untraced."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Demote the record (it stays in a verbose log)."""
+        if record.levelno > logging.INFO:
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.exc_info = record.exc_text = None
+        return True
+
+
+QUIET = QuietNetworkErrors()
+for _name in ("scrapy.downloadermiddlewares.robotstxt", "scrapy.downloadermiddlewares.retry"):
+    logging.getLogger(_name).addFilter(QUIET)
 
 
 class SafeRobotsTxtMiddleware(RobotsTxtMiddleware):

@@ -1,0 +1,167 @@
+"""A hard deadline for the crawl: ``--max-runtime`` and SIGTERM end it within a grace period.
+
+When the engine starts closing (CLOSESPIDER_TIMEOUT, SIGTERM, Ctrl-C), the spider stops
+generating requests (its ``closing`` flag), nothing is retried, and no download may last
+past the end of the grace period (CRAWL_GRACE_PERIOD seconds). With a time budget, every
+download is already capped at the time left until budget + grace. Once the grace period is
+over, the engine is told to stop waiting for what is still in flight: what was fetched is
+stored and indexed, and the process exits.
+"""
+
+from __future__ import annotations
+
+import logging
+from time import monotonic
+from typing import Any
+
+from scrapy import Request, signals
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.http import Response
+from scrapy.utils.asyncio import create_looping_call
+from twisted.internet import reactor
+
+from crawler.scrapy_fixes.engine import engine_is_closing, release_engine_slot
+
+logger = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.25
+MIN_TIMEOUT = 0.5  # a download started in the last instant still gets a chance
+# Downloads time out this long before the hard end, so that their failures are recorded
+# (and tried again by a later crawl) before the pipelines close.
+TIMEOUT_MARGIN = 1.0
+
+
+class CrawlDeadline:
+    """Watch for the engine's close; stop new work and bound the rest (an extension).
+
+    Other components find it as ``crawler.deadline``.
+    """
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.grace = crawler.settings.getfloat("CRAWL_GRACE_PERIOD")
+        self.budget = crawler.settings.getfloat("CLOSESPIDER_TIMEOUT")
+        self.started: float | None = None
+        self.closing_since: float | None = None
+        self._poll: Any = None
+        self._force: Any = None
+        crawler.deadline = self
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> CrawlDeadline:
+        """Build the extension and follow the spider's life."""
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    @property
+    def closing(self) -> bool:
+        """True once the crawl has begun to close."""
+        return self.closing_since is not None
+
+    def time_left(self) -> float | None:
+        """Seconds until the hard end (budget or close, plus grace); None when unbounded."""
+        now = monotonic()
+        if self.closing_since is not None:
+            return self.closing_since + self.grace - now
+        if self.budget and self.started is not None:
+            return self.started + self.budget + self.grace - now
+        return None
+
+    def spider_opened(self, spider: Any) -> None:
+        """Start watching for the close (signal handler)."""
+        self.started = monotonic()
+        self._poll = create_looping_call(self._check)
+        self._poll.start(POLL_SECONDS, now=False)
+
+    def _check(self) -> None:
+        engine = self.crawler.engine
+        if self.closing or engine is None or not engine_is_closing(engine):
+            return
+        self.closing_since = monotonic()
+        spider = self.crawler.spider
+        if spider is not None:
+            spider.closing = True
+        logger.info("Closing: no new requests; what is in flight has %gs", self.grace)
+        self._force = reactor.callLater(self.grace, self._force_close)
+
+    def _force_close(self) -> None:
+        """The grace period is over: stop waiting for downloads and pages in flight."""
+        self._force = None
+        engine = self.crawler.engine
+        if engine is None:
+            return
+        left = release_engine_slot(engine)
+        if left:
+            logger.warning(
+                "Grace period of %gs over: %d requests in flight given up (not archived: "
+                "a later crawl finds them again)", self.grace, len(left))
+            self.crawler.stats.set_value("deadline/given_up", len(left))
+            if self.crawler.spider is not None:
+                self.crawler.spider.given_up = left
+
+    def spider_closed(self, spider: Any) -> None:
+        """Stop watching (signal handler)."""
+        if self._poll is not None and self._poll.running:
+            self._poll.stop()
+        if self._force is not None and self._force.active():
+            self._force.cancel()
+        self._force = None
+
+
+def _deadline(crawler: Any) -> CrawlDeadline | None:
+    return getattr(crawler, "deadline", None)
+
+
+class DeadlineTimeoutMiddleware:
+    """Cap each download's timeout at the time left before the hard end of the crawl
+    (less TIMEOUT_MARGIN).
+
+    Sits after Scrapy's DownloadTimeoutMiddleware (350), which sets the default.
+    """
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.default = crawler.settings.getfloat("DOWNLOAD_TIMEOUT")
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> DeadlineTimeoutMiddleware:
+        """Build the middleware for a crawler."""
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        """Lower ``download_timeout`` to the time left, if that is shorter."""
+        deadline = _deadline(self.crawler)
+        left = deadline.time_left() if deadline is not None else None
+        if left is None:
+            return
+        current = request.meta.get("download_timeout") or self.default
+        request.meta["download_timeout"] = max(MIN_TIMEOUT, min(current, left - TIMEOUT_MARGIN))
+
+
+class DeadlineRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries, except once the crawl is closing: a failure then stays a failure.
+
+    The failed URL is recorded, so a later crawl tries it again (RETRY_FAILED_MAX).
+    """
+
+    def _closing(self) -> bool:
+        deadline = _deadline(self.crawler)
+        return deadline is not None and deadline.closing
+
+    def process_response(
+        self, request: Request, response: Response, spider: Any = None
+    ) -> Request | Response:
+        """Retry a failed response, unless the crawl is closing."""
+        if self._closing():
+            return response
+        return super().process_response(request, response)
+
+    def process_exception(
+        self, request: Request, exception: Exception, spider: Any = None
+    ) -> Request | Response | None:
+        """Retry a download error, unless the crawl is closing."""
+        if self._closing():
+            return None
+        return super().process_exception(request, exception)

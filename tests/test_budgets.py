@@ -1,0 +1,107 @@
+"""Per-source page budgets and fairness: one bad source cannot take the crawl down.
+
+Real crawls of loopback trap sites (tests/sites/traps.py) through the CLI.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from crawler.extraction.limits import TAGS_MAX, TITLE_MAX
+from crawler.sources import DEFAULT_MAX_PAGES, SourceError, parse_source
+from tests.conftest import FAST, run_cli
+from tests.sites.traps import TrapSite, archived, write_sources
+
+
+def test_a_link_trap_does_not_starve_a_normal_source(tmp_path: Path) -> None:
+    # Every trap page links 20,000 new pages; before budgets, the normal source next to
+    # it got 0 of its 30 articles in a 60 s budget.
+    with TrapSite("links") as trap, TrapSite("news") as news:
+        sources = write_sources(tmp_path / "sources.toml", trap.toml("trap"), news.toml("news"))
+        started = time.monotonic()
+        result = run_cli(tmp_path / "data", "crawl", "--sources", str(sources), *FAST,
+                         "--max-runtime", "20", timeout=120)
+        elapsed = time.monotonic() - started
+        expected = sorted(news.article_urls())
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert sorted(archived(tmp_path / "data")["news"]) == expected
+    assert elapsed < 20 + 30
+
+
+def test_a_hanging_source_does_not_starve_a_normal_source(tmp_path: Path) -> None:
+    # Pages that never answer used to fill the downloader with requests for their slot.
+    with TrapSite("hang", links=60) as hang, TrapSite("news") as news:
+        sources = write_sources(tmp_path / "sources.toml", hang.toml("hang"), news.toml("news"))
+        result = run_cli(tmp_path / "data", "crawl", "--sources", str(sources), *FAST,
+                         "-s", "CONCURRENT_REQUESTS=4", "-s", "CRAWL_GRACE_PERIOD=2",
+                         "--max-runtime", "15", timeout=120)
+        expected = sorted(news.article_urls())
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert sorted(archived(tmp_path / "data")["news"]) == expected
+
+
+def test_the_page_budget_stops_a_source_and_the_next_crawl_goes_on(tmp_path: Path) -> None:
+    with TrapSite("news", articles=30) as news:
+        sources = write_sources(tmp_path / "sources.toml", news.toml("news", max_pages=12))
+        first = run_cli(tmp_path / "data", "crawl", "--sources", str(sources), *FAST)
+        assert first.returncode == 0, first.stderr[-2000:]
+        assert len(archived(tmp_path / "data")["news"]) == 12
+        assert news.hits["/2024"] == 12
+        assert "page budget of 12 used up" in first.stderr
+        # archived pages are skipped before they count against the budget
+        second = run_cli(tmp_path / "data", "crawl", "--sources", str(sources), *FAST)
+        assert second.returncode == 0, second.stderr[-2000:]
+        assert len(archived(tmp_path / "data")["news"]) == 24
+        assert news.hits["/2024"] == 24
+
+
+def test_links_taken_per_page_are_capped(tmp_path: Path) -> None:
+    with TrapSite("links", links=5_000) as trap:
+        sources = write_sources(tmp_path / "sources.toml", trap.toml("trap", depth=1))
+        result = run_cli(tmp_path / "data", "crawl", "--sources", str(sources), *FAST,
+                         "-s", "LINKS_PER_PAGE=40")
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert trap.hits["/t"] == 40
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [(0, "from 1 to"), (-5, "from 1 to"), ("many", "must be an integer"), (True, "integer")],
+)
+def test_max_pages_is_validated(value: object, message: str) -> None:
+    with pytest.raises(SourceError, match=rf"source 'a': field 'max_pages' .*{message}"):
+        parse_source({"name": "a", "url": "https://a.example/", "max_pages": value}, 1)
+    assert parse_source({"name": "a", "url": "https://a.example/"}, 1).max_pages == (
+        DEFAULT_MAX_PAGES)
+
+
+def test_a_bad_max_pages_is_one_line_on_stderr(tmp_path: Path) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[[source]]\nname = "a"\nurl = "https://a.example/"\nmax_pages = 0\n',
+                       encoding="utf-8")
+    result = run_cli(tmp_path / "data", "crawl", "--sources", str(sources))
+    assert result.returncode == 1
+    assert "field 'max_pages'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_metadata_past_real_lengths_is_cut(tmp_path: Path) -> None:
+    # 50,000 JSON-LD keywords became 50,000 tags; a 100,000-character title was stored.
+    with TrapSite("edges") as site:
+        sources = write_sources(tmp_path / "sources.toml", site.toml("edges"))
+        result = run_cli(tmp_path / "data", "crawl", "--sources", str(sources), *FAST)
+    assert result.returncode == 0, result.stderr[-2000:]
+    with sqlite3.connect(tmp_path / "data" / "archive.db") as db:
+        rows = dict(db.execute("select url, id from articles").fetchall())
+        assert len(rows) == 2
+        titles = [t for (t,) in db.execute("select title from articles")]
+        tags = db.execute("select count(*) from article_tags").fetchone()[0]
+    assert max(map(len, titles)) <= TITLE_MAX
+    assert 0 < tags <= TAGS_MAX
+    assert re.search(r"Cut \S+/keywords: tags 50,000 -> 100", result.stderr)
+    assert re.search(r"Cut \S+/long-title: title 100,000 -> 1,000 characters", result.stderr)

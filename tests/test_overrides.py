@@ -1,0 +1,47 @@
+"""``crawl -s KEY=VALUE``: a value the setting cannot take is a usage error, not a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crawler.overrides import SettingError, parse_overrides
+from tests.conftest import run_cli
+
+
+def test_values_of_the_settings_type_pass_through_as_given() -> None:
+    pairs = ["DOWNLOAD_DELAY=0.25", "AUTOTHROTTLE_ENABLED=false",
+             'DOWNLOADER_MIDDLEWARES={"x.Y": 5}', "LOG_LEVEL=DEBUG", "NEW_SETTING=anything"]
+    assert parse_overrides(pairs) == {
+        "DOWNLOAD_DELAY": "0.25", "AUTOTHROTTLE_ENABLED": "false",
+        "DOWNLOADER_MIDDLEWARES": '{"x.Y": 5}', "LOG_LEVEL": "DEBUG",
+        "NEW_SETTING": "anything",
+    }
+
+
+@pytest.mark.parametrize(
+    ("pair", "message"),
+    [
+        ("DOWNLOAD_DELAY=abc", "DOWNLOAD_DELAY takes a number"),
+        ("CONCURRENT_REQUESTS_PER_DOMAIN=two", "takes a number"),
+        ("AUTOTHROTTLE_ENABLED=maybe", "takes true/false"),
+        ("DOWNLOADER_MIDDLEWARES={bad", "takes a JSON object"),
+        ("NOEQUALS", "expects KEY=VALUE"),
+    ],
+)
+def test_a_value_the_setting_cannot_take_is_refused(pair: str, message: str) -> None:
+    with pytest.raises(SettingError, match=message):
+        parse_overrides([pair])
+
+
+@pytest.mark.integration
+def test_crawl_with_a_bad_setting_says_so_in_one_line(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "crawl", "--url", "http://127.0.0.1:9/a", "-s",
+                     "DOWNLOAD_DELAY=abc")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Error: -s DOWNLOAD_DELAY='abc': DOWNLOAD_DELAY takes a number"
+    )
+    assert not (tmp_path / "archive.db").exists()
