@@ -344,8 +344,7 @@ def _with_index(data: DataDir, work: Callable[[Any], Any], *, texts_only: bool =
     """Run ``work(archive)`` against the index; a missing or damaged index is rebuilt
     from the store first (with a note on stderr), then ``work`` runs again. With
     ``texts_only``, ``work`` gets the store's texts only (see :func:`_open_archive`)."""
-    from indexer.search import ArchiveIndex
-    from indexer.search.whoosh.errors import index_problem
+    from indexer.search import ArchiveIndex, index_problem
 
     with _open_archive(data, readonly=True, texts_only=texts_only) as archive:
         try:
