@@ -62,6 +62,7 @@ def run_case(name: str, runtime: int, extra: list[str]) -> dict[str, object]:
         "normal": counts.get("news", 0),
         "normal_of": news.params["articles"],
         "trap": sum(v for k, v in counts.items() if k != "news"),
+        "roles": ", ".join(f"{role} {mb:.0f}" for role, mb in usage.peak_by_role().items()),
         "summary": result.stdout.strip().splitlines()[-1:] or [result.stderr[-300:]],
     }
 
@@ -87,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<9} {r['exit']:>4} {r['wall']:>7.1f} {r['bound']:>6.0f} "
               f"{r['peak_mb']:>8.0f} {r['pss_mb']:>7.0f} {r['normal']:>3}/{r['normal_of']:<3} "
               f"{r['trap']:>6}  {'ok' if ok else 'MISSED'}", flush=True)
+        print(f"          RSS at the peak, MB: {r['roles']}", flush=True)
         print(f"          {r['summary'][0]}", flush=True)  # type: ignore[index]
     return 1 if missed else 0
 

@@ -20,12 +20,15 @@ from scrapy.http import Response
 from scrapy.utils.asyncio import create_looping_call
 from twisted.internet import reactor
 
-from crawler.scrapy_fixes.downloader import engine_is_closing, release_engine_slot
+from crawler.scrapy_fixes.engine import engine_is_closing, release_engine_slot
 
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.25
 MIN_TIMEOUT = 0.5  # a download started in the last instant still gets a chance
+# Downloads time out this long before the hard end, so that their failures are recorded
+# (and tried again by a later crawl) before the pipelines close.
+TIMEOUT_MARGIN = 1.0
 
 
 class CrawlDeadline:
@@ -93,8 +96,10 @@ class CrawlDeadline:
         if left:
             logger.warning(
                 "Grace period of %gs over: %d requests in flight given up (not archived: "
-                "a later crawl finds them again)", self.grace, left)
-            self.crawler.stats.set_value("deadline/given_up", left)
+                "a later crawl finds them again)", self.grace, len(left))
+            self.crawler.stats.set_value("deadline/given_up", len(left))
+            if self.crawler.spider is not None:
+                self.crawler.spider.given_up = left
 
     def spider_closed(self, spider: Any) -> None:
         """Stop watching (signal handler)."""
@@ -110,7 +115,8 @@ def _deadline(crawler: Any) -> CrawlDeadline | None:
 
 
 class DeadlineTimeoutMiddleware:
-    """Cap each download's timeout at the time left before the hard end of the crawl.
+    """Cap each download's timeout at the time left before the hard end of the crawl
+    (less TIMEOUT_MARGIN).
 
     Sits after Scrapy's DownloadTimeoutMiddleware (350), which sets the default.
     """
@@ -131,7 +137,7 @@ class DeadlineTimeoutMiddleware:
         if left is None:
             return
         current = request.meta.get("download_timeout") or self.default
-        request.meta["download_timeout"] = max(MIN_TIMEOUT, min(current, left))
+        request.meta["download_timeout"] = max(MIN_TIMEOUT, min(current, left - TIMEOUT_MARGIN))
 
 
 class DeadlineRetryMiddleware(RetryMiddleware):

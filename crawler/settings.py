@@ -24,8 +24,13 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # Scrapy's downloader overshoots CONCURRENT_REQUESTS_PER_DOMAIN without a delay
 # (crawler.scrapy_fixes.downloader): this one holds it.
 DOWNLOADER = "crawler.scrapy_fixes.downloader.SlotBoundDownloader"
-# Warn at start-up when Scrapy & co. are not the versions crawler.scrapy_fixes was tested on.
-EXTENSIONS = {"crawler.scrapy_fixes.VersionCheck": 0}
+EXTENSIONS = {
+    # Warn at start-up when Scrapy & co. are not the versions crawler.scrapy_fixes was
+    # tested on.
+    "crawler.scrapy_fixes.VersionCheck": 0,
+    # The hard deadline of --max-runtime and SIGTERM (CRAWL_GRACE_PERIOD below).
+    "crawler.deadline.CrawlDeadline": 0,
+}
 # Fairness: each source is its own download slot (crawler.spiders.news), and the
 # scheduler hands out requests of the slot with the fewest downloads in progress, only
 # while it has room (crawler.scrapy_fixes.downloader), so one source's backlog (or hanging
@@ -57,7 +62,6 @@ RETRY_TIMES = 2
 # retried and no request is made; downloads and extractions still running get this many
 # seconds (crawler.deadline), then what was fetched is stored and the crawl ends.
 CRAWL_GRACE_PERIOD = 30.0
-EXTENSIONS = {"crawler.deadline.CrawlDeadline": 0}
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # A site that keeps failing is the site's fault: a warning and a failed fetch, not an error.
 RETRY_GIVE_UP_LOG_LEVEL = "WARNING"

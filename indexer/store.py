@@ -9,9 +9,9 @@ copies of one story; ``crawls`` and ``fetches`` record what each run did. An art
 ``indexed_at`` is NULL is pending for the search index.
 
 Schema versions (``PRAGMA user_version``): 1 articles, pages, crawls, fetches; 2 adds WARC
-locations to ``pages``, ``revisions`` and the syndication tables; 3 adds ``aliases`` (every
-address an article was reached by, :mod:`indexer.aliases`). Opening an older archive
-for writing upgrades it in place.
+locations to ``pages``, ``revisions`` and the syndication tables; 3 the ``kicker`` column of
+``articles``; 4 adds ``aliases`` (every address an article was reached by,
+:mod:`indexer.aliases`). Opening an older archive upgrades it in place.
 
 Concurrency: WAL journal, a busy timeout on every connection and ``BEGIN IMMEDIATE``
 for writes, so readers never wait and a writer waits at most ``timeout`` seconds for
@@ -199,14 +199,34 @@ class Archive:
         if self.readonly:
             if not self.path.is_file():
                 raise StoreError(f"no archive at {self.path}")
-            return sqlite3.connect(
-                f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=self.timeout
-            )
+            return self._connect_readonly()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create {self.path.parent}: {exc.strerror}") from exc
         return sqlite3.connect(self.path, timeout=self.timeout)
+
+    def _connect_readonly(self) -> sqlite3.Connection:
+        """Open for reading; on a read-only mount (a backup, a shared copy) as immutable.
+
+        SQLite reads a WAL database only where it can create the ``-shm`` file beside it.
+        Where it cannot, and the folder is not writable, nobody can be writing the archive
+        either: it is read as an immutable file, as of its last checkpoint.
+        """
+        uri = self.path.resolve().as_uri()
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=self.timeout)
+        try:
+            conn.execute("PRAGMA user_version").fetchone()
+            return conn
+        except sqlite3.OperationalError:
+            if os.access(self.path.parent, os.W_OK):
+                raise
+            conn.close()
+        wal = self.path.with_name(self.path.name + "-wal")
+        if wal.is_file() and wal.stat().st_size:
+            logger.warning("%s is read-only and has a write-ahead log: its last changes "
+                           "are not shown", self.path)
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=self.timeout)
 
     @_translated
     def _open(self) -> None:
@@ -222,15 +242,24 @@ class Archive:
         if version > SCHEMA_VERSION:
             raise StoreError(f"archive {self.path} was written by a newer version of this tool")
         if 0 < version < SCHEMA_VERSION:
-            if self.readonly:
-                raise StoreError(
-                    f"archive {self.path} has an older format: open it once for writing"
-                )
-            with self._write():
-                self._migrate()
+            if self.readonly:  # upgraded by a writing connection, when the file allows it
+                self._upgrade_for_reading()
+            else:
+                with self._write():
+                    self._migrate()
             version = SCHEMA_VERSION
         if version != SCHEMA_VERSION:
             raise StoreError(f"{self.path} is not a news archive")
+
+    def _upgrade_for_reading(self) -> None:
+        """Upgrade an older archive opened read-only (after an update of this tool, the
+        first command run may be a reading one); refuse when it cannot be written."""
+        if not os.access(self.path, os.W_OK) or not os.access(self.path.parent, os.W_OK):
+            raise StoreError(
+                f"archive {self.path} has an older format and cannot be upgraded here "
+                "(read-only): open it once for writing where it can be"
+            )
+        Archive(self.path, timeout=self.timeout).close()
 
     def _schema_version(self) -> int:
         return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
@@ -820,6 +849,11 @@ class Archive:
                     f" AND {unchanged}",
                     [now, *part, *([] if as_of is None else [as_of])],
                 )
+
+    @_translated
+    def source_names(self) -> list[str]:
+        """Return the names of the sources the archive holds articles of, sorted."""
+        return [r[0] for r in self._conn.execute("SELECT name FROM sources ORDER BY name")]
 
     @_translated
     def count(self) -> int:

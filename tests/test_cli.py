@@ -239,3 +239,11 @@ def test_a_query_error_in_the_engine_is_not_taken_for_a_damaged_index(
     assert err.startswith("Error: ")
     assert "too many words" in err
     assert "rebuilding" not in err
+
+
+def test_the_cli_offers_the_engines_sorts_and_facets() -> None:
+    import search_cli
+    from indexer.search import engine
+
+    assert search_cli.SORTS == engine.SORTS
+    assert tuple(engine.FACETS) == search_cli.FACETS

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from datetime import UTC, date, datetime
 
 import pytest
@@ -11,6 +13,7 @@ from crawler.extract import extract_article
 from crawler.extraction.bylines import shown_name, split_byline
 from crawler.extraction.dates import labelled_date
 from crawler.extraction.text_dates import month_names, parse_text_date
+from tests.conftest import run_cli
 from tests.test_extract import page, paragraphs
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -150,3 +153,14 @@ def test_russian_page_gives_date_and_author():
     assert article is not None
     assert article.published == "2024-03-14"
     assert article.authors == ["Ольга Смирнова"]
+
+
+def test_demo_russian_page_is_archived_with_its_date_and_author(demo_archive):
+    data = demo_archive["data"]
+    with sqlite3.connect(data / "archive.db") as db:
+        (article_id,) = db.execute("select id from articles where language = 'ru'").fetchone()
+    shown = run_cli(data, "show", article_id, "--format", "json")
+    assert shown.returncode == 0, shown.stderr
+    article = json.loads(shown.stdout)
+    assert article["published"][:10] == "2024-03-14"
+    assert article["authors"] == ["Ольга Смирнова"]

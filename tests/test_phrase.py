@@ -12,7 +12,7 @@ from indexer.article import Article
 from indexer.search import count, search
 from indexer.search.whoosh.index import ArchiveIndex, quiet_whoosh_import
 from indexer.search.whoosh.phrases import FastPhrase
-from indexer.search.whoosh.postings import _positions
+from indexer.search.whoosh.postings import decode_positions as _positions
 
 with quiet_whoosh_import():
     from whoosh.formats import Positions

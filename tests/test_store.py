@@ -520,9 +520,12 @@ def test_schema_v1_archive_is_upgraded_on_open(tmp_path: Path) -> None:
             db.execute(f"DROP TABLE {table}")
         for column in ("warc_file", "warc_offset"):
             db.execute(f"ALTER TABLE pages DROP COLUMN {column}")
+        db.execute("ALTER TABLE articles DROP COLUMN kicker")
+        db.execute("DROP TABLE aliases")
         db.execute("PRAGMA user_version = 1")
-    with pytest.raises(StoreError, match="older format"):
-        Archive(path, readonly=True)
+    with Archive(path, readonly=True) as read:  # a reading command upgrades it too
+        assert read.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert read.get(make_article(1).id) == make_article(1)
     with Archive(path) as upgraded:
         assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert {"aliases", "revisions", "syndication", "syndication_bands"} <= set(
@@ -531,6 +534,23 @@ def test_schema_v1_archive_is_upgraded_on_open(tmp_path: Path) -> None:
         assert upgraded.raw_html(make_article(1).id) == page(1)
         upgraded.add_articles([(make_article(1, title="Story 1, corrected"), page(1))])
         assert [r["title"] for r in upgraded.revisions(make_article(1).id)] == ["Story 1"]
+
+
+def test_schema_v2_archive_gets_the_kicker_column(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    with Archive(path) as archive:
+        archive.add_articles([(make_article(1), page(1))])
+        digest = archive.db["articles"].get(make_article(1).id)["fingerprint"]
+    with sqlite3.connect(path) as db:  # back to what version 2 wrote
+        db.execute("ALTER TABLE articles DROP COLUMN kicker")
+        db.execute("DROP TABLE aliases")
+        db.execute("PRAGMA user_version = 2")
+    with Archive(path) as upgraded:
+        assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert upgraded.get(make_article(1).id) == make_article(1)
+        assert upgraded.db["articles"].get(make_article(1).id)["fingerprint"] == digest
+        upgraded.add_articles([(make_article(1, kicker="Tunesien"), page(1))])
+        assert upgraded.get(make_article(1).id).kicker == "Tunesien"
 
 
 def test_revision_kept_when_title_or_text_change_only(archive: Archive) -> None:

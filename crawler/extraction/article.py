@@ -31,7 +31,13 @@ from crawler.extraction.language import detect_language
 from crawler.extraction.lead_image import lead_image
 from crawler.extraction.limits import within_limits
 from crawler.extraction.page_meta import PageMeta, ld_text, read_page_meta
-from crawler.extraction.titles import page_title, pick_title, subheadings, visible_headings
+from crawler.extraction.titles import (
+    find_kicker,
+    page_title,
+    pick_title,
+    subheadings,
+    visible_headings,
+)
 from indexer.article import Article
 from indexer.urls import normalize_url, same_site, strip_www
 
@@ -282,6 +288,7 @@ def _build_article(
     return within_limits(Article(
         url=identity_url(canonical, url),
         title=title,
+        kicker=find_kicker(tree, title, [page.first("og:title"), headline]),
         canonical_url=canonical,
         fetched_url=url,
         site_name=site_names[0] if site_names else "",

@@ -39,6 +39,14 @@ def _cut_names(values: list[str], limit: int, name: str, cuts: list[str]) -> lis
     return kept
 
 
+def report_cuts_on_stderr() -> None:
+    """In an extraction worker (logging is not set up there): log the cuts to stderr."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.propagate = False
+
+
 def within_limits(article: Article) -> Article:
     """``article`` with its title, description, authors and tags cut to the caps."""
     cuts: list[str] = []

@@ -31,6 +31,7 @@ from pebble import ProcessExpired, ProcessPool
 from crawler.extraction.article import extract_with_reason
 from crawler.extraction.classify import page_verdict
 from crawler.extraction.html_input import decode_html
+from crawler.extraction.limits import report_cuts_on_stderr
 from crawler.processes.procs import name_process
 from indexer import syndication
 from indexer.article import Article
@@ -63,6 +64,7 @@ def forkserver_context() -> ForkServerContext:
 
 def _start_worker() -> None:
     name_process("news-extract")
+    report_cuts_on_stderr()
 
 
 def extract_page(body: bytes, charset: str | None, url: str) -> Result:

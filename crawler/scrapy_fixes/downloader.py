@@ -15,6 +15,8 @@ download delay Scrapy starts one request per call anyway: its own code runs.
 Private API (Scrapy 2.19): ``Downloader._process_queue`` and ``_wait_for_download``,
 ``scrapy.utils.defer._schedule_coro``, ``Slot.queue``, ``transferring``, ``latercall``,
 ``lastseen``. Tested by tests/test_crawl.py (at most two requests at once per host).
+:class:`SlotFairPriorityQueue` reads ``DownloaderAwarePriorityQueue._downloader_interface``,
+``_next_slot`` and ``pqueues``, and the engine's requests in progress (tests/test_budgets.py).
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from time import monotonic
 
 from scrapy import Request
 from scrapy.core.downloader import Downloader, Slot
-from scrapy.core.engine import ExecutionEngine
 from scrapy.pqueues import DownloaderAwarePriorityQueue
 from scrapy.utils.defer import _schedule_coro
+
+from crawler.scrapy_fixes.engine import engine_slot
 
 
 class SlotBoundDownloader(Downloader):
@@ -45,33 +48,6 @@ class SlotBoundDownloader(Downloader):
             _schedule_coro(self._wait_for_download(slot, request, queue_dfd))
 
 
-# Scrapy 2.19: the engine tells no one that it has begun to close (there is no signal
-# between CLOSESPIDER_TIMEOUT / SIGTERM and ``spider_closed``), and while closing it waits
-# for every request in progress, however long: its downloads, and the spider's handling
-# of their responses. crawler.deadline watches the first and bounds the second.
-
-
-def engine_is_closing(engine: ExecutionEngine) -> bool:
-    """True once ``engine`` has begun to close its spider (reads ``engine._slot``)."""
-    slot = engine._slot
-    return slot is not None and slot.closing is not None
-
-
-def release_engine_slot(engine: ExecutionEngine) -> int:
-    """Stop the closing engine waiting for its requests in progress; return how many.
-
-    The engine then closes the downloader, lets the scraper finish the items it holds and
-    closes the pipelines, as in a normal close. A download still in flight is dropped.
-    """
-    slot = engine._slot
-    if slot is None or slot.closing is None:
-        return 0
-    left = len(slot.inprogress)
-    slot.inprogress.clear()
-    slot._maybe_fire_closing()
-    return left
-
-
 # Scrapy 2.19: DownloaderAwarePriorityQueue hands out a request of the slot with the
 # fewest requests in the downloader, but it hands one out even when that slot is already
 # at its concurrency. The downloader takes CONCURRENT_REQUESTS requests in all, queued
@@ -86,19 +62,27 @@ def release_engine_slot(engine: ExecutionEngine) -> int:
 
 
 class SlotFairPriorityQueue(DownloaderAwarePriorityQueue):
-    """Hand out a request only for a slot with a free place; the least busy slot first."""
+    """Hand out a request only for a slot with a free place; the least busy slot first.
+
+    A slot's places: its concurrency, and no more than its share of CONCURRENT_REQUESTS
+    among the slots with requests waiting or in progress.
+    """
 
     def pop(self) -> Request | None:
         """The next request of the least busy slot that has room, or None."""
+        if not self.pqueues:
+            return None
         interface = self._downloader_interface
-        engine = self.crawler.engine
-        inprogress = engine._slot.inprogress if engine and engine._slot else ()
+        slot_of_engine = engine_slot(self.crawler.engine)
+        inprogress = slot_of_engine.inprogress if slot_of_engine is not None else ()
         busy = Counter(map(interface.get_slot_key, inprogress))
         slots, default = interface.downloader.slots, self.concurrency
+        # each slot with work gets its share of CONCURRENT_REQUESTS, at most its own limit
+        share = max(1, self.total // len(busy.keys() | self.pqueues.keys()))
         room = [
             (busy[slot], slot)
             for slot in self.pqueues
-            if busy[slot] < getattr(slots.get(slot), "concurrency", default)
+            if busy[slot] < min(share, getattr(slots.get(slot), "concurrency", default))
         ]
         if not room:
             return None
@@ -114,3 +98,8 @@ class SlotFairPriorityQueue(DownloaderAwarePriorityQueue):
     def concurrency(self) -> int:
         """Requests at once per slot, for a slot the downloader has not made yet."""
         return self.crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+
+    @cached_property
+    def total(self) -> int:
+        """Requests at once in all (the downloader's limit)."""
+        return self.crawler.settings.getint("CONCURRENT_REQUESTS")

@@ -18,6 +18,7 @@ from typing import Any, cast
 from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 
 import scrapy
+from lxml import html
 from scrapy import signals
 from scrapy.exceptions import DownloadCancelledError, ResponseDataLossError
 from scrapy.http import Response, TextResponse
@@ -63,6 +64,7 @@ class NewsSpider(scrapy.Spider):
 
     name = "news"
     closing = False
+    given_up: frozenset[scrapy.Request] | set[scrapy.Request] = frozenset()  # crawler.deadline
 
     def __init__(
         self,
@@ -329,7 +331,7 @@ class NewsSpider(scrapy.Spider):
                 classify=verdict is None and via not in TRUSTED_VIA,
                 reached_by=list(response.meta.get("redirect_urls", ())),
             )
-        if not src.follow or depth >= src.depth:
+        if not src.follow or depth >= src.depth or not self.budget_left(src):
             return
         limit, taken = self.settings.getint("LINKS_PER_PAGE"), 0
         for url in page_links(response):
@@ -371,6 +373,8 @@ class NewsSpider(scrapy.Spider):
         no failure, unless a redirect led to it: then the redirecting URL failed.
         """
         request = failure.request  # type: ignore[attr-defined]
+        if request in self.given_up:  # counted once, by crawler.deadline
+            return
         src = self.source_for(request)
         if (src is not None and request.callback == self.parse_sitemap
                 and (req := self._next_sitemap(src))):
@@ -418,10 +422,17 @@ def _failure_reason(failure: Failure) -> str:
 
 
 def page_links(response: TextResponse) -> Iterator[str]:
-    """The absolute URLs of a page's links, read lazily, once each, files left out."""
+    """The absolute URLs of a page's links, read lazily, once each, files left out.
+
+    The page is parsed here, not through ``response.selector``: the tree (some 40 times
+    the page's size) is freed when the links are read, while the response itself waits
+    for its extraction.
+    """
     base = get_base_url(response)
     seen: set[str] = set()
-    for element in response.selector.root.iter("a", "area"):
+    parser = html.HTMLParser(encoding=response.encoding, remove_comments=True)
+    root = html.document_fromstring(response.body, parser=parser) if response.body else None
+    for element in root.iter("a", "area") if root is not None else ():
         href = element.get("href")
         if not href:
             continue

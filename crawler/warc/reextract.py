@@ -57,7 +57,7 @@ def raw_page(archive: Archive, article: Article) -> tuple[bytes, str | None] | N
 
 
 async def _extract_all(
-    pool: ExtractorPool, pages: list[tuple[Article, bytes, str]]
+    pool: ExtractorPool, pages: list[tuple[Article, bytes, str | None]]
 ) -> list[Article | None]:
     results = await asyncio.gather(*(
         pool.extract(body, encoding, old.fetched_url or old.url) for old, body, encoding in pages
