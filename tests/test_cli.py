@@ -150,7 +150,7 @@ def test_invalid_sources_file_names_source_and_field(
 
 def test_file_url_is_refused(tmp_path: Path) -> None:
     code, _, err = invoke(tmp_path, "crawl", "--url", "file:///etc/passwd")
-    assert code == 1
+    assert code == 2  # a bad --url is bad usage
     assert "http(s)" in err
 
 
