@@ -373,7 +373,7 @@ class _QueryHelpCommand(click.Command):
         super().format_help_text(ctx, formatter)
 
 
-@cli.command(cls=_QueryHelpCommand)
+@cli.command(cls=_QueryHelpCommand, context_settings={"ignore_unknown_options": True})
 @click.argument("query", nargs=-1)
 @click.option("--source", help="Only this source.")
 @click.option("--author", help="Only articles by this author.")
