@@ -34,6 +34,8 @@ EXIT_INTERRUPTED = 5
 EXIT_HEALTH = 6
 
 COMPLETE_REASONS = frozenset({"finished", "closespider_timeout"})
+# How the summary line says why a crawl ended, where Scrapy's reason is not plain words.
+REASON_WORDS = {"closespider_timeout": "stopped at --max-runtime"}
 LOG_FORMAT = "%(asctime)s [%(name)s] %(levelname)s: %(message)s"
 
 
@@ -68,7 +70,8 @@ class CrawlSummary:
             pages=stats.get("downloader/response_count", 0),
             new=stats.get("archive/new", 0),
             updated=stats.get("archive/updated", 0),
-            unchanged=stats.get("archive/unchanged", 0),
+            # a revisit answered 304 Not Modified is an unchanged article too
+            unchanged=stats.get("archive/unchanged", 0) + stats.get("archive/not_modified", 0),
             skipped=stats.get("archive/skipped_known", 0),
             failed=stats.get("archive/failed", 0),
             not_articles=stats.get("archive/not_article", 0),
@@ -113,7 +116,8 @@ class CrawlSummary:
         )
         error = self.stats.get("archive/error")
         return (
-            f"crawl {self.finish_reason}: {self.sources} sources, {self.pages} pages fetched, "
+            f"crawl {REASON_WORDS.get(self.finish_reason, self.finish_reason)}: "
+            f"{self.sources} sources, {self.pages} pages fetched, "
             f"articles {self.new} new / {self.updated} updated / {self.unchanged} unchanged / "
             f"{self.skipped} skipped (known) / {self.failed} failed, "
             f"{self.not_articles} not articles{self._reasons()}, {self.errors} errors, "

@@ -93,7 +93,7 @@ def test_phrase_hits_are_those_of_whoosh(
 ) -> None:
     # Whoosh's own phrase matching of the 70,000-word text is slow on a loaded machine:
     # the oracle must not stop at the search time limit.
-    monkeypatch.setattr("indexer.search.TIME_LIMIT", 600.0)
+    monkeypatch.setattr("indexer.search.whoosh.matching.TIME_LIMIT", 600.0)
     fast = results(index, query, **kwargs)
     fast_count = count(index, query)
     monkeypatch.setattr(FastPhrase, "matcher", Phrase.matcher)

@@ -88,5 +88,28 @@ def test_malformed_queries_are_one_line_errors(query: str, message: str) -> None
 
 
 def test_blank_query_has_no_tree() -> None:
-    assert tree("  ") is None
-    assert tree("\x00\u200b") is None  # control and format characters are dropped
+    assert tree("") is None  # (a blank but not empty one is an error: below)
+
+
+@pytest.mark.parametrize("query", ["\x01", " ", "\u200b", "\t\u00ad "])
+def test_a_query_of_nothing_visible_is_an_empty_query(query: str) -> None:
+    with pytest.raises(QueryError, match="empty query"):
+        parse(query, ANALYSIS)
+    assert parse("", ANALYSIS).tree is None  # '' lists articles by the flags alone
+
+
+@pytest.mark.parametrize("query", ["author:", "author: doe", "(source:)"])
+def test_a_field_without_a_value_says_so(query: str) -> None:
+    with pytest.raises(QueryError, match=r"needs a value"):
+        parse(query, ANALYSIS)
+
+
+def test_a_pasted_url_is_searched_as_the_phrase_of_its_words() -> None:
+    url = "https://news.example.com/2024/05/storm-hits-coast"
+    assert tree(url) == tree(f'"{url}"')  # not the unknown field "https"
+    assert tree(f"{url} -flood") == AndNot(tree(f'"{url}"'), words("flood"))
+
+
+def test_a_soft_hyphen_or_zero_width_space_inside_a_word_is_ignored() -> None:
+    assert tree("sew\u00adage") == tree("sewage")
+    assert tree("sew\u200bage") == tree("sewage")

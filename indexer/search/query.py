@@ -75,7 +75,9 @@ _TOKEN = re.compile(
     | (?P<open>\()
     | (?P<close>\))
     | (?P<minus>-(?=[^\s\-]))
+    | (?P<url>[A-Za-z][A-Za-z0-9+.-]*://[^\s()"]+)
     | (?P<field>[A-Za-z]+):(?=[^\s)])
+    | (?P<bare>[A-Za-z]+):(?=[\s)]|$)
     | (?P<phrase>"[^"]*(?:"|$))
     | (?P<range>\[[^\]]*(?:\]|$))
     | (?P<word>[^\s()"]+)
@@ -249,10 +251,15 @@ class _Token:
 
 
 def clean_query(text: str) -> str:
-    """Return the query with control and format characters replaced by spaces."""
+    """Return the query with control characters replaced by spaces and invisible format
+    characters (a soft hyphen, a zero-width space) dropped: "sew\u00adage" is "sewage"."""
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"query too long ({len(text)} characters, at most {MAX_QUERY_CHARS})")
-    return "".join(" " if unicodedata.category(c) in ("Cc", "Cf") else c for c in text)
+    kinds = [unicodedata.category(c) for c in text]
+    return "".join(
+        " " if kind == "Cc" else "" if kind == "Cf" else c
+        for c, kind in zip(text, kinds, strict=True)
+    )
 
 
 def parse(query: str, analysis: Analysis) -> ParsedQuery:
@@ -261,6 +268,8 @@ def parse(query: str, analysis: Analysis) -> ParsedQuery:
     if not isinstance(query, str):
         raise QueryError("the query must be text")
     text = clean_query(query)
+    if query and not text.strip():  # '' lists articles by the flags alone; ' ' is a slip
+        raise QueryError("empty query: give words to search for")
     parser = _Parser(text, analysis)
     tree = parser.disjunction("text")
     if tree is None and text.strip():
@@ -283,6 +292,13 @@ def _tokenize(text: str) -> list[_Token]:
                 continue
             depth -= 1
         value = m.group("field") if kind == "field" else m.group()
+        if kind == "url":  # a pasted address: its words, as a phrase
+            kind, value = "phrase", f'"{value}"'
+        elif kind == "bare":  # "author:" and nothing after it
+            name = m.group("bare")
+            if name.lower() in _FIELD_ALIASES:
+                raise QueryError(f"{name}: needs a value, as in {name}:something")
+            kind, value = "word", name
         tokens.append(_Token(kind, value, m.start(), m.end()))
     tokens.extend(_Token("close", ")", len(text), len(text)) for _ in range(depth))
     if len(tokens) > 4 * MAX_TERMS:
