@@ -22,14 +22,14 @@ import pytest
 from crawler.demosite import expected_articles
 from tests.conftest import FAST, ROOT, run_cli
 
+pytestmark = pytest.mark.integration
+
 DISK_KB = 8 * 1024
 EXIT_ARCHIVE_ERROR = 4
 CHECK = """
 import json, sqlite3, sys
 sys.path.insert(0, {root!r})
 from indexer.search.whoosh.index import ArchiveIndex
-
-pytestmark = pytest.mark.integration
 with sqlite3.connect({db!r}) as db:
     integrity = db.execute("pragma integrity_check").fetchone()[0]
     rows = db.execute("select id, url from articles").fetchall()
