@@ -30,6 +30,11 @@ FACETS = ("source", "agency", "author", "tag", "lang", "year", "month")
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what shell tools exit with
 
 
+def _color() -> bool:
+    """Whether to color the output: on a terminal, unless NO_COLOR is set (no-color.org)."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
 def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     """Turn the library's user-facing exceptions into one-line click errors."""
 
@@ -56,6 +61,7 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 # raised one, so only loaded modules are looked at: importing the store or the crawler
 # just for their exception classes would add about 0.3 s to every search.
 _USER_ERRORS = {
+    "crawler.single": "PageError",
     "crawler.sources": "SourceError",
     "indexer.store": "StoreError",
     "indexer.search": "QueryError",
@@ -288,6 +294,28 @@ def show(data: DataDir, key: str, fmt: str) -> None:
 
 
 @cli.command()
+@click.argument("target", metavar="URL|FILE")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json", "text"]),
+    default="markdown",
+    show_default=True,
+)
+@click.option("--url", help="The page's address, for a FILE (its links and identity).")
+@user_errors
+def extract(target: str, fmt: str, url: str | None) -> None:
+    """Fetch (or read) one page and print its article as the archive would hold it,
+    without archiving it: for tuning a source."""
+    from crawler.single import extract_page
+    from indexer import render
+
+    article = extract_page(target, url)
+    renderers = {"markdown": render.to_markdown, "json": render.to_json, "text": render.to_text}
+    click.echo(renderers[fmt](article))
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option(
     "--health",
@@ -316,8 +344,7 @@ def _with_index(data: DataDir, work: Callable[[Any], Any], *, texts_only: bool =
     """Run ``work(archive)`` against the index; a missing or damaged index is rebuilt
     from the store first (with a note on stderr), then ``work`` runs again. With
     ``texts_only``, ``work`` gets the store's texts only (see :func:`_open_archive`)."""
-    from indexer.search import ArchiveIndex
-    from indexer.search.whoosh.errors import index_problem
+    from indexer.search import ArchiveIndex, index_problem
 
     with _open_archive(data, readonly=True, texts_only=texts_only) as archive:
         try:
@@ -431,7 +458,7 @@ def search(
     if as_json:
         click.echo(report.search_json(text, result, rows, page, collapse=collapse))
         return
-    color = sys.stdout.isatty()
+    color = _color()
     _echo_lines(report.search_text(result, rows, page, limit, collapse=collapse, color=color))
 
 
@@ -459,7 +486,7 @@ def similar(data: DataDir, article_id: str, limit: int, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
         return
-    color = sys.stdout.isatty()
+    color = _color()
     for number, hit in enumerate(hits, 1):
         click.echo("\n".join(report.hit_lines(number, hit, color)))
 
@@ -748,7 +775,7 @@ def history(data: DataDir, key: str, diff: bool, older: int | None, newer: int |
             f"{len(versions)}"
         )
     a, b = versions[older - 1], versions[newer - 1]
-    _echo_lines(report.diff_lines(a, b, color=sys.stdout.isatty()))
+    _echo_lines(report.diff_lines(a, b, color=_color()))
 
 
 @cli.command()

@@ -116,8 +116,9 @@ def report(run: Run, pages: dict[str, ReplayPage], reference: dict[str, Article 
     print(f"  labelled pages stored: {len(stored_pages & set(labelled))}/{len(labelled)}"
           f" = {len(stored_pages & set(labelled)) / max(len(labelled), 1):.1%}")
     print(f"  identity collisions: {len(collisions)} {collisions[:3]}")
-    print(f"  requests for URLs the replay does not hold: "
-          f"{sum(r.kind == 'missing' for r in run.requests)}")
+    missing = [r.url for r in run.requests if r.kind == "missing"]
+    print(f"  requests for URLs the replay does not hold: {len(missing)} {missing[:5]}")
+    print(f"  pages never served: {sorted(set(pages) - fetched_pages)[:5]}")
     print(f"  summary adds up: {fetched} fetched = {stored} stored + {sum(not_stored.values())}"
           f" not stored + {overhead} robots/sitemaps/home + {stats.get('failed', 0)} failed"
           f" -> {'yes' if accounted == fetched else f'no ({accounted})'}")
@@ -148,13 +149,13 @@ def main() -> None:
         report(first, by_url, reference)
         listed = crawl(site, "url-file", folder / "listed", "--url-file", str(urls))
         report(listed, by_url, reference)
+        with sqlite3.connect(folder / "sitemaps" / "archive.db") as db:  # before the second
+            archived = {u for (u,) in db.execute("SELECT fetched_url FROM articles")}
         second = crawl(site, "second crawl (sitemaps)", folder / "sitemaps", "--sources",
                        str(sources))
-        with sqlite3.connect(folder / "sitemaps" / "archive.db") as db:
-            archived = {u for (u,) in db.execute("SELECT fetched_url FROM articles")}
         again = [r.url for r in second.requests if r.kind == "page" and r.url in archived]
         print(f"== {second.name}: {second.line}")
-        print(f"  article pages fetched again: {len(again)} {again[:3]}")
+        print(f"  archived article pages fetched again: {len(again)} {again[:3]}")
         log = first.log.read_text(encoding="utf-8")
         print(f"  log file without -v: {len(log.splitlines())} lines,"
               f" {log.count(' DEBUG: ')} DEBUG, {log.count(' INFO: ')} INFO")

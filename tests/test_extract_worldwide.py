@@ -164,3 +164,20 @@ def test_demo_russian_page_is_archived_with_its_date_and_author(demo_archive):
     article = json.loads(shown.stdout)
     assert article["published"][:10] == "2024-03-14"
     assert article["authors"] == ["Ольга Смирнова"]
+
+
+def test_initials_in_free_text_are_no_name():
+    assert split_byline("Von Amw", min_words=1).authors == []
+    assert split_byline("amw", declared=True).authors == ["amw"]  # a declared user name
+
+
+def test_agency_credited_as_author_is_no_person_in_another_spelling():
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Tram",'
+        ' "author": {"@type": "Person", "name": "dpa"}}</script>'
+        '<meta name="author" content="Dpa">'
+    )
+    article = extract_article(page(f"<h1>Tram</h1>{paragraphs()}", head), "https://example.de/a")
+    assert article is not None
+    assert article.authors == []
+    assert article.agencies == ["dpa"]

@@ -61,6 +61,7 @@ MADE: dict[str, tuple[str, str | None]] = {
     f"{PRESS}/notes/library-closes": (article_html("Library closes", "library"), None),
     # fault 3: a strict server knows only this exact URL
     f"{PRESS}/search-story?scroll=%DCber&b=2&a=%27x": (article_html("Ueber", "scroll"), None),
+    f"{PRESS}//index.php?id=30&tx_ttnews%5Btt_news%5D=477": (article_html("Solar", "solar"), None),
     # fault 4: canonical differs from the address the page is reached by
     f"{PRESS}/n/4711": (article_html("Council votes", "council"), f"{PRESS}/n/4711-council-votes"),
     # issue 21 fault 6: a soft 404

@@ -516,7 +516,7 @@ def test_schema_v1_archive_is_upgraded_on_open(tmp_path: Path) -> None:
     with Archive(path) as archive:
         archive.add_articles([(make_article(1), page(1))])
     with sqlite3.connect(path) as db:  # back to what version 1 wrote
-        for table in ("aliases", "syndication_bands", "syndication", "revisions"):
+        for table in ("syndication_bands", "syndication", "revisions"):
             db.execute(f"DROP TABLE {table}")
         for column in ("warc_file", "warc_offset"):
             db.execute(f"ALTER TABLE pages DROP COLUMN {column}")

@@ -49,6 +49,8 @@ KICKER_CLASS_RE = re.compile(
 )
 MAX_KICKER_CHARS = 80
 MAX_KICKER_WORDS = 4
+HOST_MARK = "."  # marks a host's main label among site keys (squashed keys have no dots)
+MIN_HOST_LABEL = 6
 
 
 def clean_title(text: str) -> str:
@@ -62,6 +64,8 @@ def _words(text: str) -> set[str]:
 
 
 def _is_site(segment: str, names: set[str]) -> bool:
+    """Tell whether ``segment`` is a site name, or ends with a host's name ("Die Neue
+    Südtiroler Tageszeitung" on tageszeitung.it)."""
     key = squash(segment)
     return bool(key) and any(
         key == name
@@ -70,12 +74,20 @@ def _is_site(segment: str, names: set[str]) -> bool:
             and (key.startswith(name) or name.startswith(key))
             and abs(len(key) - len(name)) <= 4
         )
+        or (name.startswith(HOST_MARK) and key.endswith(name[1:]))
         for name in names
     )
 
 
 def _site_keys(site_names: Iterable[str]) -> set[str]:
-    return {squash(name) for name in site_names if name and squash(name)}
+    """Squashed site names, and the main label of host names ("tageszeitung.it") marked."""
+    names = [name for name in site_names if name]
+    keys = {squash(name) for name in names if squash(name)}
+    for name in names:
+        labels = name.casefold().split(".")
+        if len(labels) == 2 and " " not in name and len(squash(labels[0])) >= MIN_HOST_LABEL:
+            keys.add(HOST_MARK + squash(labels[0]))
+    return keys
 
 
 def strip_site_name(title: str, site_names: Iterable[str]) -> str:

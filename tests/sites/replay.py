@@ -181,6 +181,11 @@ class ReplaySite:
             by_host.setdefault(origin, []).append(page)
         return by_host
 
+    @cached_property
+    def _origins(self) -> dict[str, str]:
+        """The origin (``scheme://host``) each host's pages are listed under, by host name."""
+        return {urlsplit(origin).hostname or "": origin for origin in self.hosts}
+
     @property
     def proxy(self) -> str:
         """The proxy's address, ``http://127.0.0.1:PORT``."""
@@ -240,7 +245,8 @@ class ReplaySite:
         """Return (status, content type, body, kind) for a request of ``url``; record it."""
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
-        pages = self.hosts.get(origin, [])
+        # a host serves its robots.txt, sitemap and home page under either scheme
+        pages = self.hosts.get(self._origins.get(parts.hostname or "", ""), [])
         status, ctype, body, kind = 404, "text/html", NOT_FOUND, "missing"
         if url in self.pages:
             status, body, kind = 200, self.pages[url].body(), "page"
@@ -284,7 +290,9 @@ class ReplaySite:
                 self.close_connection = False
 
             def _serve(self, method: str) -> None:
-                url = self.tunnel + self.path if self.tunnel else self.path
+                # the request target as sent: http.server turns a leading "//" into "/"
+                target = self.raw_requestline.split()[1].decode("latin-1")
+                url = self.tunnel + target if self.tunnel else target
                 status, ctype, body, _ = site.answer(method, url)
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)

@@ -29,12 +29,13 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from html import escape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
+from tests.sites.hostile import _Handler as HostileHandler
+from tests.sites.hostile import _Server as QuietServer
 from tests.sites.hostile import article_html, prose
 
 DEFAULTS: dict[str, dict[str, int]] = {
@@ -55,19 +56,14 @@ def story(path: str) -> bytes:
     return article_html(title, prose(title)).encode()
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    site: TrapSite
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Stay quiet about clients that hang up: crawlers closing do that."""
-        if not isinstance(sys.exc_info()[1], OSError):
-            super().handle_error(request, client_address)
+class _Server(QuietServer):
+    site: TrapSite  # type: ignore[assignment]
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(HostileHandler):
+    """Answers with what the trap site says (:meth:`TrapSite.answer`)."""
+
     server: _Server
-    protocol_version = "HTTP/1.0"
 
     def do_GET(self) -> None:
         site = self.server.site
@@ -90,16 +86,6 @@ class _Handler(BaseHTTPRequestHandler):
                     return
                 self.wfile.write(chunk)
 
-    def send(self, status: int, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silent: a trap is asked for thousands of pages."""
-
 
 class TrapSite:
     """One trap site of ``kind`` on a free port of 127.0.0.1 (a context manager)."""
@@ -108,6 +94,7 @@ class TrapSite:
         if kind not in DEFAULTS:
             raise ValueError(f"unknown kind {kind!r} (known: {', '.join(DEFAULTS)})")
         self.kind = kind
+        self.verbose = False  # the request log (HostileHandler.log_message)
         self.params = {**DEFAULTS[kind], **params}
         self.stopping = threading.Event()
         self.hits: Counter[str] = Counter()  # requests served, by first path segment
