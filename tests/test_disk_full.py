@@ -30,7 +30,6 @@ CHECK = """
 import json, sqlite3, sys
 sys.path.insert(0, {root!r})
 from indexer.search.whoosh.index import ArchiveIndex
-
 with sqlite3.connect({db!r}) as db:
     integrity = db.execute("pragma integrity_check").fetchone()[0]
     rows = db.execute("select id, url from articles").fetchall()
