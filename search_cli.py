@@ -23,8 +23,16 @@ warnings.filterwarnings("ignore", category=SyntaxWarning, module=r".*whoosh")
 
 from indexer.layout import DataDir  # noqa: E402  (after the whoosh warning filter)
 
+# indexer.search.engine's SORTS and FACETS, spelled out: importing it loads Whoosh, which
+# every command would then wait for (tests/test_cli.py checks they are the same).
 SORTS = ("relevance", "newest", "oldest")
+FACETS = ("source", "agency", "author", "tag", "lang", "year", "month")
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what shell tools exit with
+
+
+def _color() -> bool:
+    """Whether to color the output: on a terminal, unless NO_COLOR is set (no-color.org)."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -53,6 +61,7 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 # raised one, so only loaded modules are looked at: importing the store or the crawler
 # just for their exception classes would add about 0.3 s to every search.
 _USER_ERRORS = {
+    "crawler.single": "PageError",
     "crawler.sources": "SourceError",
     "indexer.store": "StoreError",
     "indexer.search": "QueryError",
@@ -103,13 +112,6 @@ def _settings_pairs(values: tuple[str, ...]) -> dict[str, str]:
         return parse_overrides(values)
     except SettingError as exc:
         raise click.UsageError(str(exc)) from None
-
-
-def _read_url_file(path: Path | None) -> list[str]:
-    if path is None:
-        return []
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
 
 
 @cli.command()
@@ -177,11 +179,17 @@ def crawl(
     extraction got much worse than its history).
     """
     from crawler.run import CrawlBusyError, log_to_file, run_crawl
-    from crawler.sources import adhoc_source, load_sources
+    from crawler.sources import SourceError, check_article_url, load_sources, read_url_file
 
-    adhoc = [*urls, *_read_url_file(url_file)]
-    for url in adhoc:
-        adhoc_source(url)  # validates: http(s) only
+    try:
+        adhoc = [check_article_url(url) for url in urls]
+    except SourceError as exc:
+        raise click.BadParameter(str(exc), param_hint="--url") from None
+    if url_file is not None:
+        listed, problems = read_url_file(url_file)
+        for problem in problems:
+            click.echo(f"Warning: {problem}", err=True)
+        adhoc += listed
     if sources_file is None and not adhoc:
         sources_file = Path("sources.toml")
     sources = load_sources(sources_file, only) if sources_file else []
@@ -227,15 +235,22 @@ def crawl(
 def index(data: DataDir, rebuild: bool, compact: bool) -> None:
     """Bring the search index up to date with the store (or rebuild it)."""
     from indexer.search.whoosh.index import COMPACT_MAX_DOCS, ArchiveIndex
-    from indexer.store import Archive
 
-    with Archive(data.archive) as archive:
+    with _open_archive(data) as archive:
         idx = ArchiveIndex(data.index)
         count = idx.rebuild(archive) if rebuild else idx.sync(archive)
         click.echo(f"{'rebuilt index with' if rebuild else 'indexed'} {count} articles")
         if compact:
             merged = idx.compact(archive, max_docs=COMPACT_MAX_DOCS)
             click.echo(f"merged {merged} index segments")
+
+
+def _check_source(store: Any, source: str | None) -> None:
+    """Refuse a --source the archive has no article of, naming the ones it has."""
+    if source is not None and source not in (known := store.source_names()):
+        raise click.ClickException(
+            f"no source named {source!r} in the archive (known: {', '.join(known) or 'none'})"
+        )
 
 
 def _open_archive(data: DataDir, *, readonly: bool = False, texts_only: bool = False) -> Any:
@@ -279,6 +294,28 @@ def show(data: DataDir, key: str, fmt: str) -> None:
 
 
 @cli.command()
+@click.argument("target", metavar="URL|FILE")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json", "text"]),
+    default="markdown",
+    show_default=True,
+)
+@click.option("--url", help="The page's address, for a FILE (its links and identity).")
+@user_errors
+def extract(target: str, fmt: str, url: str | None) -> None:
+    """Fetch (or read) one page and print its article as the archive would hold it,
+    without archiving it: for tuning a source."""
+    from crawler.single import extract_page
+    from indexer import render
+
+    article = extract_page(target, url)
+    renderers = {"markdown": render.to_markdown, "json": render.to_json, "text": render.to_text}
+    click.echo(renderers[fmt](article))
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option(
     "--health",
@@ -307,8 +344,7 @@ def _with_index(data: DataDir, work: Callable[[Any], Any], *, texts_only: bool =
     """Run ``work(archive)`` against the index; a missing or damaged index is rebuilt
     from the store first (with a note on stderr), then ``work`` runs again. With
     ``texts_only``, ``work`` gets the store's texts only (see :func:`_open_archive`)."""
-    from indexer.search import ArchiveIndex
-    from indexer.search.whoosh.errors import index_problem
+    from indexer.search import ArchiveIndex, index_problem
 
     with _open_archive(data, readonly=True, texts_only=texts_only) as archive:
         try:
@@ -361,7 +397,7 @@ class _QueryHelpCommand(click.Command):
 )
 @click.option(
     "--facet",
-    type=click.Choice(["source", "agency", "author", "tag", "lang", "year", "month"]),
+    type=click.Choice(FACETS),
     help="Print hit counts per value of this field instead of hits.",
 )
 @click.pass_obj
@@ -389,6 +425,9 @@ def search(
 
     text = query if isinstance(query, str) else " ".join(query)
     filters = engine.Filters(source, author, agency, lang, since, until)
+    if source is not None:
+        with _open_archive(data, readonly=True, texts_only=True) as store:
+            _check_source(store, source)
     if count_only:
         n = _with_index(data, lambda _: engine.count(data.index, text, filters), texts_only=True)
         click.echo(n)
@@ -419,7 +458,7 @@ def search(
     if as_json:
         click.echo(report.search_json(text, result, rows, page, collapse=collapse))
         return
-    color = sys.stdout.isatty()
+    color = _color()
     _echo_lines(report.search_text(result, rows, page, limit, collapse=collapse, color=color))
 
 
@@ -447,7 +486,7 @@ def similar(data: DataDir, article_id: str, limit: int, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
         return
-    color = sys.stdout.isatty()
+    color = _color()
     for number, hit in enumerate(hits, 1):
         click.echo("\n".join(report.hit_lines(number, hit, color)))
 
@@ -509,6 +548,7 @@ def export(
     if path == "-" and fmt not in {"jsonl", "csv"}:
         raise click.UsageError("only --format jsonl or csv can be written to stdout (-)")
     with _open_archive(data, readonly=True) as archive:
+        _check_source(archive, source)
         ids = None
         if query:
             from indexer.search import Filters, matching_ids
@@ -538,22 +578,38 @@ def export(
         click.echo(f"exported {count} articles to {path}", err=True)
 
 
+DEMO_PORT = 8701
+
+
 @cli.command()
 @click.option("--query", default=None, help="The sample search to show at the end.")
+@click.option(
+    "--port",
+    type=click.IntRange(1024, 65533),
+    default=DEMO_PORT,
+    show_default=True,
+    help="The outlets' first port (they take it and the next two). The articles' URLs "
+    "name it: use the same one each time for one archive.",
+)
 @click.pass_obj
 @user_errors
-def demo(data: DataDir, query: str | None) -> None:
+def demo(data: DataDir, query: str | None, port: int) -> None:
     """Serve the bundled demo news site on 127.0.0.1, crawl it, index it, search it."""
     from crawler.demosite import DemoSite, sources_toml
+    from crawler.demosite.content import OUTLETS
     from crawler.run import run_crawl
     from crawler.sources import load_sources
 
+    ports = {name: port + n for n, name in enumerate(OUTLETS)}
+    try:
+        site = DemoSite(ports=ports).start()
+    except OSError as exc:  # other ports would give every article another URL: a copy
+        raise click.ClickException(
+            f"cannot serve the demo on ports {port}-{port + len(ports) - 1}: {exc.strerror} "
+            "(another demo running?); stop it, or choose other ports with --port"
+        ) from None
     data.root.mkdir(parents=True, exist_ok=True)
     sources_file = data.root / "demo-sources.toml"
-    try:
-        site = DemoSite(ports=DEMO_PORTS).start()
-    except OSError:  # a fixed port is taken: any free ones will do
-        site = DemoSite().start()
     try:
         sources_file.write_text(sources_toml(site.outlets), encoding="utf-8")
         click.echo(f"demo site: {', '.join(site.outlets.values())}")
@@ -567,7 +623,6 @@ def demo(data: DataDir, query: str | None) -> None:
     ctx.invoke(search, query=sample)
 
 
-DEMO_PORTS = {"courier": 8701, "ledger": 8702, "gazette": 8703}
 DEMO_SETTINGS = {
     "DOWNLOAD_DELAY": 0,
     "AUTOTHROTTLE_ENABLED": False,
@@ -622,6 +677,7 @@ def reextract(data: DataDir, source: str | None, since: str | None, quiet: bool)
     from crawler.warc.reextract import reextract as run_reextract
 
     with _open_archive(data) as archive:
+        _check_source(archive, source)
         total = len(archive.article_ids(source=source, since=since))
         show_bar = not quiet and sys.stderr.isatty()
         with click.progressbar(
@@ -709,6 +765,8 @@ def history(data: DataDir, key: str, diff: bool, older: int | None, newer: int |
     if not diff:
         _echo_lines(report.version_lines(versions))
         return
+    if len(versions) == 1:
+        raise click.ClickException(f"article {key} has only one version: nothing to compare")
     newer = newer or len(versions)
     older = older or newer - 1
     if not 1 <= older < newer <= len(versions):
@@ -717,7 +775,7 @@ def history(data: DataDir, key: str, diff: bool, older: int | None, newer: int |
             f"{len(versions)}"
         )
     a, b = versions[older - 1], versions[newer - 1]
-    _echo_lines(report.diff_lines(a, b, color=sys.stdout.isatty()))
+    _echo_lines(report.diff_lines(a, b, color=_color()))
 
 
 @cli.command()

@@ -59,6 +59,7 @@ HELD_OUT_PERCENT = 30
 MAX_DATE = "2026-12-31"
 PUNCT_RE = re.compile(r"[^\w\s]")
 KICKER_SEP = ": "
+QUOTES = str.maketrans({q: "'" for q in "‘’‚‛"} | {q: '"' for q in "“”„‟«»"})
 
 
 def part_of(key: str) -> str:
@@ -189,6 +190,11 @@ def normalize(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+def title_key(text: str) -> str:
+    """A title normalised, typographic quotes and apostrophes as plain ones ("’" as "'")."""
+    return normalize(text.translate(QUOTES))
+
+
 def person_key(name: str) -> str:
     """A name as the labels spell persons: lower-cased, punctuation dropped."""
     return normalize(PUNCT_RE.sub("", name))
@@ -196,7 +202,7 @@ def person_key(name: str) -> str:
 
 def title_right(expected: str, got: str, kicker: bool) -> bool:
     """Tell whether ``got`` is the labelled title (``kicker``: "K: T" and "T" match both ways)."""
-    expected, got = normalize(expected), normalize(got)
+    expected, got = title_key(expected), title_key(got)
     if expected == got:
         return True
     return (

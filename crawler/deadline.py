@@ -20,7 +20,7 @@ from scrapy.http import Response
 from scrapy.utils.asyncio import create_looping_call
 from twisted.internet import reactor
 
-from crawler.scrapy_fixes.downloader import engine_is_closing, release_engine_slot
+from crawler.scrapy_fixes.engine import engine_is_closing, release_engine_slot
 
 logger = logging.getLogger(__name__)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,25 +16,32 @@ class PageItem:
     url: str
     source: str
     body: bytes = field(repr=False)  # keep whole pages out of log lines
-    encoding: str
+    encoding: str | None  # the charset its Content-Type header names (html_input.decode_html)
     status: int
     via: str  # how it was found: feed, sitemap, news-sitemap, link, url
     warc: str | None = None  # where the response was archived ("FILE:OFFSET"), if it was
     # True: found on the way, its URL says nothing: extraction first checks that it looks
     # like an article (crawler.extraction.classify), on the tree it parses anyway
     classify: bool = False
+    # the URLs requested before redirects led here: addresses of the article too
+    reached_by: list[str] = field(default_factory=list)
 
 
 @dataclass
 class ArticleItem:
     """An extracted article with the raw response it came from."""
 
-    article: Article
+    # no text in log lines (Scrapy logs scraped items at DEBUG): the id and URL say which
+    article: Article = field(repr=False)
     raw: bytes = field(repr=False)
     warc: str | None = None
     # the MinHash signature of the text (indexer.syndication.signature), computed where
     # the article was extracted; None: the store computes it
     signature: Any = field(default=None, repr=False)
+    reached_by: list[str] = field(default_factory=list)  # as PageItem.reached_by
+
+    def __repr__(self) -> str:
+        return f"ArticleItem(id={self.article.id!r}, url={self.article.url!r}, warc={self.warc!r})"
 
 
 @dataclass
@@ -44,3 +52,10 @@ class FailureItem:
     source: str
     error: str
     status: int | None = None
+
+
+def reason_key(reason: str) -> str:
+    """The counter name of a reason a page was not stored: "text too short: 87 < 200" ->
+    "text_too_short"."""
+    words = re.findall(r"[a-z0-9]+", re.sub(r"\(.*", "", reason.split(":", 1)[0].lower()))
+    return "_".join(words) or "unknown"

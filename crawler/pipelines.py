@@ -13,7 +13,7 @@ from scrapy.http import Request, Response
 from twisted.internet.task import LoopingCall
 
 from crawler.archive_errors import archive_write_failed
-from crawler.items import ArticleItem, FailureItem, PageItem
+from crawler.items import ArticleItem, FailureItem, PageItem, reason_key
 from crawler.processes.indexing import IndexWriter, WriterConfig
 from crawler.processes.workers import ExtractorPool
 from indexer.store import Archive, Fetch, StoreError
@@ -73,15 +73,16 @@ class ExtractPipeline:
             raise DropItem(f"not extracted before the crawl's end: {item.url}",
                            log_level="WARNING") from None
         article = result.article
-        if not result.article_page:  # a page found on the way that is no article page
-            raise DropItem(f"not an article page: {item.url}", log_level="DEBUG")
-        if article is None:
+        if article is None:  # counted by reason: no page is dropped without a word
+            reason = result.reason or "no article"
             self.stats.inc_value("archive/not_article")
-            raise DropItem(f"not an article ({result.reason}): {item.url}", log_level="INFO")
+            self.stats.inc_value(f"archive/not_stored/{reason_key(reason)}")
+            raise DropItem(f"not stored ({reason}): {item.url}", log_level="INFO")
         article.source = item.source
         article.fetched_at = _now()
         return ArticleItem(
-            article=article, raw=item.body, warc=item.warc, signature=result.signature
+            article=article, raw=item.body, warc=item.warc, signature=result.signature,
+            reached_by=item.reached_by,
         )
 
 
@@ -104,6 +105,7 @@ class StorePipeline:
         self.articles: list[tuple[Any, bytes, str | None]] = []
         self.signatures: dict[str, Any] = {}  # by article id, from the extraction workers
         self.fetches: list[Fetch] = []
+        self.reached_by: dict[str, list[str]] = {}  # by fetched URL: addresses before redirects
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -140,6 +142,8 @@ class StorePipeline:
         """Buffer an article or a failure; write a batch when the buffer is full."""
         if isinstance(item, ArticleItem):
             self.articles.append((item.article, item.raw, item.warc))
+            if item.reached_by:
+                self.reached_by[item.article.fetched_url] = item.reached_by
             if item.signature is not None:
                 self.signatures[item.article.id] = item.signature
             else:  # not computed: the store computes it
@@ -165,7 +169,7 @@ class StorePipeline:
         except StoreError as exc:
             archive_write_failed(self.crawler, str(exc))
         finally:
-            self.articles, self.fetches, self.signatures = [], [], {}
+            self.articles, self.fetches, self.signatures, self.reached_by = [], [], {}, {}
 
     def _write(self) -> None:
         """Write the buffered articles and fetches in one transaction."""
@@ -173,7 +177,8 @@ class StorePipeline:
             return
         if self.articles:
             counts = self.archive.add_articles(
-                self.articles, self.crawl_id, signatures=self.signatures, fetches=self.fetches
+                self.articles, self.crawl_id, signatures=self.signatures, fetches=self.fetches,
+                reached_by=self.reached_by,
             )
             for key, value in counts.items():
                 self.stats.inc_value(f"archive/{key}", value)

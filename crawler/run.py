@@ -34,6 +34,8 @@ EXIT_INTERRUPTED = 5
 EXIT_HEALTH = 6
 
 COMPLETE_REASONS = frozenset({"finished", "closespider_timeout"})
+# How the summary line says why a crawl ended, where Scrapy's reason is not plain words.
+REASON_WORDS = {"closespider_timeout": "stopped at --max-runtime"}
 LOG_FORMAT = "%(asctime)s [%(name)s] %(levelname)s: %(message)s"
 
 
@@ -68,7 +70,8 @@ class CrawlSummary:
             pages=stats.get("downloader/response_count", 0),
             new=stats.get("archive/new", 0),
             updated=stats.get("archive/updated", 0),
-            unchanged=stats.get("archive/unchanged", 0),
+            # a revisit answered 304 Not Modified is an unchanged article too
+            unchanged=stats.get("archive/unchanged", 0) + stats.get("archive/not_modified", 0),
             skipped=stats.get("archive/skipped_known", 0),
             failed=stats.get("archive/failed", 0),
             not_articles=stats.get("archive/not_article", 0),
@@ -96,6 +99,16 @@ class CrawlSummary:
             return EXIT_HEALTH
         return EXIT_OK
 
+    @property
+    def not_stored(self) -> dict[str, int]:
+        """Pages fetched but not archived, by reason (``text_too_short``, ``soft_404``...)."""
+        prefix = "archive/not_stored/"
+        return {
+            key[len(prefix) :]: value
+            for key, value in sorted(self.stats.items())
+            if key.startswith(prefix) and value
+        }
+
     def line(self) -> str:
         """The one-line summary printed at the end of a crawl."""
         dead = (
@@ -103,12 +116,22 @@ class CrawlSummary:
         )
         error = self.stats.get("archive/error")
         return (
-            f"crawl {self.finish_reason}: {self.sources} sources, {self.pages} pages fetched, "
+            f"crawl {REASON_WORDS.get(self.finish_reason, self.finish_reason)}: "
+            f"{self.sources} sources, {self.pages} pages fetched, "
             f"articles {self.new} new / {self.updated} updated / {self.unchanged} unchanged / "
             f"{self.skipped} skipped (known) / {self.failed} failed, "
-            f"{self.not_articles} not articles, {self.errors} errors, {self.seconds:.1f}s{dead}"
+            f"{self.not_articles} not articles{self._reasons()}, {self.errors} errors, "
+            f"{self.seconds:.1f}s{dead}"
             + "".join(f"; health: {alarm}" for alarm in self.health)
             + (f"; archive not written: {error}" if error else "")
+        )
+
+    def _reasons(self) -> str:
+        """The not-stored counts by reason, and the URLs refused for their length."""
+        reasons = ", ".join(f"{k} {v}" for k, v in self.not_stored.items())
+        too_long = self.stats.get("archive/url_too_long")
+        return (f" ({reasons})" if reasons else "") + (
+            f", {too_long} URLs over 2,000 characters refused" if too_long else ""
         )
 
 
@@ -143,8 +166,13 @@ def crawl_lock(data_dir: str | Path) -> Iterator[None]:
 
 
 def log_to_file(path: str | Path, level: str) -> None:
-    """Send all logging to ``path``, reopened when logrotate moves it away."""
+    """Send all logging at ``level`` and above to ``path``, reopened when logrotate moves it.
+
+    The level is set on the handler too: Scrapy resets the root logger to NOTSET when it
+    starts, which let DEBUG records (scraped items, whole articles) into the file.
+    """
     handler = logging.handlers.WatchedFileHandler(path, encoding="utf-8")
+    handler.setLevel(level)
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     root = logging.getLogger()
     root.addHandler(handler)

@@ -178,9 +178,39 @@ def load_sources(path: str | Path, only: Iterable[str] | None = None) -> list[So
     return sources
 
 
+def check_article_url(url: str) -> str:
+    """Return ``url`` stripped, or raise SourceError when it is not an http(s) URL."""
+    checked = url.strip()
+    parts = urlsplit(checked)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise SourceError(f"not an http(s) URL: {url!r}")
+    return checked
+
+
+def read_url_file(path: str | Path) -> tuple[list[str], list[str]]:
+    """Read an article-URL file (one URL a line; blank lines and ``#`` comments skipped).
+
+    Return the URLs and one message per line that is not an http(s) URL, with its line
+    number: such a line is skipped, not the whole file.
+    """
+    urls, problems = [], []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceError(f"{path}: cannot read: {exc}") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            urls.append(check_article_url(line))
+        except SourceError as exc:
+            problems.append(f"{path}:{number}: {exc}, line skipped")
+    return urls, problems
+
+
 def adhoc_source(url: str) -> Source:
     """Build a one-page source for an article URL given on the command line."""
-    checked = _check_url(urlsplit(url).netloc or "url", "url", url)
+    checked = check_article_url(url)
     host = strip_www(urlsplit(checked).netloc.lower())
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", host)[:64] or "adhoc"
     return Source(name=name, url=checked, follow=False, depth=0)

@@ -25,6 +25,7 @@ class Article:
 
     url: str
     title: str = ""
+    kicker: str = ""  # the line above the headline (Dachzeile), never part of ``title``
     id: str = ""
     canonical_url: str | None = None
     fetched_url: str = ""

@@ -29,6 +29,8 @@ from indexer.schema import (
     article_row,
     chunks,
     create_article_tables,
+    marks,
+    read_article_lists,
     write_article_links,
 )
 from indexer.store import Archive, StoreError
@@ -44,6 +46,7 @@ CSV_COLUMNS = [f.name for f in fields(Article)]
 ARTICLE_DESCRIPTIONS: dict[str, str] = {
     "url": "Identity URL: the normalised canonical address",
     "title": "Headline",
+    "kicker": "The line above the headline (Dachzeile), if any",
     "id": "First 16 hex digits of the SHA-256 of the identity URL",
     "canonical_url": "Canonical URL as the page declares it (may be on another host)",
     "fetched_url": "Where the crawler fetched the page",
@@ -92,6 +95,22 @@ def _batches(archive: Archive, filters: ExportFilters) -> Iterator[list[Article]
             progress(len(articles))
 
 
+def _file_mode(path: Path) -> int:
+    """The mode ``path`` keeps if it exists, else what ``open()`` would give it (umask)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _existing_folder(path: Path) -> None:
+    """Refuse to write into a folder that does not exist (a typo should not create one)."""
+    if not path.is_dir():
+        raise StoreError(f"folder {path} does not exist")
+
+
 @contextmanager
 def replacing(path: str | Path) -> Iterator[TextIO]:
     """Open a temporary text file beside ``path``; on success it replaces ``path``.
@@ -100,7 +119,9 @@ def replacing(path: str | Path) -> Iterator[TextIO]:
     removed on an error; a SIGKILL leaves it as ``.NAME.*.tmp``).
     """
     path = Path(path)
+    _existing_folder(path.parent)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.chmod(fd, _file_mode(path))  # mkstemp makes it private (0600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             yield handle
@@ -200,6 +221,25 @@ def _writing(db: sqlite_utils.Database) -> Iterator[None]:
     db.conn.commit()
 
 
+def _changed(db: sqlite_utils.Database, articles: list[Article]) -> list[Article]:
+    """The articles whose row or names differ from the export's (rewriting an unchanged
+    row would grow the full-text index through its triggers)."""
+    rows = {a.id: tuple(article_row(a).values()) for a in articles}
+    columns = ", ".join(f"[{c}]" for c in article_row(articles[0]))
+    ids = list(rows)
+    held: dict[str, tuple[Any, ...]] = {}
+    for part in chunks(ids):
+        held.update((r[0], tuple(r)) for r in db.execute(
+            f"SELECT {columns} FROM articles WHERE id IN ({marks(part)})", list(part)))
+    names = read_article_lists(db.conn, ids)
+    return [
+        a for a in articles
+        if held.get(a.id) != rows[a.id]
+        or names[a.id] != {link.attribute: [n for n in getattr(a, link.attribute) if n]
+                           for link in LINK_TABLES}
+    ]
+
+
 def export_sqlite(archive: Archive, path: str | Path, **filters: Unpack[ExportFilters]) -> int:
     """Write or update a Datasette-ready SQLite export; return the number of articles written.
 
@@ -210,7 +250,7 @@ def export_sqlite(archive: Archive, path: str | Path, **filters: Unpack[ExportFi
     path = Path(path)
     if path.exists() and path.resolve() == archive.path.resolve():
         raise StoreError("cannot export an archive into itself: choose another file")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _existing_folder(path.parent)
     db = _open_export(path, archive.timeout)
     written = 0
     try:
@@ -229,8 +269,9 @@ def export_sqlite(archive: Archive, path: str | Path, **filters: Unpack[ExportFi
                         f"name IN ({', '.join('?' * len(names))})", names),
                     pk="name",
                 )
-                articles_table.upsert_all([article_row(a) for a in articles], pk="id")
-                write_article_links(db, articles)
+                changed = _changed(db, articles)
+                articles_table.upsert_all([article_row(a) for a in changed], pk="id")
+                write_article_links(db, changed)
             written += len(articles)
     except sqlite3.OperationalError as exc:
         raise StoreError(f"cannot write export {path}: {exc}") from exc
@@ -280,7 +321,8 @@ def export_markdown(
     from indexer.render import to_markdown
 
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    _existing_folder(directory.parent)
+    directory.mkdir(exist_ok=True)
     written = 0
     for articles in _batches(archive, filters):
         for article in articles:

@@ -55,8 +55,9 @@ def image_credit_line(article: Article) -> str:
 
 
 def to_markdown(article: Article) -> str:
-    """Render the reference layout: title, date, byline, image credit, body, original URL."""
+    """Render the reference layout: (kicker), title, date, byline, image credit, body, URL."""
     blocks = [
+        *([f"*{article.kicker}*"] if article.kicker else []),
         f"# {article.title}",
         display_date(article.published),
         byline(article.authors),
@@ -69,8 +70,9 @@ def to_markdown(article: Article) -> str:
 
 
 def to_text(article: Article) -> str:
-    """Render plain text: title, date, byline, body text and original URL, one block each."""
+    """Render plain text: kicker, title, date, byline, text and original URL, one block each."""
     blocks = [
+        article.kicker,
         article.title,
         display_date(article.published),
         byline(article.authors),

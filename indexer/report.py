@@ -26,7 +26,9 @@ Row = tuple["Hit", list[str]]  # a hit and the ids of its syndicated copies
 
 
 def hit_lines(number: int, hit: Hit, color: bool) -> list[str]:
-    """Return the lines of one numbered hit: title, credit line, URL, snippet."""
+    """Return the lines of one numbered hit: title, credit line, id and URL, snippet.
+
+    The id is what ``show``, ``similar``, ``history`` and ``raw`` take."""
     title = clean_for_terminal(hit.title or "(untitled)")
     credit = " · ".join(
         part
@@ -41,7 +43,7 @@ def hit_lines(number: int, hit: Hit, color: bool) -> list[str]:
     lines = [
         f"{number}. " + (f"{BOLD}{title}{RESET}" if color else title),
         "   " + clean_for_terminal(credit),
-        "   " + clean_for_terminal(hit.url),
+        f"   {hit.id}  " + clean_for_terminal(hit.url),
     ]
     snippet = render_snippet(hit.snippet, color)
     if snippet:
@@ -78,11 +80,18 @@ def search_text(
 ) -> list[str]:
     """Return the lines of a page of search results: a header, "did you mean", hits."""
     first = (page - 1) * limit + 1
-    folded = " (syndicated copies folded)" if collapse else ""
-    if rows:
-        lines = [f"{first}-{first + len(rows) - 1} of {result.total:,} articles{folded}"]
+    total = result.total
+    matched = f"{total:,} {'article' if total == 1 else 'articles'}"
+    shown = str(first) if len(rows) == 1 else f"{first}-{first + len(rows) - 1}"
+    if collapse:  # hits are stories; the total counts articles
+        lines = [f"stories {shown}; {matched} match (syndicated copies folded)" if rows
+                 else f"no stories on page {page}; {matched} match"]
+    elif rows:
+        lines = [f"{shown} of {matched}"]
+    elif total:
+        lines = [f"no hits on page {page}: {matched}, the last page is {-(-total // limit)}"]
     else:
-        lines = [f"0 of {result.total:,} articles"]
+        lines = ["0 articles"]
     if result.suggestion:
         lines.append(f"did you mean: {clean_for_terminal(result.suggestion)}")
     for number, (hit, copies) in enumerate(rows, first):
@@ -99,15 +108,37 @@ def facet_lines(counts: Sequence[tuple[str, int]]) -> list[str]:
 
 
 def stats_lines(figures: Mapping[str, Any]) -> list[str]:
-    """Return the archive's figures as ``key: value`` lines (dicts indented below)."""
-    lines = []
-    for key, value in figures.items():
-        if isinstance(value, dict):
-            lines.append(f"{key}:")
-            lines += [f"  {name}: {count}" for name, count in value.items()]
-        else:
-            lines.append(f"{key}: {value}")
-    return lines
+    """Return the archive's figures (:meth:`indexer.store.Archive.stats`) as a table."""
+
+    def counts(values: Mapping[str, int]) -> str:
+        return " · ".join(f"{name or '(none)'} {n:,}" for name, n in values.items()) or "none"
+
+    rows = [
+        ("articles", f"{figures['articles']:,} ({figures['pending_index']:,} waiting for "
+                     "the index)"),
+        ("published", f"{figures['first_published'] or '-'} … "
+                      f"{figures['last_published'] or '-'}"),
+        ("sources", counts(figures["sources"])),
+        ("authors", f"{figures['authors']:,}"),
+        ("agencies", counts(figures["agencies"])),
+    ]
+    crawl = figures.get("last_crawl")
+    if crawl is None:
+        rows.append(("last crawl", "none"))
+    else:
+        done = crawl["stats"] if isinstance(crawl["stats"], dict) else {}
+        rows += [
+            ("last crawl", f"#{crawl['id']} {crawl['status']}, {crawl['started']} → "
+                           f"{crawl['finished'] or '…'}"),
+            ("", f"{len(crawl['sources'])} sources: {', '.join(crawl['sources'])}"),
+            ("", ", ".join(f"{done.get(k, 0):,} {k}" for k in CRAWL_COUNTS)),
+            ("not stored", counts(figures.get("not_stored") or {})),
+        ]
+    return [f"{label:<12} {value}".rstrip() for label, value in rows]
+
+
+# The counts of a crawl's stats shown by ``stats``, in this order.
+CRAWL_COUNTS = ("pages", "new", "updated", "unchanged", "failed")
 
 
 def health_lines(rows: Sequence[SourceHealth], alarms: Sequence[str]) -> list[str]:

@@ -19,10 +19,11 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
+from indexer import aliases
 from indexer.article import Article
 from indexer.warcfile import WarcLocation
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 CHUNK = 500  # ids per ``IN (...)`` query
 PAGE_ENCODING = "zlib"
 ARTICLE_ID = re.compile(r"[0-9a-f]{16}")  # what article_id() returns
@@ -223,6 +224,8 @@ def fingerprint(article: Article) -> str:
     """Return a hash of everything in ``article`` but its fetch time: same hash, same content."""
     data = article_data(article)
     del data["fetched_at"]
+    if not data["kicker"]:  # absent before schema v3: articles without one keep their hash
+        del data["kicker"]
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()
 
 
@@ -250,6 +253,19 @@ def _add_warc_revisions_syndication(db: sqlite_utils.Database) -> None:
     db.table("syndication_bands").create_index(["article_id"])
 
 
+def _add_kicker(db: sqlite_utils.Database) -> None:
+    """Schema v2 -> v3: the ``kicker`` column of articles (the line above the headline)."""
+    if "kicker" not in db.table("articles").columns_dict:
+        db.table("articles").add_column("kicker", str)
+
+
+def _add_aliases(db: sqlite_utils.Database) -> None:
+    """Schema v3 -> v4: the addresses each article was reached by (:mod:`indexer.aliases`)."""
+    aliases.create_table(db.conn)
+
+
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     1: _add_warc_revisions_syndication,
+    2: _add_kicker,
+    3: _add_aliases,
 }

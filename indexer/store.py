@@ -9,8 +9,9 @@ copies of one story; ``crawls`` and ``fetches`` record what each run did. An art
 ``indexed_at`` is NULL is pending for the search index.
 
 Schema versions (``PRAGMA user_version``): 1 articles, pages, crawls, fetches; 2 adds WARC
-locations to ``pages``, ``revisions`` and the syndication tables. Opening an older archive
-for writing upgrades it in place.
+locations to ``pages``, ``revisions`` and the syndication tables; 3 the ``kicker`` column of
+``articles``; 4 adds ``aliases`` (every address an article was reached by,
+:mod:`indexer.aliases`). Opening an older archive upgrades it in place.
 
 Concurrency: WAL journal, a busy timeout on every connection and ``BEGIN IMMEDIATE``
 for writes, so readers never wait and a writer waits at most ``timeout`` seconds for
@@ -37,7 +38,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import numpy as np
 import sqlite_utils
 
-from indexer import syndication
+from indexer import aliases, syndication
 from indexer.article import Article
 from indexer.schema import (
     ARTICLE_ID,
@@ -241,15 +242,24 @@ class Archive:
         if version > SCHEMA_VERSION:
             raise StoreError(f"archive {self.path} was written by a newer version of this tool")
         if 0 < version < SCHEMA_VERSION:
-            if self.readonly:
-                raise StoreError(
-                    f"archive {self.path} has an older format: open it once for writing"
-                )
-            with self._write():
-                self._migrate()
+            if self.readonly:  # upgraded by a writing connection, when the file allows it
+                self._upgrade_for_reading()
+            else:
+                with self._write():
+                    self._migrate()
             version = SCHEMA_VERSION
         if version != SCHEMA_VERSION:
             raise StoreError(f"{self.path} is not a news archive")
+
+    def _upgrade_for_reading(self) -> None:
+        """Upgrade an older archive opened read-only (after an update of this tool, the
+        first command run may be a reading one); refuse when it cannot be written."""
+        if not os.access(self.path, os.W_OK) or not os.access(self.path.parent, os.W_OK):
+            raise StoreError(
+                f"archive {self.path} has an older format and cannot be upgraded here "
+                "(read-only): open it once for writing where it can be"
+            )
+        Archive(self.path, timeout=self.timeout).close()
 
     def _schema_version(self) -> int:
         return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
@@ -382,6 +392,7 @@ class Archive:
         *,
         signatures: Mapping[str, np.ndarray | None] | None = None,
         fetches: Sequence[Fetch] = (),
+        reached_by: Mapping[str, Sequence[str]] | None = None,
     ) -> dict[str, int]:
         """Store a batch of (article, raw body[, WARC location]) in one transaction; count.
 
@@ -396,10 +407,20 @@ class Archive:
         elsewhere, e.g. in the process that extracted the article; articles missing from
         it get theirs computed here. ``fetches`` are recorded in the same transaction (as
         :meth:`record_fetches` does).
+
+        An article claiming the identity of a different archived one (another address,
+        another text) is kept apart under its own address (counted ``kept_apart``), never
+        written over it. Every address an article was reached by (its fetched URL, and
+        ``reached_by`` by fetched URL: e.g. the URL requested before a redirect) becomes an
+        alias of it, that :meth:`known_urls` knows.
         """
-        counts = {"new": 0, "updated": 0, "unchanged": 0}
-        entries: list[Entry] = [(e[0], e[1], e[2] if len(e) > 2 else None) for e in batch]
+        counts = {"new": 0, "updated": 0, "unchanged": 0, "kept_apart": 0}
         with self._write():
+            apart, counts["kept_apart"] = aliases.keep_apart(self._conn, [e[0] for e in batch])
+            entries: list[Entry] = [
+                (article, e[1], e[2] if len(e) > 2 else None)
+                for article, e in zip(apart, batch, strict=True)
+            ]
             known = self._fingerprints([article.id for article, _, _ in entries])
             new: dict[str, Entry] = {}
             changed: dict[str, Entry] = {}
@@ -432,6 +453,11 @@ class Archive:
                 self._conn.executemany(UPSERT_PAGE, [[row[c] for c in PAGE_COLUMNS]
                                                       for row in pages])
             self._group_copies([article for article, _, _ in stored], signatures, set(new))
+            reached_by = reached_by or {}
+            aliases.record(self._conn, [
+                (url, a.id) for a, _, _ in entries
+                for url in (a.url, a.fetched_url, *reached_by.get(a.fetched_url, ()))
+            ])
             if fetches:
                 self._insert_fetches(fetches, crawl_id)
         logger.debug("stored batch of %d: %s", len(batch), counts)
@@ -639,14 +665,9 @@ class Archive:
 
     @_translated
     def known_urls(self, urls: Iterable[str]) -> set[str]:
-        """Return which of these identity URLs are already archived."""
-        wanted = list(dict.fromkeys(urls))
-        found: set[str] = set()
-        for part in chunks(wanted):
-            found.update(url for (url,) in self._conn.execute(
-                f"SELECT url FROM articles WHERE url IN ({marks(part)})", part
-            ))
-        return found
+        """Return which of these identity URLs lead to an archived article (its identity or
+        an address it was reached by)."""
+        return aliases.known(self._conn, list(dict.fromkeys(urls)))
 
     @_translated
     def young_article(self, url: str, days: int) -> str | None:
@@ -830,6 +851,11 @@ class Archive:
                 )
 
     @_translated
+    def source_names(self) -> list[str]:
+        """Return the names of the sources the archive holds articles of, sorted."""
+        return [r[0] for r in self._conn.execute("SELECT name FROM sources ORDER BY name")]
+
+    @_translated
     def count(self) -> int:
         """Return the number of stored articles."""
         return int(self._conn.execute("SELECT count(*) FROM articles").fetchone()[0])
@@ -845,7 +871,8 @@ class Archive:
 
     @_translated
     def stats(self) -> dict[str, Any]:
-        """Return a summary: counts per source and agency, date range, last crawl, pending."""
+        """Return a summary: counts per source and agency, date range, last crawl (and what it
+        did not archive, by reason), pending."""
         conn = self._conn
         with self._read():
             articles, first, last, pending = conn.execute(
@@ -872,5 +899,11 @@ class Archive:
             "first_published": first,
             "last_published": last,
             "last_crawl": crawls[-1] if crawls else None,
+            # pages the last crawl fetched but did not archive, by reason
+            "not_stored": {
+                key.split("/", 1)[1]: count
+                for key, count in (crawls[-1]["stats"] if crawls else {}).items()
+                if key.startswith("not_stored/")
+            },
             "pending_index": pending or 0,
         }

@@ -1,8 +1,15 @@
-"""URL normalisation: one identity per article, however a page links to it."""
+"""URLs: the exact address to request, and the identity form that one article has however
+a page links to it.
+
+Requests go to the URL as given or linked (:func:`request_url`: only its fragment and
+session ids dropped), since a strict server answers 404 to a rewritten one. Normalising
+(:func:`normalize_url`) is for identity alone, and keeps undecodable bytes as escapes.
+"""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+import re
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
@@ -15,6 +22,17 @@ TRACKING_PARAMS = frozenset(
     }
 )
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "at_")
+# Session ids: one story reached under endless addresses. Always one by these names...
+SESSION_PARAMS = frozenset(
+    {"jsessionid", "phpsessid", "sessionid", "session_id", "sessid", "aspsessionid", "cfid",
+     "cftoken", "zenid", "oscsid"}
+)
+# ...and "sid"/"s" only when the value looks like a token, not a story number.
+MAYBE_SESSION_PARAMS = frozenset({"sid", "s"})
+SESSION_TOKEN = re.compile(r"[0-9A-Za-z_-]{16,}")
+# ";jsessionid=..." and the like, in a path segment
+SESSION_SEGMENT = re.compile(r";(?:jsessionid|phpsessid|sessionid|sid)=[^/?#;]*", re.IGNORECASE)
+MAX_URL_LENGTH = 2000  # longer URLs are refused: no real article needs one
 
 
 def _is_tracking(name: str) -> bool:
@@ -22,21 +40,59 @@ def _is_tracking(name: str) -> bool:
     return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
 
 
+def _is_session(name: str, value: str) -> bool:
+    lowered = name.lower()
+    return lowered in SESSION_PARAMS or (
+        lowered in MAYBE_SESSION_PARAMS and bool(SESSION_TOKEN.fullmatch(value))
+    )
+
+
+def _keep_params(query: str, drop_tracking: bool) -> str:
+    """Drop session (and tracking) parameters from a raw query, leaving the rest byte for byte."""
+    kept = []
+    for pair in query.split("&") if query else []:
+        name, _, value = pair.partition("=")
+        decoded = unquote(name.replace("+", " "), errors="replace")
+        if _is_session(decoded, value) or (drop_tracking and _is_tracking(decoded)):
+            continue
+        kept.append(pair)
+    return "&".join(kept)
+
+
 def strip_www(host: str) -> str:
     """Return ``host`` without a leading ``www.``."""
     return host[4:] if host.lower().startswith("www.") else host
+
+
+def request_url(url: str) -> str:
+    """Return the URL to request for ``url``: as given, minus its fragment and session ids.
+
+    Nothing else changes: no query sorting, no change of escapes, no decoding.
+    """
+    url = url.strip()
+    url = url.split("#", 1)[0]
+    if ";" not in url and "?" not in url:
+        return url
+    parts = urlsplit(url)
+    path = SESSION_SEGMENT.sub("", parts.path)
+    return urlunsplit((parts.scheme, parts.netloc, path, _keep_params(parts.query, False), ""))
+
+
+def too_long(url: str) -> bool:
+    """Tell whether ``url`` is over MAX_URL_LENGTH characters (refused)."""
+    return len(url) > MAX_URL_LENGTH
 
 
 def normalize_url(url: str, *, keep_www: bool = False) -> str:
     """Return the identity form of ``url``.
 
     Lower-cased scheme and host, default port dropped, query sorted with tracking
-    parameters (``utm_*``, ``fbclid``...) removed, fragment dropped and, unless
-    ``keep_www``, a leading ``www.`` removed so that both host forms meet.
+    (``utm_*``, ``fbclid``...) and session (``PHPSESSID``, ``;jsessionid=``...) parameters
+    removed, fragment dropped and, unless ``keep_www``, a leading ``www.`` removed so that
+    both host forms meet. Escapes of bytes that are not UTF-8 (``%DC``) stay as they are.
     """
     parts = urlsplit(url.strip())
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                       if not _is_tracking(k)])
+    query = _keep_params(parts.query, True)
     host = parts.hostname or ""
     if not keep_www:
         host = strip_www(host)
@@ -46,7 +102,8 @@ def normalize_url(url: str, *, keep_www: bool = False) -> str:
         or (parts.scheme == "https" and parts.port == 443)
     ):
         netloc = f"{host}:{parts.port}"
-    cleaned = urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", query, ""))
+    path = SESSION_SEGMENT.sub("", parts.path) or "/"
+    cleaned = urlunsplit((parts.scheme.lower(), netloc, path, query, ""))
     return canonicalize_url(cleaned)
 
 

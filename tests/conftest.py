@@ -3,14 +3,18 @@
 Test tiers: a test is ``integration`` when it crawls, serves HTTP or runs the CLI in
 a child process, ``slow`` when it takes more than a few seconds; the others are unit
 tests (``make test-fast`` runs them, ``make test`` runs all). Modules mark themselves
-with ``pytestmark``, single tests with a decorator, and a test using a demo-site
-fixture is marked ``integration`` by ``pytest_collection_modifyitems``.
+with ``pytestmark``, single tests with a decorator; ``pytest_collection_modifyitems``
+marks ``integration`` a test that uses a demo-site fixture or whose own code starts a
+child process (``run_cli(``, ``subprocess.``, ``Popen(``), so a new test of that kind
+cannot slow down the unit tier unnoticed.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -23,7 +27,8 @@ import pytest
 from crawler.demosite import LOOPBACK_SETTINGS, setting_args
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+# ../shared beside the repository; NEWS_ARCHIVE_SHARED points elsewhere (a git worktree)
+SHARED = Path(os.environ.get("NEWS_ARCHIVE_SHARED") or ROOT.parent / "shared")
 REFERENCE_DIR = SHARED / "reference"
 # .ci/run sets this: there, a missing ../shared is a failure, not a skip.
 REQUIRE_SHARED = os.environ.get("NEWS_ARCHIVE_REQUIRE_SHARED") == "1"
@@ -46,12 +51,21 @@ def need_shared(path: Path) -> Path:
 
 # Fixtures that serve or crawl the demo site: a test that uses one is an integration test.
 INTEGRATION_FIXTURES = frozenset({"demo_site", "demo_sources", "demo_archive"})
+# So is a test whose own code runs the CLI or another program in a child process.
+CHILD_PROCESS = re.compile(r"\brun_cli\(|\bsubprocess\.|\bPopen\(")
+
+
+def _starts_a_child_process(item: pytest.Item) -> bool:
+    function = getattr(item, "function", None)
+    return function is not None and bool(CHILD_PROCESS.search(inspect.getsource(function)))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the tests that use a demo-site fixture (directly or not) as integration tests."""
+    """Mark as integration tests those that use a demo-site fixture (directly or not) or
+    start a child process themselves."""
     for item in items:
-        if INTEGRATION_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        uses_demo = INTEGRATION_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+        if uses_demo or _starts_a_child_process(item):
             item.add_marker(pytest.mark.integration)
 
 

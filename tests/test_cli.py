@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -65,6 +66,11 @@ def test_search_prints_hits_with_highlighted_snippet(demo_archive: dict) -> None
     assert out.splitlines()[0].startswith("1-2 of ")
     assert "http://127.0.0.1:" in out
     assert "household" in out.lower()
+    # each hit shows the id that show, similar, history and raw take
+    code, listed, _ = invoke(demo_archive["data"], "search", "household", "--limit", "2",
+                             "--json")
+    for hit in json.loads(listed)["hits"]:
+        assert f"   {hit['id']}  {hit['url']}" in out.splitlines()
 
 
 def test_malformed_query_is_one_line_error(demo_archive: dict) -> None:
@@ -144,7 +150,7 @@ def test_invalid_sources_file_names_source_and_field(
 
 def test_file_url_is_refused(tmp_path: Path) -> None:
     code, _, err = invoke(tmp_path, "crawl", "--url", "file:///etc/passwd")
-    assert code == 1
+    assert code == 2  # a bad --url is bad usage
     assert "http(s)" in err
 
 
@@ -239,3 +245,64 @@ def test_a_query_error_in_the_engine_is_not_taken_for_a_damaged_index(
     assert err.startswith("Error: ")
     assert "too many words" in err
     assert "rebuilding" not in err
+
+
+def test_the_cli_offers_the_engines_sorts_and_facets() -> None:
+    import search_cli
+    from indexer.search import engine
+
+    assert search_cli.SORTS == engine.SORTS
+    assert tuple(engine.FACETS) == search_cli.FACETS
+
+
+def test_stats_is_a_readable_table(demo_archive: dict) -> None:
+    code, out, _ = invoke(demo_archive["data"], "stats")
+    assert code == 0
+    for python_repr in ("['", "{'", "None", "_published"):
+        assert python_repr not in out
+    labels = [line.split(" ", 1)[0] for line in out.splitlines() if not line.startswith(" ")]
+    assert labels == ["articles", "published", "sources", "authors", "agencies", "last",
+                      "not"]
+    code, listed, _ = invoke(demo_archive["data"], "stats", "--json")
+    figures = json.loads(listed)
+    assert out.startswith(f"articles     {figures['articles']:,} (0 waiting for the index)")
+
+
+def test_search_header_says_what_it_counts(demo_archive: dict) -> None:
+    data = demo_archive["data"]
+    _, listed, _ = invoke(data, "search", "water", "--json", "--limit", "1")
+    total = json.loads(listed)["total"]
+    assert total > 1
+    assert invoke(data, "search", "water", "--limit", "1")[1].splitlines()[0] == (
+        f"1 of {total} articles")
+    assert invoke(data, "search", "water", "--page", "99")[1].splitlines()[0] == (
+        f"no hits on page 99: {total} articles, the last page is {-(-total // 10)}")
+    assert invoke(data, "search", "water", "--collapse", "--limit", "2")[1].splitlines()[0] == (
+        f"stories 1-2; {total} articles match (syndicated copies folded)")
+
+
+@pytest.mark.parametrize(("no_color", "colored"), [(None, True), ("1", False)])
+def test_search_colors_a_terminal_unless_no_color(
+    demo_archive: dict, no_color: str | None, colored: bool
+) -> None:
+    import pty
+
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    if no_color:
+        env["NO_COLOR"] = no_color
+    leader, follower = pty.openpty()
+    with os.fdopen(leader, "rb") as terminal:
+        proc = subprocess.run(
+            [sys.executable, str(ROOT / "search_cli.py"), "--data", str(demo_archive["data"]),
+             "search", "water", "--limit", "1"],
+            stdout=follower, stderr=subprocess.PIPE, env=env, cwd=ROOT, timeout=60,
+            check=False,
+        )
+        os.close(follower)
+        output = b""
+        with contextlib.suppress(OSError):  # EIO once the terminal is drained
+            while chunk := os.read(terminal.fileno(), 65536):
+                output += chunk
+    assert proc.returncode == 0, proc.stderr
+    assert b"water" in output.lower()
+    assert (b"\x1b[" in output) is colored

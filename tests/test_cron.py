@@ -95,7 +95,7 @@ def test_lock_dies_with_its_holder(tmp_path: Path) -> None:
 def test_max_runtime_closes_gracefully(tmp_path: Path, demo_sources: Path) -> None:
     result = run_cli(tmp_path, "crawl", "--sources", str(demo_sources), *SLOW, "--max-runtime", "4")
     assert result.returncode == 0, result.stderr
-    assert "crawl closespider_timeout" in result.stdout
+    assert "crawl stopped at --max-runtime:" in result.stdout
     stored, pending = _counts(tmp_path)
     assert stored > 0
     assert pending == 0

@@ -33,7 +33,7 @@ def test_link_heavy_pages_end_by_the_deadline(tmp_path: Path) -> None:
                          "-s", "CRAWL_GRACE_PERIOD=3", "--max-runtime", "8", timeout=120)
         elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "crawl closespider_timeout" in result.stdout
+    assert "crawl stopped at --max-runtime:" in result.stdout
     assert elapsed < 8 + 3 + STARTUP
 
 

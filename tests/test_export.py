@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from dataclasses import fields
 from pathlib import Path
 
@@ -73,6 +74,7 @@ def archive(tmp_path: Path):
 
 @pytest.fixture
 def exported(archive: Archive, tmp_path: Path) -> sqlite_utils.Database:
+    (tmp_path / "out").mkdir()
     path = tmp_path / "out" / "export.db"
     assert export_sqlite(archive, path) == len(SPECS)
     db = sqlite_utils.Database(path)
@@ -179,6 +181,29 @@ def test_reexport_is_idempotent_and_updates(archive: Archive, tmp_path: Path) ->
         assert fts_ids(db, "lava") == {fixture_article(1).id}
         assert fts_ids(db, "report") == {fixture_article(n).id for n in (0, 2, 3, 4, 5)}
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_reexport_of_an_unchanged_archive_rewrites_nothing(
+    archive: Archive, tmp_path: Path
+) -> None:
+    path = tmp_path / "export.db"
+    export_sqlite(archive, path)
+
+    def fts_segments() -> int:
+        with sqlite_utils.Database(path) as db:
+            return db.execute("SELECT count(*) FROM articles_fts_data").fetchone()[0]
+
+    before, size = fts_segments(), path.stat().st_size
+    for _ in range(3):
+        export_sqlite(archive, path)
+    assert fts_segments() == before  # each rewrite of a row added full-text index rows
+    assert path.stat().st_size == size
+    archive.add_articles([(fixture_article(2, authors=["Someone Else"]), b"")])
+    export_sqlite(archive, path)
+    with sqlite_utils.Database(path) as db:
+        assert [r["name"] for r in db.query(
+            "SELECT n.name FROM article_authors l JOIN authors n ON n.id = l.author_id"
+            " WHERE l.article_id = ?", [fixture_article(2).id])] == ["Someone Else"]
 
 
 @pytest.mark.parametrize(
@@ -299,3 +324,32 @@ def test_markdown_names_never_leave_the_folder(archive: Archive, tmp_path: Path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["archive.db", "archive.db-shm",
                                                          "archive.db-wal", "md"]
     assert all(p.suffix == ".txt" for p in directory.iterdir())
+
+
+@pytest.mark.integration
+def test_exported_files_are_readable_by_others_and_folders_are_not_made_up(
+    demo_archive: dict, tmp_path: Path
+) -> None:
+    data = demo_archive["data"]
+    umask = os.umask(0o022)  # the usual one: files 0644 (the children inherit it)
+    try:
+        _export_every_format(data, tmp_path)
+    finally:
+        os.umask(umask)
+    files = [tmp_path / "a.db", tmp_path / "a.metadata.json", tmp_path / "a.jsonl",
+             tmp_path / "a.csv", *sorted((tmp_path / "md").iterdir())[:3]]
+    for path in files:
+        assert path.stat().st_mode & 0o777 == 0o644, path
+
+
+def _export_every_format(data: Path, tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    for name, fmt in (("a.db", "sqlite"), ("a.jsonl", "jsonl"), ("a.csv", "csv"),
+                      ("md", "markdown")):
+        result = run_cli(data, "export", str(tmp_path / name), "--format", fmt, "--quiet")
+        assert result.returncode == 0, result.stderr
+        missing = run_cli(data, "export", str(tmp_path / "nosuch" / name), "--format", fmt)
+        assert missing.returncode == 1
+        assert missing.stderr.strip() == f"Error: folder {tmp_path / 'nosuch'} does not exist"
+    assert not (tmp_path / "nosuch").exists()

@@ -163,6 +163,39 @@ def test_kicker_before_the_headline_is_dropped():
         article = extract_article(article_page(heading, head), "https://example.org/x")
         assert article is not None
         assert article.title == "Daten von Rheinmetall gehackt"
+        assert article.kicker == "Interne Unterlagen im Netz"
+
+
+@pytest.mark.parametrize(
+    ("heading", "head"),
+    [
+        (
+            "<p class='article-dachzeile'>Interne Unterlagen</p><h1>Daten gehackt</h1>",
+            '<meta property="og:title" content="Daten gehackt">',
+        ),
+        (
+            "<h1>Daten gehackt</h1>",
+            '<meta property="og:title" content="Interne Unterlagen: Daten gehackt">',
+        ),
+        (  # the kicker split from the headline by a hidden colon is no title
+            "<h1><span>Interne Unterlagen<span class='visually-hidden'>:</span></span>"
+            "<span>Rheinmetall meldet ein Datenleck</span></h1>",
+            '<meta property="og:title" content="Rheinmetall meldet ein Datenleck">',
+        ),
+    ],
+)
+def test_kicker_is_kept_apart_from_the_title(heading, head):
+    article = extract_article(article_page(heading, head), "https://example.org/x")
+    assert article is not None
+    assert article.kicker == "Interne Unterlagen"
+    assert "Interne" not in article.title
+
+
+def test_no_kicker_without_one_on_the_page():
+    head = '<meta property="og:title" content="Daten von Rheinmetall gehackt">'
+    article = extract_article(article_page("<h1>Daten von Rheinmetall gehackt</h1>", head), "")
+    assert article is not None
+    assert article.kicker == ""
 
 
 def test_inline_formatting_does_not_split_a_headline():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from datetime import UTC, date, datetime
 
 import pytest
@@ -11,6 +13,7 @@ from crawler.extract import extract_article
 from crawler.extraction.bylines import shown_name, split_byline
 from crawler.extraction.dates import labelled_date
 from crawler.extraction.text_dates import month_names, parse_text_date
+from tests.conftest import run_cli
 from tests.test_extract import page, paragraphs
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -150,3 +153,31 @@ def test_russian_page_gives_date_and_author():
     assert article is not None
     assert article.published == "2024-03-14"
     assert article.authors == ["Ольга Смирнова"]
+
+
+def test_demo_russian_page_is_archived_with_its_date_and_author(demo_archive):
+    data = demo_archive["data"]
+    with sqlite3.connect(data / "archive.db") as db:
+        (article_id,) = db.execute("select id from articles where language = 'ru'").fetchone()
+    shown = run_cli(data, "show", article_id, "--format", "json")
+    assert shown.returncode == 0, shown.stderr
+    article = json.loads(shown.stdout)
+    assert article["published"][:10] == "2024-03-14"
+    assert article["authors"] == ["Ольга Смирнова"]
+
+
+def test_initials_in_free_text_are_no_name():
+    assert split_byline("Von Amw", min_words=1).authors == []
+    assert split_byline("amw", declared=True).authors == ["amw"]  # a declared user name
+
+
+def test_agency_credited_as_author_is_no_person_in_another_spelling():
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Tram",'
+        ' "author": {"@type": "Person", "name": "dpa"}}</script>'
+        '<meta name="author" content="Dpa">'
+    )
+    article = extract_article(page(f"<h1>Tram</h1>{paragraphs()}", head), "https://example.de/a")
+    assert article is not None
+    assert article.authors == []
+    assert article.agencies == ["dpa"]

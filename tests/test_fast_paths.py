@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 from indexer.article import Article
 from indexer.search import Filters as _Filters
 from indexer.search import count, search
-from indexer.search.snippets import _find_terms, _index_form
-from indexer.search.whoosh.engine import _prepare, _searcher
+from indexer.search.snippets import find_terms as _find_terms
+from indexer.search.snippets import index_form as _index_form
+from indexer.search.whoosh.engine import cached_searcher as _searcher
+from indexer.search.whoosh.engine import prepare as _prepare
 from indexer.search.whoosh.index import (
     SPELL_ANALYZER,
     TEXT_ANALYZER,

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse
 
-from crawler.extraction.classify import looks_like_article
+from crawler.extraction.classify import page_verdict
 from tests.conftest import FAST, ROOT
 from tests.sites.hostile import BOMB_CODINGS, SECRET_MARKER, HostileSite
 
@@ -247,7 +247,7 @@ def test_classifying_a_page_of_many_paragraphs_is_quick() -> None:
     response = HtmlResponse("http://127.0.0.1/a-page-found-by-a-link", body=page)
     selector = response.selector
     start = time.process_time()
-    looks_like_article(response.url, selector)
+    page_verdict(response.url, selector, listed=False)
     # linear work takes about 0.4 s here; anything quadratic in paragraphs takes minutes
     assert time.process_time() - start < 10.0
 

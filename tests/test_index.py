@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -542,3 +543,26 @@ def test_compacting_from_the_store_indexes_the_articles_anew(
         assert search(index.path, "lighthouse").total == 1
         assert index.doc_count() == 390
         assert store.pending_ids() == [make_article(999).id]  # left for the next sync
+
+
+@pytest.mark.parametrize("module", ["indexer.index", "indexer.search.whoosh.index"])
+def test_an_index_written_where_the_classes_used_to_be_still_opens(
+    tmp_path: Path, module: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An index's saved schema and segments (pickles) name FastText and LeanCodec by the
+    module that held them when it was written (indexer/index.py before the layout of
+    issue 17): such an index opens and answers, not "damaged: rebuild it"."""
+    from indexer.search.whoosh.schema import FastText
+    from indexer.search.whoosh.writing import LeanCodec
+
+    index = ArchiveIndex(tmp_path / "index")
+    with monkeypatch.context() as patched:
+        for cls in (FastText, LeanCodec):
+            patched.setattr(cls, "__module__", module)
+        index.create()
+        index.add([make_article(n) for n in range(3)])
+    saved = b"".join(toc.read_bytes() for toc in index.path.glob("*.toc"))
+    for name in (b"FastText", b"LeanCodec"):  # (pickled as module, then name)
+        assert re.search(re.escape(module.encode()) + rb"\W{1,4}" + name, saved)
+    assert index.doc_count() == 3
+    assert search(index.path, "harbours").total == 3

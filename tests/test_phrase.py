@@ -12,7 +12,7 @@ from indexer.article import Article
 from indexer.search import count, search
 from indexer.search.whoosh.index import ArchiveIndex, quiet_whoosh_import
 from indexer.search.whoosh.phrases import FastPhrase
-from indexer.search.whoosh.postings import _positions
+from indexer.search.whoosh.postings import decode_positions as _positions
 
 with quiet_whoosh_import():
     from whoosh.formats import Positions
@@ -93,7 +93,7 @@ def test_phrase_hits_are_those_of_whoosh(
 ) -> None:
     # Whoosh's own phrase matching of the 70,000-word text is slow on a loaded machine:
     # the oracle must not stop at the search time limit.
-    monkeypatch.setattr("indexer.search.TIME_LIMIT", 600.0)
+    monkeypatch.setattr("indexer.search.whoosh.matching.TIME_LIMIT", 600.0)
     fast = results(index, query, **kwargs)
     fast_count = count(index, query)
     monkeypatch.setattr(FastPhrase, "matcher", Phrase.matcher)

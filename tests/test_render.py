@@ -59,6 +59,13 @@ def test_markdown_layout():
     )
 
 
+def test_kicker_goes_above_the_headline():
+    assert to_markdown(sample(kicker="Tunesien")).startswith(
+        "\n\n*Tunesien*\n\n# Tram network grows\n\nFebruary 3, 2024\n\n"
+    )
+    assert to_text(sample(kicker="Tunesien")).startswith("Tunesien\n\nTram network grows\n\n")
+
+
 def test_markdown_keeps_empty_slots():
     rendered = to_markdown(
         sample(published=None, authors=[], image_credit=None, canonical_url=None)

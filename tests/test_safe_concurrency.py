@@ -20,6 +20,9 @@ from indexer.store import Archive
 from search_cli import cli
 from tests.conftest import ROOT
 
+# CLI runs in child processes over an archive of 1,505 articles
+pytestmark = pytest.mark.integration
+
 WORDS = ["harbour", "council", "budget", "roads", "ferry", "school", "library", "market",
          "river", "bridge", "weather", "election", "museum", "hospital", "station", "theatre"]
 

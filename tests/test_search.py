@@ -25,16 +25,16 @@ from indexer.search import (
     similar,
 )
 from indexer.search import Filters as _Filters
-from indexer.search.whoosh.engine import _prepare, _searcher
+from indexer.search.whoosh.engine import cached_searcher as _searcher
+from indexer.search.whoosh.engine import prepare as _prepare
 from indexer.search.whoosh.index import ArchiveIndex, quiet_whoosh_import
-from indexer.search.whoosh.matching import _collect, _FastMatching
-from indexer.search.whoosh.postings import (
-    _fast_leaves,
-    _FastLeafMatcher,
-    _load_block,
-    _load_ids_weights,
-    _posting_ids,
-)
+from indexer.search.whoosh.matching import FastMatching as _FastMatching
+from indexer.search.whoosh.matching import collect as _collect
+from indexer.search.whoosh.postings import _FastLeafMatcher
+from indexer.search.whoosh.postings import fast_leaves as _fast_leaves
+from indexer.search.whoosh.postings import load_block as _load_block
+from indexer.search.whoosh.postings import load_ids_weights as _load_ids_weights
+from indexer.search.whoosh.postings import posting_ids as _posting_ids
 from indexer.store import Archive
 
 with quiet_whoosh_import():

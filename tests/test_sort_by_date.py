@@ -12,7 +12,8 @@ import pytest
 from indexer.article import Article
 from indexer.search import Filters as _Filters
 from indexer.search import search
-from indexer.search.whoosh.engine import _prepare, _searcher
+from indexer.search.whoosh.engine import cached_searcher as _searcher
+from indexer.search.whoosh.engine import prepare as _prepare
 from indexer.search.whoosh.index import ArchiveIndex, quiet_whoosh_import
 from indexer.search.whoosh.matching import first_by_date
 

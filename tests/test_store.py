@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indexer.article import Article
+from indexer.schema import SCHEMA_VERSION
 from indexer.store import Archive, Fetch, StoreError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,17 +137,20 @@ def test_round_trip_property(tmp_path: Path) -> None:
 
 def test_upsert_counts(archive: Archive) -> None:
     batch = [(make_article(n), page(n)) for n in range(5)]
-    assert archive.add_articles(batch) == {"new": 5, "updated": 0, "unchanged": 0}
+    assert archive.add_articles(batch) == {
+        "new": 5, "updated": 0, "unchanged": 0, "kept_apart": 0}
     refetched = [(make_article(n, fetched_at="2026-11-26T00:00:00+00:00"), page(n))
                  for n in range(5)]
-    assert archive.add_articles(refetched) == {"new": 0, "updated": 0, "unchanged": 5}
+    assert archive.add_articles(refetched) == {
+        "new": 0, "updated": 0, "unchanged": 5, "kept_apart": 0}
     changed = [
         (make_article(0, title="Corrected headline"), page(0)),
         (make_article(1, tags=["Ukraine"]), page(1)),
         (make_article(2), page(2)),
         (make_article(7), page(7)),
     ]
-    assert archive.add_articles(changed) == {"new": 1, "updated": 2, "unchanged": 1}
+    assert archive.add_articles(changed) == {
+        "new": 1, "updated": 2, "unchanged": 1, "kept_apart": 0}
     assert archive.count() == 6
     assert archive.get(make_article(0).id).title == "Corrected headline"
     assert archive.get(make_article(1).id).tags == ["Ukraine"]
@@ -155,7 +159,7 @@ def test_upsert_counts(archive: Archive) -> None:
 def test_same_article_twice_in_one_batch(archive: Archive) -> None:
     first, second = make_article(1), make_article(1, title="Later")
     counts = archive.add_articles([(first, page(1)), (second, b"<p>later</p>")])
-    assert counts == {"new": 1, "updated": 1, "unchanged": 0}
+    assert counts == {"new": 1, "updated": 1, "unchanged": 0, "kept_apart": 0}
     assert archive.get(first.id).title == "Later"
     assert archive.raw_html(first.id) == b"<p>later</p>"
 
@@ -364,7 +368,7 @@ def test_crawls_fetches_and_stats(filled: Archive) -> None:
 def test_stats_of_empty_archive(archive: Archive) -> None:
     assert archive.stats() == {
         "articles": 0, "sources": {}, "authors": 0, "agencies": {}, "first_published": None,
-        "last_published": None, "last_crawl": None, "pending_index": 0}
+        "last_published": None, "last_crawl": None, "not_stored": {}, "pending_index": 0}
 
 
 def test_locked_archive_raises_store_error(tmp_path: Path) -> None:
@@ -516,17 +520,36 @@ def test_schema_v1_archive_is_upgraded_on_open(tmp_path: Path) -> None:
             db.execute(f"DROP TABLE {table}")
         for column in ("warc_file", "warc_offset"):
             db.execute(f"ALTER TABLE pages DROP COLUMN {column}")
+        db.execute("ALTER TABLE articles DROP COLUMN kicker")
         db.execute("PRAGMA user_version = 1")
-    with pytest.raises(StoreError, match="older format"):
-        Archive(path, readonly=True)
+    with Archive(path, readonly=True) as read:  # a reading command upgrades it too
+        assert read.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert read.get(make_article(1).id) == make_article(1)
     with Archive(path) as upgraded:
-        assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == 2
-        assert {"revisions", "syndication", "syndication_bands"} <= set(
+        assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert {"aliases", "revisions", "syndication", "syndication_bands"} <= set(
             upgraded.db.table_names())
         assert upgraded.get(make_article(1).id) == make_article(1)
         assert upgraded.raw_html(make_article(1).id) == page(1)
         upgraded.add_articles([(make_article(1, title="Story 1, corrected"), page(1))])
         assert [r["title"] for r in upgraded.revisions(make_article(1).id)] == ["Story 1"]
+
+
+def test_schema_v2_archive_gets_the_kicker_column(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    with Archive(path) as archive:
+        archive.add_articles([(make_article(1), page(1))])
+        digest = archive.db["articles"].get(make_article(1).id)["fingerprint"]
+    with sqlite3.connect(path) as db:  # back to what version 2 wrote
+        db.execute("ALTER TABLE articles DROP COLUMN kicker")
+        db.execute("DROP TABLE aliases")
+        db.execute("PRAGMA user_version = 2")
+    with Archive(path) as upgraded:
+        assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert upgraded.get(make_article(1).id) == make_article(1)
+        assert upgraded.db["articles"].get(make_article(1).id)["fingerprint"] == digest
+        upgraded.add_articles([(make_article(1, kicker="Tunesien"), page(1))])
+        assert upgraded.get(make_article(1).id).kicker == "Tunesien"
 
 
 def test_revision_kept_when_title_or_text_change_only(archive: Archive) -> None:

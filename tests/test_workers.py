@@ -125,8 +125,8 @@ def test_index_writer_leaves_articles_pending_when_the_index_is_locked(tmp_path:
 
 def test_worker_classifies_extracts_and_signs() -> None:
     """process_page: the spider's classification and the store's signature, in the worker."""
-    from crawler.extraction.classify import looks_like_article
-    from crawler.processes.workers import NOT_ARTICLE_PAGE, process_page
+    from crawler.extraction.classify import NOT_ARTICLE_PAGE, page_verdict
+    from crawler.processes.workers import process_page
     from indexer.syndication import signature
 
     url = "http://127.0.0.1:9/2024/05/01/harbour"
@@ -139,10 +139,12 @@ def test_worker_classifies_extracts_and_signs() -> None:
         b"<html><head><meta property='og:type' content='website'></head><body>"
         + PAGE[PAGE.index(b"<article>"):]
     )
-    tag_url = "http://127.0.0.1:9/harbour-news-and-more-stories"
-    assert not looks_like_article(tag_url, Selector(text=listing.decode(), type="html"))
+    tag_url = "http://127.0.0.1:9/tag/harbour-news"
+    selector = Selector(text=listing.decode(), type="html")
+    assert page_verdict(tag_url, selector, listed=False) == NOT_ARTICLE_PAGE
     refused = process_page(listing, "utf-8", tag_url, True)
     assert (refused.article, refused.reason, refused.article_page) == (
         None, NOT_ARTICLE_PAGE, False)
-    unchecked = process_page(listing, "utf-8", tag_url, False)  # listed: no classification
+    listed_url = "http://127.0.0.1:9/harbour-news-and-more-stories"
+    unchecked = process_page(listing, "utf-8", listed_url, False)  # listed: an article
     assert unchecked.article is not None

@@ -104,7 +104,13 @@ class DemoSite:
     def start(self) -> DemoSite:
         """Bind every outlet (on port 0 unless fixed), render the pages and start serving."""
         for name in OUTLETS:
-            server = _OutletServer((self.host, self.ports.get(name, 0)), _Handler)
+            try:
+                server = _OutletServer((self.host, self.ports.get(name, 0)), _Handler)
+            except OSError:  # a fixed port is taken: release the ones bound already
+                for bound in self._servers.values():
+                    bound.server_close()
+                self._servers = {}
+                raise
             server.verbose, server.log = self.verbose, self.requests
             self._servers[name] = server
         everything = stories(self.reference_dir, self.per_outlet)

@@ -42,7 +42,8 @@ from twisted.internet.task import LoopingCall
 from crawler import settings as project
 from crawler.items import ArticleItem, FailureItem
 from crawler.middlewares import Refused
-from crawler.scrapy_fixes.scheduler import decode_request, encode_request, engine_slot
+from crawler.scrapy_fixes.engine import engine_slot
+from crawler.scrapy_fixes.scheduler import decode_request, encode_request
 from indexer.article import Article
 
 logger = logging.getLogger(__name__)
@@ -459,7 +460,7 @@ class FrontierScheduler(Scheduler):
 
     def _ack_finished(self) -> None:
         """Release the leases of requests the engine is done with."""
-        slot = engine_slot(self.crawler)
+        slot = engine_slot(self.crawler.engine)
         if slot is not None:
             self.queue.ack([t for t, r in self.queue.leases.items() if r not in slot.inprogress])
 
@@ -469,7 +470,7 @@ class FrontierScheduler(Scheduler):
             self.frontier.beat()
             self._ack_finished()
             self.frontier.reap()
-            slot = engine_slot(self.crawler)
+            slot = engine_slot(self.crawler.engine)
             if slot is not None and not slot.inprogress:
                 slot.nextcall.schedule()
         except redis.RedisError as exc:

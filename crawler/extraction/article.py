@@ -10,6 +10,7 @@ pages) to release their memory.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,13 +24,20 @@ from trafilatura.settings import Document
 from crawler.extraction import body
 from crawler.extraction.agencies import agency_name, text_credit
 from crawler.extraction.bylines import find_byline
+from crawler.extraction.classify import NON_ARTICLE_PATH
 from crawler.extraction.dates import find_dates
 from crawler.extraction.html_input import InputError, parse_html, to_unicode
 from crawler.extraction.language import detect_language
 from crawler.extraction.lead_image import lead_image
 from crawler.extraction.limits import within_limits
 from crawler.extraction.page_meta import PageMeta, ld_text, read_page_meta
-from crawler.extraction.titles import page_title, pick_title, subheadings, visible_headings
+from crawler.extraction.titles import (
+    find_kicker,
+    page_title,
+    pick_title,
+    subheadings,
+    visible_headings,
+)
 from indexer.article import Article
 from indexer.urls import normalize_url, same_site, strip_www
 
@@ -80,17 +88,18 @@ def extract_with_reason(
     url: str,
     options: ExtractOptions | None = None,
     accept: Callable[[HtmlElement], str | None] | None = None,
+    http_charset: str | None = None,
 ) -> tuple[Article | None, str | None]:
     """Return ``(article, None)``, or ``(None, reason)`` saying why the page was rejected.
 
     ``accept``, if given, looks at the freshly parsed tree before anything changes it (the
     crawl's page classification) and returns a reason to reject the page, or None.
+    ``http_charset``: the charset the response's HTTP header names, if any (bytes only).
     """
     options = options or DEFAULT_OPTIONS
     try:
-        tree = parse_html(
-            to_unicode(html, options.max_html_bytes), options.max_elements, options.max_links
-        )
+        text = to_unicode(html, options.max_html_bytes, http_charset)
+        tree = parse_html(text, options.max_elements, options.max_links)
     except InputError as err:
         return None, str(err)
     if accept is not None and (refusal := accept(tree)) is not None:
@@ -170,11 +179,48 @@ def _is_valid_url(url: str) -> bool:
     return True
 
 
+# One more path segment that names another version of the same page, not another page
+VERSION_SEGMENT = re.compile(r"amp|print|full|all|comments|\d{1,2}|amp\.html|index\.html", re.I)
+
+
+# Query parameters that show one article another way (a page of it, a print view), so a
+# canonical URL without them still names it; any other (?newsID=, ?id=, ?p=) tells pages apart.
+SAME_PAGE_PARAMS = frozenset(
+    {"page", "amp", "output", "print", "view", "mode", "format", "layout", "single", "full",
+     "cpage", "comments", "replytocom", "from", "via", "source", "src", "rss", "feed", "ref"}
+)
+
+
 def identity_url(canonical: str | None, url: str) -> str:
-    """Return the article's identity: the normalised canonical URL when on the fetched site."""
-    if canonical and (not url or same_site(canonical, url)):
+    """Return the article's identity: the normalised canonical URL when it plausibly names
+    the fetched page (:func:`plausible_canonical`), else the normalised fetched URL."""
+    if canonical and (not url or plausible_canonical(canonical, url)):
         return normalize_url(canonical)
     return normalize_url(url) if url else ""
+
+
+def plausible_canonical(canonical: str, url: str) -> bool:
+    """Tell whether a declared canonical URL can name the article fetched from ``url``.
+
+    Not when it is on another site, the site root, a listing (tag, section, search...), a
+    parent path of the fetched URL, or the same path without a query parameter that tells
+    pages apart (``?newsID=``): then articles would merge under one identity.
+    """
+    if not same_site(canonical, url):
+        return False
+    declared, fetched = urlsplit(normalize_url(canonical)), urlsplit(normalize_url(url))
+    path, own = declared.path.rstrip("/"), fetched.path.rstrip("/")
+    if not path and (own or fetched.query):
+        return False  # the site root
+    if own.startswith(path + "/") and not VERSION_SEGMENT.fullmatch(own[len(path) + 1 :]):
+        return False  # a parent path: a section or the site (but /story/amp names /story)
+    if NON_ARTICLE_PATH.search(declared.path) and not NON_ARTICLE_PATH.search(fetched.path):
+        return False
+    if path == own and fetched.query:
+        names = {p.split("=", 1)[0].lower() for p in declared.query.split("&") if p}
+        dropped = {p.split("=", 1)[0].lower() for p in fetched.query.split("&") if p} - names
+        return dropped <= SAME_PAGE_PARAMS
+    return True
 
 
 def _site_names(page: PageMeta, document: Document) -> list[str]:
@@ -242,6 +288,7 @@ def _build_article(
     return within_limits(Article(
         url=identity_url(canonical, url),
         title=title,
+        kicker=find_kicker(tree, title, [page.first("og:title"), headline]),
         canonical_url=canonical,
         fetched_url=url,
         site_name=site_names[0] if site_names else "",

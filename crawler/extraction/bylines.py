@@ -215,6 +215,7 @@ MAX_BYLINE_LINE_CHARS = 80
 # a byline in a link holding this much more text is a teaser card's
 TEASER_EXTRA_CHARS = 30
 MIN_NAME_CHARS = 2
+MIN_ONE_WORD_CHARS = 4
 # "co" in bbc.co.uk, "net" in abc.net.au: a second-level suffix under a country code
 SECOND_LEVEL_LABELS = frozenset(
     {"ac", "co", "com", "edu", "go", "gov", "gv", "ne", "net", "or", "org"}
@@ -251,6 +252,8 @@ def looks_like_name(
         return False
     if (declared or handle) and len(words) == 1 and HANDLE_RE.match(text):
         return True
+    if len(words) == 1 and len(text) < MIN_ONE_WORD_CHARS and not declared:
+        return False  # "Amw", "fh": an editor's initials
     if not min_words <= len(words) <= MAX_NAME_WORDS or len(text) > MAX_NAME_CHARS:
         return False
     if any(ch.isdigit() for ch in text) or "http" in text or "www." in text or "@" in text:
@@ -556,7 +559,10 @@ def find_byline(
     agencies: list[str] = []
     for candidate in _candidates(page, tree, fallback, list(exclude)):
         agencies.extend(candidate.agencies)
-        if candidate.authors:
-            authors = [shown_name(tree, name) for name in candidate.authors]
+        # an agency credited higher up, spelled otherwise ("dpa" as "Dpa"), is no person
+        credited = {squash(agency) for agency in agencies}
+        people = [name for name in candidate.authors if squash(name) not in credited]
+        if people:
+            authors = [shown_name(tree, name) for name in people]
             return Byline(list(dict.fromkeys(authors)), list(dict.fromkeys(agencies)))
     return Byline([], list(dict.fromkeys(agencies)))

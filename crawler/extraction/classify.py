@@ -1,4 +1,10 @@
-"""Tell article pages from the rest (home, sections, tags, authors, about...)."""
+"""Tell article pages from the rest (home, sections, tags, authors, soft 404s...).
+
+No single signal decides: ``og:type=website`` is set site-wide by many CMSs, on their
+articles too, so it never outweighs structured data (JSON-LD ``NewsArticle``), a
+published date, a byline or the text. A page the site itself lists as an article (a
+feed, a sitemap, ``--url``, a WARC) is one unless strong evidence says otherwise.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +26,13 @@ ARTICLE_TYPES = frozenset(
         "blogposting",
         "liveblogposting",
         "report",
+        "scholarlyarticle",
+        "techarticle",
+        "socialmediaposting",
+        "posting",
     }
 )
+LISTING_TYPES = frozenset({"collectionpage", "searchresultspage", "profilepage", "itemlist"})
 DATE_IN_URL = re.compile(
     r"/(19|20)\d{2}[/-](0?[1-9]|1[0-2])([/-](0?[1-9]|[12]\d|3[01]))?/|/(19|20)\d{6}/"
 )
@@ -32,6 +43,30 @@ NON_ARTICLE_PATH = re.compile(
 )
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+){3,}")
 MIN_LONG_TEXT = 1500
+# Published dates and bylines in the head or the markup (schema.org, Open Graph, Dublin Core)
+DATE_XPATH = (
+    '//meta[@property="article:published_time" or @name="date" or @name="pubdate"'
+    ' or @name="publishdate" or @name="DC.date.issued" or @name="dcterms.date"'
+    ' or @itemprop="datePublished"]/@content'
+    ' | //*[@itemprop="datePublished"]/@datetime | //time[@pubdate]/@datetime'
+)
+BYLINE_XPATH = (
+    '//meta[@name="author" or @property="article:author" or @name="dc.creator"'
+    ' or @name="DC.creator"]/@content'
+    ' | //*[@rel="author" or @itemprop="author" or contains(@class, "byline")]'
+)
+# "Not found" in a page's title or first heading, in the languages news sites use.
+SOFT_404 = re.compile(
+    r"\b(?:page|file|article|content|story)\s+(?:was\s+)?not\s+found\b|^\s*(?:error\s*)?404\b|\b404\s*[-:|–]"
+    r"|\bnot\s+found\s*$|seite\s+(?:wurde\s+)?nicht\s+gefunden|page\s+(?:introuvable|non\s+trouv)"
+    r"|p[aá]gina\s+no\s+(?:encontrada|existe)|pagina\s+non\s+trovata|pagina\s+niet\s+gevonden"
+    r"|p[aá]gina\s+n[aã]o\s+encontrada|страница\s+не\s+найдена|sidan\s+(?:hittades|finns)\s+inte"
+    r"|siden\s+(?:blev\s+ikke\s+fundet|finnes\s+ikke)|nie\s+znaleziono|str[aá]nka\s+nenalezena"
+    r"|sayfa\s+bulunamad|ページが見つかりません|页面不存在|找不到页面|페이지를 찾을 수 없",
+    re.IGNORECASE,
+)
+NOT_ARTICLE_PAGE = "not an article page"
+SOFT_404_REASON = "soft 404"
 
 
 def _jsonld_types(sel: Selector) -> set[str]:
@@ -51,29 +86,69 @@ def _jsonld_types(sel: Selector) -> set[str]:
                 for t in kind if isinstance(kind, list) else [kind]:
                     if isinstance(t, str):
                         types.add(t.lower())
-                stack.extend(v for k, v in node.items() if k == "@graph")
+                stack.extend(v for k, v in node.items() if k in ("@graph", "mainEntity"))
     return types
 
 
-def looks_like_article(url: str, sel: Selector) -> bool:
-    """Guess from page signals whether ``url`` is an article.
+def is_soft_404(sel: Selector) -> bool:
+    """Tell whether the page's title or first heading says it was not found."""
+    title = " ".join(sel.xpath("//title//text()").getall())
+    heading = " ".join(sel.xpath("(//h1)[1]//text()").getall())
+    return any(SOFT_404.search(t.strip()) for t in (title, heading) if t.strip())
 
-    Structured signals win (og:type, JSON-LD type); then a date in the URL; then a
-    long text under a slug-like path that is not a listing.
-    """
-    path = urlsplit(url).path
-    if NON_ARTICLE_PATH.search(path):
-        return False
-    og_type = (sel.xpath('//meta[@property="og:type"]/@content').get() or "").strip().lower()
-    if og_type:
-        return og_type == "article"
-    if _jsonld_types(sel) & ARTICLE_TYPES:
-        return True
-    if DATE_IN_URL.search(path):
-        return True
-    last = path.rstrip("/").rsplit("/", 1)[-1].lower()
-    if not SLUG.search(last):
-        return False
+
+def _long_text(sel: Selector) -> bool:
     # not //p//text(): libxml2 takes quadratic time over many paragraphs
-    text = " ".join(sel.xpath("//text()[ancestor::p]").getall())
-    return len(text) >= MIN_LONG_TEXT
+    return len(" ".join(sel.xpath("//text()[ancestor::p]").getall())) >= MIN_LONG_TEXT
+
+
+def article_evidence(url: str, sel: Selector) -> list[str]:
+    """The signals that the page is an article: structured data, date, byline, long text."""
+    og_type = (sel.xpath('//meta[@property="og:type"]/@content').get() or "").strip().lower()
+    types = _jsonld_types(sel)
+    path = urlsplit(url).path
+    signals = {
+        "og:type article": og_type.startswith("article"),
+        "structured data": bool(types & ARTICLE_TYPES),
+        "date in URL": bool(DATE_IN_URL.search(path)),
+        "published date": bool(sel.xpath(DATE_XPATH)),
+        "byline": bool(sel.xpath(BYLINE_XPATH)),
+        "long text": _long_text(sel),
+    }
+    return [name for name, present in signals.items() if present]
+
+
+def _short_plain_path(path: str) -> bool:
+    """A path like a section's (``/c/business``, ``/latest/2``): at most two segments, the
+    last with no slug, no file name and no number of three digits or more."""
+    segments = [s for s in path.split("/") if s]
+    if len(segments) > 2:
+        return False
+    last = segments[-1].lower() if segments else ""
+    return not (SLUG.search(last) or "." in last or re.search(r"\d{3}", last))
+
+
+def page_verdict(url: str, sel: Selector, *, listed: bool) -> str | None:
+    """Return why the page at ``url`` is no article, or None when it may be one.
+
+    ``listed``: a feed, a sitemap, the user (``--url``) or a WARC names the page; then only
+    a soft 404, or a listing (home, tag, section... path, a short path like a section's, or
+    structured data saying so) with no sign of an article, turns it down. Otherwise (a link
+    found on a page) the page needs two signs of an article, or one besides a slug-like or
+    dated path, and a listing path needs structured data.
+    """
+    if is_soft_404(sel):
+        return SOFT_404_REASON
+    evidence = article_evidence(url, sel)
+    path = urlsplit(url).path
+    listing_path = path.rstrip("/") == "" or bool(NON_ARTICLE_PATH.search(path))
+    if listed:
+        listing = listing_path or _short_plain_path(path) or _jsonld_types(sel) & LISTING_TYPES
+        return NOT_ARTICLE_PAGE if listing and not evidence else None
+    if listing_path:
+        strong = {"structured data", "og:type article"} & set(evidence)
+        return None if strong else NOT_ARTICLE_PAGE
+    last = path.rstrip("/").rsplit("/", 1)[-1].lower()
+    needed = 1 if SLUG.search(last) or "date in URL" in evidence else 2
+    return None if len(evidence) >= needed else NOT_ARTICLE_PAGE
+

@@ -26,7 +26,7 @@ META_CHARSET_RE = re.compile(
 SNIFF_BYTES = 4096
 # at most this share of broken bytes in a page that otherwise decodes as declared (or UTF-8)
 MAX_BROKEN_SHARE = 0.001
-# WHATWG: pages declaring latin-1 or ascii are decoded as windows-1252
+# WHATWG (the Encoding Standard): labels browsers read as a superset of what they name
 CHARSET_ALIASES = {
     "iso-8859-1": "cp1252",
     "latin-1": "cp1252",
@@ -34,7 +34,23 @@ CHARSET_ALIASES = {
     "us-ascii": "cp1252",
     "ascii": "cp1252",
     "x-user-defined": "cp1252",
+    "iso-8859-9": "cp1254",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "gb_2312-80": "gb18030",
+    "big5": "big5hkscs",
+    "shift_jis": "cp932",
+    "sjis": "cp932",
+    "euc-kr": "cp949",
+    "ks_c_5601-1987": "cp949",
+    "tis-620": "cp874",
+    "iso-8859-11": "cp874",
 }
+# The HTML standard: a page declaring UTF-16 or UTF-32 in its markup is read as UTF-8
+# (a real UTF-16 page starts with a byte-order mark, which comes first).
+WIDE_CHARSETS = frozenset({"utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"})
+CONTENT_TYPE_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?\s*([a-zA-Z0-9_.:-]{2,40})", re.I)
 LOOKS_LIKE_HTML_RE = re.compile(r"<\s*(?:!doctype|html|head|body|meta|title|div|p|article)\b", re.I)
 # control characters other than tab, newline and carriage return, raw or as character references
 CONTROL_CHARS_RE = re.compile(
@@ -48,45 +64,60 @@ class InputError(ValueError):
     """The input cannot be treated as an HTML page; the message says why."""
 
 
+def _codec(label: str) -> str | None:
+    """The Python codec for a charset label, as browsers read it (None: unknown)."""
+    label = label.strip().lower()
+    label = CHARSET_ALIASES.get(label, label)
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        logger.debug("unknown charset %s", label)
+        return None
+    return "utf-8" if name in WIDE_CHARSETS else name
+
+
+def header_charset(content_type: str | bytes | None) -> str | None:
+    """Return the codec a ``Content-Type`` header value names (``text/html; charset=x``)."""
+    if isinstance(content_type, bytes):
+        content_type = content_type.decode("latin-1")
+    match = CONTENT_TYPE_CHARSET_RE.search(content_type or "")
+    return _codec(match.group(1)) if match else None
+
+
 def declared_charset(data: bytes) -> str | None:
     """Return the Python codec named by a BOM or a meta charset in the page head, if valid."""
     for bom, name in BOMS:
         if data.startswith(bom):
             return name
     match = META_CHARSET_RE.search(data[:SNIFF_BYTES])
-    if not match:
-        return None
-    label = match.group(1).decode("ascii", "ignore").lower()
-    label = CHARSET_ALIASES.get(label, label)
-    try:
-        return codecs.lookup(label).name
-    except LookupError:
-        logger.debug("unknown declared charset %s", label)
-        return None
+    return _codec(match.group(1).decode("ascii", "ignore")) if match else None
 
 
-def decode_html(data: bytes) -> str:
-    """Decode page bytes: UTF-8, else the declared charset, else detection, else lossy UTF-8.
+def decode_html(data: bytes, http_charset: str | None = None) -> str:
+    """Decode page bytes as the crawl, ``reextract``, ``import-warc`` and ``extract_article``
+    all do: a byte-order mark; else valid UTF-8; else the charset of the HTTP header
+    (``http_charset``, see :func:`header_charset`) or of the page; else detection.
 
-    Valid UTF-8 is taken for UTF-8 whatever the page declares (unless a byte-order mark says
-    otherwise): legacy charsets almost never form valid multi-byte sequences, while pages
-    declaring "iso-8859-1" over UTF-8 text are common. A page in UTF-8 or its declared charset
-    but for a few broken bytes keeps that charset (the broken bytes replaced): detection
-    would turn all its other letters into mojibake.
+    Valid UTF-8 is taken for UTF-8 whatever the page declares: legacy charsets almost never
+    form valid multi-byte sequences, while pages declaring "iso-8859-1" over UTF-8 text are
+    common. A page in its declared charset but for a few broken bytes keeps that charset
+    (the broken bytes replaced): detection would turn all its other letters into mojibake.
+    Broken UTF-8 is only forgiven so when the page declares UTF-8: a mostly-ASCII page in
+    a legacy charset would lose its every accented letter.
     """
-    declared = declared_charset(data)
-    has_bom = any(data.startswith(bom) for bom, _ in BOMS)
-    order = (declared, "utf-8") if has_bom else ("utf-8", declared)
-    encodings = [e for e in dict.fromkeys(order) if e]
-    for encoding in encodings:
+    for bom, name in BOMS:
+        if data.startswith(bom):
+            return data.decode(name, errors="replace").lstrip("\ufeff")
+    declared = [e for e in dict.fromkeys((http_charset, declared_charset(data))) if e]
+    for encoding in dict.fromkeys(("utf-8", *declared)):
         try:
-            return data.decode(encoding).lstrip("\ufeff")
+            return data.decode(encoding)
         except UnicodeDecodeError:
             logger.debug("page does not decode as %s", encoding)
-    for encoding in encodings:
+    for encoding in declared:
         text = data.decode(encoding, errors="replace")
         if text.count("\ufffd") <= len(data) * MAX_BROKEN_SHARE:
-            return text.lstrip("\ufeff")
+            return text
     best = from_bytes(data[:200_000]).best()
     if best is not None and best.encoding:
         return data.decode(best.encoding, errors="replace")
@@ -99,14 +130,17 @@ def clean_unicode(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
-def to_unicode(html: str | bytes, max_bytes: int) -> str:
-    """Return the page as clean Unicode; raise InputError when empty, too large or not HTML."""
+def to_unicode(html: str | bytes, max_bytes: int, http_charset: str | None = None) -> str:
+    """Return the page as clean Unicode; raise InputError when empty, too large or not HTML.
+
+    Bytes are decoded by :func:`decode_html` (``http_charset``: what the HTTP header says).
+    """
     size = len(html) if isinstance(html, bytes) else len(html.encode("utf-8", "surrogatepass"))
     if size == 0:
         raise InputError("empty input")
     if size > max_bytes:
         raise InputError(f"too large: {size} bytes > {max_bytes}")
-    text = clean_unicode(decode_html(html) if isinstance(html, bytes) else html)
+    text = clean_unicode(decode_html(html, http_charset) if isinstance(html, bytes) else html)
     if not LOOKS_LIKE_HTML_RE.search(text[: SNIFF_BYTES * 4]):
         raise InputError("not HTML")
     return text

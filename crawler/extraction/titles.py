@@ -1,4 +1,18 @@
-"""Article headline: the visible heading the declared titles best confirm, site name stripped."""
+"""Article headline and kicker: one headline rule.
+
+The headline is the one shown on the page, without site names: the visible main heading
+(h1 or itemprop=headline; else an h2/h3) that the publisher's declared titles (og:title,
+JSON-LD headline, twitter:title, <title>) confirm best, their words covering most of one of
+them. A site name ending a title ("… | Le Monde", or a heading repeated as a title's end
+segment) is removed. Without a confirmed heading, the first declared title stands, site
+name removed, else trafilatura's.
+
+A kicker (Dachzeile, overline) is the short line set above the headline: the first part of a
+heading split into two ("<h1><span>Tunesien</span><span>Große Aufgaben</span></h1>"), an
+element classed as one right before the heading, or the "Kicker: " of a declared title
+"Kicker: Headline" whose rest is the headline. It goes to the article's ``kicker``, never
+into its title, and is never taken for the headline itself.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +44,13 @@ PART_TAGS = frozenset({"span", "div", "p", "small", "a", "header"})
 # headings only screen readers see ("Post navigation", "Navigation und Service")
 HIDDEN_CLASS_RE = re.compile(r"screen-reader|sr-only|visually-?hidden|aural|offscreen", re.I)
 TITLE_XPATH = XPath("//head/title[1]")
+KICKER_CLASS_RE = re.compile(
+    r"kicker|dachzeile|overline|topline|eyebrow|roofline|spitzmarke|supertitle|pretitle", re.I
+)
+MAX_KICKER_CHARS = 80
+MAX_KICKER_WORDS = 4
+HOST_MARK = "."  # marks a host's main label among site keys (squashed keys have no dots)
+MIN_HOST_LABEL = 6
 
 
 def clean_title(text: str) -> str:
@@ -43,6 +64,8 @@ def _words(text: str) -> set[str]:
 
 
 def _is_site(segment: str, names: set[str]) -> bool:
+    """Tell whether ``segment`` is a site name, or ends with a host's name ("Die Neue
+    Südtiroler Tageszeitung" on tageszeitung.it)."""
     key = squash(segment)
     return bool(key) and any(
         key == name
@@ -51,12 +74,20 @@ def _is_site(segment: str, names: set[str]) -> bool:
             and (key.startswith(name) or name.startswith(key))
             and abs(len(key) - len(name)) <= 4
         )
+        or (name.startswith(HOST_MARK) and key.endswith(name[1:]))
         for name in names
     )
 
 
 def _site_keys(site_names: Iterable[str]) -> set[str]:
-    return {squash(name) for name in site_names if name and squash(name)}
+    """Squashed site names, and the main label of host names ("tageszeitung.it") marked."""
+    names = [name for name in site_names if name]
+    keys = {squash(name) for name in names if squash(name)}
+    for name in names:
+        labels = name.casefold().split(".")
+        if len(labels) == 2 and " " not in name and len(squash(labels[0])) >= MIN_HOST_LABEL:
+            keys.add(HOST_MARK + squash(labels[0]))
+    return keys
 
 
 def strip_site_name(title: str, site_names: Iterable[str]) -> str:
@@ -186,11 +217,38 @@ def _headings(elements: Iterable[HtmlElement]) -> list[str]:
         if HIDDEN_CLASS_RE.search(element.get("class") or ""):
             continue
         parts = _parts(element)
-        if parts:
-            candidates.extend(sorted(parts, key=len, reverse=True))
+        if parts and len(parts[0]) <= len(parts[1]):
+            candidates.append(parts[1])  # a kicker, then the headline: the kicker is no title
+        elif parts:
+            candidates.extend(parts)  # a headline, then a longer subtitle: both may be it
         else:
             candidates.append(_text(element))
     return [c for c in dict.fromkeys(candidates) if c]
+
+
+def find_kicker(tree: HtmlElement, title: str, declared: Iterable[str | None] = ()) -> str:
+    """Return the kicker shown above the headline ``title``, or "" (see the module docstring)."""
+    key = squash(title)
+    if not key:
+        return ""
+    for element in (*HEADING_XPATH(tree), *SUBHEADING_XPATH(tree)):
+        parts = _parts(element)
+        if parts and squash(parts[1]) == key and len(parts[0]) <= len(parts[1]):
+            return parts[0].rstrip(SEPARATOR_CHARS)
+        if squash(_text(element)) == key:
+            before = element.getprevious()
+            if before is None and element.getparent() is not None:
+                before = element.getparent().getprevious()
+            if before is not None and KICKER_CLASS_RE.search(before.get("class") or ""):
+                text = _text(before)
+                if 0 < len(text) <= MAX_KICKER_CHARS:
+                    return text
+            break
+    for value in declared:
+        kicker, _, rest = clean_title(value or "").partition(": ")
+        if rest and squash(rest) == key and len(kicker.split()) <= MAX_KICKER_WORDS:
+            return kicker
+    return ""
 
 
 def visible_headings(tree: HtmlElement) -> list[str]:

@@ -29,7 +29,8 @@ from parsel import Selector
 from pebble import ProcessExpired, ProcessPool
 
 from crawler.extraction.article import extract_with_reason
-from crawler.extraction.classify import looks_like_article
+from crawler.extraction.classify import page_verdict
+from crawler.extraction.html_input import decode_html
 from crawler.extraction.limits import report_cuts_on_stderr
 from crawler.processes.procs import name_process
 from indexer import syndication
@@ -39,7 +40,6 @@ logger = logging.getLogger(__name__)
 
 Result = tuple[Article | None, str | None]
 T = TypeVar("T")
-NOT_ARTICLE_PAGE = "does not look like an article page"
 
 
 class PageResult(NamedTuple):
@@ -48,7 +48,7 @@ class PageResult(NamedTuple):
     article: Article | None
     reason: str | None
     signature: np.ndarray | None = None  # syndication.signature(article.text)
-    article_page: bool = True  # False: the classification turned the page down
+    article_page: bool = True  # False: the classification turned the page down (reason)
 
 
 def forkserver_context() -> ForkServerContext:
@@ -67,34 +67,38 @@ def _start_worker() -> None:
     report_cuts_on_stderr()
 
 
-def extract_page(body: bytes, encoding: str | None, url: str) -> Result:
-    """Decode a response body and extract its article (runs in a worker)."""
-    html = body.decode(encoding or "utf-8", errors="replace")
-    return extract_with_reason(html, url)
+def extract_page(body: bytes, charset: str | None, url: str) -> Result:
+    """Extract the article of a response body (runs in a worker).
+
+    ``charset``: what the response's ``Content-Type`` header names, if anything; the body is
+    decoded as :func:`~crawler.extraction.article.extract_article` decodes bytes.
+    """
+    return extract_with_reason(body, url, http_charset=charset)
 
 
-def process_page(body: bytes, encoding: str | None, url: str, classify: bool) -> PageResult:
+def process_page(body: bytes, charset: str | None, url: str, classify: bool) -> PageResult:
     """Extract a crawled page's article and its syndication signature (runs in a worker).
 
-    With ``classify``, a page nobody listed as an article is first checked with
-    :func:`~crawler.extraction.classify.looks_like_article` on the tree extraction parses, and one
-    that does not look like an article comes back with ``article_page`` False.
+    The page is first judged on the tree extraction parses
+    (:func:`~crawler.extraction.classify.page_verdict`): with ``classify``, as a page found
+    on the way; without, as one listed as an article (feed, news sitemap, ``--url``). One
+    turned down (a soft 404, a listing) comes back with ``article_page`` False and the reason.
     """
-    html = body.decode(encoding or "utf-8", errors="replace")
-    classified: list[bool] = []
+    verdicts: list[str | None] = []
 
     def accept(tree: HtmlElement) -> str | None:
-        classified.append(looks_like_article(url, Selector(root=tree, type="html")))
-        return None if classified[0] else NOT_ARTICLE_PAGE
+        verdicts.append(page_verdict(url, Selector(root=tree, type="html"), listed=not classify))
+        return verdicts[0]
 
-    article, reason = extract_with_reason(html, url, accept=accept if classify else None)
+    article, reason = extract_with_reason(body, url, accept=accept, http_charset=charset)
     if article is None:
-        # A page refused before its tree was looked at (too many links...) is classified
-        # on a tree of its own, as the spider did: a listing page is no failed article.
-        if classify and not classified:
-            classified.append(looks_like_article(url, Selector(text=html, type="html")))
-        if classified and not classified[0]:
-            return PageResult(None, NOT_ARTICLE_PAGE, None, article_page=False)
+        # A page refused before its tree was looked at (too many links...) is judged on a
+        # tree of its own, as the spider did: a listing page is no failed article.
+        if classify and not verdicts:
+            html = decode_html(body, charset)
+            verdicts.append(page_verdict(url, Selector(text=html, type="html"), listed=False))
+        if verdicts and verdicts[0]:
+            return PageResult(None, verdicts[0], None, article_page=False)
         return PageResult(None, reason)
     return PageResult(article, None, syndication.signature(article.text))
 
@@ -112,15 +116,15 @@ class ExtractorPool:
             context=forkserver_context(),
         )
 
-    async def extract(self, body: bytes, encoding: str | None, url: str) -> Result:
+    async def extract(self, body: bytes, charset: str | None, url: str) -> Result:
         """Extract one page in a worker; a timeout or a dead worker becomes a reason."""
-        return await self._run(extract_page, (body, encoding, url), lambda why: (None, why))
+        return await self._run(extract_page, (body, charset, url), lambda why: (None, why))
 
     async def process(
-        self, body: bytes, encoding: str | None, url: str, *, classify: bool = False
+        self, body: bytes, charset: str | None, url: str, *, classify: bool = False
     ) -> PageResult:
         """Run :func:`process_page` in a worker; a timeout or a dead worker becomes a reason."""
-        args = (body, encoding, url, classify)
+        args = (body, charset, url, classify)
         return await self._run(process_page, args, lambda why: PageResult(None, why))
 
     async def _run(self, task: Callable[..., T], args: tuple, failed: Callable[[str], T]) -> T:

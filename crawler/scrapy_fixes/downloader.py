@@ -15,6 +15,8 @@ download delay Scrapy starts one request per call anyway: its own code runs.
 Private API (Scrapy 2.19): ``Downloader._process_queue`` and ``_wait_for_download``,
 ``scrapy.utils.defer._schedule_coro``, ``Slot.queue``, ``transferring``, ``latercall``,
 ``lastseen``. Tested by tests/test_crawl.py (at most two requests at once per host).
+:class:`SlotFairPriorityQueue` reads ``DownloaderAwarePriorityQueue._downloader_interface``,
+``_next_slot`` and ``pqueues``, and the engine's requests in progress (tests/test_budgets.py).
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from time import monotonic
 
 from scrapy import Request
 from scrapy.core.downloader import Downloader, Slot
-from scrapy.core.engine import ExecutionEngine
 from scrapy.pqueues import DownloaderAwarePriorityQueue
 from scrapy.utils.defer import _schedule_coro
+
+from crawler.scrapy_fixes.engine import engine_slot
 
 
 class SlotBoundDownloader(Downloader):
@@ -43,34 +46,6 @@ class SlotBoundDownloader(Downloader):
             # _download adds it too (a set) and removes it when the download is over.
             slot.transferring.add(request)
             _schedule_coro(self._wait_for_download(slot, request, queue_dfd))
-
-
-# Scrapy 2.19: the engine tells no one that it has begun to close (there is no signal
-# between CLOSESPIDER_TIMEOUT / SIGTERM and ``spider_closed``), and while closing it waits
-# for every request in progress, however long: its downloads, and the spider's handling
-# of their responses. crawler.deadline watches the first and bounds the second.
-
-
-def engine_is_closing(engine: ExecutionEngine) -> bool:
-    """True once ``engine`` has begun to close its spider (reads ``engine._slot``)."""
-    slot = engine._slot
-    return slot is not None and slot.closing is not None
-
-
-def release_engine_slot(engine: ExecutionEngine) -> set[Request]:
-    """Stop the closing engine waiting for its requests in progress; return them.
-
-    The engine then closes the downloader, lets the scraper finish the items it holds and
-    closes the pipelines, as in a normal close. A download still in flight is dropped
-    (when it ends, its errback gets an AttributeError from the engine's dropped slot).
-    """
-    slot = engine._slot
-    if slot is None or slot.closing is None:
-        return set()
-    left = set(slot.inprogress)
-    slot.inprogress.clear()
-    slot._maybe_fire_closing()
-    return left
 
 
 # Scrapy 2.19: DownloaderAwarePriorityQueue hands out a request of the slot with the
@@ -98,8 +73,8 @@ class SlotFairPriorityQueue(DownloaderAwarePriorityQueue):
         if not self.pqueues:
             return None
         interface = self._downloader_interface
-        engine = self.crawler.engine
-        inprogress = engine._slot.inprogress if engine and engine._slot else ()
+        slot_of_engine = engine_slot(self.crawler.engine)
+        inprogress = slot_of_engine.inprogress if slot_of_engine is not None else ()
         busy = Counter(map(interface.get_slot_key, inprogress))
         slots, default = interface.downloader.slots, self.concurrency
         # each slot with work gets its share of CONCURRENT_REQUESTS, at most its own limit

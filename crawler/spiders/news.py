@@ -29,16 +29,19 @@ from twisted.python.failure import Failure
 from w3lib.html import strip_html5_whitespace
 from w3lib.url import safe_url_string
 
-from crawler.items import FailureItem, PageItem
+from crawler.extraction.html_input import header_charset
+from crawler.items import FailureItem, PageItem, reason_key
 from crawler.listings import FEED_ROOTS, SITEMAP_ROOTS, Listing, read_listing
 from crawler.middlewares import Refused
 from crawler.sources import Source, adhoc_source, load_sources
 from indexer.store import Archive, StoreError
-from indexer.urls import normalize_url, strip_www
+from indexer.urls import normalize_url, request_url, strip_www, too_long
 
 logger = logging.getLogger(__name__)
 
-TRUSTED_VIA = frozenset({"feed", "news-sitemap", "url"})
+# Pages the site or the user lists: articles unless strong evidence says otherwise
+# (crawler.extraction.classify.page_verdict); pages found by links must look like one.
+TRUSTED_VIA = frozenset({"feed", "news-sitemap", "sitemap", "url"})
 SKIPPED_EXTENSIONS = frozenset(f".{e}" for e in IGNORED_EXTENSIONS)
 
 
@@ -134,15 +137,15 @@ class NewsSpider(scrapy.Spider):
         article: bool = False,
         identity: str | None = None,
     ) -> scrapy.Request:
-        """Build a request for ``url``; article candidates go by their identity URL.
+        """Build a request for ``url`` as given (no fragment, no session id; the host in the
+        source's ``www.`` form); article candidates carry their identity URL.
 
         The source's name is the download slot, so sources are scheduled side by side.
         """
         meta: dict[str, Any] = {"source": src.name, "download_slot": f"source:{src.name}"}
         if article:
-            identity = identity or normalize_url(url)
-            meta["identity"] = identity
-            url = self._on_source_host(src, identity)
+            meta["identity"] = identity or normalize_url(url)
+        url = self._on_source_host(src, request_url(url))
         cb_kwargs: dict[str, Any] = {"source": src.name}
         if callback == self.parse_page:
             cb_kwargs.update(depth=depth, via=via)
@@ -154,12 +157,13 @@ class NewsSpider(scrapy.Spider):
 
     @staticmethod
     def _on_source_host(src: Source, url: str) -> str:
-        """Write ``url`` with the host form (``www.`` or not) the source itself uses."""
+        """Write ``url`` with the host form (``www.`` or not) the source itself uses: the
+        rest of the URL stays exactly as given."""
         parts = urlsplit(url)
-        home = urlsplit(src.url)
-        if strip_www(parts.netloc.lower()) == strip_www(home.netloc.lower()):
-            parts = parts._replace(netloc=home.netloc.lower())
-        return urlunsplit(parts)
+        home = urlsplit(src.url).netloc.lower()
+        if parts.netloc.lower() != home and strip_www(parts.netloc.lower()) == strip_www(home):
+            return urlunsplit(parts._replace(netloc=home))
+        return url
 
     def budget_left(self, src: Source) -> int:
         """Page requests ``src`` may still make in this crawl (0 once it is closing)."""
@@ -189,6 +193,10 @@ class NewsSpider(scrapy.Spider):
         """A request for a page found on the way, or None: off the source, asked for
         already, archived already (unless the source revisits), or over the budget."""
         if not src.allows(url):
+            return None
+        if too_long(url):
+            logger.info("Refused a URL of %d characters (over 2,000): %.200s...", len(url), url)
+            self.crawler.stats.inc_value("archive/url_too_long")
             return None
         identity = normalize_url(url)
         asked = self.asked[src.name]
@@ -303,10 +311,14 @@ class NewsSpider(scrapy.Spider):
         are read one at a time, up to LINKS_PER_PAGE new ones and the source's budget.
         """
         if not isinstance(response, TextResponse):
+            self._not_stored(response.url, "not HTML")
             return
         src = self.by_name[source]
-        verdict = src.matches_article(response.url)
-        if verdict is not False:
+        # the rules see the URL without tracking or session parameters (its identity)
+        verdict = src.matches_article(response.meta.get("identity") or response.url)
+        if verdict is False:
+            self._not_stored(response.url, "not an article URL (article_urls)")
+        else:
             # Unlisted pages found on the way are classified (crawler.extraction.classify) by the
             # extraction worker, on the tree it parses anyway: this process parses pages
             # only for their links.
@@ -314,11 +326,12 @@ class NewsSpider(scrapy.Spider):
                 url=response.url,
                 source=source,
                 body=response.body,
-                encoding=response.encoding,
+                encoding=header_charset(response.headers.get("Content-Type")),
                 status=response.status,
                 via=via,
                 warc=response.meta.get("warc"),
                 classify=verdict is None and via not in TRUSTED_VIA,
+                reached_by=list(response.meta.get("redirect_urls", ())),
             )
         if not src.follow or depth >= src.depth or not self.budget_left(src):
             return
@@ -331,10 +344,19 @@ class NewsSpider(scrapy.Spider):
                 taken += 1
                 yield req
 
+    def _not_stored(self, url: str, reason: str) -> None:
+        """Count and log a fetched page that goes to no pipeline: nothing is dropped silently."""
+        logger.info("Not stored (%s): %s", reason, url)
+        self.crawler.stats.inc_value("archive/not_article")
+        self.crawler.stats.inc_value(f"archive/not_stored/{reason_key(reason)}")
+
     def robots_parsed(self, robotparser: Any, request: scrapy.Request) -> None:
-        """Schedule the sitemaps a robots.txt names (signal handler)."""
+        """Schedule the sitemaps a robots.txt names (signal handler); an ad hoc ``--url``
+        source is that one page, not its site's sitemaps."""
         src = self.source_for(request)
-        if src is None or self.crawler.engine is None or not self.budget_left(src):
+        if src is None or src.name not in {s.name for s in self.sources}:
+            return
+        if self.crawler.engine is None or not self.budget_left(src):
             return
         for loc in getattr(getattr(robotparser, "rp", None), "sitemaps", ()):
             if src.allows(loc):

@@ -19,14 +19,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from scrapy.http import HtmlResponse
+from parsel import Selector
 from warcio.statusandheaders import StatusAndHeaders
 
-from crawler.extraction.classify import looks_like_article
+from crawler.extraction.classify import page_verdict
+from crawler.extraction.html_input import decode_html
 from crawler.processes.workers import ExtractorPool
 from crawler.sources import Source, SourceError, adhoc_source
 from crawler.warc.reextract import page_encoding
 from crawler.warc.writer import RollingWarcWriter, status_line
+from indexer.aliases import same_text
 from indexer.article import Article
 from indexer.search.whoosh.index import ArchiveIndex
 from indexer.store import Archive
@@ -77,12 +79,13 @@ class ImportFilter:
 
 
 def is_article_page(response: WarcResponse, source: Source) -> bool:
-    """Judge a page as a crawl does: the source's article URL patterns, else page signals."""
+    """Judge a page as a crawl judges a listed one: the source's article URL patterns, else
+    page signals (a page in a WARC is an article unless strong evidence says otherwise)."""
     verdict = source.matches_article(response.url)
     if verdict is not None:
         return verdict
-    page = HtmlResponse(url=response.url, body=response.body, headers=response.headers)
-    return looks_like_article(response.url, page.selector)
+    html = decode_html(response.body, page_encoding(response.headers))
+    return page_verdict(response.url, Selector(text=html, type="html"), listed=True) is None
 
 
 def _fetched_at(warc_date: str) -> str | None:
@@ -120,7 +123,7 @@ async def _extract_all(
     pool: ExtractorPool, batch: Sequence[tuple[WarcResponse, str]]
 ) -> list[Article | None]:
     results = await asyncio.gather(*(
-        pool.extract(r.body, page_encoding(r.url, r.body, r.headers), r.url) for r, _ in batch
+        pool.extract(r.body, page_encoding(r.headers), r.url) for r, _ in batch
     ))
     return [article for article, _ in results]
 
@@ -153,17 +156,20 @@ def _import_batch(
     articles = asyncio.run(_extract_all(pool, batch))
     found = [(a, r, s) for a, (r, s) in zip(articles, batch, strict=True) if a is not None]
     counts.not_articles += len(batch) - len(found)
-    known = archive.known_urls(a.url for a, _, _ in found)
-    entries: dict[str, tuple[Article, bytes, str]] = {}
+    # the same article under another address is known; another text claiming its identity
+    # (a canonical URL naming another page) is an article of its own (Archive.add_articles)
+    texts = {a.id: a.text for a in archive.get_many(list({a.id for a, _, _ in found}))}
+    entries: list[tuple[Article, bytes, str]] = []
     for article, response, source in found:
-        if article.url in known or article.id in entries:
+        if article.id in texts and same_text(texts[article.id], article.text):
             counts.known += 1
             continue
+        texts.setdefault(article.id, article.text)
         article.source = source
         article.fetched_at = _fetched_at(response.date)
-        entries[article.id] = (article, response.body, _copy(writer, response))
+        entries.append((article, response.body, _copy(writer, response)))
     if entries:
-        counts.new += archive.add_articles(list(entries.values()), crawl_id)["new"]
+        counts.new += archive.add_articles(entries, crawl_id)["new"]
 
 
 def import_warcs(

@@ -2,9 +2,9 @@
 
 After an extractor improvement the whole archive benefits without a re-crawl: each
 article's raw response is read back (from its WARC record, else the compressed copy in
-the store), decoded as Scrapy decoded it at crawl time and extracted in the same worker
-pool as a crawl. Work goes in batches, each committed on its own, so an interrupted run
-keeps what it did and a second run rewrites nothing that is already up to date.
+the store), decoded as a crawl decodes it (crawler.extraction.html_input) and extracted in
+the same worker pool as a crawl. Work goes in batches, each committed on its own, so an
+interrupted run keeps what it did and a second run rewrites nothing already up to date.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from scrapy.http import HtmlResponse
-
+from crawler.extraction.html_input import header_charset
 from crawler.processes.workers import ExtractorPool
 from crawler.run import CrawlBusyError, crawl_lock
 from indexer.article import Article
@@ -40,24 +39,25 @@ class ReextractCounts:
     indexed: int = 0
 
 
-def page_encoding(url: str, body: bytes, headers: Sequence[tuple[str, str]]) -> str:
-    """Return the encoding Scrapy gives this response (header, BOM, meta, then detection)."""
-    return HtmlResponse(url=url, body=body, headers=list(headers)).encoding
+def page_encoding(headers: Sequence[tuple[str, str]]) -> str | None:
+    """Return the charset the response's ``Content-Type`` header names: the body is decoded
+    with it as a crawl decodes (:func:`crawler.extraction.html_input.decode_html`)."""
+    content_type = next((v for k, v in headers if k.lower() == "content-type"), None)
+    return header_charset(content_type)
 
 
-def raw_page(archive: Archive, article: Article) -> tuple[bytes, str] | None:
-    """Return an article's archived response body and its encoding, if a page was kept."""
+def raw_page(archive: Archive, article: Article) -> tuple[bytes, str | None] | None:
+    """Return an article's archived response body and its header charset, if a page was kept."""
     location = archive.page_location(article.id)
-    url = article.fetched_url or article.url
     if location is not None:
         response = archive.read_warc(location)
-        return response.body, page_encoding(url, response.body, response.headers)
+        return response.body, page_encoding(response.headers)
     body = archive.raw_html(article.id)
-    return None if body is None else (body, page_encoding(url, body, []))
+    return None if body is None else (body, page_encoding([]))
 
 
 async def _extract_all(
-    pool: ExtractorPool, pages: list[tuple[Article, bytes, str]]
+    pool: ExtractorPool, pages: list[tuple[Article, bytes, str | None]]
 ) -> list[Article | None]:
     results = await asyncio.gather(*(
         pool.extract(body, encoding, old.fetched_url or old.url) for old, body, encoding in pages

@@ -23,6 +23,7 @@ from indexer.search.filters import Filters
 from indexer.search.query import QUERY_HELP, QueryError, parse_period
 from indexer.search.results import Hit, SearchResult, StoreTexts
 from indexer.search.snippets import make_snippet
+from indexer.search.whoosh.errors import index_problem
 from indexer.search.whoosh.index import ArchiveIndex
 from indexer.terminal import clean_for_terminal, render_snippet
 
@@ -41,6 +42,7 @@ __all__ = [
     "clean_for_terminal",
     "count",
     "facets",
+    "index_problem",
     "make_snippet",
     "matching_ids",
     "parse_period",

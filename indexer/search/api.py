@@ -56,7 +56,7 @@ def search(
     if not 0 <= limit <= MAX_LIMIT or offset < 0:
         raise QueryError(f"limit must be 0-{MAX_LIMIT} and offset at least 0")
     engine = open_engine(index_path)
-    filters = filters.but(**flags)
+    filters = filters.replaced(**flags)
     parsed = parse(query, engine.analysis)
     page = engine.execute(parsed, filters, sort=sort, limit=limit, offset=offset)
     hits = [_hit(match) for match in page.matches]
@@ -107,7 +107,7 @@ def count(
 ) -> int:
     """Return only the number of matching articles (no scoring, sorting or snippets)."""
     engine = open_engine(index_path)
-    return engine.count(parse(query, engine.analysis), filters.but(**flags))
+    return engine.count(parse(query, engine.analysis), filters.replaced(**flags))
 
 
 def matching_ids(
@@ -115,7 +115,7 @@ def matching_ids(
 ) -> list[str]:
     """Return the ids of every matching article (for exporting exactly the hits)."""
     engine = open_engine(index_path)
-    return engine.ids(parse(query, engine.analysis), filters.but(**flags))
+    return engine.ids(parse(query, engine.analysis), filters.replaced(**flags))
 
 
 def facets(
@@ -135,7 +135,7 @@ def facets(
     if field not in FACETS:
         raise QueryError(f"unknown facet {field!r}: use one of {', '.join(FACETS)}")
     engine = open_engine(index_path)
-    return engine.facet(parse(query, engine.analysis), filters.but(**flags), field, limit)
+    return engine.facet(parse(query, engine.analysis), filters.replaced(**flags), field, limit)
 
 
 def similar(

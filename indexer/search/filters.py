@@ -21,7 +21,7 @@ class Filters:
     since: str | None = None
     until: str | None = None
 
-    def but(self, **flags: str | None) -> Filters:
+    def replaced(self, **flags: str | None) -> Filters:
         """Return these filters with the given flags replaced (a TypeError for unknown
         names, as for unknown keyword arguments)."""
         return replace(self, **flags) if flags else self

@@ -84,6 +84,10 @@ class StoreTexts:
         rows = self.conn.execute(f"SELECT id, text FROM articles WHERE id IN ({marks})", ids)
         return [ArticleText(i, text or "") for i, text in rows]
 
+    def source_names(self) -> list[str]:
+        """Return the names of the sources the store holds articles of, sorted."""
+        return [r[0] for r in self.conn.execute("SELECT name FROM sources ORDER BY name")]
+
     def close(self) -> None:
         """Close the connection."""
         self.conn.close()

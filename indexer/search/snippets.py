@@ -39,7 +39,7 @@ def make_snippet(text: str, terms: set[str], width: int = SNIPPET_CHARS) -> list
     """Return the passage of a text richest in the analysed ``terms`` as spans, or its
     beginning when no term occurs."""
     text = text[:HIGHLIGHT_CHARS]
-    matches = _find_terms(text, terms)
+    matches = find_terms(text, terms)
     if matches:
         start, end = _best_window(text, matches, width)
         matches = [(a, b) for a, b in matches if start <= a and b <= end]
@@ -56,7 +56,7 @@ def make_snippet(text: str, terms: set[str], width: int = SNIPPET_CHARS) -> list
     return _tidy(spans)
 
 
-def _find_terms(text: str, terms: set[str]) -> list[tuple[int, int]]:
+def find_terms(text: str, terms: set[str]) -> list[tuple[int, int]]:
     """Return the (start, end) of each word of ``text`` whose index form is in ``terms``."""
     if not terms:
         return []
@@ -74,7 +74,7 @@ def _find_terms(text: str, terms: set[str]) -> list[tuple[int, int]]:
         if (m := WORD_PATTERN.match(text, start)) is None:
             continue
         word = ANALYSIS.fold(m.group())
-        if word.startswith(prefixes) and _index_form(word) in terms:
+        if word.startswith(prefixes) and index_form(word) in terms:
             found.append(m.span())
     return found
 
@@ -87,7 +87,7 @@ def _prefix_pattern(prefixes: tuple[str, ...]) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=20_000)
-def _index_form(word: str) -> str | None:
+def index_form(word: str) -> str | None:
     words = ANALYSIS.words(word)
     return words[0] if len(words) == 1 else None
 

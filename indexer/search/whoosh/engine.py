@@ -16,9 +16,9 @@ from indexer.search.query import HIGHLIGHT_FIELDS, ParsedQuery, QueryError, pars
 from indexer.search.whoosh import matching
 from indexer.search.whoosh.index import ArchiveIndex
 from indexer.search.whoosh.matching import (
-    _collect,
-    _collect_by_date,
-    _Prepared,
+    Prepared,
+    collect,
+    collect_by_date,
     date_docs,
     deadline,
     matching_docs,
@@ -42,7 +42,7 @@ OPEN_SEARCHERS = 4  # indexes kept open per thread
 _local = threading.local()
 
 
-def _searcher(index_path: str | Path) -> Searcher:
+def cached_searcher(index_path: str | Path) -> Searcher:
     """Return this thread's searcher of the index, reopened if the index has changed.
 
     A few recently used indexes stay open (each holds open files)."""
@@ -60,13 +60,13 @@ def _searcher(index_path: str | Path) -> Searcher:
     return searcher
 
 
-def _prepare(
+def prepare(
     searcher: Searcher,
     query: str | ParsedQuery,
     filters: Filters,
     *,
     flags_as_set: bool = False,
-) -> _Prepared:
+) -> Prepared:
     """Translate the query and AND the flags into it; or, with ``flags_as_set`` and words
     in the query, give the documents the flags let through as ``allow``: a search filter
     much cheaper than ANDed queries (and Whoosh's collector lost hits of such ANDs); and
@@ -84,10 +84,10 @@ def _prepare(
         mask = None
         if isinstance(found, AndNot):
             found, mask = found.a, matching_docs(searcher, found.b)
-        return _Prepared(found, has_words, highlight, allow, mask)
+        return Prepared(found, has_words, highlight, allow, mask)
     parts = ([translated.query] if translated else []) + filter_queries(filters)
     final = (parts[0] if len(parts) == 1 else And(parts)) if parts else Every()
-    return _Prepared(final, has_words, highlight)
+    return Prepared(final, has_words, highlight)
 
 
 class WhooshEngine:
@@ -99,7 +99,7 @@ class WhooshEngine:
         """Open (or reuse this thread's) searcher of the index at ``index_path``; raise
         IndexMissingError or IndexCorruptError when it won't open."""
         self.index = ArchiveIndex(index_path)
-        self.searcher = _searcher(index_path)
+        self.searcher = cached_searcher(index_path)
 
     def add(self, articles: Iterable[Article]) -> int:
         """Index (or re-index) articles in one commit; return how many."""
@@ -126,20 +126,20 @@ class WhooshEngine:
     ) -> Page:
         """Return one page of matches, ranked or by date."""
         searcher = self.searcher
-        prepared = _prepare(searcher, query, filters, flags_as_set=True)
+        prepared = prepare(searcher, query, filters, flags_as_set=True)
         newest = newest_first(sort, prepared.has_words)
         found: Sequence[tuple[int, float | None]] = []  # (document number, score)
         total, partial = 0, False
         if newest is not None:
-            found, total, partial = _collect_by_date(searcher, prepared, newest, offset + limit)
+            found, total, partial = collect_by_date(searcher, prepared, newest, offset + limit)
         elif prepared.allow is None or prepared.allow:  # (Whoosh ignores an empty filter)
-            found, total, partial = _collect(searcher, prepared, max(offset + limit, 1))
+            found, total, partial = collect(searcher, prepared, max(offset + limit, 1))
         page = found[offset : offset + limit] if limit else []
         matches = [Match(searcher.stored_fields(docnum), score) for docnum, score in page]
         return Page(matches, total, partial, prepared.highlight)
 
     def _matching(self, query: ParsedQuery, filters: Filters) -> set[int]:
-        prepared = _prepare(self.searcher, query, filters)
+        prepared = prepare(self.searcher, query, filters)
         with or_too_slow():
             return matching_docs(self.searcher, prepared.query)
 
@@ -149,7 +149,7 @@ class WhooshEngine:
 
     def ids(self, query: ParsedQuery, filters: Filters) -> list[str]:
         """Return the ids of every match, in index order."""
-        prepared = _prepare(self.searcher, query, filters)
+        prepared = prepare(self.searcher, query, filters)
         with or_too_slow():
             docs = sorted(matching_docs(self.searcher, prepared.query))
             return [self.searcher.stored_fields(d)["id"] for d in docs]
@@ -159,7 +159,7 @@ class WhooshEngine:
     ) -> list[tuple[str, int]]:
         """Return (value, matches) pairs of a facet, most frequent (or newest) first."""
         field, _ = FACETS[name]
-        prepared = _prepare(self.searcher, query, filters)
+        prepared = prepare(self.searcher, query, filters)
         reader = self.searcher.reader()
         counts: list[tuple[str, int]] = []
         with or_too_slow():
@@ -204,7 +204,7 @@ class WhooshEngine:
         if replaced == query.text:
             return None
         try:
-            prepared = _prepare(searcher, replaced, filters)
+            prepared = prepare(searcher, replaced, filters)
             with deadline(matching.TIME_LIMIT):
                 found = any(True for _ in searcher.docs_for_query(prepared.query))
         except (QueryError, TimeLimit):

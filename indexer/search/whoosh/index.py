@@ -83,6 +83,9 @@ from indexer.search.whoosh.errors import (
     IndexLockedError,
     IndexMissingError,
 )
+
+# FastText and LeanCodec are imported for the indexes written while this module held them:
+# their saved schema and segments name the classes by module (pickles). See indexer/index.py.
 from indexer.search.whoosh.schema import (
     _VERSION_FIELD,
     INDEX_NAME,
@@ -90,6 +93,7 @@ from indexer.search.whoosh.schema import (
     SPELL_ANALYZER,
     TEXT_ANALYZER,
     WORD_PATTERN,
+    FastText,
     article_document,
     build_schema,
     date_key,
@@ -100,6 +104,7 @@ from indexer.search.whoosh.schema import (
 from indexer.search.whoosh.writing import (
     SMALL_BLOCK,
     WRITER_OPTIONS,
+    LeanCodec,
     _clean_old_files,
     _FastWriter,
     _GraceWriter,
@@ -126,9 +131,11 @@ __all__ = [
     "WORD_PATTERN",
     "ArchiveIndex",
     "ArchiveIndexError",
+    "FastText",
     "IndexCorruptError",
     "IndexLockedError",
     "IndexMissingError",
+    "LeanCodec",
     "article_document",
     "build_schema",
     "date_key",

@@ -8,7 +8,7 @@ algebra over posting lists (:func:`matching_docs`), and exact phrases from their
 posting blocks (:class:`~indexer.search.whoosh.phrases.FastPhrase`); hits are collected in
 one pass without Whoosh's block-quality skipping, which costs more than it saves here,
 visiting only the matches the set algebra found, from posting blocks unpickled without the
-values (positions) scoring doesn't need (:class:`_FastMatching`); a sort by date walks the
+values (positions) scoring doesn't need (:class:`FastMatching`); a sort by date walks the
 cached year and month sets from one end rather than reading the date of every match
 (:func:`first_by_date`).
 
@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from indexer.search.query import QueryError
-from indexer.search.whoosh.phrases import FastPhrase, _DocListMatcher
-from indexer.search.whoosh.postings import _fast_leaves, _posting_ids
+from indexer.search.whoosh.phrases import DocListMatcher, FastPhrase
+from indexer.search.whoosh.postings import fast_leaves, posting_ids
 from indexer.search.whoosh.schema import quiet_whoosh_import
 from indexer.search.whoosh.translate import date_parts
 
@@ -51,7 +51,7 @@ TIME_LIMIT = 1.0  # seconds
 
 
 @dataclass
-class _Prepared:
+class Prepared:
     """A query ready to run: the Whoosh query, whether it has words to rank by, the words
     to mark in snippets, and the documents the flags let through and a NOT leaves out."""
 
@@ -98,7 +98,7 @@ def matching_docs(searcher: Searcher, query: Query) -> set[int]:
         docs: set[int] = set()
         for reader, offset in searcher.reader().leaf_readers():
             if (query.fieldname, query.text) in reader:
-                ids = _posting_ids(reader, query.fieldname, query.text)
+                ids = posting_ids(reader, query.fieldname, query.text)
                 docs.update(map(offset.__add__, ids) if offset else ids)
         return docs
     if isinstance(query, ConstantScoreQuery):
@@ -134,8 +134,8 @@ def _set_algebra(query: Query) -> bool:
     return False
 
 
-class _FastMatching(WrappingQuery):
-    """A query matched with :class:`_FastLeafMatcher` leaves and, given its matching
+class FastMatching(WrappingQuery):
+    """A query matched with fast posting-list leaves and, given its matching
     documents (sorted top-level numbers, from :func:`matching_docs`), visiting only them:
     Whoosh's own matcher tree gives their scores, without walking the documents that
     some sub-query leaves out (an AND's words apart, a NOT, the flags)."""
@@ -153,10 +153,10 @@ class _FastMatching(WrappingQuery):
         postings = searcher.postings
 
         def fast_postings(fieldname: str, text: Any, weighting: Any = None, qf: int = 1) -> Any:
-            return _fast_leaves(postings(fieldname, text, weighting=weighting, qf=qf))
+            return fast_leaves(postings(fieldname, text, weighting=weighting, qf=qf))
 
         # The leaves get fast from the start: an AND's matcher finds its first match as
-        # it is made. (A per-search patch: searchers are per thread, see _searcher.)
+        # it is made. (A per-search patch: searchers are per thread, see cached_searcher.)
         searcher.postings = fast_postings
         try:
             m = self.child.matcher(searcher, context)
@@ -171,11 +171,11 @@ class _FastMatching(WrappingQuery):
         hi = bisect_left(self.docs, offset + reader.doc_count_all(), lo)
         if lo == hi or not m.is_active():
             return NullMatcher()
-        return _DocListMatcher(m, [d - offset for d in self.docs[lo:hi]])
+        return DocListMatcher(m, [d - offset for d in self.docs[lo:hi]])
 
 
-def _collect(
-    searcher: Searcher, prepared: _Prepared, limit: int
+def collect(
+    searcher: Searcher, prepared: Prepared, limit: int
 ) -> tuple[list[tuple[int, float | None]], int, bool]:
     """Rank the matches within TIME_LIMIT; return ((document number, score) of the best
     ``limit``, the number of matches, partial).
@@ -187,7 +187,7 @@ def _collect(
     body get replaced; it skips no blocks by quality (which costs more than it saves here).
     Given the match set, the matcher visits only those documents unless it would stop at
     hardly any others (:func:`_walk_all`); either way its posting lists are read the fast
-    way (:class:`_FastMatching`)."""
+    way (:class:`FastMatching`)."""
     collector = searcher.collector(
         limit=limit, filter=prepared.allow, mask=prepared.mask, optimize=False
     )
@@ -202,9 +202,9 @@ def _collect(
             matched = matching_docs(searcher, prepared.query) if by_sets else None
             docs = None if matched is None else _filtered(matched, prepared)
             if docs is None or _walk_all(prepared.query, len(matched or ()), len(docs)):
-                query = _FastMatching(prepared.query)
+                query = FastMatching(prepared.query)
             else:
-                query = _FastMatching(prepared.query, searcher, sorted(docs))
+                query = FastMatching(prepared.query, searcher, sorted(docs))
             searcher.search_with_collector(query, collector)
             results = collector.results()
             total = len(results) if docs is None else len(docs)
@@ -244,12 +244,12 @@ def _union_only(query: Query) -> bool:
     return isinstance(query, Or) and all(_union_only(q) for q in query.subqueries)
 
 
-def _matches(searcher: Searcher, prepared: _Prepared) -> set[int]:
+def _matches(searcher: Searcher, prepared: Prepared) -> set[int]:
     """Return the document numbers the prepared query matches, its flags and NOT applied."""
     return _filtered(matching_docs(searcher, prepared.query), prepared)
 
 
-def _filtered(docs: set[int], prepared: _Prepared) -> set[int]:
+def _filtered(docs: set[int], prepared: Prepared) -> set[int]:
     """Return the documents of ``docs`` that the flags and a top-level NOT let through."""
     if prepared.allow is not None:
         docs = docs & prepared.allow
@@ -262,8 +262,8 @@ def _scored(results: Any) -> list[tuple[int, float | None]]:
     return [(hit.docnum, hit.score) for hit in results]
 
 
-def _collect_by_date(
-    searcher: Searcher, prepared: _Prepared, newest: bool, limit: int
+def collect_by_date(
+    searcher: Searcher, prepared: Prepared, newest: bool, limit: int
 ) -> tuple[list[tuple[int, None]], int, bool]:
     """Find the matches within TIME_LIMIT; return the first ``limit`` by date (see
     :func:`first_by_date`), the number of matches, and whether time ran out (no hits)."""

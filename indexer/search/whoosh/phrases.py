@@ -6,7 +6,7 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from indexer.search.whoosh.postings import _positions, _posting_values, _single_position
+from indexer.search.whoosh.postings import decode_positions, posting_values, single_position
 from indexer.search.whoosh.schema import quiet_whoosh_import
 
 with quiet_whoosh_import():
@@ -74,7 +74,7 @@ class FastPhrase(Phrase):
         words = [field.to_bytes(word) for word in self.words]
         # Whoosh's phrase matcher scores by this tree of the words' matchers.
         terms = [Term(self.fieldname, word).matcher(searcher, context) for word in words]
-        m = _DocListMatcher(make_binary_tree(IntersectionMatcher, terms), docs)
+        m = DocListMatcher(make_binary_tree(IntersectionMatcher, terms), docs)
         return WrappingMatcher(m, boost=self.boost) if self.boost != 1.0 else m
 
 
@@ -87,7 +87,7 @@ def phrase_docs(reader: Any, fieldname: str, words: list[bytes]) -> list[int]:
     values: dict[bytes, dict[int, bytes]] = {}
     candidates: list[int] | None = None  # sorted: in every word's postings read so far
     for word in rarest_first:
-        found = values[word] = _posting_values(reader, fieldname, word, candidates)
+        found = values[word] = posting_values(reader, fieldname, word, candidates)
         candidates = sorted(found) if candidates is None else [d for d in candidates if d in found]
         if not candidates:
             return []
@@ -98,18 +98,18 @@ def phrase_docs(reader: Any, fieldname: str, words: list[bytes]) -> list[int]:
         docs = []
         for d in candidates:
             a, b = first[d], second[d]
-            # A single position below 65,536 (see _positions), read from the bytes.
-            if (pa := _single_position(a)) >= 0 and (pb := _single_position(b)) >= 0:
+            # A single position below 65,536 (see decode_positions), read from the bytes.
+            if (pa := single_position(a)) >= 0 and (pb := single_position(b)) >= 0:
                 if pb == pa + 1:
                     docs.append(d)
-            elif not _positions(a).isdisjoint([p - 1 for p in _positions(b)]):
+            elif not decode_positions(a).isdisjoint([p - 1 for p in decode_positions(b)]):
                 docs.append(d)
         return docs
     docs = []
     for docnum in candidates:
-        starts = _positions(first[docnum])
+        starts = decode_positions(first[docnum])
         for i, found in rest:
-            starts.intersection_update([pos - i for pos in _positions(found[docnum])])
+            starts.intersection_update([pos - i for pos in decode_positions(found[docnum])])
             if not starts:
                 break
         else:
@@ -117,7 +117,7 @@ def phrase_docs(reader: Any, fieldname: str, words: list[bytes]) -> list[int]:
     return docs
 
 
-class _DocListMatcher(WrappingMatcher):
+class DocListMatcher(WrappingMatcher):
     """Visits only the given documents (sorted, all matched by ``child``) of a matcher,
     which gives their scores."""
 
@@ -131,8 +131,8 @@ class _DocListMatcher(WrappingMatcher):
         if self._i < len(self._docs) and self.child.is_active():
             self.child.skip_to(self._docs[self._i])
 
-    def copy(self) -> _DocListMatcher:
-        return _DocListMatcher(self.child.copy(), self._docs, self._i)
+    def copy(self) -> DocListMatcher:
+        return DocListMatcher(self.child.copy(), self._docs, self._i)
 
     def replace(self, minquality: float = 0) -> Any:
         return self if self.is_active() else NullMatcher()

@@ -32,7 +32,7 @@ _BYTES = b"cbuiltins\nbytes\n"  # the same opcode for bytes()
 _PREFIX_CHUNK = 2048  # bytes decompressed at a time looking for the values
 
 
-def _load_block(matcher: Any) -> tuple[Any, Any, Any]:
+def load_block(matcher: Any) -> tuple[Any, Any, Any]:
     """Return the (deltas, weights, values) data of a W3LeafMatcher's current block, as
     its ``_read_data`` does, about twice as fast.
 
@@ -45,12 +45,12 @@ def _load_block(matcher: Any) -> tuple[Any, Any, Any]:
     return loads(data.replace(_ENCODE, _BYTES, 1))
 
 
-def _load_ids_weights(matcher: Any) -> tuple[Any, Any]:
+def load_ids_weights(matcher: Any) -> tuple[Any, Any]:
     """Return the (deltas, weights) of a W3LeafMatcher's current block without reading
     its values: the pickle up to the values' tuple (its MARK, then the GLOBAL opcode),
     closed as a pair. Falls back to the whole block for any other layout."""
     if matcher._fixedsize is not None and matcher._fixedsize >= 0:  # values: None or bytes,
-        return _load_block(matcher)[:2]  # no tuple to stop at
+        return load_block(matcher)[:2]  # no tuple to stop at
     data = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
     if matcher._compression:
         inflate = zlib.decompressobj()
@@ -66,7 +66,7 @@ def _load_ids_weights(matcher: Any) -> tuple[Any, Any]:
                 return pair
         except Exception:  # not the expected layout: read it all
             logger.debug("unexpected posting block layout", exc_info=True)
-    return _load_block(matcher)[:2]
+    return load_block(matcher)[:2]
 
 
 class _LazyValues:
@@ -77,7 +77,7 @@ _LAZY = _LazyValues()
 
 
 class _FastLeafMatcher(W3LeafMatcher):
-    """Whoosh's posting-list matcher reading blocks the fast way (:func:`_load_block`,
+    """Whoosh's posting-list matcher reading blocks the fast way (:func:`load_block`,
     values only when asked for) and skipping within a block by bisection: the same
     postings, weights, values and scores."""
 
@@ -86,11 +86,11 @@ class _FastLeafMatcher(W3LeafMatcher):
     _blocklength: int
 
     def _read_data(self) -> None:
-        self._data = (*_load_ids_weights(self), _LAZY)
+        self._data = (*load_ids_weights(self), _LAZY)
 
     def _read_values(self) -> None:
         if self._data is None or self._data[2] is _LAZY:
-            self._data = _load_block(self)
+            self._data = load_block(self)
         super()._read_values()
 
     def skip_to(self, targetid: int) -> None:
@@ -109,7 +109,7 @@ class _FastLeafMatcher(W3LeafMatcher):
             self._next_block()
 
 
-def _fast_leaves(matcher: Any) -> Any:
+def fast_leaves(matcher: Any) -> Any:
     """Make the plain posting-list matchers in a matcher tree :class:`_FastLeafMatcher`
     objects; return the matcher."""
     stack = [matcher]
@@ -134,7 +134,7 @@ def _unfiltered_postings(reader: Any, fieldname: str, text: Any) -> tuple[Any, f
     return matcher, frozenset()
 
 
-def _posting_ids(reader: Any, fieldname: str, text: str) -> Iterable[int]:
+def posting_ids(reader: Any, fieldname: str, text: str) -> Iterable[int]:
     """Return the numbers of one segment's documents holding a term (deleted ones left
     out), read a block at a time: Whoosh's ``all_ids()`` takes several times longer, a
     posting at a time. (This reads the block attributes of whoosh 2.7.4's matcher.)"""
@@ -143,14 +143,14 @@ def _posting_ids(reader: Any, fieldname: str, text: str) -> Iterable[int]:
         return reader.postings(fieldname, text).all_ids()
     ids: list[int] = []
     while matcher.is_active():  # at the start of a block
-        ids += accumulate(_load_ids_weights(matcher)[0])  # delta-coded numbers
+        ids += accumulate(load_ids_weights(matcher)[0])  # delta-coded numbers
         matcher._next_block()
     return [docnum for docnum in ids if docnum not in deleted] if deleted else ids
 
 
-def _single_position(value: bytes) -> int:
+def single_position(value: bytes) -> int:
     """Return the one position of an encoded posting value if it holds a single position
-    below 65,536, else -1 (see :func:`_positions`)."""
+    below 65,536, else -1 (see :func:`decode_positions`)."""
     n = len(value)
     if n == 13 and value[9] == 0x4B and value[11:] == b"a.":  # BININT1
         return value[10]
@@ -159,24 +159,24 @@ def _single_position(value: bytes) -> int:
     return -1
 
 
-def _positions(value: bytes) -> set[int]:
+def decode_positions(value: bytes) -> set[int]:
     """Return the positions of a term in a document from its encoded posting value:
     Whoosh's ``Positions.decode_positions``, several times faster.
 
     The value is the frequency (4 bytes) and the pickled list of position deltas; a single
     position below 65,536 (most values) is read straight from the pickle's bytes."""
-    if (single := _single_position(value)) >= 0:  # [4:9] starts the list, [9] is the
+    if (single := single_position(value)) >= 0:  # [4:9] starts the list, [9] is the
         return {single}  # opcode of its one int, then "a." appends it and stops
     pickled = value[_INT_SIZE:]
     return set(accumulate(loads(pickled if pickled.endswith(b".") else pickled + b".")))
 
 
-def _posting_values(
+def posting_values(
     reader: Any, fieldname: str, text: bytes, within: list[int] | None = None
 ) -> dict[int, bytes]:
     """Return {document number: encoded posting value} of one segment's documents
     holding a term, deleted ones left out, read a block at a time like
-    :func:`_posting_ids`. Given ``within`` (sorted document numbers), the blocks holding
+    :func:`posting_ids`. Given ``within`` (sorted document numbers), the blocks holding
     none of them are not read."""
     matcher, deleted = _unfiltered_postings(reader, fieldname, text)
     found: dict[int, bytes] = {}
@@ -189,7 +189,7 @@ def _posting_values(
                     matcher._next_block()
                     continue
                 i = j
-            deltas, _, values = _load_block(matcher)
+            deltas, _, values = load_block(matcher)
             found.update(zip(accumulate(deltas), values, strict=True))  # delta-coded numbers
             matcher._next_block()
     else:  # postings inlined in the term's entry

@@ -1,0 +1,254 @@
+"""Real sites, replayed (issue 18): a sample of the labelled real pages, plus a few made
+pages for each fault, served under their host names through the replay proxy and crawled
+by a real crawl from their sitemaps, twice."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SHARED, need_shared
+from tests.sites.replay import ReplayPage, ReplaySite, load_pages, sample
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]  # crawls: about a minute in all
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
+PRESS = "https://press.example.org"
+
+
+def _prose(topic: str) -> list[str]:
+    """Thirty sentences of made-up words of their own: two topics share few words."""
+    rng = random.Random(topic)
+    words = ["".join(rng.choice("bdfgklmnprstvz") + rng.choice("aeiou") for _ in range(3))
+             for _ in range(150)]
+    return [f"The {topic} {' '.join(rng.sample(words, 12))}" for _ in range(30)]
+
+
+def article_html(title: str, topic: str, *, head: str = "", h1: str | None = None) -> str:
+    """A plain article page about ``topic``; ``head`` adds tags to its head."""
+    paragraphs = "".join(f"<p>{s}.</p>" for s in _prose(topic))
+    return (
+        f"<!doctype html><html><head><title>{title}</title>{head}</head><body><article>"
+        f"<h1>{h1 or title}</h1>{paragraphs}</article></body></html>"
+    )
+
+
+NEWS_LD = (
+    '<meta property="og:type" content="website">'
+    '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Ferry"}</script>'
+)
+LONG_URL = f"{PRESS}/long/" + "x" * 2100
+# url -> (html, canonical or None); every one is listed in the host's sitemap
+MADE: dict[str, tuple[str, str | None]] = {
+    # fault 1: og:type=website with JSON-LD NewsArticle, under a path with no date or slug
+    f"{PRESS}/ferry": (article_html("Ferry terminal opens", "ferry", head=NEWS_LD), None),
+    # fault 2: canonicals naming the list page, the home page, another article
+    f"{PRESS}/release.php?newsID=1": (article_html("Wind farm approved", "wind farm"),
+                                      f"{PRESS}/release.php"),
+    f"{PRESS}/release.php?newsID=2": (article_html("Bridge closed", "bridge"),
+                                      f"{PRESS}/release.php"),
+    f"{PRESS}/notes/harbour-dues-rise": (article_html("Harbour dues rise", "harbour"), f"{PRESS}/"),
+    f"{PRESS}/notes/school-opens": (article_html("School opens", "school"),
+                                    f"{PRESS}/notes/library-closes"),
+    f"{PRESS}/notes/library-closes": (article_html("Library closes", "library"), None),
+    # fault 3: a strict server knows only this exact URL
+    f"{PRESS}/search-story?scroll=%DCber&b=2&a=%27x": (article_html("Ueber", "scroll"), None),
+    f"{PRESS}//index.php?id=30&tx_ttnews%5Btt_news%5D=477": (article_html("Solar", "solar"), None),
+    # fault 4: canonical differs from the address the page is reached by
+    f"{PRESS}/n/4711": (article_html("Council votes", "council"), f"{PRESS}/n/4711-council-votes"),
+    # issue 21 fault 6: a soft 404
+    f"{PRESS}/coming-soon-story": (
+        article_html("Seite nicht gefunden", "missing", h1="Seite nicht gefunden"), None),
+    # issue 21 fault 8: a session id in the listed link; only the clean URL is served
+    f"{PRESS}/session-story": (article_html("Session story", "session"), None),
+    # fault 7 / issue 21 fault 11: decoded as browsers do (bytes in ENCODED's charset)
+    f"{PRESS}/koeln-bruecke": (article_html("Grüße aus Köln", "bruecke"), None),
+    f"{PRESS}/wide-charset-story": (
+        article_html("Grüße aus Köln, zweiter Teil", "wide", head='<meta charset="utf-16">'), None),
+}
+ENCODED = {f"{PRESS}/koeln-bruecke": "cp1250"}  # no declaration, mostly ASCII
+LISTED_ONLY = [f"{PRESS}/session-story;jsessionid=A1B2C3D4E5F6", LONG_URL]
+
+
+@dataclass
+class Crawl:
+    """One crawl run: its process result and the archive folder."""
+
+    result: subprocess.CompletedProcess[str]
+    data: Path
+    log: Path
+
+    def rows(self, sql: str, *args: object) -> list[tuple]:
+        with sqlite3.connect(self.data / "archive.db") as db:
+            return db.execute(sql, args).fetchall()
+
+
+def _made_pages(folder: Path) -> list[ReplayPage]:
+    pages = []
+    for number, (url, (html, canonical)) in enumerate(MADE.items()):
+        if canonical:
+            html = html.replace("</head>", f'<link rel="canonical" href="{canonical}"></head>')
+        path = folder / f"made-{number}.html"
+        path.write_bytes(html.encode(ENCODED.get(url, "utf-8")))
+        pages.append(ReplayPage(url, path, "made", {"title": "made"}))
+    return pages
+
+
+class _Site(ReplaySite):
+    """The replay with a few extra sitemap entries that it does not serve."""
+
+    def answer(self, method: str, url: str) -> tuple[int, str, bytes, str]:
+        status, ctype, body, kind = super().answer(method, url)
+        if kind == "sitemap" and url.startswith(PRESS):
+            extra = "".join(f"<url><loc>{u}</loc></url>" for u in LISTED_ONLY)
+            body = body.replace(b"</urlset>", extra.encode() + b"</urlset>")
+        return status, ctype, body, kind
+
+
+def _crawl(site: ReplaySite, data: Path, *args: str) -> Crawl:
+    log = data.with_suffix(".log")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "search_cli.py"), "--data", str(data), "crawl",
+         *args, "--log-file", str(log), *FAST],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, env=site.env(), check=False,
+    )
+    return Crawl(result, data, log)
+
+
+@pytest.fixture(scope="module")
+def replay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """A sample of the replay (30 hosts) plus the made pages, crawled twice from sitemaps."""
+    need_shared(SHARED / "corpus-news")
+    real = sample(load_pages(SHARED), 30)
+    folder = tmp_path_factory.mktemp("replay")
+    pages = real + _made_pages(folder)
+    with _Site(pages) as site:
+        sources = folder / "sources.toml"
+        sources.write_text(site.sources_toml(), encoding="utf-8")
+        first = _crawl(site, folder / "data", "--sources", str(sources))
+        requests_first = list(site.requests)
+        second = _crawl(site, folder / "data", "--sources", str(sources))
+        yield {"site": site, "real": real, "first": first, "second": second,
+               "requests_first": requests_first,
+               "requests_second": site.requests[len(requests_first):], "folder": folder}
+
+
+def test_crawl_stores_the_labelled_pages_and_counts_the_rest_by_reason(replay: dict) -> None:
+    first: Crawl = replay["first"]
+    assert first.result.returncode == 0, first.result.stderr
+    line = first.result.stdout.strip().splitlines()[-1]
+    stored = {url for (url,) in first.rows("select fetched_url from articles")}
+    labelled = [p.url for p in replay["real"] if p.labelled]
+    missed = [u for u in labelled if u not in stored]
+    assert len(missed) <= 0.02 * len(labelled), missed
+    # every fetched page is stored, or counted with its reason in the summary
+    pages = int(re.search(r"(\d+) pages fetched", line)[1])
+    stored_now = re.search(r"articles (\d+) new / (\d+) updated / (\d+) unchanged", line)
+    new = sum(int(n) for n in stored_now.groups())
+    not_stored = int(re.search(r"(\d+) not articles", line)[1])
+    overhead = sum(1 for r in replay["requests_first"] if r.kind in ("robots", "sitemap"))
+    assert pages == new + not_stored + overhead
+    assert "soft_404 1" in line
+    assert "1 URLs over 2,000 characters refused" in line
+
+
+def test_og_type_website_does_not_hide_a_news_article(replay: dict) -> None:
+    assert replay["first"].rows("select title from articles where fetched_url = ?",
+                                f"{PRESS}/ferry") == [("Ferry terminal opens",)]
+
+
+def test_canonicals_naming_other_pages_do_not_merge_articles(replay: dict) -> None:
+    rows = dict(replay["first"].rows("select fetched_url, url from articles"))
+    made = [u for u in MADE if "release" in u or "/notes/" in u]
+    assert all(u in rows for u in made)
+    assert len({rows[u] for u in made}) == len(made)  # five articles, five identities
+    assert rows[f"{PRESS}/notes/harbour-dues-rise"] != "https://press.example.org/"
+
+
+def test_every_request_is_the_listed_url_through_the_proxy(replay: dict) -> None:
+    site: ReplaySite = replay["site"]
+    assert not site.missing()
+    asked = {r.url for r in replay["requests_first"]}
+    assert f"{PRESS}/search-story?scroll=%DCber&b=2&a=%27x" in asked
+    assert f"{PRESS}/session-story" in asked
+    assert not [u for u in asked if "jsessionid" in u or len(u) > 2000]
+    fetched = {u for (u,) in replay["first"].rows("select url from fetches")}
+    assert fetched <= asked  # nothing the crawl fetched went past the proxy
+
+
+def test_second_crawl_fetches_no_archived_page(replay: dict) -> None:
+    second: Crawl = replay["second"]
+    assert second.result.returncode == 0, second.result.stderr
+    assert "0 new" in second.result.stdout
+    refetched = {r.url for r in replay["requests_second"] if r.kind == "page"}
+    archived = {u for (u,) in second.rows("select fetched_url from articles")}
+    assert archived
+    assert not refetched & archived
+    # pages not archived are fetched again: a soft 404 may be the story's page tomorrow
+    assert f"{PRESS}/coming-soon-story" in refetched
+
+
+def test_legacy_and_lying_charsets_are_decoded_as_browsers_do(replay: dict) -> None:
+    titles = dict(replay["first"].rows("select fetched_url, title from articles"))
+    assert titles[f"{PRESS}/koeln-bruecke"] == "Grüße aus Köln"
+    assert titles[f"{PRESS}/wide-charset-story"] == "Grüße aus Köln, zweiter Teil"
+
+
+def test_log_file_without_verbose_has_no_debug_and_no_article_text(replay: dict) -> None:
+    log = replay["first"].log.read_text(encoding="utf-8")
+    assert log
+    assert " DEBUG: " not in log
+    assert " INFO: " not in log
+    assert " ".join(_prose("ferry")[0].split()[:6]) not in log
+
+
+def test_import_warc_archives_the_same_articles_as_the_crawl(replay: dict) -> None:
+    first: Crawl = replay["first"]
+    warcs = sorted(str(p) for p in (first.data / "warc").glob("*.warc*"))
+    data = replay["folder"] / "imported"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "search_cli.py"), "--data", str(data), "import-warc",
+         *warcs], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    crawled = {u for (u,) in first.rows("select url from articles")}
+    with sqlite3.connect(data / "archive.db") as db:
+        imported = {u for (u,) in db.execute("select url from articles")}
+    assert imported == crawled
+
+
+def test_url_file_crawl_requests_each_url_as_given(replay: dict, tmp_path: Path) -> None:
+    site: ReplaySite = replay["site"]
+    urls = [f"{PRESS}/search-story?scroll=%DCber&b=2&a=%27x", f"{PRESS}/ferry"]
+    listed = tmp_path / "urls.txt"
+    listed.write_text("\n".join(urls) + "\n", encoding="utf-8")
+    before = len(site.requests)
+    run = _crawl(site, tmp_path / "data", "--url-file", str(listed))
+    assert run.result.returncode == 0, run.result.stderr
+    asked = [r.url for r in site.requests[before:] if r.kind in ("page", "missing")]
+    assert sorted(asked) == sorted(urls)
+    assert "2 new" in run.result.stdout
+
+
+def test_replay_pages_are_listed_with_their_original_urls() -> None:
+    pages = load_pages(need_shared(SHARED / "corpus").parent)
+    assert len(pages) > 600
+    assert all(p.url.startswith(("http://", "https://")) and "#" not in p.url for p in pages)
+
+
+def test_stats_lists_what_the_last_crawl_did_not_store(replay: dict) -> None:
+    second: Crawl = replay["second"]
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "search_cli.py"), "--data", str(second.data), "stats",
+         "--json"], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["not_stored"] == {"soft_404": 1}
