@@ -10,7 +10,7 @@ worker, on the tree it parses anyway.
 from __future__ import annotations
 
 import logging
-from collections import Counter, defaultdict, deque
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
 from posixpath import splitext
@@ -82,7 +82,6 @@ class NewsSpider(scrapy.Spider):
         self.by_name.update({s.name: s for s in self.sources})
         self.taken: Counter[str] = Counter()  # page requests made, per source
         self.asked: defaultdict[str, set[str]] = defaultdict(set)  # their identity URLs
-        self.sitemaps_waiting: defaultdict[str, deque[str]] = defaultdict(deque)
         self._archive: Archive | None = None
         self._unreachable: set[str] = set()  # hosts already reported as not answering
 
@@ -264,34 +263,37 @@ class NewsSpider(scrapy.Spider):
 
         A gzip body is inflated up to SITEMAP_MAXSIZE; a broken sitemap is read as far as
         it goes. The sitemaps of an index wait their turn: the next is asked for once this
-        one is read, while the source's budget lasts.
+        one is read, while the source's budget lasts. Those still waiting travel with the
+        request (``sitemaps_after``), so any worker of a distributed crawl goes on.
         """
         src = self.by_name[source]
+        waiting: list[str] = list(response.meta.get("sitemaps_after", ()))
         for result in self._read(response, source, "sitemap", SITEMAP_ROOTS):
             if not isinstance(result, Listing):
                 yield result
             elif result.is_index:
-                waiting = self.sitemaps_waiting[source]
-                for entry in result.newest_first():
-                    loc = urljoin(response.url, entry.url)
-                    if src.allows(loc):
-                        waiting.append(loc)
+                locs = (urljoin(response.url, e.url) for e in result.newest_first())
+                waiting[:0] = [loc for loc in locs if src.allows(loc)]
             else:
                 yield from self._take(
                     src, response.url, result.newest_first(), depth=src.depth,
                     via=lambda e: "news-sitemap" if e.news else "sitemap")
-        if req := self._next_sitemap(src):
+        if req := self._next_sitemap(src, waiting):
             yield req
 
-    def _next_sitemap(self, src: Source) -> scrapy.Request | None:
-        """The next waiting sitemap of ``src``, unless its budget is used up."""
-        waiting = self.sitemaps_waiting[src.name]
+    def _next_sitemap(self, src: Source, waiting: list[str]) -> scrapy.Request | None:
+        """A request for the first of the ``waiting`` sitemaps, carrying the others;
+        None when there are none or the source's budget is used up."""
         if waiting and not self.budget_left(src):
             logger.info("Source %s: %d sitemaps not read (budget used up or closing)",
                         src.name, len(waiting))
             self.crawler.stats.inc_value(f"source/{src.name}/sitemaps_not_read", len(waiting))
-            waiting.clear()
-        return self._request(src, waiting.popleft(), self.parse_sitemap) if waiting else None
+            return None
+        if not waiting:
+            return None
+        request = self._request(src, waiting[0], self.parse_sitemap)
+        request.meta["sitemaps_after"] = waiting[1:]
+        return request
 
     @staticmethod
     def _broken(response: Response, source: str, kind: str, problem: str, read: int) -> FailureItem:
@@ -377,7 +379,7 @@ class NewsSpider(scrapy.Spider):
             return
         src = self.source_for(request)
         if (src is not None and request.callback == self.parse_sitemap
-                and (req := self._next_sitemap(src))):
+                and (req := self._next_sitemap(src, request.meta.get("sitemaps_after", [])))):
             yield req
         yield from self._failure(failure, request)
 
