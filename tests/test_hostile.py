@@ -226,7 +226,7 @@ def test_slow_extraction_does_not_stall_the_crawl(hostile: HostileSite, faults: 
     for path in ("slow-extract", "many-paras"):
         assert _logged(
             faults,
-            rf"not an article \((extraction took over 8s|too many elements: \d+ > \d+)\): "
+            rf"not stored \((extraction took over 8s|too many elements: \d+ > \d+)\): "
             rf"\S+/{path}",
         )
     archived = faults.articles()

@@ -5,9 +5,9 @@ robots.txt download while in flight) and the overridable ``process_request_2``.
 
 Also (Scrapy 2.19): for a host that does not answer, the robots.txt middleware logs an
 ERROR with a 60-line traceback, and the retry middleware a WARNING per URL it gives up
-on; the crawl already says WARNING "Failed URL: reason" once for the page and marks the
-source dead in its summary. :class:`QuietNetworkErrors` turns those two records into one
-INFO line each without the traceback, so cron mails one line per failed host.
+on; the crawl already says WARNING "Failed URL: reason" once for the host and marks the
+source dead in its summary. :class:`QuietNetworkErrors` turns those records into INFO
+lines without the traceback, so cron mails one line per dead host.
 """
 
 from __future__ import annotations
@@ -27,19 +27,35 @@ from crawler.middlewares import Refused
 
 
 class QuietNetworkErrors(logging.Filter):
-    """Log Scrapy's own reports of a download that failed for good at INFO, untraced."""
+    """Log Scrapy's own reports of a host that does not answer at INFO, untraced.
+
+    Every record of the robots.txt middleware's (its errors come with a traceback; the
+    page's own failure is reported by the spider), and the retry middleware's "Gave up
+    retrying" for a host that refused the connection or does not resolve (other failures,
+    a 503 or a timeout, stay warnings: the host is there but the page is not served).
+    """
+
+    UNREACHABLE = ("Connection was refused", "DNS lookup failed", "No route to host",
+                   "Network is unreachable")
+
+    def __init__(self, logger_name: str, *, only_unreachable: bool) -> None:
+        super().__init__(logger_name)
+        self.only_unreachable = only_unreachable
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Demote the record (it stays in a verbose log)."""
-        if record.levelno > logging.INFO:
+        if record.levelno > logging.INFO and (
+            not self.only_unreachable
+            or any(marker in record.getMessage() for marker in self.UNREACHABLE)
+        ):
             record.levelno, record.levelname = logging.INFO, "INFO"
             record.exc_info = record.exc_text = None
         return True
 
 
-QUIET = QuietNetworkErrors()
-for _name in ("scrapy.downloadermiddlewares.robotstxt", "scrapy.downloadermiddlewares.retry"):
-    logging.getLogger(_name).addFilter(QUIET)
+for _name, _only in (("scrapy.downloadermiddlewares.robotstxt", False),
+                     ("scrapy.downloadermiddlewares.retry", True)):
+    logging.getLogger(_name).addFilter(QuietNetworkErrors(_name, only_unreachable=_only))
 
 
 class SafeRobotsTxtMiddleware(RobotsTxtMiddleware):

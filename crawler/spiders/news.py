@@ -20,7 +20,12 @@ from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 import scrapy
 from lxml import html
 from scrapy import signals
-from scrapy.exceptions import DownloadCancelledError, ResponseDataLossError
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    ResponseDataLossError,
+)
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -401,8 +406,9 @@ class NewsSpider(scrapy.Spider):
         # a dead link (404, 410) is an everyday thing, not worth a warning in cron mail;
         # a host that does not answer is worth one, not one per URL
         host = urlsplit(url).netloc
-        quiet = status in (404, 410) or (status is None and host in self._unreachable)
-        if status is None:
+        unreachable = failure.check(DownloadConnectionRefusedError, CannotResolveHostError)
+        quiet = status in (404, 410) or (unreachable and host in self._unreachable)
+        if unreachable:
             self._unreachable.add(host)
         level = logging.INFO if quiet else logging.WARNING
         logger.log(level, "Failed %s: %s", url, error)
