@@ -397,8 +397,10 @@ class _QueryHelpCommand(click.Command):
 )
 @click.option(
     "--facet",
+    "facet_fields",
     type=click.Choice(FACETS),
-    help="Print hit counts per value of this field instead of hits.",
+    multiple=True,
+    help="Print hit counts per value of this field instead of hits (repeatable).",
 )
 @click.pass_obj
 @user_errors
@@ -416,7 +418,7 @@ def search(
     page: int = 1,
     as_json: bool = False,
     count_only: bool = False,
-    facet: str | None = None,
+    facet_fields: tuple[str, ...] = (),
     collapse: bool = False,
 ) -> None:
     """Search the archive: words, phrases, fields and date ranges (below)."""
@@ -432,14 +434,19 @@ def search(
         n = _with_index(data, lambda _: engine.count(data.index, text, filters), texts_only=True)
         click.echo(n)
         return
-    if facet:
-        counts = _with_index(
-            data, lambda _: engine.facets(data.index, text, filters, field=facet), texts_only=True
+    if facet_fields:
+        fields = list(dict.fromkeys(facet_fields))
+        by_field = _with_index(
+            data,
+            lambda _: {f: engine.facets(data.index, text, filters, field=f) for f in fields},
+            texts_only=True,
         )
         if as_json:
-            click.echo(json.dumps(dict(counts), ensure_ascii=False, indent=2))
+            payload = {f: dict(counts) for f, counts in by_field.items()}
+            click.echo(json.dumps(payload[fields[0]] if len(fields) == 1 else payload,
+                                  ensure_ascii=False, indent=2))
         else:
-            _echo_lines(report.facet_lines(counts))
+            _echo_lines(report.facets_text(by_field))
         return
 
     def run(archive: Any) -> tuple[Any, list[tuple[Any, list[str]]]]:

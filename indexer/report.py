@@ -107,6 +107,16 @@ def facet_lines(counts: Sequence[tuple[str, int]]) -> list[str]:
     return [f"{n:>7,}  {clean_for_terminal(value)}" for value, n in counts]
 
 
+def facets_text(by_field: Mapping[str, Sequence[tuple[str, int]]]) -> list[str]:
+    """Return the counts of one facet, or of several, each under its field's name."""
+    if len(by_field) == 1:
+        return facet_lines(next(iter(by_field.values())))
+    lines: list[str] = []
+    for name, counts in by_field.items():
+        lines += [*([""] if lines else []), f"{name}:", *facet_lines(counts)]
+    return lines
+
+
 def stats_lines(figures: Mapping[str, Any]) -> list[str]:
     """Return the archive's figures (:meth:`indexer.store.Archive.stats`) as a table."""
 

@@ -306,3 +306,19 @@ def test_search_colors_a_terminal_unless_no_color(
     assert proc.returncode == 0, proc.stderr
     assert b"water" in output.lower()
     assert (b"\x1b[" in output) is colored
+
+
+def test_facet_is_repeatable(demo_archive: dict) -> None:
+    data = demo_archive["data"]
+    _, one, _ = invoke(data, "search", "water", "--facet", "source", "--json")
+    _, two, _ = invoke(data, "search", "water", "--facet", "source", "--facet", "agency",
+                       "--json")
+    sources = json.loads(one)
+    assert sum(sources.values()) == json.loads(invoke(data, "search", "water", "--count")[1])
+    both = json.loads(two)
+    assert both["source"] == sources
+    assert set(both) == {"source", "agency"}
+    code, text, _ = invoke(data, "search", "water", "--facet", "source", "--facet", "agency")
+    assert code == 0
+    assert text.splitlines()[0] == "source:"
+    assert "agency:" in text.splitlines()
