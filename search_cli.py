@@ -267,15 +267,19 @@ def _open_archive(data: DataDir, *, readonly: bool = False, texts_only: bool = F
     return Archive(data.archive, readonly=readonly)
 
 
-@cli.command()
-@click.argument("key", metavar="ID|URL")
-@click.option(
+ARTICLE_FORMAT = click.option(
     "--format",
     "fmt",
     type=click.Choice(["markdown", "json", "text"]),
     default="markdown",
     show_default=True,
+    help="How to print the article.",
 )
+
+
+@cli.command()
+@click.argument("key", metavar="ID|URL")
+@ARTICLE_FORMAT
 @click.pass_obj
 @user_errors
 def show(data: DataDir, key: str, fmt: str) -> None:
@@ -295,13 +299,7 @@ def show(data: DataDir, key: str, fmt: str) -> None:
 
 @cli.command()
 @click.argument("target", metavar="URL|FILE")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["markdown", "json", "text"]),
-    default="markdown",
-    show_default=True,
-)
+@ARTICLE_FORMAT
 @click.option("--url", help="The page's address, for a FILE (its links and identity).")
 @user_errors
 def extract(target: str, fmt: str, url: str | None) -> None:
