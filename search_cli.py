@@ -743,7 +743,8 @@ def import_warc(
     click.echo(
         f"imported {counts.new} new articles from {counts.responses} responses: "
         f"{counts.known} already archived, {counts.not_articles} not articles, "
-        f"{counts.filtered} filtered out; indexed {counts.indexed}"
+        f"{counts.filtered} skipped (not an HTML page answered 200"
+        f"{', or outside --host/--source' if hosts or only else ''}); indexed {counts.indexed}"
     )
     for problem in counts.unreadable:
         click.echo(f"Error: {problem}", err=True)

@@ -18,6 +18,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
+GZIP_MAGIC = b"\x1f\x8b"
+
 logger = logging.getLogger(__name__)
 
 WARC_DIRNAME = "warc"
@@ -114,15 +116,41 @@ def read_response(directory: str | Path, location: WarcLocation | str) -> WarcRe
 
 
 def iter_responses(path: str | Path) -> Iterator[WarcResponse]:
-    """Yield every response record of a WARC file (``.warc`` or ``.warc.gz``) with its offset."""
+    """Yield every response record of a WARC file (``.warc`` or ``.warc.gz``) with its offset.
+
+    A gzipped file cut off inside a record (a copy that did not finish, a full disk) gives
+    no error in warcio, which reads what it can: the records read are yielded, then a
+    WarcError says where the file stops being readable.
+    """
+    end = 0
     try:
         with Path(path).open("rb") as stream:
+            gzipped = stream.read(2) == GZIP_MAGIC
+            stream.seek(0)
             records = ArchiveIterator(stream)
             for record in records:
                 if record.rec_type == "response" and record.http_headers is not None:
                     response = _response(record, None)
                     response.offset = records.get_record_offset()  # reads to the record's end
                     yield response
+                start = records.get_record_offset()
+                end = start + records.get_record_length()  # reads to the record's end
+                # cut off in its headers (no type, no length) or in its content (short)
+                unread: int = getattr(record.raw_stream, "limit", 0)
+                if record.rec_type is None or unread:
+                    raise _cut_off(path, start, stream.seek(0, 2))
+            size = stream.seek(0, 2)
     except (ArchiveLoadFailed, EOFError) as exc:
         logger.debug("cannot read %s: %s", path, exc)
-        raise WarcError(f"{path} is not a WARC file, or is damaged") from exc
+        if not end:
+            raise WarcError(f"{path} is not a WARC file, or is damaged") from exc
+        raise _cut_off(path, end, Path(path).stat().st_size) from exc
+    if gzipped and end < size:
+        raise _cut_off(path, end, size)
+
+
+def _cut_off(path: str | Path, end: int, size: int) -> WarcError:
+    return WarcError(
+        f"{path} is damaged: it is cut off at offset {end:,} of {size:,} bytes "
+        "(the records before it were read)"
+    )

@@ -169,3 +169,28 @@ def test_import_decodes_compressed_records_and_filters_by_host(
         assert imported.source == "news.example"
         assert imported.title == article.title
         assert archive.raw_html(imported.id) == html
+
+
+def test_import_of_a_truncated_warc_keeps_what_it_read_and_says_where_it_stops(
+    demo_archive: dict, tmp_path: Path
+) -> None:
+    (whole,) = sorted((demo_archive["data"] / "warc").glob("*.warc.gz"))[:1]
+    data = whole.read_bytes()
+    offsets = [r.offset for r in iter_responses(whole)]
+    middle = offsets[len(offsets) // 2]
+    with whole.open("rb") as stream:  # the middle response record's compressed length
+        records = ArchiveIterator(stream)
+        length = next(records.get_record_length() for _ in records
+                      if records.get_record_offset() == middle)
+    for into in (length // 4, 3 * length // 4):  # two places inside that record
+        cut = tmp_path / f"cut{into}.warc.gz"
+        cut.write_bytes(data[: middle + into])
+        result = CliRunner().invoke(cli, ["--data", str(tmp_path / f"data{into}"),
+                                          "import-warc", str(cut), "-q"])
+        assert result.exit_code == 1
+        assert result.stderr.strip() == (
+            f"Error: {cut} is damaged: it is cut off at offset {middle:,} of "
+            f"{middle + into:,} bytes (the records before it were read)")
+        assert "skipped (not an HTML page answered 200)" in result.stdout
+        with Archive(tmp_path / f"data{into}" / "archive.db") as archive:
+            assert 0 < archive.count() < len(offsets)
