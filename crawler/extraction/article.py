@@ -116,11 +116,12 @@ def extract_with_reason(
         min_chars = options.min_article_chars if _declares_article(page) else options.min_text_chars
         if len(text) < min_chars:
             return None, f"text too short: {len(text)} < {min_chars} chars"
+        headings = visible_headings(tree)  # read once: the headline rule uses them too
         if body.drop_repeated_headline(
-            document.body, [*visible_headings(tree), page.first("og:title"), document.title]
+            document.body, [*headings, page.first("og:title"), document.title]
         ):
             text = body.to_text(document.body)
-        return _build_article(page, tree, document, text, url, options, now), None
+        return _build_article(page, tree, headings, document, text, url, options, now), None
     except Exception as err:  # one malformed page must not stop a crawl
         logger.warning("extraction failed for %s", url, exc_info=True)
         return None, f"extraction failed: {type(err).__name__}: {err}"
@@ -253,6 +254,7 @@ def _tags(page: PageMeta, document: Document) -> list[str]:
 def _build_article(
     page: PageMeta,
     tree: HtmlElement,
+    headings: list[str],
     document: Document,
     text: str,
     url: str,
@@ -266,7 +268,7 @@ def _build_article(
     )
     title = pick_title(
         [page.first("og:title"), headline, page.first("twitter:title")],
-        visible_headings(tree),
+        headings,
         site_names,
         subheadings(tree),
         guessed=[page_title(tree)],
