@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import re
 import shutil
 import signal
@@ -10,13 +11,15 @@ import sqlite3
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from crawler.demosite import expected_articles
-from crawler.distributed.frontier import KEYS, connect, encode_item
+from crawler.distributed.frontier import KEYS, connect
+from crawler.distributed.messages import encode_item
 from crawler.items import ArticleItem
 from indexer.article import Article
 from indexer.store import Archive
@@ -167,3 +170,46 @@ def test_ingester_takes_back_what_a_killed_ingester_left(redis_url: str, tmp_pat
     assert not server.llen(KEYS.processing)
     assert server.lrange(KEYS.rejected, 0, -1) == [b"not a message"]
     assert server.scard(KEYS.archived) == 3
+
+
+def test_malformed_and_pickled_entries_go_to_dead_letters(
+    demo_site: dict[str, str], demo_sources: Path, redis_url: str, tmp_path: Path
+) -> None:
+    """Nothing in Redis is unpickled: a planted pickle (that would run a command when
+    unpickled), a request naming a class to load and garbage are set aside, and the
+    worker and the ingester go on."""
+    marker = tmp_path / "pwned"
+    pickled = pickle.dumps(_RunsCommand(f"touch {marker}"))
+    planted_requests = [
+        pickled,
+        b'{"url": "http://127.0.0.1:1/", "_class": "os.system"}',
+        b'{"url": "http://127.0.0.1:1/", "callback": "__init__"}',
+        b"\x00garbage",
+    ]
+    server = connect(redis_url)
+    server.lpush(KEYS.requests, *planted_requests)
+    server.lpush(KEYS.articles, pickled, zlib.compress(b'{"kind": "article", "raw": 1}'))
+    archive = tmp_path / "archive"
+    ingester = _start(archive, "ingest", "--redis", redis_url)
+    log = _finish(_worker(tmp_path / "worker", demo_sources, redis_url, "--source", "courier"))
+    report = _stop_ingester(ingester, redis_url)
+
+    assert not marker.exists()
+    assert sorted(server.lrange(KEYS.dead_requests, 0, -1)) == sorted(planted_requests)
+    assert "Moved an unreadable request" in log
+    assert len(server.lrange(KEYS.rejected, 0, -1)) == 2
+    assert "2 unreadable messages" in report
+    courier = [
+        a for a in expected_articles(demo_site, REFERENCE_DIR / "site") if a["source"] == "courier"
+    ]
+    assert sorted(_archived(archive)) == sorted(a["url"] for a in courier)
+
+
+class _RunsCommand:
+    """Unpickled, runs a shell command (what a pickle planted in Redis could do)."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.system, (self.command,))
