@@ -227,6 +227,14 @@ def distributed_settings(redis_url: str) -> dict[str, Any]:
             "crawler.distributed.frontier.SkipArchivedMiddleware": 60,
             "crawler.warc.writer.WarcMiddleware": None,
         },
+        # One politeness per host across the workers (crawler.distributed.politeness).
+        "DOWNLOAD_HANDLERS": {
+            "http": "crawler.distributed.politeness.PoliteDownloadHandler",
+            "https": "crawler.distributed.politeness.PoliteDownloadHandler",
+        },
+        # The run-wide delay is DOWNLOAD_DELAY itself (crawler.distributed.politeness):
+        # a worker's own randomised delay could not hold it.
+        "DOWNLOAD_DELAY_JITTER": 0,
         "SPIDER_MIDDLEWARES": {
             **getattr(project, "SPIDER_MIDDLEWARES", {}),
             "crawler.distributed.frontier.SeedOnceMiddleware": 10,
