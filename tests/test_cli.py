@@ -248,11 +248,11 @@ def test_a_query_error_in_the_engine_is_not_taken_for_a_damaged_index(
 
 
 def test_the_cli_offers_the_engines_sorts_and_facets() -> None:
-    import search_cli
+    from indexer.commands import reading
     from indexer.search import engine
 
-    assert search_cli.SORTS == engine.SORTS
-    assert tuple(engine.FACETS) == search_cli.FACETS
+    assert reading.SORTS == engine.SORTS
+    assert tuple(engine.FACETS) == reading.FACETS
 
 
 def test_stats_is_a_readable_table(demo_archive: dict) -> None:
