@@ -12,10 +12,12 @@ import subprocess
 import sys
 import time
 import zlib
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from crawler.demosite import expected_articles
 from crawler.distributed.frontier import KEYS, connect
@@ -23,6 +25,8 @@ from crawler.distributed.messages import encode_item
 from crawler.items import ArticleItem
 from indexer.article import Article
 from indexer.store import Archive
+from indexer.warcfile import iter_responses
+from search_cli import cli
 from tests.conftest import FAST, REFERENCE_DIR, ROOT
 from tests.sites.logging_site import LoggingSite, closest_starts, most_at_once
 from tests.sites.redis_server import local_redis
@@ -34,9 +38,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.skipif(
 
 DEAD_AFTER = ["-s", "DISTRIBUTED_WORKER_TTL=3"]
 SEEDED_ELSEWHERE = "seeded by another worker"
-# Places are taken in Redis just before the download starts: a few milliseconds pass
-# between the two on a loaded machine.
-TIMING_SLACK = 0.03
+# A place is taken in Redis just before the request is sent; on a loaded machine the
+# worker may be descheduled between the two (measured: up to 40 ms at load 8 on 2 cores).
+TIMING_SLACK = 0.1
 # No worker dies here: the default TTL, so that a worker whose reactor stalls a few
 # seconds on a loaded machine (its extraction pool starting) is not taken for dead.
 ALIVE = ["-s", "DISTRIBUTED_WORKER_TTL=15"]
@@ -226,8 +230,8 @@ def test_three_workers_keep_one_politeness_per_site(redis_url: str, tmp_path: Pa
     """The site's own log: never more requests at once than the per-host limit, never two
     starts closer than the delay, though three workers crawl it (each alone would keep
     its limit, and together send three times as much)."""
-    limit, delay = 2, 0.15
-    with LoggingSite(14, latency=0.5) as site:
+    limit, delay = 2, 0.3
+    with LoggingSite(14, latency=1.0) as site:  # without a limit, 4 at once
         sources = tmp_path / "sources.toml"
         sources.write_text(site.sources_toml(), encoding="utf-8")
         # CONCURRENT_REQUESTS=2: a worker takes no more from the queue, so all three work
@@ -267,3 +271,64 @@ def test_robots_crawl_delay_holds_across_workers(redis_url: str, tmp_path: Path)
 
     assert len(pages) == 5
     assert closest_starts(pages) >= crawl_delay - TIMING_SLACK
+
+
+def _crawl_once(archive: Path, sources: Path, url: str) -> tuple[str, str]:
+    """One run: an ingester (revisiting articles of any age) and one worker; their logs."""
+    ingester = _start(archive, "ingest", "--redis", url, "--revisit-days", "36500")
+    # No retry within the run: a page failing once is retried by the next run.
+    log = _finish(_worker(archive.parent / "worker", sources, url, *ALIVE, "-s", "RETRY_TIMES=0"))
+    return log, _stop_ingester(ingester, url)
+
+
+def test_revisits_retries_and_warc_records_match_the_embedded_crawl(
+    redis_url: str, tmp_path: Path
+) -> None:
+    """Through a worker: every response lands in the ingester's WARC files (so ``raw``,
+    ``history`` and ``reextract`` work), a second run revisits archived articles with the
+    validators of their archived responses, and retries a page that failed the first."""
+    with LoggingSite(3, broken=1) as site:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(site.sources_toml() + "revisit_days = 36500\n", encoding="utf-8")
+        archive = tmp_path / "archive"
+        _, first = _crawl_once(archive, sources, redis_url)
+        first_hits = len(site.all_hits())
+        site.mend(unlist=True)  # found again only as a retry of the earlier failure
+        site.revise("/news/1")
+        _, second = _crawl_once(archive, sources, redis_url)
+        hits = site.all_hits()
+    articles, broken = site.article_urls()[:3], site.article_urls()[3]
+
+    assert "articles 3 new / 0 updated / 0 unchanged" in first
+    assert "articles 1 new / 1 updated / 2 unchanged" in second  # 2 answered 304
+    revisits = {h.path: h for h in hits[first_hits:] if h.path.startswith("/news/")}
+    assert {p: h.if_none_match for p, h in revisits.items()} == {
+        f"/news/{n}": f'"news-{n}-v1"' for n in range(3)
+    }
+    assert all(h.if_modified_since for h in revisits.values())
+    assert [h.path for h in hits[first_hits:]].count("/broken/0") == 1
+    # Every response the site gave is in the WARC files: 304s, 503s, robots.txt, sitemaps.
+    warcs = sorted((archive / "warc").glob("*.warc.gz"))
+    statuses = Counter(r.status for path in warcs for r in iter_responses(path))
+    assert sum(statuses.values()) == len(hits)
+    assert statuses[304] == 2
+    assert statuses[503] >= 1
+    with Archive(archive / "archive.db") as store:
+        assert sorted(_archived(archive)) == sorted([*articles, broken])
+        assert store.failed_urls() == []
+        changed = store.get(articles[1])
+        assert changed is not None
+        assert "corrected" in changed.title
+        stored = [store.get(url) for url in [*articles, broken]]
+        assert all(a is not None and store.page_location(a.id) for a in stored)
+
+    runner = CliRunner()
+    raw = runner.invoke(cli, ["--data", str(archive), "raw", articles[1]])
+    assert raw.exit_code == 0, raw.stderr
+    assert "corrected" in raw.stdout
+    history = runner.invoke(cli, ["--data", str(archive), "history", articles[1]])
+    assert [line.split()[0] for line in history.stdout.splitlines()] == ["v1", "v2"]
+    reextract = runner.invoke(cli, ["--data", str(archive), "reextract", "-q"])
+    assert reextract.exit_code == 0, reextract.stderr
+    assert "re-extracted 4 articles: 0 updated, 4 unchanged" in reextract.stdout
+    assert "0 without a raw page" in reextract.stdout

@@ -37,9 +37,7 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 
 from crawler import settings as project
-from crawler.distributed.messages import BadMessage, decode_request, encode_item, encode_request
-from crawler.items import ArticleItem, FailureItem
-from crawler.middlewares import Refused
+from crawler.distributed.messages import BadMessage, decode_request, encode_request
 from crawler.scrapy_fixes.engine import engine_slot
 
 logger = logging.getLogger(__name__)
@@ -177,6 +175,21 @@ class Keys:
         """Identity URLs of the archived articles (a set, kept by the ingester)."""
         return f"{self.prefix}:archived"
 
+    @property
+    def revisits(self) -> str:
+        """Identity URL -> JSON ``{"since": DATE, "headers": {...}}``: the age and the
+        conditional headers of each archived article (a hash, kept by the ingester)."""
+        return f"{self.prefix}:revisits"
+
+    @property
+    def failed(self) -> str:
+        """URLs whose fetches failed for a passing reason: to retry (a set, by the ingester)."""
+        return f"{self.prefix}:failed"
+
+    def exchange(self, exchange_id: str) -> str:
+        """Where the ingester wrote a worker's exchange in the WARC files (FILE:OFFSET)."""
+        return f"{self.prefix}:exchange:{exchange_id}"
+
     def alive(self, worker: str) -> str:
         """A worker's heartbeat key (expires when the worker stops beating)."""
         return f"{self.prefix}:alive:{worker}"
@@ -204,9 +217,10 @@ def worker_id() -> str:
 def distributed_settings(redis_url: str) -> dict[str, Any]:
     """Scrapy settings overrides making a crawl a worker of the Redis crawl at ``redis_url``.
 
-    The frontier and duplicate filter move to Redis; articles go to Redis instead of the
-    local store; the archived set replaces the local archive lookup; WARC recording is
-    off (the raw page travels with the article instead). Raises ValueError for a URL
+    The frontier and duplicate filter move to Redis; articles, failures and every
+    response (for the ingester's WARC files) go to Redis instead of the local store; the
+    ingester's archived set, revisit headers and failed URLs replace the local archive's.
+    Raises ValueError for a URL
     that is not Redis's, redis.RedisError when the server does not answer.
     """
     connect(redis_url).ping()
@@ -224,8 +238,9 @@ def distributed_settings(redis_url: str) -> dict[str, Any]:
         "DOWNLOADER_MIDDLEWARES": {
             **project.DOWNLOADER_MIDDLEWARES,
             "crawler.middlewares.SkipKnownMiddleware": None,
-            "crawler.distributed.frontier.SkipArchivedMiddleware": 60,
+            "crawler.distributed.handoff.SkipArchivedMiddleware": 60,
             "crawler.warc.writer.WarcMiddleware": None,
+            "crawler.distributed.handoff.ExchangeHandOffMiddleware": 950,
         },
         # One politeness per host across the workers (crawler.distributed.politeness).
         "DOWNLOAD_HANDLERS": {
@@ -235,6 +250,8 @@ def distributed_settings(redis_url: str) -> dict[str, Any]:
         # The run-wide delay is DOWNLOAD_DELAY itself (crawler.distributed.politeness):
         # a worker's own randomised delay could not hold it.
         "DOWNLOAD_DELAY_JITTER": 0,
+        # URLs that failed in earlier crawls: the ingester publishes them from the archive.
+        "RETRY_FAILED_FROM": "crawler.distributed.handoff.published_failures",
         "SPIDER_MIDDLEWARES": {
             **getattr(project, "SPIDER_MIDDLEWARES", {}),
             "crawler.distributed.frontier.SeedOnceMiddleware": 10,
@@ -243,7 +260,7 @@ def distributed_settings(redis_url: str) -> dict[str, Any]:
             **project.ITEM_PIPELINES,
             "crawler.pipelines.StorePipeline": None,
             "crawler.pipelines.IndexPipeline": None,
-            "crawler.distributed.frontier.HandOffPipeline": 200,
+            "crawler.distributed.handoff.HandOffPipeline": 200,
         },
     }
 
@@ -495,44 +512,3 @@ class SeedOnceMiddleware:
                 yield request
         finally:
             self.frontier.seeding_done()
-
-
-class SkipArchivedMiddleware:
-    """Do not download an article page whose identity URL is in the run's archived set."""
-
-    def __init__(self, crawler: Any) -> None:
-        self.stats = crawler.stats
-        self.server = connect(crawler.settings["REDIS_URL"])
-
-    @classmethod
-    def from_crawler(cls, crawler: Any) -> SkipArchivedMiddleware:
-        """Build the middleware for a crawler."""
-        return cls(crawler)
-
-    def process_request(self, request: Request, spider: Spider | None = None) -> None:
-        """Refuse (raise Refused for) an article URL the ingester has archived."""
-        identity = request.meta.get("identity")
-        if identity and self.server.sismember(KEYS.archived, identity):
-            self.stats.inc_value("archive/skipped_known")
-            raise Refused(f"already archived: {identity}")
-
-
-class HandOffPipeline:
-    """Push extracted articles (with their raw page) and failures to the ingester's list."""
-
-    def __init__(self, crawler: Any) -> None:
-        self.stats = crawler.stats
-        self.server = connect(crawler.settings["REDIS_URL"])
-
-    @classmethod
-    def from_crawler(cls, crawler: Any) -> HandOffPipeline:
-        """Build the pipeline for a crawler."""
-        return cls(crawler)
-
-    def process_item(self, item: Any) -> Any:
-        """Push an ArticleItem or FailureItem to Redis; pass other items through."""
-        if isinstance(item, (ArticleItem, FailureItem)):
-            self.server.lpush(KEYS.articles, encode_item(item))
-            kind = "handed_over" if isinstance(item, ArticleItem) else "failed"
-            self.stats.inc_value(f"archive/{kind}")
-        return item
