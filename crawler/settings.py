@@ -31,10 +31,10 @@ EXTENSIONS = {
     # The hard deadline of --max-runtime and SIGTERM (CRAWL_GRACE_PERIOD below).
     "crawler.deadline.CrawlDeadline": 0,
 }
-# Fairness: each source is its own download slot (crawler.spiders.news), and the
-# scheduler hands out requests of the slot with the fewest downloads in progress, only
-# while it has room (crawler.scrapy_fixes.downloader), so one source's backlog (or hanging
-# pages) never holds back another's.
+# Fairness: each site (host and port, www. aside) is one download slot, whatever sources
+# crawl it, and the scheduler hands out requests of the source with the fewest downloads
+# in progress, only while its site has room (crawler.scrapy_fixes.downloader), so one
+# source's backlog (or hanging pages) never holds back another's.
 SCHEDULER_PRIORITY_QUEUE = "crawler.scrapy_fixes.downloader.SlotFairPriorityQueue"
 # New links taken from one page (the source's max_pages bounds the whole crawl).
 LINKS_PER_PAGE = 1_000

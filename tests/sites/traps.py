@@ -13,8 +13,10 @@ of these kinds:
   characters.
 
 Every page a listing or a link names (but the trap pages and the hanging ones) is an
-article. Run ``python -m tests.sites.traps KIND [KEY=VALUE...]`` to serve one until SIGTERM;
-it prints its URL as one JSON line.
+article. Any kind takes ``delay_ms``: each answer waits that long; ``most_at_once`` is the
+most requests the site had in hand at one time. Run
+``python -m tests.sites.traps KIND [KEY=VALUE...]`` to serve one until SIGTERM; it prints
+its URL as one JSON line.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import threading
 import zlib
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
@@ -69,6 +72,12 @@ class _Handler(HostileHandler):
         site = self.server.site
         path = urlsplit(self.path).path
         site.count(path)
+        with site.at_once():
+            self._answer(site, path)
+
+    def _answer(self, site: TrapSite, path: str) -> None:
+        if delay := site.params.get("delay_ms", 0):
+            site.stopping.wait(delay / 1000)
         answer = site.answer(path)
         if answer is None:
             self.send(404, b"<html><body><p>Not found</p></body></html>")
@@ -98,6 +107,8 @@ class TrapSite:
         self.params = {**DEFAULTS[kind], **params}
         self.stopping = threading.Event()
         self.hits: Counter[str] = Counter()  # requests served, by first path segment
+        self.in_hand = 0  # requests being answered now
+        self.most_at_once = 0
         self._lock = threading.Lock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -139,6 +150,18 @@ class TrapSite:
         """Count a request by its path's first segment (``/`` for the home page)."""
         with self._lock:
             self.hits["/" + path.strip("/").split("/")[0]] += 1
+
+    @contextmanager
+    def at_once(self) -> Iterator[None]:
+        """Count a request in hand while the block runs (``most_at_once``)."""
+        with self._lock:
+            self.in_hand += 1
+            self.most_at_once = max(self.most_at_once, self.in_hand)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.in_hand -= 1
 
     def article_urls(self) -> list[str]:
         """A news site's article URLs."""
