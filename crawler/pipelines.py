@@ -13,6 +13,7 @@ from scrapy.http import Request, Response
 from twisted.internet.task import LoopingCall
 
 from crawler.archive_errors import archive_write_failed
+from crawler.deadline import given_up
 from crawler.items import ArticleItem, FailureItem, PageItem, reason_key
 from crawler.processes.indexing import IndexWriter, WriterConfig
 from crawler.processes.workers import ExtractorPool
@@ -186,9 +187,11 @@ class StorePipeline:
             self.archive.record_fetches(self.fetches, self.crawl_id)
 
     def close_spider(self, spider: Any = None) -> None:
-        """Write what is left."""
+        """Write what is left, and the downloads the crawl's deadline gave up (failed)."""
         if self.flush_timer.running:
             self.flush_timer.stop()
+        for failure in given_up(self.crawler):
+            self.process_item(failure)
         self.flush()
 
     def spider_closed(self, spider: Any, reason: str) -> None:
