@@ -80,6 +80,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RedirectLoopMiddleware": 610,  # RedirectMiddleware is at 600
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.scrapy_fixes.robots.SafeRobotsTxtMiddleware": 100,
+    # A site's own 404 page, fetched before its first article page (soft 404s).
+    "crawler.notfound.NotFoundProbeMiddleware": 110,
     # Scrapy's offsite middleware is replaced by HostGuardMiddleware, which also sees
     # start URLs and redirects.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,

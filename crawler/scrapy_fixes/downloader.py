@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections import Counter
 from functools import cached_property
 from time import monotonic
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.core.downloader import Downloader, Slot
@@ -43,9 +44,18 @@ from indexer.urls import strip_www
 KEY_SEPARATOR = "\t"
 
 
+def _site(netloc: str) -> str:
+    return strip_www(netloc.rpartition("@")[2].lower())
+
+
+def site_of(url: str) -> str:
+    """The site of ``url``: its host without ``www.``, and its port."""
+    return _site(urlsplit(url).netloc)
+
+
 def site_slot(request: Request) -> str:
-    """The download slot of a request: its site, the host without ``www.`` and the port."""
-    return strip_www(urlparse_cached(request).netloc.rpartition("@")[2].lower())
+    """The download slot of a request: its site (:func:`site_of`)."""
+    return _site(urlparse_cached(request).netloc)
 
 
 class SlotBoundDownloader(Downloader):
