@@ -53,6 +53,13 @@ def _settings_pairs(values: tuple[str, ...]) -> dict[str, str]:
     help="Time budget: then close gracefully, keeping what was fetched.",
 )
 @click.option(
+    "--grace",
+    type=click.FloatRange(0),
+    metavar="SECONDS",
+    help="At the close (--max-runtime, SIGTERM), downloads and extractions in flight get "
+    "this long, then are given up (default 30; setting CRAWL_GRACE_PERIOD).",
+)
+@click.option(
     "--log-file",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Append the log to this file (reopened after log rotation).",
@@ -75,6 +82,7 @@ def crawl(
     url_file: Path | None,
     settings: tuple[str, ...],
     max_runtime: int | None,
+    grace: float | None,
     log_file: Path | None,
     verbose: bool,
     redis_url: str | None = None,
@@ -106,6 +114,8 @@ def crawl(
     overrides: dict[str, Any] = {"LOG_LEVEL": level}
     if max_runtime:
         overrides["CLOSESPIDER_TIMEOUT"] = max_runtime
+    if grace is not None:
+        overrides["CRAWL_GRACE_PERIOD"] = grace
     if log_file:
         log_to_file(log_file, level)
         overrides["LOG_ENABLED"] = False  # our file handler on the root logger takes it all

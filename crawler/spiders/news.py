@@ -63,7 +63,7 @@ class NewsSpider(scrapy.Spider):
 
     A source's page requests stop at its ``max_pages``; a page gives at most LINKS_PER_PAGE
     new links; a sitemap index is followed one sitemap at a time, newest first, while the
-    budget lasts. Each source is its own download slot, which the scheduler interleaves.
+    budget lasts. Each site is a download slot, and the scheduler interleaves the sources.
     Once the crawl closes (``closing``, set by :mod:`crawler.deadline`), nothing new is asked.
     """
 
@@ -145,9 +145,10 @@ class NewsSpider(scrapy.Spider):
         """Build a request for ``url`` as given (no fragment, no session id; the host in the
         source's ``www.`` form); article candidates carry their identity URL.
 
-        The source's name is the download slot, so sources are scheduled side by side.
+        The download slot is the site (crawler.scrapy_fixes.downloader); the scheduler
+        lets the sources on one site take turns.
         """
-        meta: dict[str, Any] = {"source": src.name, "download_slot": f"source:{src.name}"}
+        meta: dict[str, Any] = {"source": src.name}
         if article:
             meta["identity"] = identity or normalize_url(url)
         url = self._on_source_host(src, request_url(url))
