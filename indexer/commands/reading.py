@@ -282,17 +282,29 @@ def _print_health(data: DataDir, as_json: bool) -> None:
 
 @click.command()
 @click.argument("key", metavar="ID|URL")
+@click.option(
+    "--version",
+    "number",
+    type=click.IntRange(1),
+    help="This version's page, as 'history' numbers them (default: the current one).",
+)
 @click.pass_obj
 @user_errors
-def raw(data: DataDir, key: str) -> None:
+def raw(data: DataDir, key: str, number: int | None) -> None:
     """Print the original HTML of an archived article, as it was fetched."""
+    from indexer.revisions import version_html
+
     with open_archive(data, readonly=True) as archive:
         article = archive.get(key)
         if article is None:
             raise click.ClickException(f"no article {key!r} in the archive")
-        body = archive.raw_html(article.id)
+        if number is None:
+            body = archive.raw_html(article.id)
+        else:
+            body = version_html(archive, article.id, number)
     if body is None:
-        raise click.ClickException(f"no raw page kept for article {article.id}")
+        which = "" if number is None else f" version {number} of"
+        raise click.ClickException(f"no raw page kept for{which} article {article.id}")
     if sys.stdout.isatty():  # a page's control characters must not reach the terminal
         from indexer.terminal import clean_for_terminal
 
