@@ -86,6 +86,13 @@ def _crawl_sources(
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log Scrapy's progress (INFO).")
 @click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="Print nothing when all went well (errors still go to stderr, and the summary "
+    "when the exit status is not 0). Without it, a terminal shows a progress line.",
+)
+@click.option(
     "--redis",
     "redis_url",
     metavar="URL",
@@ -104,6 +111,7 @@ def crawl(
     max_runtime: int | None,
     log_file: Path | None,
     verbose: bool,
+    quiet: bool = False,
     redis_url: str | None = None,
 ) -> None:
     """Crawl the sources (and/or given article URLs) into the archive, then index.
@@ -128,8 +136,13 @@ def crawl(
         adhoc += listed
     sources, known = _crawl_sources(sources_file, only, adhoc_only=bool(adhoc))
     pages = [adhoc_source(url, known) for url in adhoc]
+    if quiet and verbose:
+        raise click.UsageError("-q/--quiet and -v/--verbose do not go together")
     level = "INFO" if verbose else "WARNING"
-    overrides: dict[str, Any] = {"LOG_LEVEL": level}
+    overrides: dict[str, Any] = {
+        "LOG_LEVEL": "ERROR" if quiet and not log_file else level,
+        "CRAWL_PROGRESS": not quiet and sys.stderr.isatty(),
+    }
     if max_runtime:
         overrides["CLOSESPIDER_TIMEOUT"] = max_runtime
     if log_file:
@@ -149,8 +162,9 @@ def crawl(
         summary = run_crawl(sources, data.root, urls=pages, overrides=overrides)
     except CrawlBusyError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(summary.line())
-    if redis_url:
+    if not quiet or summary.exit_code:
+        click.echo(summary.line())
+    if redis_url and not quiet:
         click.echo(f"handed over {summary.stats.get('archive/handed_over', 0)} articles to Redis")
     if log_file:
         logging.getLogger("crawler").warning("%s", summary.line())

@@ -30,7 +30,10 @@ EXTENSIONS = {
     "crawler.scrapy_fixes.VersionCheck": 0,
     # The hard deadline of --max-runtime and SIGTERM (CRAWL_GRACE_PERIOD below).
     "crawler.deadline.CrawlDeadline": 0,
+    # The progress line on a terminal (CRAWL_PROGRESS, which `crawl` sets on a tty).
+    "crawler.progress.ProgressLine": 0,
 }
+CRAWL_PROGRESS = False
 # Fairness: each source is its own download slot (crawler.spiders.news), and the
 # scheduler hands out requests of the slot with the fewest downloads in progress, only
 # while it has room (crawler.scrapy_fixes.downloader), so one source's backlog (or hanging
