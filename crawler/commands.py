@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from indexer.commands.common import ARTICLE_FORMAT, check_source, open_archive, period, user_errors
+from indexer.commands.common import (
+    ARTICLE_FORMAT,
+    check_source,
+    echo_lines,
+    open_archive,
+    period,
+    user_errors,
+)
 from indexer.commands.reading import search
 from indexer.layout import DataDir
 
@@ -93,6 +100,12 @@ def _crawl_sources(
     "when the exit status is not 0). Without it, a terminal shows a progress line.",
 )
 @click.option(
+    "--dry-run",
+    is_flag=True,
+    help="List what the sources would fetch (feeds, sitemaps, a sample of the article "
+    "pages found in them), reading those from the sites, and archive nothing.",
+)
+@click.option(
     "--redis",
     "redis_url",
     metavar="URL",
@@ -112,6 +125,7 @@ def crawl(
     log_file: Path | None,
     verbose: bool,
     quiet: bool = False,
+    dry_run: bool = False,
     redis_url: str | None = None,
 ) -> None:
     """Crawl the sources (and/or given article URLs) into the archive, then index.
@@ -158,6 +172,14 @@ def crawl(
         except (ValueError, RedisError) as exc:
             raise click.BadParameter(str(exc), param_hint="--redis") from None
     overrides.update(_settings_pairs(settings))
+    if dry_run:
+        if adhoc or redis_url:
+            raise click.UsageError("--dry-run previews a sources file: no --url, --url-file "
+                                   "or --redis")
+        from crawler.dry_run import preview, preview_lines
+
+        echo_lines(list(preview_lines(preview(sources, data.root, overrides))))
+        return
     try:
         summary = run_crawl(sources, data.root, urls=pages, overrides=overrides)
     except CrawlBusyError as exc:
