@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
 from posixpath import splitext
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 
 import scrapy
@@ -50,7 +50,10 @@ TRUSTED_VIA = frozenset({"feed", "news-sitemap", "sitemap", "url"})
 SKIPPED_EXTENSIONS = frozenset(f".{e}" for e in IGNORED_EXTENSIONS)
 
 
-def _split_arg(value: str | Iterable[str] | None) -> list[str]:
+_T = TypeVar("_T")
+
+
+def _split_arg(value: str | Iterable[_T] | None) -> list[str] | list[_T]:
     if value is None:
         return []
     if isinstance(value, str):
@@ -74,7 +77,7 @@ class NewsSpider(scrapy.Spider):
     def __init__(
         self,
         sources: str | list[Source] | None = None,
-        urls: str | Iterable[str] | None = None,
+        urls: str | Iterable[str | Source] | None = None,
         only: str | Iterable[str] | None = None,
         **kwargs: Any,
     ) -> None:
@@ -82,7 +85,9 @@ class NewsSpider(scrapy.Spider):
         if isinstance(sources, str):
             sources = load_sources(sources, _split_arg(only))
         self.sources: list[Source] = list(sources or [])
-        self.adhoc: list[Source] = [adhoc_source(u) for u in _split_arg(urls)]
+        self.adhoc: list[Source] = [  # an ad hoc URL on a source's host goes under its name
+            u if isinstance(u, Source) else adhoc_source(u, self.sources) for u in _split_arg(urls)
+        ]
         self.by_name: dict[str, Source] = {s.name: s for s in self.adhoc}
         self.by_name.update({s.name: s for s in self.sources})
         self.taken: Counter[str] = Counter()  # page requests made, per source
