@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,9 @@ from tests.sites.replay import ReplayPage, ReplaySite, load_pages, sample
 pytestmark = [pytest.mark.integration, pytest.mark.slow]  # crawls: about a minute in all
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
 PRESS = "https://press.example.org"
+FORUM = "https://forum.example.net"  # its source follows its home page's links
+TOKEN = "58428beaa14598c2e02d93ad5c773e4d"  # a phpBB session id: 32 hex digits
+DATED = '<meta property="article:published_time" content="2024-05-02T08:00:00Z">'
 
 
 def _prose(topic: str) -> list[str]:
@@ -67,15 +71,28 @@ MADE: dict[str, tuple[str, str | None]] = {
     # issue 21 fault 6: a soft 404
     f"{PRESS}/coming-soon-story": (
         article_html("Seite nicht gefunden", "missing", h1="Seite nicht gefunden"), None),
-    # issue 21 fault 8: a session id in the listed link; only the clean URL is served
-    f"{PRESS}/session-story": (article_html("Session story", "session"), None),
+    # issue 21 fault 8: session ids in listed links are requested as listed (the server
+    # may know only that address) and left out of the identity
+    f"{PRESS}/session-story;jsessionid=A1B2C3D4E5F6": (article_html("Session story", "session"),
+                                                      None),
+    f"{PRESS}/forum/viewtopic.php?f=2&t=88&sid={TOKEN}": (article_html("Topic", "topic"), None),
+    # ...while links found on a page lose them: the server answers their clean URLs only
+    f"{FORUM}/topic.php?t=5": (article_html("Forum topic", "forum", head=DATED), None),
+    f"{FORUM}/story-b": (article_html("Forum story", "forum story", head=DATED), None),
+    f"{FORUM}/story-c?id=2": (article_html("Forum notice", "notice", head=DATED), None),
     # fault 7 / issue 21 fault 11: decoded as browsers do (bytes in ENCODED's charset)
     f"{PRESS}/koeln-bruecke": (article_html("Grüße aus Köln", "bruecke"), None),
     f"{PRESS}/wide-charset-story": (
         article_html("Grüße aus Köln, zweiter Teil", "wide", head='<meta charset="utf-16">'), None),
 }
 ENCODED = {f"{PRESS}/koeln-bruecke": "cp1250"}  # no declaration, mostly ASCII
-LISTED_ONLY = [f"{PRESS}/session-story;jsessionid=A1B2C3D4E5F6", LONG_URL]
+LISTED_ONLY = [LONG_URL]
+# the links on FORUM's home page: two addresses (session ids) for each of its pages
+FORUM_LINKS = [
+    f"/topic.php?t=5&sid={TOKEN}", "/topic.php?t=5&sid=0123456789abcdef0123456789abcdef",
+    "/story-b;jsessionid=A1B2C3D4E5F6", "/story-b;jsessionid=F6E5D4C3B2A1",
+    "/story-c?PHPSESSID=9f8e7d6c5b4a&id=2", "/story-c?id=2&PHPSESSID=0a1b2c3d4e5f",
+]
 
 
 @dataclass
@@ -103,13 +120,20 @@ def _made_pages(folder: Path) -> list[ReplayPage]:
 
 
 class _Site(ReplaySite):
-    """The replay with a few extra sitemap entries that it does not serve."""
+    """The replay with a few extra sitemap entries that it does not serve, and FORUM's
+    pages linked from its home page with session ids, not listed."""
 
     def answer(self, method: str, url: str) -> tuple[int, str, bytes, str]:
         status, ctype, body, kind = super().answer(method, url)
         if kind == "sitemap" and url.startswith(PRESS):
             extra = "".join(f"<url><loc>{u}</loc></url>" for u in LISTED_ONLY)
             body = body.replace(b"</urlset>", extra.encode() + b"</urlset>")
+        elif kind == "sitemap" and url.startswith(FORUM):
+            body = re.sub(rb"<url>.*</url>", b"", body)
+        elif kind == "home" and url.startswith(FORUM):
+            links = "".join(f'<p><a href="{escape(u)}">topic {n}</a></p>'
+                            for n, u in enumerate(FORUM_LINKS))
+            body = f"<html><head><title>Forum</title></head><body>{links}</body></html>".encode()
         return status, ctype, body, kind
 
 
@@ -132,7 +156,7 @@ def replay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     pages = real + _made_pages(folder)
     with _Site(pages) as site:
         sources = folder / "sources.toml"
-        sources.write_text(site.sources_toml(), encoding="utf-8")
+        sources.write_text(site.sources_toml(follow=[FORUM]), encoding="utf-8")
         first = _crawl(site, folder / "data", "--sources", str(sources))
         requests_first = list(site.requests)
         second = _crawl(site, folder / "data", "--sources", str(sources))
@@ -178,10 +202,28 @@ def test_every_request_is_the_listed_url_through_the_proxy(replay: dict) -> None
     assert not site.missing()
     asked = {r.url for r in replay["requests_first"]}
     assert f"{PRESS}/search-story?scroll=%DCber&b=2&a=%27x" in asked
-    assert f"{PRESS}/session-story" in asked
-    assert not [u for u in asked if "jsessionid" in u or len(u) > 2000]
+    assert not [u for u in asked if len(u) > 2000]
     fetched = {u for (u,) in replay["first"].rows("select url from fetches")}
     assert fetched <= asked  # nothing the crawl fetched went past the proxy
+
+
+def test_listed_session_ids_are_requested_as_listed_but_leave_the_identity(replay: dict) -> None:
+    asked = [r.url for r in replay["requests_first"] if r.kind == "page"]
+    rows = dict(replay["first"].rows("select fetched_url, url from articles"))
+    for url in (f"{PRESS}/session-story;jsessionid=A1B2C3D4E5F6",
+                f"{PRESS}/forum/viewtopic.php?f=2&t=88&sid={TOKEN}"):
+        assert asked.count(url) == 1
+        assert rows[url] == url.split(";")[0].replace(f"&sid={TOKEN}", "")
+
+
+def test_session_ids_in_links_found_on_pages_are_dropped(replay: dict) -> None:
+    asked = [r.url for r in replay["requests_first"] if r.url.startswith(FORUM + "/")]
+    clean = sorted(u for u in MADE if u.startswith(FORUM))
+    # each page once, under its clean address: no copy per session id, nothing missing
+    assert sorted(u for u in asked if "robots" not in u and "sitemap" not in u) == sorted(
+        [f"{FORUM}/", *clean])
+    rows = replay["first"].rows("select url from articles where url like ?", f"{FORUM}/%")
+    assert sorted(u for (u,) in rows) == clean
 
 
 def test_second_crawl_fetches_no_archived_page(replay: dict) -> None:
@@ -251,4 +293,5 @@ def test_stats_lists_what_the_last_crawl_did_not_store(replay: dict) -> None:
          "--json"], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["not_stored"] == {"soft_404": 1}
+    # the soft 404, and the forum's home page (its links are followed)
+    assert json.loads(result.stdout)["not_stored"] == {"soft_404": 1, "not_an_article_page": 1}

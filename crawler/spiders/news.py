@@ -142,15 +142,17 @@ class NewsSpider(scrapy.Spider):
         article: bool = False,
         identity: str | None = None,
     ) -> scrapy.Request:
-        """Build a request for ``url`` as given (no fragment, no session id; the host in the
-        source's ``www.`` form); article candidates carry their identity URL.
+        """Build a request for ``url`` as given (no fragment; no session id in a link found
+        on a page; the host in the source's ``www.`` form); article candidates carry their
+        identity URL.
 
         The source's name is the download slot, so sources are scheduled side by side.
         """
         meta: dict[str, Any] = {"source": src.name, "download_slot": f"source:{src.name}"}
         if article:
             meta["identity"] = identity or normalize_url(url)
-        url = self._on_source_host(src, request_url(url))
+        found = via == "link" and depth > 0  # a link on a page: where session-id traps are
+        url = self._on_source_host(src, request_url(url, found=found))
         cb_kwargs: dict[str, Any] = {"source": src.name}
         if callback == self.parse_page:
             cb_kwargs.update(depth=depth, via=via)
