@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -21,7 +22,7 @@ from tests.conftest import ROOT, SHARED, need_shared
 from tests.sites.replay import ReplayPage, ReplaySite, load_pages, sample
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]  # crawls: about a minute in all
-FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "EXTRACT_WORKERS=1"]
 PRESS = "https://press.example.org"
 FORUM = "https://forum.example.net"  # its source follows its home page's links
 TOKEN = "58428beaa14598c2e02d93ad5c773e4d"  # a phpBB session id: 32 hex digits
@@ -137,32 +138,48 @@ class _Site(ReplaySite):
         return status, ctype, body, kind
 
 
+def _run(env: dict[str, str] | None, data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "search_cli.py"), "--data", str(data), *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, env=env, check=False,
+    )
+
+
 def _crawl(site: ReplaySite, data: Path, *args: str) -> Crawl:
     log = data.with_suffix(".log")
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "search_cli.py"), "--data", str(data), "crawl",
-         *args, "--log-file", str(log), *FAST],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, env=site.env(), check=False,
-    )
+    result = _run(site.env(), data, "crawl", *args, "--log-file", str(log), *FAST)
     return Crawl(result, data, log)
+
+
+URL_FILE = [f"{PRESS}/search-story?scroll=%DCber&b=2&a=%27x", f"{PRESS}/ferry"]
 
 
 @pytest.fixture(scope="module")
 def replay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    """A sample of the replay (30 hosts) plus the made pages, crawled twice from sitemaps."""
+    """A sample of the replay (30 hosts, 2 pages at most each) plus the made pages, crawled
+    from sitemaps; then side by side (the suite's time): the second crawl, an import-warc
+    of the first crawl's WARC files, and a --url-file crawl through a proxy of its own."""
     need_shared(SHARED / "corpus-news")
-    real = sample(load_pages(SHARED), 30)
+    real = sample(load_pages(SHARED), 30, per_host=2)
     folder = tmp_path_factory.mktemp("replay")
-    pages = real + _made_pages(folder)
-    with _Site(pages) as site:
+    made = _made_pages(folder)
+    urls = folder / "urls.txt"
+    urls.write_text("\n".join(URL_FILE) + "\n", encoding="utf-8")
+    with _Site(real + made) as site, _Site(made) as listing:
         sources = folder / "sources.toml"
         sources.write_text(site.sources_toml(follow=[FORUM]), encoding="utf-8")
         first = _crawl(site, folder / "data", "--sources", str(sources))
         requests_first = list(site.requests)
-        second = _crawl(site, folder / "data", "--sources", str(sources))
-        yield {"site": site, "real": real, "first": first, "second": second,
-               "requests_first": requests_first,
-               "requests_second": site.requests[len(requests_first):], "folder": folder}
+        warcs = sorted(str(p) for p in (first.data / "warc").glob("*.warc*"))
+        with ThreadPoolExecutor(3) as pool:
+            second = pool.submit(_crawl, site, folder / "data", "--sources", str(sources))
+            imported = pool.submit(_run, None, folder / "imported", "import-warc", *warcs)
+            listed = pool.submit(_crawl, listing, folder / "listed", "--url-file", str(urls))
+            runs = {"second": second.result(), "imported": imported.result(),
+                    "listed": listed.result()}
+        yield {"site": site, "real": real, "first": first, "requests_first": requests_first,
+               "requests_second": site.requests[len(requests_first):], "folder": folder,
+               "listing": listing, **runs}
 
 
 def test_crawl_stores_the_labelled_pages_and_counts_the_rest_by_reason(replay: dict) -> None:
@@ -253,30 +270,20 @@ def test_log_file_without_verbose_has_no_debug_and_no_article_text(replay: dict)
 
 
 def test_import_warc_archives_the_same_articles_as_the_crawl(replay: dict) -> None:
-    first: Crawl = replay["first"]
-    warcs = sorted(str(p) for p in (first.data / "warc").glob("*.warc*"))
-    data = replay["folder"] / "imported"
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "search_cli.py"), "--data", str(data), "import-warc",
-         *warcs], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
-    )
+    result: subprocess.CompletedProcess[str] = replay["imported"]
     assert result.returncode == 0, result.stderr
-    crawled = {u for (u,) in first.rows("select url from articles")}
-    with sqlite3.connect(data / "archive.db") as db:
+    crawled = {u for (u,) in replay["first"].rows("select url from articles")}
+    with sqlite3.connect(replay["folder"] / "imported" / "archive.db") as db:
         imported = {u for (u,) in db.execute("select url from articles")}
     assert imported == crawled
 
 
-def test_url_file_crawl_requests_each_url_as_given(replay: dict, tmp_path: Path) -> None:
-    site: ReplaySite = replay["site"]
-    urls = [f"{PRESS}/search-story?scroll=%DCber&b=2&a=%27x", f"{PRESS}/ferry"]
-    listed = tmp_path / "urls.txt"
-    listed.write_text("\n".join(urls) + "\n", encoding="utf-8")
-    before = len(site.requests)
-    run = _crawl(site, tmp_path / "data", "--url-file", str(listed))
+def test_url_file_crawl_requests_each_url_as_given(replay: dict) -> None:
+    listing: ReplaySite = replay["listing"]
+    run: Crawl = replay["listed"]
     assert run.result.returncode == 0, run.result.stderr
-    asked = [r.url for r in site.requests[before:] if r.kind in ("page", "missing")]
-    assert sorted(asked) == sorted(urls)
+    asked = [r.url for r in listing.requests if r.kind in ("page", "missing")]
+    assert sorted(asked) == sorted(URL_FILE)
     assert "2 new" in run.result.stdout
 
 

@@ -35,7 +35,7 @@ from w3lib.html import strip_html5_whitespace
 from w3lib.url import safe_url_string
 
 from crawler.extraction.html_input import header_charset
-from crawler.items import FailureItem, PageItem, reason_key
+from crawler.items import NOT_ARTICLE_URL, FailureItem, PageItem, reason_key
 from crawler.listings import FEED_ROOTS, SITEMAP_ROOTS, Listing, read_listing
 from crawler.middlewares import Refused
 from crawler.sources import Source, adhoc_source, load_sources
@@ -324,7 +324,7 @@ class NewsSpider(scrapy.Spider):
         # the rules see the URL without tracking or session parameters (its identity)
         verdict = src.matches_article(response.meta.get("identity") or response.url)
         if verdict is False:
-            self._not_stored(response.url, "not an article URL (article_urls)")
+            self._not_stored(response.url, NOT_ARTICLE_URL)
         else:
             # Unlisted pages found on the way are classified (crawler.extraction.classify) by the
             # extraction worker, on the tree it parses anyway: this process parses pages
