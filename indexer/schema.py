@@ -269,3 +269,26 @@ MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     2: _add_kicker,
     3: _add_aliases,
 }
+
+
+_DATE_PREFIX = re.compile(r"\d{4}(-\d{2}(-\d{2}([T ].*)?)?)?")
+# Sorts after every character an ISO date can hold: ``until`` takes in its whole period.
+_PERIOD_END = "\uffff"
+
+
+def published_filter(since: str | None, until: str | None) -> tuple[list[str], list[str]]:
+    """Return SQL conditions and parameters for an ISO-prefix ``since``/``until`` range.
+
+    ``"2022"``, ``"2022-10"`` and ``"2022-10-27"`` all work; ``until`` includes the whole
+    period it names. Dates compare as written on the page (no time-zone conversion).
+    """
+    where: list[str] = []
+    params: list[str] = []
+    for bound, value in (("since", since), ("until", until)):
+        if value is None:
+            continue
+        if not _DATE_PREFIX.fullmatch(value):
+            raise ValueError(f"{bound} must be an ISO date such as 2022, 2022-10 or 2022-10-27")
+        where.append("published >= ?" if bound == "since" else "published <= ?")
+        params.append(value if bound == "since" else value + _PERIOD_END)
+    return where, params

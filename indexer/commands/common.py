@@ -53,7 +53,7 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 _USER_ERRORS = {
     "crawler.single": "PageError",
     "crawler.sources": "SourceError",
-    "indexer.store": "StoreError",
+    "indexer.database": "StoreError",
     "indexer.search": "QueryError",
     "indexer.search.whoosh.index": "ArchiveIndexError",
 }

@@ -61,7 +61,7 @@ def search(
     page = engine.execute(parsed, filters, sort=sort, limit=limit, offset=offset)
     hits = [_hit(match) for match in page.matches]
     if snippets and hits:
-        add_snippets(hits, page.highlight, archive)
+        add_snippets(hits, page.highlight, archive, engine.analysis)
     suggestion = None
     if page.total == 0 and page.has_words:
         suggestion = engine.suggest(parsed, filters)
