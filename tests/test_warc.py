@@ -18,11 +18,11 @@ from warcio.warcwriter import WARCWriter
 from crawler.processes.workers import extract_page
 from crawler.warc.reextract import raw_page
 from crawler.warc.writer import RollingWarcWriter
-from tests.sites.hostile import article_html, prose
 from indexer.schema import fingerprint
 from indexer.store import Archive
 from indexer.warcfile import WarcLocation, iter_responses, read_response
 from search_cli import cli
+from tests.sites.hostile import article_html, prose
 
 
 def _records(folder: Path) -> list[tuple[str, str, str | None, str | None]]:
