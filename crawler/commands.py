@@ -340,6 +340,7 @@ def import_warc(
     Without --host or --source every HTML page is tried; pages that are not articles
     and URLs already archived are skipped.
     """
+    from crawler.items import reasons_text
     from crawler.sources import load_sources
     from crawler.warc.importer import ImportFilter, import_warcs
     from indexer.store import Archive
@@ -355,7 +356,8 @@ def import_warc(
             counts = import_warcs(archive, data.index, files, keep, progress=bar.update)
     click.echo(
         f"imported {counts.new} new articles from {counts.responses} responses: "
-        f"{counts.known} already archived, {counts.not_articles} not articles, "
+        f"{counts.known} already archived, "
+        f"{counts.not_articles} not articles{reasons_text(counts.not_stored)}, "
         f"{counts.filtered} skipped (not an HTML page answered 200"
         f"{', or outside --host/--source' if hosts or only else ''}); indexed {counts.indexed}"
     )
