@@ -88,6 +88,13 @@ def _crawl_sources(
     help="Time budget: then close gracefully, keeping what was fetched.",
 )
 @click.option(
+    "--grace",
+    type=click.FloatRange(0),
+    metavar="SECONDS",
+    help="At the close (--max-runtime, SIGTERM), downloads and extractions in flight get "
+    "this long, then are given up (default 30; setting CRAWL_GRACE_PERIOD).",
+)
+@click.option(
     "--log-file",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Append the log to this file (reopened after log rotation).",
@@ -123,6 +130,7 @@ def crawl(
     url_file: Path | None,
     settings: tuple[str, ...],
     max_runtime: int | None,
+    grace: float | None,
     log_file: Path | None,
     verbose: bool,
     quiet: bool = False,
@@ -160,6 +168,8 @@ def crawl(
     }
     if max_runtime:
         overrides["CLOSESPIDER_TIMEOUT"] = max_runtime
+    if grace is not None:
+        overrides["CRAWL_GRACE_PERIOD"] = grace
     if log_file:
         log_to_file(log_file, level)
         overrides["LOG_ENABLED"] = False  # our file handler on the root logger takes it all
@@ -331,6 +341,7 @@ def import_warc(
     Without --host or --source every HTML page is tried; pages that are not articles
     and URLs already archived are skipped.
     """
+    from crawler.items import reasons_text
     from crawler.sources import load_sources
     from crawler.warc.importer import ImportFilter, import_warcs
     from indexer.store import Archive
@@ -346,7 +357,8 @@ def import_warc(
             counts = import_warcs(archive, data.index, files, keep, progress=bar.update)
     click.echo(
         f"imported {counts.new} new articles from {counts.responses} responses: "
-        f"{counts.known} already archived, {counts.not_articles} not articles, "
+        f"{counts.known} already archived, "
+        f"{counts.not_articles} not articles{reasons_text(counts.not_stored)}, "
         f"{counts.filtered} skipped (not an HTML page answered 200"
         f"{', or outside --host/--source' if hosts or only else ''}); indexed {counts.indexed}"
     )

@@ -35,7 +35,7 @@ from w3lib.html import strip_html5_whitespace
 from w3lib.url import safe_url_string
 
 from crawler.extraction.html_input import header_charset
-from crawler.items import FailureItem, PageItem, reason_key
+from crawler.items import NOT_ARTICLE_URL, FailureItem, PageItem, reason_key
 from crawler.listings import FEED_ROOTS, SITEMAP_ROOTS, Listing, read_listing
 from crawler.middlewares import Refused
 from crawler.sources import Source, adhoc_source, load_sources
@@ -66,7 +66,7 @@ class NewsSpider(scrapy.Spider):
 
     A source's page requests stop at its ``max_pages``; a page gives at most LINKS_PER_PAGE
     new links; a sitemap index is followed one sitemap at a time, newest first, while the
-    budget lasts. Each source is its own download slot, which the scheduler interleaves.
+    budget lasts. Each site is a download slot, and the scheduler interleaves the sources.
     Once the crawl closes (``closing``, set by :mod:`crawler.deadline`), nothing new is asked.
     """
 
@@ -147,15 +147,18 @@ class NewsSpider(scrapy.Spider):
         article: bool = False,
         identity: str | None = None,
     ) -> scrapy.Request:
-        """Build a request for ``url`` as given (no fragment, no session id; the host in the
-        source's ``www.`` form); article candidates carry their identity URL.
+        """Build a request for ``url`` as given (no fragment; no session id in a link found
+        on a page; the host in the source's ``www.`` form); article candidates carry their
+        identity URL.
 
-        The source's name is the download slot, so sources are scheduled side by side.
+        The download slot is the site (crawler.scrapy_fixes.downloader); the scheduler
+        lets the sources on one site take turns.
         """
-        meta: dict[str, Any] = {"source": src.name, "download_slot": f"source:{src.name}"}
+        meta: dict[str, Any] = {"source": src.name}
         if article:
             meta["identity"] = identity or normalize_url(url)
-        url = self._on_source_host(src, request_url(url))
+        found = via == "link" and depth > 0  # a link on a page: where session-id traps are
+        url = self._on_source_host(src, request_url(url, found=found))
         cb_kwargs: dict[str, Any] = {"source": src.name}
         if callback == self.parse_page:
             cb_kwargs.update(depth=depth, via=via)
@@ -327,7 +330,7 @@ class NewsSpider(scrapy.Spider):
         # the rules see the URL without tracking or session parameters (its identity)
         verdict = src.matches_article(response.meta.get("identity") or response.url)
         if verdict is False:
-            self._not_stored(response.url, "not an article URL (article_urls)")
+            self._not_stored(response.url, NOT_ARTICLE_URL)
         else:
             # Unlisted pages found on the way are classified (crawler.extraction.classify) by the
             # extraction worker, on the tree it parses anyway: this process parses pages

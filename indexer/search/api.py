@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from indexer.search.engine import FACETS, Match, Page, SearchEngine
 from indexer.search.filters import Filters
-from indexer.search.query import QueryError, parse
+from indexer.search.query import Analysis, QueryError, parse
 from indexer.search.results import Hit, HitStream, SearchResult, TextSource
 from indexer.search.snippets import add_snippets
 from indexer.search.whoosh.engine import WhooshEngine
@@ -63,7 +63,7 @@ def search(
     page = engine.execute(parsed, filters, sort=sort, limit=limit, offset=offset)
     hits = [_hit(match) for match in page.matches]
     if snippets and hits:
-        add_snippets(hits, page.highlight, archive)
+        add_snippets(hits, page.highlight, archive, engine.analysis)
     suggestion = None
     if page.total == 0 and page.has_words:
         suggestion = engine.suggest(parsed, filters)
@@ -117,13 +117,13 @@ def every_hit(
     iterated (``search --jsonl`` and ``--format csv``)."""
     engine = open_engine(index_path)
     page = engine.execute(parse(query, engine.analysis), filters, sort=sort, limit=None, offset=0)
-    return HitStream(page.total, page.partial, _with_snippets(page, archive))
+    return HitStream(page.total, page.partial, _with_snippets(page, archive, engine.analysis))
 
 
-def _with_snippets(page: Page, archive: TextSource | None) -> Iterator[Hit]:
+def _with_snippets(page: Page, archive: TextSource | None, analysis: Analysis) -> Iterator[Hit]:
     for start in range(0, len(page.matches), STREAM_BATCH):
         hits = [_hit(match) for match in page.matches[start : start + STREAM_BATCH]]
-        add_snippets(hits, page.highlight, archive)
+        add_snippets(hits, page.highlight, archive, analysis)
         yield from hits
 
 
