@@ -3,6 +3,7 @@ the WARC records kept but marked, so that nothing archives the articles again.""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,11 +14,14 @@ from filelock import FileLock
 
 from bench.syndication import build_test_set
 from crawler.demosite import DemoSite
+from crawler.distributed.frontier import KEYS, connect
+from crawler.distributed.ingester import publish_archived
 from indexer.search import search
 from indexer.store import Archive
 from indexer.warcfile import iter_responses
 from search_cli import cli
 from tests.conftest import FAST, run_cli
+from tests.sites.redis_server import local_redis
 from tests.test_revisions import ADDED, _edit_one_page, _sources
 
 
@@ -183,3 +187,15 @@ def test_a_markdown_export_updated_in_place_drops_a_deleted_article(tmp_path: Pa
     assert _cli(tmp_path, "delete", first.url)[0] == 0
     assert _cli(tmp_path, "export", str(out), "--format", "markdown", "-q")[0] == 0
     assert [p.name.split("_")[1] for p in out.iterdir()] == [f"{second.id}.txt"]
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
+def test_distributed_workers_are_told_a_deleted_url_is_not_to_be_fetched(tmp_path: Path) -> None:
+    first, second = (s.article for s in build_test_set()[3:5])
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.add_articles([(first, b""), (second, b"")])
+        archive.delete([first.id])
+        with local_redis(tmp_path) as url:
+            assert publish_archived(connect(url), archive) == 2
+            assert connect(url).smembers(KEYS.archived) == {
+                first.url.encode(), second.url.encode()}
