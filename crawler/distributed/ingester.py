@@ -85,8 +85,10 @@ def requeue_processing(server: redis.Redis) -> int:
 
 
 def publish_archived(server: redis.Redis, archive: Archive) -> int:
-    """Add every archived identity URL to the archived set the workers check."""
-    urls = [row["url"] for row in archive.db.query("SELECT url FROM articles")]
+    """Add every archived identity URL to the archived set the workers check, and those of
+    the articles deleted (:mod:`indexer.takedown`): they are not to be fetched again."""
+    urls = [row["url"] for row in archive.db.query(
+        "SELECT url FROM articles UNION ALL SELECT url FROM deleted_urls")]
     for start in range(0, len(urls), PUBLISH_CHUNK):
         server.sadd(KEYS.archived, *urls[start : start + PUBLISH_CHUNK])
     return len(urls)

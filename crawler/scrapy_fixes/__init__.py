@@ -6,9 +6,11 @@ Each module says what it touches, on which version it was tested and what it fix
   ``_wait_for_download``, ``scrapy.utils.defer._schedule_coro`` and the ``Slot``
   internals. Fixes: with no download delay a host got up to CONCURRENT_REQUESTS
   requests at once, not CONCURRENT_REQUESTS_PER_DOMAIN, and Twisted's pool then
-  dropped kept-alive connections. Its ``SlotFairPriorityQueue`` reads
-  ``DownloaderAwarePriorityQueue._downloader_interface`` and ``_next_slot``. Fixes: a
-  hanging source filled the downloader and starved the others.
+  dropped kept-alive connections. A slot is a site (host and port, ``www.`` or not), so
+  sources on one site share its limits. Its ``SlotFairPriorityQueue`` reads
+  ``DownloaderAwarePriorityQueue._downloader_interface`` and ``_next_slot``, and queues
+  requests per slot and source. Fixes: a hanging source filled the downloader and
+  starved the others.
 - :mod:`.engine` (Scrapy 2.19): ``ExecutionEngine._slot`` (``inprogress``, ``nextcall``,
   ``closing``, ``_maybe_fire_closing``), for the crawl deadline (a closing engine waited
   for its requests however long), the fair queue and the distributed scheduler.
