@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import re
@@ -20,7 +21,8 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.demosite import expected_articles
-from crawler.distributed.frontier import KEYS, connect
+from crawler.distributed.frontier import KEYS, Frontier, connect
+from crawler.distributed.health import workers_health
 from crawler.distributed.messages import encode_item
 from crawler.items import ArticleItem
 from indexer.article import Article
@@ -113,6 +115,16 @@ def test_two_workers_and_an_ingester_archive_every_article_once(
     pages = [int(re.search(r"(\d+) pages fetched", line).group(1)) for line in lines]
     assert all(pages), f"a worker fetched nothing: {pages}"
     assert sum(SEEDED_ELSEWHERE in line for line in lines) == 1, "not seeded exactly once"
+    # The workers' health, as the ingester recorded it in its crawl record.
+    shown = CliRunner().invoke(cli, ["--data", str(archive), "stats", "--json"])
+    workers = json.loads(shown.stdout)["last_crawl"]["stats"]["workers"]
+    assert sorted(w["pages"] for w in workers.values()) == sorted(pages)
+    handed = [int(re.search(r"handed over (\d+) articles", line).group(1)) for line in lines]
+    assert sorted(w["articles"] for w in workers.values()) == sorted(handed)
+    assert sum(handed) >= len(expected)
+    assert not any(w["alive"] for w in workers.values())
+    table = CliRunner().invoke(cli, ["--data", str(archive), "stats"]).stdout
+    assert "workers      2 (0 alive)" in table
     server = connect(redis_url)
     assert not server.exists(KEYS.seed, KEYS.dupefilter, KEYS.requests), "run not cleared"
     assert server.smembers(KEYS.archived) == {u.encode() for u in expected}
@@ -126,6 +138,23 @@ def test_two_workers_and_an_ingester_archive_every_article_once(
     )
     assert f"{len(courier)} skipped (known)" in again
     assert SEEDED_ELSEWHERE not in again
+
+
+def test_workers_health_tells_alive_from_gone(redis_url: str) -> None:
+    server = connect(redis_url)
+    server.hset(KEYS.health, "earlier-run", json.dumps({"pages": 9, "beat": 1.0}))
+    since = time.time()
+    running, stopped = Frontier(server, "running", 15), Frontier(server, "stopped", 15)
+    running.beat({"pages": 5, "articles": 3})
+    stopped.beat({"pages": 1, "articles": 0})
+    stopped.leave({"pages": 4, "articles": 2})
+    server.hset(KEYS.health, "garbled", b"\x80not json")
+
+    health = workers_health(server, since)
+    assert {name: (w["alive"], w["pages"], w["articles"]) for name, w in health.items()} == {
+        "running": (True, 5, 3), "stopped": (False, 4, 2)
+    }
+    assert health["running"]["last_beat"] >= time.strftime("%Y-%m-%d", time.gmtime(since))
 
 
 def test_killing_a_worker_midway_loses_nothing(

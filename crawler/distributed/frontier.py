@@ -20,11 +20,13 @@ What scrapy-redis 0.9.1 lacks, and this module adds:
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -149,6 +151,12 @@ class Keys:
     def workers(self) -> str:
         """Registered worker ids (a set)."""
         return f"{self.prefix}:workers"
+
+    @property
+    def health(self) -> str:
+        """Worker id -> JSON ``{"pages", "articles", "beat"}``: each worker's counts at its
+        last beat (a Unix time); a hash, read by the ingester (:mod:`.health`)."""
+        return f"{self.prefix}:health"
 
     @property
     def articles(self) -> str:
@@ -294,11 +302,12 @@ class Frontier:
         self._finish()
         self.beat()
 
-    def beat(self) -> None:
-        """Register this worker and say it is alive for another TTL."""
+    def beat(self, counts: Mapping[str, int] | None = None) -> None:
+        """Register this worker and say it is alive for another TTL, with its ``counts``."""
         pipe = self.server.pipeline()
         pipe.sadd(KEYS.workers, self.worker)
         pipe.set(KEYS.alive(self.worker), "1", ex=self.ttl)
+        pipe.hset(KEYS.health, self.worker, json.dumps({**(counts or {}), "beat": time.time()}))
         pipe.execute()
 
     def reap(self) -> int:
@@ -323,8 +332,10 @@ class Frontier:
         keys = [KEYS.requests, KEYS.seed, KEYS.workers]
         return bool(self._run_active(keys=keys, args=[KEYS.prefix, SEEDING_DONE, self.worker]))
 
-    def leave(self) -> bool:
-        """Unregister, requeueing unreleased leases; end the run if last out and none queued."""
+    def leave(self, counts: Mapping[str, int] | None = None) -> bool:
+        """Unregister (with the last ``counts``), requeueing unreleased leases; end the run
+        if last out and none queued."""
+        self.beat(counts)
         self.server.delete(KEYS.alive(self.worker))
         self.reap()
         return self._finish()
@@ -440,7 +451,7 @@ class FrontierScheduler(Scheduler):
         if self.loop.running:
             self.loop.stop()
         self._ack_finished()
-        if self.frontier.leave():
+        if self.frontier.leave(self._counts()):
             logger.info("Run finished: frontier cleared for the next run")
         super().close(reason)
 
@@ -468,10 +479,18 @@ class FrontierScheduler(Scheduler):
         if slot is not None:
             self.queue.ack([t for t, r in self.queue.leases.items() if r not in slot.inprogress])
 
+    def _counts(self) -> dict[str, int]:
+        """What this worker did so far: pages fetched, articles handed over."""
+        stats = self.crawler.stats
+        return {
+            "pages": stats.get_value("downloader/response_count", 0),
+            "articles": stats.get_value("archive/handed_over", 0),
+        }
+
     def tick(self) -> None:
         """Beat, release finished leases, requeue dead workers' leases, wake an idle engine."""
         try:
-            self.frontier.beat()
+            self.frontier.beat(self._counts())
             self._ack_finished()
             self.frontier.reap()
             slot = engine_slot(self.crawler.engine)

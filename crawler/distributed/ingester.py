@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import redis
 
 from crawler.distributed.frontier import KEYS, connect
+from crawler.distributed.health import workers_health
 from crawler.distributed.messages import BadMessage, Exchanged, decode_item, exchange_id
 from crawler.items import ArticleItem
 from crawler.run import crawl_lock
@@ -46,6 +47,7 @@ DEFAULT_REVISIT_DAYS = 30
 EXCHANGE_TTL = 24 * 3600
 WAIT_SECONDS = 1.0  # longest blocking wait for a message, between checks of the stop flag
 PUBLISH_CHUNK = 10_000
+HEALTH_SECONDS = 5.0  # how often the workers' health goes to the crawl record
 
 
 @dataclass
@@ -164,6 +166,8 @@ class Ingester:
         self.warc = warc
         self.counts = IngestCounts()
         self.crawl_id: int | None = None
+        self.started = time.time()
+        self.workers: dict[str, dict[str, Any]] = {}
 
     def start(self, revisit_days: int) -> None:
         """Requeue uncommitted messages, publish what workers read from the archive (the
@@ -273,11 +277,24 @@ class Ingester:
             pipe.lrem(KEYS.processing, 1, message)  # type: ignore[arg-type]  # bytes, as taken
         pipe.execute()
 
+    def note_health(self) -> None:
+        """Record in the crawl record the health of the workers that beat since the start."""
+        try:
+            self.workers = workers_health(self.server, self.started)
+        except redis.RedisError as exc:
+            logger.warning("Cannot read the workers' health: %s", exc)
+            return
+        if self.crawl_id is not None:
+            self.archive.note_crawl(self.crawl_id, {"workers": self.workers})
+
     def finish(self, status: str) -> None:
-        """Close the crawl record with the counts, and the WARC file."""
+        """Close the crawl record with the counts and the workers' health, and the WARC file."""
         self.warc.close()
         if self.crawl_id is not None:
+            self.note_health()
             stats = {
+                "pages": self.counts.responses,
+                "workers": self.workers,
                 "new": self.counts.new,
                 "updated": self.counts.updated,
                 "unchanged": self.counts.unchanged,
@@ -310,9 +327,12 @@ def run_ingest(
         ingester = Ingester(server, archive, ArchiveIndex(paths.index), warc)
         ingester.start(revisit_days)
         status = "finished"
-        last = time.monotonic()
+        last = noted = time.monotonic()
         try:
             while not stop.is_set():
+                if time.monotonic() - noted >= HEALTH_SECONDS:
+                    ingester.note_health()
+                    noted = time.monotonic()
                 batch = take_batch(server, batch_size, WAIT_SECONDS)
                 if batch:
                     ingester.process(batch)
