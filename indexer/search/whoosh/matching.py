@@ -204,7 +204,10 @@ def collect(
     try:
         with deadline(seconds):
             terms = word_terms(searcher, prepared.query)
-            ranked = None if terms is None else rank_at_once(searcher, terms, prepared, limit)
+            ranked = (
+                None if terms is None
+                else rank_at_once(searcher, terms, limit, prepared.allow, prepared.mask)
+            )
             if ranked is not None:
                 return ranked[0], ranked[1], False
             matched = matching_docs(searcher, prepared.query) if by_sets else None

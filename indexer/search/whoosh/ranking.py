@@ -32,8 +32,6 @@ with quiet_whoosh_import():
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
 
-    from indexer.search.whoosh.matching import Prepared
-
 AT_ONCE_FROM = 500  # postings; CPU per search at 100k articles, matchers vs. at once:
 # 500 postings 6.8 vs 5.1 ms, 2,000: 11 vs 4.6, 32,000: 41 vs 16, 101,000: 1,022 vs 73
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
@@ -58,11 +56,16 @@ def word_terms(searcher: Searcher, query: Any) -> list[Term] | None:
 
 
 def rank_at_once(
-    searcher: Searcher, terms: Sequence[Term], prepared: Prepared, limit: int | None
+    searcher: Searcher,
+    terms: Sequence[Term],
+    limit: int | None,
+    allow: set[int] | None = None,
+    mask: set[int] | None = None,
 ) -> tuple[list[tuple[int, float | None]], int] | None:
     """Return ((document number, score) of the best ``limit`` matches of the terms
     summed, best first, ties by number; every match with ``limit=None``) and the number
-    of matches; None if a posting list is not in the layout this reads."""
+    of matches, only ``allow`` (if given) and never ``mask``; None if a posting list is
+    not in the layout this reads."""
     docs: list[np.ndarray] = []
     scores: list[np.ndarray] = []
     for reader, offset in searcher.reader().leaf_readers():
@@ -75,7 +78,7 @@ def rank_at_once(
     if not docs:
         return [], 0
     numbers, score = np.concatenate(docs), np.concatenate(scores)
-    keep = _kept(numbers, prepared)
+    keep = _kept(numbers, allow, mask)
     if keep is not None:
         numbers, score = numbers[keep], score[keep]
     total = len(numbers)
@@ -175,14 +178,14 @@ def _field_lengths(searcher: Searcher, reader: Any, fieldname: str) -> np.ndarra
     return cache[key]
 
 
-def _kept(numbers: np.ndarray, prepared: Prepared) -> np.ndarray | None:
+def _kept(numbers: np.ndarray, allow: set[int] | None, mask: set[int] | None) -> np.ndarray | None:
     """Return a mask of the documents the flags let through and a NOT does not leave out,
     or None for all of them."""
     keep = None
-    if prepared.allow is not None:
-        keep = np.isin(numbers, _array(prepared.allow))
-    if prepared.mask:
-        out = np.isin(numbers, _array(prepared.mask))
+    if allow is not None:
+        keep = np.isin(numbers, _array(allow))
+    if mask:
+        out = np.isin(numbers, _array(mask))
         keep = ~out if keep is None else keep & ~out
     return keep
 
