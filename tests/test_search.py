@@ -635,21 +635,30 @@ def test_fast_matching_gives_whooshs_hits_and_scores(
     assert _ranked(blocks_index, query, kwargs) == fast
 
 
-def test_one_word_queries_with_many_postings_are_ranked_at_once(
+def test_queries_of_one_or_two_words_with_many_postings_are_ranked_at_once(
     blocks_index: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A word (in title and body) with many postings takes the NumPy path; other shapes
-    and rarer words keep the matchers. (Its results: the test above.)"""
+    """One or two words (each in title and body), ANDed or ORed, with many postings take
+    the NumPy path; other shapes and rarer words keep the matchers. (Their results: the
+    test above.)"""
     searcher = _searcher(blocks_index)
-    word_terms = indexer.search.whoosh.ranking.word_terms
+    plan = indexer.search.whoosh.ranking.plan
+
+    def planned(query: str) -> object:
+        found = plan(searcher, _prepare(searcher, query, _Filters()).query)
+        return None if found is None else [[t.fieldname for t in w] for w in found.words]
+
     storm = _prepare(searcher, "storm", _Filters()).query
     frequency = sum(searcher.reader().doc_frequency(t.fieldname, t.text) for t in storm.subqueries)
     monkeypatch.setattr(indexer.search.whoosh.ranking, "AT_ONCE_FROM", frequency)
-    assert [t.fieldname for t in word_terms(searcher, storm)] == ["title", "body"]
-    assert word_terms(searcher, _prepare(searcher, "storm tide", _Filters()).query) is None
-    assert word_terms(searcher, _prepare(searcher, '"storm tide"', _Filters()).query) is None
+    assert planned("storm") == [["title", "body"]]
+    assert planned("storm tide") == planned("storm OR tide") == [["title", "body"]] * 2
+    assert planned("title:storm tide") == [["title"], ["title", "body"]]
+    assert planned("storm tide harbour") is None
+    assert planned('"storm tide"') is None
+    assert planned("storm^2") is None
     monkeypatch.setattr(indexer.search.whoosh.ranking, "AT_ONCE_FROM", frequency + 1)
-    assert word_terms(searcher, storm) is None
+    assert planned("storm") is None
 
 
 def test_whooshs_pruning_is_kept_only_where_it_is_exact(blocks_index: Path) -> None:

@@ -34,7 +34,7 @@ from weakref import WeakKeyDictionary
 from indexer.search.query import QueryError
 from indexer.search.whoosh.phrases import DocListMatcher, FastPhrase
 from indexer.search.whoosh.postings import fast_leaves, posting_ids
-from indexer.search.whoosh.ranking import rank_at_once, word_terms
+from indexer.search.whoosh.ranking import plan, rank_at_once
 from indexer.search.whoosh.schema import quiet_whoosh_import
 from indexer.search.whoosh.translate import date_parts
 
@@ -203,10 +203,10 @@ def collect(
         collector = TimeLimitCollector(collector, timelimit=seconds, use_alarm=False)
     try:
         with deadline(seconds):
-            terms = word_terms(searcher, prepared.query)
+            planned = plan(searcher, prepared.query)
             ranked = (
-                None if terms is None
-                else rank_at_once(searcher, terms, limit, prepared.allow, prepared.mask)
+                None if planned is None
+                else rank_at_once(searcher, planned, limit, prepared.allow, prepared.mask)
             )
             if ranked is not None:
                 return ranked[0], ranked[1], False
