@@ -16,67 +16,25 @@ the flags and a NOT applied).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 import numpy as np
 
+from indexer.search.whoosh.plans import Plan
 from indexer.search.whoosh.postings import _unfiltered_postings, load_ids_weights
 from indexer.search.whoosh.schema import quiet_whoosh_import
 
 with quiet_whoosh_import():
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
-    from whoosh.query import And, Or, Term
-    from whoosh.scoring import BM25F
+    from whoosh.query import Term
     from whoosh.util.numeric import byte_to_length
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
 
-AT_ONCE_FROM = 500  # postings; CPU per search at 100k articles, matchers vs. at once:
-# 500 postings 6.8 vs 5.1 ms, 2,000: 11 vs 4.6, 32,000: 41 vs 16, 101,000: 1,022 vs 73
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _lengths: WeakKeyDictionary[Searcher, dict[tuple[int, str], np.ndarray]] = WeakKeyDictionary()
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A query that can be ranked at once: one or two words, ANDed or ORed, each word a
-    term or two ORed (the word in title and body). Every score is then a sum of at
-    most two sums of two, which come out the same in any order."""
-
-    words: tuple[tuple[Term, ...], ...]
-    both: bool  # the words ANDed (else ORed)
-
-
-def plan(searcher: Searcher, query: Any) -> Plan | None:
-    """Return the plan of a query that can be ranked at once: plain terms of scorable
-    fields under BM25F, shaped as :class:`Plan` says, with at least :data:`AT_ONCE_FROM`
-    postings in all; None otherwise."""
-    if type(searcher.weighting) is not BM25F:
-        return None
-    both = type(query) is And
-    words = [_word(q) for q in query.subqueries] if both else [_word(query)]
-    if words == [None] and type(query) is Or:
-        words = [_word(q) for q in query.subqueries]  # two words ORed
-    if not 0 < len(words) <= 2 or any(w is None for w in words):
-        return None
-    terms = [t for w in words for t in w or ()]
-    if not all(searcher.schema[t.fieldname].scorable for t in terms):
-        return None
-    reader = searcher.reader()
-    if sum(reader.doc_frequency(t.fieldname, t.text) for t in terms) < AT_ONCE_FROM:
-        return None
-    return Plan(tuple(w for w in words if w), both)
-
-
-def _word(query: Any) -> tuple[Term, ...] | None:
-    """Return the terms of a word: a term, or two terms ORed; None for anything else."""
-    terms = query.subqueries if type(query) is Or else [query]
-    if len(terms) > 2 or query.boost != 1.0 or any(type(t) is not Term for t in terms):
-        return None
-    return tuple(terms)
 
 
 def rank_at_once(
