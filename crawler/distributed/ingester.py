@@ -7,8 +7,8 @@ and only then are the messages removed from the processing list. A killed ingest
 loses nothing: on start, what it left in processing goes back to the queue, and storing
 an article twice changes nothing (the store compares content fingerprints).
 
-After each commit the stored identity URLs join the archived set the workers check, and
-the Whoosh index is brought up to date.
+After each commit the stored identity URLs join the archived set the workers check; the
+Whoosh index is brought up to date every few seconds, and whenever the queue is empty.
 """
 
 from __future__ import annotations
@@ -47,7 +47,9 @@ DEFAULT_REVISIT_DAYS = 30
 EXCHANGE_TTL = 24 * 3600
 WAIT_SECONDS = 1.0  # longest blocking wait for a message, between checks of the stop flag
 PUBLISH_CHUNK = 10_000
-HEALTH_SECONDS = 5.0  # how often the workers' health goes to the crawl record
+# How often the index is brought up to date and the workers' health recorded, while
+# batches keep coming (a commit of the index per batch would slow the ingester down).
+UPKEEP_SECONDS = 5.0
 
 
 @dataclass
@@ -167,6 +169,7 @@ class Ingester:
         self.counts = IngestCounts()
         self.crawl_id: int | None = None
         self.started = time.time()
+        self.unindexed = True  # articles may wait for the index (say, of a killed crawl)
         self.workers: dict[str, dict[str, Any]] = {}
 
     def start(self, revisit_days: int) -> None:
@@ -224,10 +227,17 @@ class Ingester:
             publish_failures(self.server, self.archive)
         elif answered := [f.url for f in fetches if f.status is not None]:
             self.server.srem(KEYS.failed, *answered)  # a final answer: no retry
+        self.unindexed = self.unindexed or bool(urls)
+
+    def sync_index(self) -> None:
+        """Index the articles stored since the last time, if any."""
+        if not self.unindexed:
+            return
         try:
             self.counts.indexed += self.index.sync(self.archive)
+            self.unindexed = False
         except IndexLockedError as exc:
-            logger.warning("%s: new articles stay pending for the next batch", exc)
+            logger.warning("%s: new articles stay pending for the next time", exc)
 
     def _store(
         self, articles: list[ArticleItem], fetches: list[Fetch], locations: dict[str, str]
@@ -290,6 +300,7 @@ class Ingester:
     def finish(self, status: str) -> None:
         """Close the crawl record with the counts and the workers' health, and the WARC file."""
         self.warc.close()
+        self.sync_index()
         if self.crawl_id is not None:
             self.note_health()
             stats = {
@@ -330,14 +341,17 @@ def run_ingest(
         last = noted = time.monotonic()
         try:
             while not stop.is_set():
-                if time.monotonic() - noted >= HEALTH_SECONDS:
-                    ingester.note_health()
-                    noted = time.monotonic()
                 batch = take_batch(server, batch_size, WAIT_SECONDS)
                 if batch:
                     ingester.process(batch)
                     last = time.monotonic()
-                elif idle_exit is not None and time.monotonic() - last >= idle_exit:
+                if not batch:  # nothing to take: time to index
+                    ingester.sync_index()
+                if time.monotonic() - noted >= UPKEEP_SECONDS:
+                    ingester.sync_index()
+                    ingester.note_health()
+                    noted = time.monotonic()
+                if not batch and idle_exit is not None and time.monotonic() - last >= idle_exit:
                     break
         except BaseException:
             status = "failed"
