@@ -183,10 +183,11 @@ def run_crawl(
     sources: list[Source],
     data_dir: str | Path,
     *,
-    urls: Iterable[str] = (),
+    urls: Iterable[str | Source] = (),
     overrides: dict[str, Any] | None = None,
 ) -> CrawlSummary:
-    """Crawl ``sources`` (and ad hoc article ``urls``) into the archive; blocks until done.
+    """Crawl ``sources`` (and ad hoc article ``urls``, or their one-page sources) into the
+    archive; blocks until done.
 
     Runs the Twisted reactor, so it can be called once per process. SIGTERM and SIGINT
     stop the crawl gracefully: what was fetched is stored and indexed.

@@ -274,6 +274,26 @@ MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
 _DATE_PREFIX = re.compile(r"\d{4}(-\d{2}(-\d{2}([T ].*)?)?)?")
 # Sorts after every character an ISO date can hold: ``until`` takes in its whole period.
 _PERIOD_END = "\uffff"
+_DATE_ONLY = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+
+
+def added_bound(value: str) -> str:
+    """Return an ``--added-since`` value as the UTC text it compares with ``fetched_at``:
+    a date (2022, 2022-10, 2022-10-27) as given, a date and time (2022-10-27T08:30,
+    with an offset or in UTC) converted to UTC; raise ValueError for anything else."""
+    value = value.strip()
+    if _DATE_ONLY.fullmatch(value):
+        return value
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"not a date or time: {value!r} (use 2022-10-27 or 2022-10-27T08:30, in UTC "
+            "unless an offset is given)"
+        ) from None
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC)
+    return when.replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 def published_filter(since: str | None, until: str | None) -> tuple[list[str], list[str]]:

@@ -42,6 +42,7 @@ from indexer.schema import (
     PAGE_ENCODING,
     UPSERT_PAGE,
     Entry,
+    added_bound,
     article_data,
     article_row,
     chunks,
@@ -456,16 +457,21 @@ class Archive(ArchiveFile):
         since: str | None = None,
         until: str | None = None,
         ids: Iterable[str] | None = None,
+        added_since: str | None = None,
     ) -> list[str]:
         """Return the ids of the articles matching the filters, in iteration order.
 
-        Without ``ids`` the order is by publication date (undated last), then id; with
-        ``ids`` it is the given order, filtered.
+        ``added_since`` keeps the articles fetched (stored or updated) then or later (see
+        :func:`~indexer.schema.added_bound`). Without ``ids`` the order is by publication
+        date (undated last), then id; with ``ids`` it is the given order, filtered.
         """
         where, params = published_filter(since, until)
         if source is not None:
             where.append("source = ?")
             params.append(source)
+        if added_since is not None:
+            where.append("fetched_at >= ?")
+            params.append(added_bound(added_since))
         condition = " AND ".join(where) or "1"
         if ids is None:
             return [row[0] for row in self._conn.execute(
