@@ -87,7 +87,7 @@ def report(run: Run, pages: dict[str, ReplayPage], reference: dict[str, Article 
     """Print one crawl's figures."""
     stats = run.stats()
     served = [r for r in run.requests if r.kind == "page"]
-    overhead = sum(r.kind in ("robots", "sitemap", "home") for r in run.requests)
+    overhead = sum(r.kind in ("robots", "sitemap", "home", "probe") for r in run.requests)
     with Archive(run.data / "archive.db") as archive:
         articles = list(archive.iter_articles())
         owner = dict(archive.db.execute("SELECT url, article_id FROM aliases").fetchall())
@@ -120,7 +120,8 @@ def report(run: Run, pages: dict[str, ReplayPage], reference: dict[str, Article 
     print(f"  requests for URLs the replay does not hold: {len(missing)} {missing[:5]}")
     print(f"  pages never served: {sorted(set(pages) - fetched_pages)[:5]}")
     print(f"  summary adds up: {fetched} fetched = {stored} stored + {sum(not_stored.values())}"
-          f" not stored + {overhead} robots/sitemaps/home + {stats.get('failed', 0)} failed"
+          f" not stored + {overhead} robots/sitemaps/home/404 probes"
+          f" + {stats.get('failed', 0)} failed"
           f" -> {'yes' if accounted == fetched else f'no ({accounted})'}")
     print(f"  metadata equal to direct extraction: {equal}/{len(articles)}")
     print(f"  wall {run.seconds:.1f}s, {len(articles) / run.seconds:.2f} articles/s,"
