@@ -30,7 +30,10 @@ EXTENSIONS = {
     "crawler.scrapy_fixes.VersionCheck": 0,
     # The hard deadline of --max-runtime and SIGTERM (CRAWL_GRACE_PERIOD below).
     "crawler.deadline.CrawlDeadline": 0,
+    # The progress line on a terminal (CRAWL_PROGRESS, which `crawl` sets on a tty).
+    "crawler.progress.ProgressLine": 0,
 }
+CRAWL_PROGRESS = False
 # Fairness: each site (host and port, www. aside) is one download slot, whatever sources
 # crawl it, and the scheduler hands out requests of the source with the fewest downloads
 # in progress, only while its site has room (crawler.scrapy_fixes.downloader), so one

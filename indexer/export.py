@@ -78,6 +78,7 @@ class ExportFilters(TypedDict, total=False):
     since: str | None
     until: str | None
     source: str | None
+    added_since: str | None
     progress: Callable[[int], None] | None
 
 
@@ -85,7 +86,7 @@ def _batches(archive: Archive, filters: ExportFilters) -> Iterator[list[Article]
     """Yield the selected articles in batches, reporting each batch once it is consumed."""
     selected = archive.article_ids(
         ids=filters.get("ids"), since=filters.get("since"), until=filters.get("until"),
-        source=filters.get("source"),
+        source=filters.get("source"), added_since=filters.get("added_since"),
     )
     progress = filters.get("progress")
     for part in chunks(selected, BATCH):

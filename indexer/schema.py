@@ -269,3 +269,46 @@ MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     2: _add_kicker,
     3: _add_aliases,
 }
+
+
+_DATE_PREFIX = re.compile(r"\d{4}(-\d{2}(-\d{2}([T ].*)?)?)?")
+# Sorts after every character an ISO date can hold: ``until`` takes in its whole period.
+_PERIOD_END = "\uffff"
+_DATE_ONLY = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+
+
+def added_bound(value: str) -> str:
+    """Return an ``--added-since`` value as the UTC text it compares with ``fetched_at``:
+    a date (2022, 2022-10, 2022-10-27) as given, a date and time (2022-10-27T08:30,
+    with an offset or in UTC) converted to UTC; raise ValueError for anything else."""
+    value = value.strip()
+    if _DATE_ONLY.fullmatch(value):
+        return value
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"not a date or time: {value!r} (use 2022-10-27 or 2022-10-27T08:30, in UTC "
+            "unless an offset is given)"
+        ) from None
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC)
+    return when.replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+def published_filter(since: str | None, until: str | None) -> tuple[list[str], list[str]]:
+    """Return SQL conditions and parameters for an ISO-prefix ``since``/``until`` range.
+
+    ``"2022"``, ``"2022-10"`` and ``"2022-10-27"`` all work; ``until`` includes the whole
+    period it names. Dates compare as written on the page (no time-zone conversion).
+    """
+    where: list[str] = []
+    params: list[str] = []
+    for bound, value in (("since", since), ("until", until)):
+        if value is None:
+            continue
+        if not _DATE_PREFIX.fullmatch(value):
+            raise ValueError(f"{bound} must be an ISO date such as 2022, 2022-10 or 2022-10-27")
+        where.append("published >= ?" if bound == "since" else "published <= ?")
+        params.append(value if bound == "since" else value + _PERIOD_END)
+    return where, params

@@ -13,48 +13,43 @@ locations to ``pages``, ``revisions`` and the syndication tables; 3 the ``kicker
 ``articles``; 4 adds ``aliases`` (every address an article was reached by,
 :mod:`indexer.aliases`). Opening an older archive upgrades it in place.
 
-Concurrency: WAL journal, a busy timeout on every connection and ``BEGIN IMMEDIATE``
-for writes, so readers never wait and a writer waits at most ``timeout`` seconds for
-another writer before a :class:`StoreError` says the archive is locked.
+Opening, upgrading and transactions (WAL, busy timeout, ``BEGIN IMMEDIATE``) are
+:class:`indexer.database.ArchiveFile`'s; the syndication tables' SQL is in
+:mod:`indexer.stories`.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import os
-import re
 import socket
-import sqlite3
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any
 
 import numpy as np
-import sqlite_utils
 
-from indexer import aliases, syndication
+from indexer import aliases, stories
 from indexer.article import Article
+from indexer.database import ArchiveFile, StoreError, translated
 from indexer.schema import (
     ARTICLE_ID,
-    MIGRATIONS,
     PAGE_COLUMNS,
     PAGE_ENCODING,
-    SCHEMA_VERSION,
     UPSERT_PAGE,
     Entry,
+    added_bound,
     article_data,
     article_row,
     chunks,
-    create_article_tables,
     fingerprint,
     marks,
     page_row,
+    published_filter,
     read_article_lists,
     row_article,
     source_row,
@@ -64,16 +59,9 @@ from indexer.schema import (
 from indexer.urls import normalize_url
 from indexer.warcfile import WarcError, WarcLocation, WarcResponse, read_response, warc_dir
 
+__all__ = ["Archive", "Fetch", "StoreError"]
+
 logger = logging.getLogger(__name__)
-
-NEARLY_FULL_BYTES = 1 << 20  # less room than this on a disk I/O error: the disk is full
-_DATE_PREFIX = re.compile(r"\d{4}(-\d{2}(-\d{2}([T ].*)?)?)?")
-# Sorts after every character an ISO date can hold: ``until`` takes in its whole period.
-_PERIOD_END = "\uffff"
-
-
-class StoreError(Exception):
-    """A one-line, user-facing archive error (locked, disk full, not an archive...)."""
 
 
 @dataclass
@@ -84,60 +72,6 @@ class Fetch:
     status: int | None
     error: str | None = None
     fetched_at: str | None = field(default_factory=utc_now)
-
-
-def published_filter(since: str | None, until: str | None) -> tuple[list[str], list[str]]:
-    """Return SQL conditions and parameters for an ISO-prefix ``since``/``until`` range.
-
-    ``"2022"``, ``"2022-10"`` and ``"2022-10-27"`` all work; ``until`` includes the whole
-    period it names. Dates compare as written on the page (no time-zone conversion).
-    """
-    where: list[str] = []
-    params: list[str] = []
-    for bound, value in (("since", since), ("until", until)):
-        if value is None:
-            continue
-        if not _DATE_PREFIX.fullmatch(value):
-            raise ValueError(f"{bound} must be an ISO date such as 2022, 2022-10 or 2022-10-27")
-        where.append("published >= ?" if bound == "since" else "published <= ?")
-        params.append(value if bound == "since" else value + _PERIOD_END)
-    return where, params
-
-
-def _disk_nearly_full(path: Path) -> bool:
-    """Whether the disk holding ``path`` has too little room left for SQLite's own files.
-
-    On a full disk SQLite often reports a generic "disk I/O error" (it cannot grow its
-    shared-memory or journal file) rather than SQLITE_FULL.
-    """
-    try:
-        stat = os.statvfs(path.parent)
-    except OSError:
-        return False
-    return stat.f_bavail * stat.f_frsize < NEARLY_FULL_BYTES
-
-
-def _store_error(exc: sqlite3.Error, path: Path, timeout: float) -> StoreError | None:
-    """Return the user-facing error for an SQLite error a user can meet, else None."""
-    message = str(exc).lower()
-    if "locked" in message or "busy" in message:
-        return StoreError(
-            f"archive {path} is locked by another process (waited {timeout:g} s); "
-            "try again when it has finished"
-        )
-    if "disk is full" in message or "disk full" in message or (
-        "disk i/o error" in message and _disk_nearly_full(path)
-    ):
-        return StoreError(f"disk full while writing archive {path}: free some space and retry")
-    if "not a database" in message:
-        return StoreError(f"{path} is not a news archive (not an SQLite database)")
-    if "malformed" in message:
-        return StoreError(f"archive {path} is damaged ({exc}); restore it from a backup")
-    if "readonly" in message:
-        return StoreError(f"archive {path} is open read-only")
-    if "unable to open" in message:
-        return StoreError(f"cannot open archive {path}")
-    return None
 
 
 def _process_alive(pid: object) -> bool:
@@ -153,195 +87,10 @@ def _process_alive(pid: object) -> bool:
     return True
 
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _translated(
-    method: Callable[Concatenate[Archive, P], R],
-) -> Callable[Concatenate[Archive, P], R]:
-    """Turn the SQLite errors a user can meet into :class:`StoreError`."""
-
-    @functools.wraps(method)
-    def wrapper(archive: Archive, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return method(archive, *args, **kwargs)
-        except sqlite3.Error as exc:
-            error = _store_error(exc, archive.path, archive.timeout)
-            if error is None:
-                raise
-            raise error from exc
-
-    return wrapper
-
-
-class Archive:
+class Archive(ArchiveFile):
     """The archive file: articles, raw pages, crawls and fetches, with an index-pending mark."""
 
-    def __init__(
-        self, path: str | Path, *, timeout: float = 30.0, readonly: bool = False
-    ) -> None:
-        """Open (creating it unless ``readonly``) the archive at ``path``."""
-        self.path = Path(path)
-        self.timeout = timeout
-        self.readonly = readonly
-        self._pending_as_of: int | None = None
-        self._conn = self._connect()
-        self._db = sqlite_utils.Database(self._conn, execute_plugins=False)
-        try:
-            self._open()
-        except BaseException:
-            self._conn.close()
-            raise
-
-    @_translated
-    def _connect(self) -> sqlite3.Connection:
-        if self.readonly:
-            if not self.path.is_file():
-                raise StoreError(f"no archive at {self.path}")
-            return self._connect_readonly()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot create {self.path.parent}: {exc.strerror}") from exc
-        return sqlite3.connect(self.path, timeout=self.timeout)
-
-    def _connect_readonly(self) -> sqlite3.Connection:
-        """Open for reading; on a read-only mount (a backup, a shared copy) as immutable.
-
-        SQLite reads a WAL database only where it can create the ``-shm`` file beside it.
-        Where it cannot, and the folder is not writable, nobody can be writing the archive
-        either: it is read as an immutable file, as of its last checkpoint.
-        """
-        uri = self.path.resolve().as_uri()
-        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=self.timeout)
-        try:
-            conn.execute("PRAGMA user_version").fetchone()
-            return conn
-        except sqlite3.OperationalError:
-            if os.access(self.path.parent, os.W_OK):
-                raise
-            conn.close()
-        wal = self.path.with_name(self.path.name + "-wal")
-        if wal.is_file() and wal.stat().st_size:
-            logger.warning("%s is read-only and has a write-ahead log: its last changes "
-                           "are not shown", self.path)
-        return sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=self.timeout)
-
-    @_translated
-    def _open(self) -> None:
-        self._conn.execute("PRAGMA foreign_keys = ON")
-        self._conn.execute("PRAGMA synchronous = NORMAL")
-        if not self.readonly and self._db.journal_mode != "wal":
-            self._db.enable_wal()
-        version = self._schema_version()
-        if version == 0 and not self.readonly:
-            with self._write():
-                self._create_schema()
-            version = self._schema_version()
-        if version > SCHEMA_VERSION:
-            raise StoreError(f"archive {self.path} was written by a newer version of this tool")
-        if 0 < version < SCHEMA_VERSION:
-            if self.readonly:  # upgraded by a writing connection, when the file allows it
-                self._upgrade_for_reading()
-            else:
-                with self._write():
-                    self._migrate()
-            version = SCHEMA_VERSION
-        if version != SCHEMA_VERSION:
-            raise StoreError(f"{self.path} is not a news archive")
-
-    def _upgrade_for_reading(self) -> None:
-        """Upgrade an older archive opened read-only (after an update of this tool, the
-        first command run may be a reading one); refuse when it cannot be written."""
-        if not os.access(self.path, os.W_OK) or not os.access(self.path.parent, os.W_OK):
-            raise StoreError(
-                f"archive {self.path} has an older format and cannot be upgraded here "
-                "(read-only): open it once for writing where it can be"
-            )
-        Archive(self.path, timeout=self.timeout).close()
-
-    def _schema_version(self) -> int:
-        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
-
-    def _migrate(self) -> None:
-        """Upgrade the schema step by step to SCHEMA_VERSION; call inside the write lock."""
-        version = self._schema_version()  # again: another process may have just done it
-        while version < SCHEMA_VERSION:
-            MIGRATIONS[version](self._db)
-            version += 1
-            self._conn.execute(f"PRAGMA user_version = {version}")
-            logger.info("upgraded archive %s to schema v%d", self.path, version)
-
-    def _create_schema(self) -> None:
-        # Checked again inside the write lock: another process may have just created it.
-        if self._conn.execute("PRAGMA user_version").fetchone()[0]:
-            return
-        if self._db.table_names():
-            raise StoreError(f"{self.path} is not a news archive (it holds other tables)")
-        create_article_tables(
-            self._db,
-            extra_columns={"first_seen_crawl": int, "last_crawl": int, "indexed_at": str,
-                           "fingerprint": str, "version": int},
-            extra_foreign_keys=[("first_seen_crawl", "crawls", "id"),
-                                ("last_crawl", "crawls", "id")],
-        )
-        articles = self._db.table("articles")
-        for column in ("indexed_at", "fetched_url", "canonical_url", "version"):
-            articles.create_index([column], if_not_exists=True)
-        self._db.table("fetches").create(
-            {"id": int, "url": str, "status": int, "error": str, "fetched_at": str,
-             "crawl_id": int},
-            pk="id", not_null={"url"}, foreign_keys=[("crawl_id", "crawls", "id")],
-        )
-        self._db.table("fetches").create_index(["url"])
-        self._db.table("pages").create(
-            {"article_id": str, "body": bytes, "encoding": str, "length": int,
-             "fetched_at": str},
-            pk="article_id", foreign_keys=[("article_id", "articles", "id")],
-        )
-        self._conn.execute("PRAGMA user_version = 1")
-        logger.info("created archive schema v1 in %s", self.path)
-
-    @contextmanager
-    def _write(self) -> Iterator[None]:
-        """Run the block as one write transaction, taking the write lock up front."""
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-            self._conn.execute("COMMIT")
-        except BaseException:
-            self._db.rollback()
-            raise
-
-    @contextmanager
-    def _read(self) -> Iterator[None]:
-        """Run the block's queries on one snapshot of the archive."""
-        if self._conn.in_transaction:
-            yield
-            return
-        self._conn.execute("BEGIN")
-        try:
-            yield
-        finally:
-            self._db.rollback()
-
-    @property
-    def db(self) -> sqlite_utils.Database:
-        """The sqlite-utils database over this archive's connection."""
-        return self._db
-
-    def close(self) -> None:
-        """Close the connection."""
-        self._conn.close()
-
-    def __enter__(self) -> Archive:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    @_translated
+    @translated
     def begin_crawl(self, sources: list[str]) -> int:
         """Record the start of a crawl over ``sources`` and return its id.
 
@@ -373,7 +122,7 @@ class Archive:
                 )
                 logger.info("crawl %d had been killed: marked so", crawl_id)
 
-    @_translated
+    @translated
     def finish_crawl(self, crawl_id: int, *, status: str, stats: dict[str, int]) -> None:
         """Record the end of a crawl with its final status and counters."""
         with self._write():
@@ -384,7 +133,7 @@ class Archive:
             if cursor.rowcount != 1:
                 raise StoreError(f"no crawl {crawl_id} in archive {self.path}")
 
-    @_translated
+    @translated
     def add_articles(
         self,
         batch: Sequence[tuple[Article, bytes] | Entry],
@@ -452,7 +201,9 @@ class Archive:
             if pages:
                 self._conn.executemany(UPSERT_PAGE, [[row[c] for c in PAGE_COLUMNS]
                                                       for row in pages])
-            self._group_copies([article for article, _, _ in stored], signatures, set(new))
+            stories.group_copies(
+                self._conn, [article for article, _, _ in stored], signatures, set(new)
+            )
             reached_by = reached_by or {}
             aliases.record(self._conn, [
                 (url, a.id) for a, _, _ in entries
@@ -463,7 +214,7 @@ class Archive:
         logger.debug("stored batch of %d: %s", len(batch), counts)
         return counts
 
-    @_translated
+    @translated
     def update_extractions(self, articles: Sequence[Article]) -> int:
         """Replace the stored fields of already archived articles re-extracted from their pages.
 
@@ -479,7 +230,8 @@ class Archive:
             }
             self._write_articles([], list(changed.values()), {}, {})
             grouped = set(self.stories([a.id for a in articles]))
-            self._group_copies([a for a in articles if a.id in changed or a.id not in grouped])
+            regroup = [a for a in articles if a.id in changed or a.id not in grouped]
+            stories.group_copies(self._conn, regroup)
         return len(changed)
 
     def _fingerprints(self, ids: Sequence[str]) -> dict[str, str]:
@@ -521,93 +273,19 @@ class Archive:
         articles.insert_all([{**row(a), **first_marks} for a in new])
         articles.upsert_all([row(a) for a in changed], pk="id")
         write_article_links(self._db, stored)
-
-    def _group_copies(
-        self,
-        articles: Sequence[Article],
-        signatures: Mapping[str, np.ndarray | None] | None = None,
-        fresh: Set[str] = frozenset(),
-    ) -> None:
-        """Find the syndicated copies of these just-stored articles; record their stories.
-
-        ``signatures`` are precomputed signatures by id (see :meth:`add_articles`);
-        ``fresh`` the ids stored for the first time, which have no story to leave yet.
-        """
-        signatures = signatures or {}
-        for article in articles:
-            if article.id not in fresh:
-                self._ungroup(article.id)
-            if article.id in signatures:
-                sig = signatures[article.id]
-            else:
-                sig = syndication.signature(article.text)
-            if sig is None:
-                continue
-            buckets = syndication.band_buckets(sig)
-            candidates = self._conn.execute(
-                "SELECT DISTINCT s.article_id, s.story, s.signature FROM syndication_bands b"
-                " JOIN syndication s ON s.article_id = b.article_id"
-                f" WHERE b.bucket IN ({marks(buckets)})", buckets,
-            ).fetchall()
-            stories: set[str] = set()
-            if candidates:
-                similar = syndication.similarities(sig, [blob for _, _, blob in candidates])
-                stories = {story for (_, story, _), value in zip(candidates, similar, strict=True)
-                           if value >= syndication.THRESHOLD}
-            story = min(stories) if stories else article.id
-            merged = sorted(stories - {story})  # this article bridges several stories
-            if merged:
-                self._conn.execute(
-                    f"UPDATE syndication SET story = ? WHERE story IN ({marks(merged)})",
-                    [story, *merged],
-                )
-            self._conn.execute(
-                "INSERT INTO syndication(article_id, story, signature) VALUES (?, ?, ?)",
-                [article.id, story, syndication.to_blob(sig)],
-            )
-            self._conn.executemany(
-                "INSERT INTO syndication_bands(bucket, article_id) VALUES (?, ?)",
-                [(bucket, article.id) for bucket in buckets],
-            )
-
-    def _ungroup(self, article_id: str) -> None:
-        """Take an article out of its story; a story named after it is renamed."""
-        self._conn.execute("DELETE FROM syndication_bands WHERE article_id = ?", [article_id])
-        self._conn.execute("DELETE FROM syndication WHERE article_id = ?", [article_id])
-        rest = self._conn.execute(
-            "SELECT min(article_id) FROM syndication WHERE story = ?", [article_id]
-        ).fetchone()[0]
-        if rest is not None:
-            self._conn.execute(
-                "UPDATE syndication SET story = ? WHERE story = ?", [rest, article_id]
-            )
-
-    @_translated
+    @translated
     def stories(self, ids: Sequence[str]) -> dict[str, str]:
         """Return ``{article id: story id}`` for those of these articles grouped by syndication.
 
         Articles with the same story id are copies of one story; an article alone in its
         story has none.
         """
-        found: dict[str, str] = {}
-        for part in chunks(list(dict.fromkeys(ids))):
-            found.update(self._conn.execute(
-                f"SELECT article_id, story FROM syndication WHERE article_id IN ({marks(part)})",
-                part,
-            ).fetchall())
-        return found
+        return stories.story_of(self._conn, ids)
 
-    @_translated
+    @translated
     def copies(self, article_id: str) -> list[str]:
         """Return the ids of the other copies of an article's story, oldest publication first."""
-        return [row[0] for row in self._conn.execute(
-            "SELECT other.article_id FROM syndication mine"
-            " JOIN syndication other ON other.story = mine.story"
-            " AND other.article_id != mine.article_id"
-            " JOIN articles a ON a.id = other.article_id"
-            " WHERE mine.article_id = ? ORDER BY a.published IS NULL, a.published, a.id",
-            [article_id],
-        )]
+        return stories.copies(self._conn, article_id)
 
     def _save_revisions(self, articles: Sequence[Article]) -> None:
         """Keep the stored version of each article whose title or text is about to change."""
@@ -636,7 +314,7 @@ class Archive:
         )
         logger.info("kept %d earlier versions as revisions", len(revised))
 
-    @_translated
+    @translated
     def record_fetches(self, fetches: list[Fetch], crawl_id: int | None = None) -> None:
         """Record HTTP fetches (successes and failures) in one transaction."""
         with self._write():
@@ -649,7 +327,7 @@ class Archive:
             [(f.url, f.status, f.error, f.fetched_at or utc_now(), crawl_id) for f in fetches],
         )
 
-    @_translated
+    @translated
     def failed_urls(self, max_attempts: int = 3) -> list[str]:
         """URLs whose fetches all failed for a passing reason (network error, 429, 5xx),
         fewer than ``max_attempts`` times, and that are not archived: worth a retry."""
@@ -663,13 +341,13 @@ class Archive:
             ).fetchall()
         return [r[0] for r in rows]
 
-    @_translated
+    @translated
     def known_urls(self, urls: Iterable[str]) -> set[str]:
         """Return which of these identity URLs lead to an archived article (its identity or
         an address it was reached by)."""
         return aliases.known(self._conn, list(dict.fromkeys(urls)))
 
-    @_translated
+    @translated
     def young_article(self, url: str, days: int) -> str | None:
         """Return the id of the article at this identity URL if it is under ``days`` days old.
 
@@ -682,7 +360,7 @@ class Archive:
         ).fetchone()
         return row[0] if row else None
 
-    @_translated
+    @translated
     def revisions(self, article_id: str) -> list[dict[str, Any]]:
         """Return the earlier versions kept for an article, oldest first."""
         return list(self._db.query(
@@ -694,7 +372,7 @@ class Archive:
         """Tell whether this identity URL is archived."""
         return bool(self.known_urls([url]))
 
-    @_translated
+    @translated
     def get(self, key: str) -> Article | None:
         """Return the article with this id, identity, fetched or canonical URL, if stored."""
         key = key.strip()
@@ -715,7 +393,7 @@ class Archive:
                     return self.get_many([row[0]])[0]
         return None
 
-    @_translated
+    @translated
     def get_many(self, ids: list[str]) -> list[Article]:
         """Return the stored articles with these ids, in the given order, skipping missing ones."""
         found: dict[str, Article] = {}
@@ -736,7 +414,7 @@ class Archive:
         """The folder of this archive's WARC files."""
         return warc_dir(self.path)
 
-    @_translated
+    @translated
     def page_location(self, article_id: str) -> WarcLocation | None:
         """Return where the response of an article lies in the WARC files, if it was recorded."""
         row = self._conn.execute(
@@ -751,7 +429,7 @@ class Archive:
         except WarcError as exc:
             raise StoreError(str(exc)) from exc
 
-    @_translated
+    @translated
     def raw_html(self, article_id: str) -> bytes | None:
         """Return the raw response body stored for an article (from its WARC record), if any."""
         row = self._conn.execute(
@@ -767,7 +445,7 @@ class Archive:
             raise StoreError(f"page of {article_id} has an unknown encoding {encoding!r}")
         return zlib.decompress(body)
 
-    @_translated
+    @translated
     def article_ids(
         self,
         *,
@@ -775,16 +453,21 @@ class Archive:
         since: str | None = None,
         until: str | None = None,
         ids: Iterable[str] | None = None,
+        added_since: str | None = None,
     ) -> list[str]:
         """Return the ids of the articles matching the filters, in iteration order.
 
-        Without ``ids`` the order is by publication date (undated last), then id; with
-        ``ids`` it is the given order, filtered.
+        ``added_since`` keeps the articles fetched (stored or updated) then or later (see
+        :func:`~indexer.schema.added_bound`). Without ``ids`` the order is by publication
+        date (undated last), then id; with ``ids`` it is the given order, filtered.
         """
         where, params = published_filter(since, until)
         if source is not None:
             where.append("source = ?")
             params.append(source)
+        if added_since is not None:
+            where.append("fetched_at >= ?")
+            params.append(added_bound(added_since))
         condition = " AND ".join(where) or "1"
         if ids is None:
             return [row[0] for row in self._conn.execute(
@@ -819,7 +502,7 @@ class Archive:
         row = self._conn.execute("SELECT coalesce(max(version), 0) FROM articles").fetchone()
         return int(row[0])
 
-    @_translated
+    @translated
     def pending_ids(self, limit: int | None = None) -> list[str]:
         """Return the ids of stored articles not yet in the search index, oldest first.
 
@@ -832,7 +515,7 @@ class Archive:
                 [-1 if limit is None else limit],
             )]
 
-    @_translated
+    @translated
     def mark_indexed(self, ids: list[str]) -> None:
         """Record that these articles are now in the search index.
 
@@ -850,17 +533,17 @@ class Archive:
                     [now, *part, *([] if as_of is None else [as_of])],
                 )
 
-    @_translated
+    @translated
     def source_names(self) -> list[str]:
         """Return the names of the sources the archive holds articles of, sorted."""
         return [r[0] for r in self._conn.execute("SELECT name FROM sources ORDER BY name")]
 
-    @_translated
+    @translated
     def count(self) -> int:
         """Return the number of stored articles."""
         return int(self._conn.execute("SELECT count(*) FROM articles").fetchone()[0])
 
-    @_translated
+    @translated
     def crawls(self) -> list[dict[str, Any]]:
         """Return every crawl row, oldest first, with ``sources`` and ``stats`` decoded."""
         return [
@@ -869,7 +552,7 @@ class Archive:
             for row in self._db.query("SELECT * FROM crawls ORDER BY id")
         ]
 
-    @_translated
+    @translated
     def stats(self) -> dict[str, Any]:
         """Return a summary: counts per source and agency, date range, last crawl (and what it
         did not archive, by reason), pending."""

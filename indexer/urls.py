@@ -1,9 +1,11 @@
 """URLs: the exact address to request, and the identity form that one article has however
 a page links to it.
 
-Requests go to the URL as given or linked (:func:`request_url`: only its fragment and
-session ids dropped), since a strict server answers 404 to a rewritten one. Normalising
-(:func:`normalize_url`) is for identity alone, and keeps undecodable bytes as escapes.
+Requests go to the URL as given or listed (:func:`request_url`: only its fragment
+dropped), since a strict server answers 404 to a rewritten one; a link found by following
+pages also loses its session ids, the trap of one story under endless addresses.
+Normalising (:func:`normalize_url`) is for identity alone: it always drops session ids,
+and keeps undecodable bytes as escapes.
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ SESSION_PARAMS = frozenset(
     {"jsessionid", "phpsessid", "sessionid", "session_id", "sessid", "aspsessionid", "cfid",
      "cftoken", "zenid", "oscsid"}
 )
-# ...and "sid"/"s" only when the value looks like a token, not a story number.
+# ...and "sid"/"s" only when the value looks like a session token (32 or 40 hex digits,
+# as PHP and phpBB make them), not a story number, a slug or a search word.
 MAYBE_SESSION_PARAMS = frozenset({"sid", "s"})
-SESSION_TOKEN = re.compile(r"[0-9A-Za-z_-]{16,}")
+SESSION_TOKEN = re.compile(r"[0-9a-fA-F]{32}|[0-9a-fA-F]{40}")
 # ";jsessionid=..." and the like, in a path segment
 SESSION_SEGMENT = re.compile(r";(?:jsessionid|phpsessid|sessionid|sid)=[^/?#;]*", re.IGNORECASE)
 MAX_URL_LENGTH = 2000  # longer URLs are refused: no real article needs one
@@ -73,14 +76,17 @@ def strip_www(host: str) -> str:
     return host[4:] if host.lower().startswith("www.") else host
 
 
-def request_url(url: str) -> str:
-    """Return the URL to request for ``url``: as given, minus its fragment and session ids.
+def request_url(url: str, *, found: bool = False) -> str:
+    """Return the URL to request for ``url``: as given, minus its fragment.
 
-    Nothing else changes: no query sorting, no change of escapes, no decoding.
+    A link ``found`` by following pages also loses its session ids (``;jsessionid=``,
+    ``PHPSESSID=``, a token-like ``sid=``); a URL given or listed (sources file, sitemap,
+    feed, ``--url``) keeps them, as its server may know only that address. Nothing else
+    changes: no query sorting, no change of escapes, no decoding.
     """
     url = url.strip()
     url = url.split("#", 1)[0]
-    if ";" not in url and "?" not in url:
+    if not found or (";" not in url and "?" not in url):
         return url
     parts = urlsplit(url)
     path = SESSION_SEGMENT.sub("", parts.path)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import sqlite3
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from w3lib.url import canonicalize_url
@@ -43,13 +44,32 @@ def test_identity_keeps_undecodable_escapes() -> None:
     [
         (f"{SITE}/story;jsessionid=0A1B2C3D4E5F?id=3", f"{SITE}/story?id=3"),
         (f"{SITE}/story?PHPSESSID=9f8e7d6c5b4a&id=3", f"{SITE}/story?id=3"),
-        (f"{SITE}/story?id=3&sid=58428beaa14598c2e02d93ad5c773e4d", f"{SITE}/story?id=3"),
-        (f"{SITE}/story?sid=12", f"{SITE}/story?sid=12"),  # a short sid is a story number
+        (f"{SITE}/topic.php?t=3&sid=58428beaa14598c2e02d93ad5c773e4d", f"{SITE}/topic.php?t=3"),
+        (f"{SITE}/story?s=58428BEAA14598C2E02D93AD5C773E4D58428BEA&id=3", f"{SITE}/story?id=3"),
     ],
 )
-def test_session_ids_leave_requests_and_identity(url: str, clean: str) -> None:
-    assert request_url(url) == clean
+def test_session_ids_leave_identity_always_and_requests_of_found_links(
+    url: str, clean: str
+) -> None:
     assert normalize_url(url) == normalize_url(clean)
+    assert request_url(url, found=True) == clean
+    # given or listed (sources, sitemap, feed, --url): its server may know only that address
+    assert request_url(url) == url
+    assert request_url(url + "#top") == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"{SITE}/story?sid=12",  # a story number
+        f"{SITE}/story?sid=harbour-dues-rise-2024",  # a slug
+        f"{SITE}/story?sid=a1b2c3d4e5f6a7b8c9d0",  # 20 hex digits: not a session token
+        f"{SITE}/?s=local+elections+results+2024",  # a search word
+    ],
+)
+def test_sid_and_s_are_kept_unless_the_value_is_a_session_token(url: str) -> None:
+    assert request_url(url, found=True) == url
+    assert parse_qs(urlsplit(normalize_url(url)).query) == parse_qs(urlsplit(url).query)
 
 
 def test_long_urls_are_refused() -> None:

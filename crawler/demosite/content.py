@@ -11,8 +11,10 @@ from functools import cache
 from pathlib import Path
 
 from crawler.demosite import handwritten
-from crawler.demosite.prose import CLOSINGS, CONTEXT, KITS, POOLS, Kit
+from crawler.demosite.more_prose import LATER_KITS
+from crawler.demosite.prose import CLOSINGS, CONTEXT, FIRST_KITS, POOLS, Kit
 
+KITS = FIRST_KITS + LATER_KITS
 ARTICLES_PER_OUTLET = 22
 FEED_SIZE = 10
 SITEMAP_ONLY = frozenset({1, 6})  # per-outlet indexes linked from no HTML page and no feed

@@ -22,7 +22,8 @@ from typing import cast
 
 import redis
 
-from crawler.distributed.frontier import KEYS, connect, decode_item
+from crawler.distributed.frontier import KEYS, connect
+from crawler.distributed.messages import BadMessage, decode_item
 from crawler.items import ArticleItem, FailureItem
 from crawler.run import crawl_lock
 from indexer.layout import DataDir
@@ -127,8 +128,8 @@ class Ingester:
         for message in batch:
             try:
                 item = decode_item(message)
-            except ValueError as exc:
-                logger.error("Rejected a message: %s", exc)
+            except BadMessage as exc:
+                logger.error("Moved an unreadable message to %s: %s", KEYS.rejected, exc)
                 rejected.append(message)
                 continue
             if isinstance(item, ArticleItem):

@@ -17,8 +17,6 @@ Each module says what it touches, on which version it was tested and what it fix
 - :mod:`.robots` (Scrapy 2.19, Twisted 26.10): ``RobotsTxtMiddleware._parsers``. Fixes:
   requests started while a host's robots.txt loads went through unchecked. Also: a dead
   host's robots.txt and retry reports are one INFO line, not a 60-line traceback.
-- :mod:`.scheduler` (scrapy-redis 0.9.1): the queues' ``_encode_request`` /
-  ``_decode_request``, for the distributed scheduler's own Lua scripts.
 - :mod:`.warc` (warcio 1.8.1): ``WARCWriter._write_warc_record``. Makes WARC writing
   cheaper: gzip level 6, one flush per exchange instead of per record.
 

@@ -53,7 +53,7 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 _USER_ERRORS = {
     "crawler.single": "PageError",
     "crawler.sources": "SourceError",
-    "indexer.store": "StoreError",
+    "indexer.database": "StoreError",
     "indexer.search": "QueryError",
     "indexer.search.whoosh.index": "ArchiveIndexError",
 }
@@ -76,6 +76,20 @@ def period(ctx: click.Context, param: click.Parameter, value: str | None) -> str
     except QueryError as exc:
         raise click.BadParameter(str(exc)) from None
     return value.strip()
+
+
+def added_since_option(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> str | None:
+    """Check an --added-since value: a date, or a date and time (UTC unless offset)."""
+    if value is None:
+        return None
+    from indexer.schema import added_bound
+
+    try:
+        return added_bound(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def check_source(store: Any, source: str | None) -> None:

@@ -97,8 +97,19 @@ class Analysis(Protocol):
         """Return the indexed forms of the words of a text (stop words left out)."""
         ...
 
+    word_pattern: re.Pattern[str]
+    """The pattern that splits a text into the words that become terms."""
+
+    def __hash__(self) -> int:
+        """Analyses are hashable: snippets cache the terms of words per analysis."""
+        ...
+
     def folded(self, text: str) -> list[str]:
         """Return the words of a text lowercased and accent-folded, not stemmed."""
+        ...
+
+    def fold(self, text: str) -> str:
+        """Return a text accent-folded and lowercased, character for character."""
         ...
 
     def key(self, value: str) -> str:

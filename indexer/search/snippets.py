@@ -1,6 +1,6 @@
 """Snippets: the passage of an article's text richest in the query's words, as spans.
 
-Words are found as the index forms them (:data:`~indexer.search.whoosh.schema.ANALYSIS`):
+Words are found as the index forms them (the engine's :class:`~indexer.search.query.Analysis`):
 a snippet marks exactly the words that matched."""
 
 from __future__ import annotations
@@ -11,18 +11,19 @@ import sqlite3
 from functools import lru_cache, partial
 from itertools import islice, takewhile
 
+from indexer.search.query import Analysis
 from indexer.search.results import Hit, TextSource
-from indexer.search.whoosh.schema import ANALYSIS
 from indexer.terminal import Span, clean_for_terminal
 
 logger = logging.getLogger(__name__)
 
 SNIPPET_CHARS = 240
 HIGHLIGHT_CHARS = 50_000  # matches further into a text are not looked for
-WORD_PATTERN = ANALYSIS.word_pattern
 
 
-def add_snippets(hits: list[Hit], terms: set[str], archive: TextSource | None) -> None:
+def add_snippets(
+    hits: list[Hit], terms: set[str], archive: TextSource | None, analysis: Analysis
+) -> None:
     """Give each hit the snippet of its text in ``archive`` (else of its stored lead)."""
     texts: dict[str, str] = {}
     if archive is not None:
@@ -32,14 +33,16 @@ def add_snippets(hits: list[Hit], terms: set[str], archive: TextSource | None) -
             logger.warning("snippets from the stored leads: cannot read the store (%s)", exc)
     for hit in hits:
         text = texts.get(hit.id) or hit.lead
-        hit.snippet = make_snippet(text, terms)
+        hit.snippet = make_snippet(text, terms, analysis)
 
 
-def make_snippet(text: str, terms: set[str], width: int = SNIPPET_CHARS) -> list[Span]:
+def make_snippet(
+    text: str, terms: set[str], analysis: Analysis, width: int = SNIPPET_CHARS
+) -> list[Span]:
     """Return the passage of a text richest in the analysed ``terms`` as spans, or its
     beginning when no term occurs."""
     text = text[:HIGHLIGHT_CHARS]
-    matches = find_terms(text, terms)
+    matches = find_terms(text, terms, analysis)
     if matches:
         start, end = _best_window(text, matches, width)
         matches = [(a, b) for a, b in matches if start <= a and b <= end]
@@ -56,7 +59,7 @@ def make_snippet(text: str, terms: set[str], width: int = SNIPPET_CHARS) -> list
     return _tidy(spans)
 
 
-def find_terms(text: str, terms: set[str]) -> list[tuple[int, int]]:
+def find_terms(text: str, terms: set[str], analysis: Analysis) -> list[tuple[int, int]]:
     """Return the (start, end) of each word of ``text`` whose index form is in ``terms``."""
     if not terms:
         return []
@@ -64,31 +67,32 @@ def find_terms(text: str, terms: set[str]) -> list[tuple[int, int]]:
     # only words with such a prefix go through the (slow) analyzer; a regex over the
     # folded text finds them without looking at every word in Python.
     prefixes = tuple(sorted({t[: max(1, len(t) - 1)] for t in terms}))
-    folded = ANALYSIS.fold(text)
+    folded = analysis.fold(text)
     if len(folded) == len(text):
         starts = (m.start() for m in _prefix_pattern(prefixes).finditer(folded))
     else:  # folding changed the offsets: try every word
-        starts = (m.start() for m in WORD_PATTERN.finditer(text))
+        starts = (m.start() for m in analysis.word_pattern.finditer(text))
     found = []
     for start in starts:
-        if (m := WORD_PATTERN.match(text, start)) is None:
+        if (m := analysis.word_pattern.match(text, start)) is None:
             continue
-        word = ANALYSIS.fold(m.group())
-        if word.startswith(prefixes) and index_form(word) in terms:
+        word = analysis.fold(m.group())
+        if word.startswith(prefixes) and index_form(analysis, word) in terms:
             found.append(m.span())
     return found
 
 
 @lru_cache(maxsize=256)
 def _prefix_pattern(prefixes: tuple[str, ...]) -> re.Pattern[str]:
-    """Return a regex finding the words (as WORD_PATTERN splits them) starting with a prefix."""
+    """Return a regex finding the words starting with a prefix."""
     alternatives = "|".join(re.escape(p) for p in sorted(prefixes, key=len, reverse=True))
     return re.compile(rf"\b(?<!\w\.)(?:{alternatives})")
 
 
 @lru_cache(maxsize=20_000)
-def index_form(word: str) -> str | None:
-    words = ANALYSIS.words(word)
+def index_form(analysis: Analysis, word: str) -> str | None:
+    """Return the one term a word becomes in the index, or None (a stop word, or several)."""
+    words = analysis.words(word)
     return words[0] if len(words) == 1 else None
 
 

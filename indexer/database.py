@@ -1,0 +1,275 @@
+"""The archive file: opening, creating and upgrading it, and its transactions.
+
+:class:`ArchiveFile` owns the SQLite connection of an archive: WAL journal, a busy timeout
+on every connection and ``BEGIN IMMEDIATE`` for writes, so readers never wait and a writer
+waits at most ``timeout`` seconds for another writer before a :class:`StoreError` says the
+archive is locked. A read-only archive on a read-only mount is read as an immutable file.
+Schema versions and their migrations are in :mod:`indexer.schema`; what the archive holds
+and does is :class:`indexer.store.Archive`, built on this class.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
+
+import sqlite_utils
+
+from indexer.schema import MIGRATIONS, SCHEMA_VERSION, create_article_tables
+
+logger = logging.getLogger(__name__)
+
+NEARLY_FULL_BYTES = 1 << 20  # less room than this on a disk I/O error: the disk is full
+
+
+class StoreError(Exception):
+    """A one-line, user-facing archive error (locked, disk full, not an archive...)."""
+
+
+def _disk_nearly_full(path: Path) -> bool:
+    """Whether the disk holding ``path`` has too little room left for SQLite's own files.
+
+    On a full disk SQLite often reports a generic "disk I/O error" (it cannot grow its
+    shared-memory or journal file) rather than SQLITE_FULL.
+    """
+    try:
+        stat = os.statvfs(path.parent)
+    except OSError:
+        return False
+    return stat.f_bavail * stat.f_frsize < NEARLY_FULL_BYTES
+
+
+def _store_error(exc: sqlite3.Error, path: Path, timeout: float) -> StoreError | None:
+    """Return the user-facing error for an SQLite error a user can meet, else None."""
+    message = str(exc).lower()
+    if "locked" in message or "busy" in message:
+        return StoreError(
+            f"archive {path} is locked by another process (waited {timeout:g} s); "
+            "try again when it has finished"
+        )
+    if (
+        "disk is full" in message
+        or "disk full" in message
+        or ("disk i/o error" in message and _disk_nearly_full(path))
+    ):
+        return StoreError(f"disk full while writing archive {path}: free some space and retry")
+    if "not a database" in message:
+        return StoreError(f"{path} is not a news archive (not an SQLite database)")
+    if "malformed" in message:
+        return StoreError(f"archive {path} is damaged ({exc}); restore it from a backup")
+    if "readonly" in message:
+        return StoreError(f"archive {path} is open read-only")
+    if "unable to open" in message:
+        return StoreError(f"cannot open archive {path}")
+    return None
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+F = TypeVar("F", bound="ArchiveFile")
+
+
+def translated(
+    method: Callable[Concatenate[F, P], R],
+) -> Callable[Concatenate[F, P], R]:
+    """Turn the SQLite errors a user can meet into :class:`StoreError`."""
+
+    @functools.wraps(method)
+    def wrapper(archive: F, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(archive, *args, **kwargs)
+        except sqlite3.Error as exc:
+            error = _store_error(exc, archive.path, archive.timeout)
+            if error is None:
+                raise
+            raise error from exc
+
+    return wrapper
+
+
+class ArchiveFile:
+    """An archive's SQLite file, open, at the current schema version."""
+
+    def __init__(self, path: str | Path, *, timeout: float = 30.0, readonly: bool = False) -> None:
+        """Open (creating it unless ``readonly``) the archive at ``path``."""
+        self.path = Path(path)
+        self.timeout = timeout
+        self.readonly = readonly
+        self._pending_as_of: int | None = None
+        self._conn = self._connect()
+        self._db = sqlite_utils.Database(self._conn, execute_plugins=False)
+        try:
+            self._open()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    @translated
+    def _connect(self) -> sqlite3.Connection:
+        if self.readonly:
+            if not self.path.is_file():
+                raise StoreError(f"no archive at {self.path}")
+            return self._connect_readonly()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create {self.path.parent}: {exc.strerror}") from exc
+        return sqlite3.connect(self.path, timeout=self.timeout)
+
+    def _connect_readonly(self) -> sqlite3.Connection:
+        """Open for reading; on a read-only mount (a backup, a shared copy) as immutable.
+
+        SQLite reads a WAL database only where it can create the ``-shm`` file beside it.
+        Where it cannot, and the folder is not writable, nobody can be writing the archive
+        either: it is read as an immutable file, as of its last checkpoint.
+        """
+        uri = self.path.resolve().as_uri()
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=self.timeout)
+        try:
+            conn.execute("PRAGMA user_version").fetchone()
+            return conn
+        except sqlite3.OperationalError:
+            if os.access(self.path.parent, os.W_OK):
+                raise
+            conn.close()
+        wal = self.path.with_name(self.path.name + "-wal")
+        if wal.is_file() and wal.stat().st_size:
+            logger.warning(
+                "%s is read-only and has a write-ahead log: its last changes are not shown",
+                self.path,
+            )
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=self.timeout)
+
+    @translated
+    def _open(self) -> None:
+        self._conn.execute("PRAGMA foreign_keys = ON")
+        self._conn.execute("PRAGMA synchronous = NORMAL")
+        if not self.readonly and self._db.journal_mode != "wal":
+            self._db.enable_wal()
+        version = self._schema_version()
+        if version == 0 and not self.readonly:
+            with self._write():
+                self._create_schema()
+            version = self._schema_version()
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"archive {self.path} was written by a newer version of this tool")
+        if 0 < version < SCHEMA_VERSION:
+            if self.readonly:  # upgraded by a writing connection, when the file allows it
+                self._upgrade_for_reading()
+            else:
+                with self._write():
+                    self._migrate()
+            version = SCHEMA_VERSION
+        if version != SCHEMA_VERSION:
+            raise StoreError(f"{self.path} is not a news archive")
+
+    def _upgrade_for_reading(self) -> None:
+        """Upgrade an older archive opened read-only (after an update of this tool, the
+        first command run may be a reading one); refuse when it cannot be written."""
+        if not os.access(self.path, os.W_OK) or not os.access(self.path.parent, os.W_OK):
+            raise StoreError(
+                f"archive {self.path} has an older format and cannot be upgraded here "
+                "(read-only): open it once for writing where it can be"
+            )
+        type(self)(self.path, timeout=self.timeout).close()
+
+    def _schema_version(self) -> int:
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        """Upgrade the schema step by step to SCHEMA_VERSION; call inside the write lock."""
+        version = self._schema_version()  # again: another process may have just done it
+        while version < SCHEMA_VERSION:
+            MIGRATIONS[version](self._db)
+            version += 1
+            self._conn.execute(f"PRAGMA user_version = {version}")
+            logger.info("upgraded archive %s to schema v%d", self.path, version)
+
+    def _create_schema(self) -> None:
+        # Checked again inside the write lock: another process may have just created it.
+        if self._conn.execute("PRAGMA user_version").fetchone()[0]:
+            return
+        if self._db.table_names():
+            raise StoreError(f"{self.path} is not a news archive (it holds other tables)")
+        create_article_tables(
+            self._db,
+            extra_columns={
+                "first_seen_crawl": int,
+                "last_crawl": int,
+                "indexed_at": str,
+                "fingerprint": str,
+                "version": int,
+            },
+            extra_foreign_keys=[
+                ("first_seen_crawl", "crawls", "id"),
+                ("last_crawl", "crawls", "id"),
+            ],
+        )
+        articles = self._db.table("articles")
+        for column in ("indexed_at", "fetched_url", "canonical_url", "version"):
+            articles.create_index([column], if_not_exists=True)
+        self._db.table("fetches").create(
+            {
+                "id": int,
+                "url": str,
+                "status": int,
+                "error": str,
+                "fetched_at": str,
+                "crawl_id": int,
+            },
+            pk="id",
+            not_null={"url"},
+            foreign_keys=[("crawl_id", "crawls", "id")],
+        )
+        self._db.table("fetches").create_index(["url"])
+        self._db.table("pages").create(
+            {"article_id": str, "body": bytes, "encoding": str, "length": int, "fetched_at": str},
+            pk="article_id",
+            foreign_keys=[("article_id", "articles", "id")],
+        )
+        self._conn.execute("PRAGMA user_version = 1")
+        logger.info("created archive schema v1 in %s", self.path)
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """Run the block as one write transaction, taking the write lock up front."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._db.rollback()
+            raise
+
+    @contextmanager
+    def _read(self) -> Iterator[None]:
+        """Run the block's queries on one snapshot of the archive."""
+        if self._conn.in_transaction:
+            yield
+            return
+        self._conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._db.rollback()
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """The sqlite-utils database over this archive's connection."""
+        return self._db
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+    def __enter__(self: F) -> F:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -1,0 +1,115 @@
+"""The syndication tables: which stored articles are copies of one story.
+
+Each article with a text long enough has its MinHash signature (:mod:`indexer.syndication`)
+in ``syndication`` with the story it belongs to, and its band buckets in
+``syndication_bands``; articles sharing a story id are copies. Functions over the archive's
+connection, called inside its transactions.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence, Set
+
+import numpy as np
+
+from indexer import syndication
+from indexer.article import Article
+from indexer.schema import chunks, marks
+
+
+def group_copies(
+    conn: sqlite3.Connection,
+    articles: Sequence[Article],
+    signatures: Mapping[str, np.ndarray | None] | None = None,
+    fresh: Set[str] = frozenset(),
+) -> None:
+    """Find the syndicated copies of these just-stored articles; record their stories.
+
+    ``signatures`` are precomputed signatures by id (see
+    :meth:`indexer.store.Archive.add_articles`);
+    ``fresh`` the ids stored for the first time, which have no story to leave yet.
+    """
+    signatures = signatures or {}
+    for article in articles:
+        if article.id not in fresh:
+            ungroup(conn, article.id)
+        if article.id in signatures:
+            sig = signatures[article.id]
+        else:
+            sig = syndication.signature(article.text)
+        if sig is None:
+            continue
+        buckets = syndication.band_buckets(sig)
+        candidates = conn.execute(
+            "SELECT DISTINCT s.article_id, s.story, s.signature FROM syndication_bands b"
+            " JOIN syndication s ON s.article_id = b.article_id"
+            f" WHERE b.bucket IN ({marks(buckets)})",
+            buckets,
+        ).fetchall()
+        stories: set[str] = set()
+        if candidates:
+            similar = syndication.similarities(sig, [blob for _, _, blob in candidates])
+            stories = {
+                story
+                for (_, story, _), value in zip(candidates, similar, strict=True)
+                if value >= syndication.THRESHOLD
+            }
+        story = min(stories) if stories else article.id
+        merged = sorted(stories - {story})  # this article bridges several stories
+        if merged:
+            conn.execute(
+                f"UPDATE syndication SET story = ? WHERE story IN ({marks(merged)})",
+                [story, *merged],
+            )
+        conn.execute(
+            "INSERT INTO syndication(article_id, story, signature) VALUES (?, ?, ?)",
+            [article.id, story, syndication.to_blob(sig)],
+        )
+        conn.executemany(
+            "INSERT INTO syndication_bands(bucket, article_id) VALUES (?, ?)",
+            [(bucket, article.id) for bucket in buckets],
+        )
+
+
+def ungroup(conn: sqlite3.Connection, article_id: str) -> None:
+    """Take an article out of its story; a story named after it is renamed."""
+    conn.execute("DELETE FROM syndication_bands WHERE article_id = ?", [article_id])
+    conn.execute("DELETE FROM syndication WHERE article_id = ?", [article_id])
+    rest = conn.execute(
+        "SELECT min(article_id) FROM syndication WHERE story = ?", [article_id]
+    ).fetchone()[0]
+    if rest is not None:
+        conn.execute("UPDATE syndication SET story = ? WHERE story = ?", [rest, article_id])
+
+
+def story_of(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, str]:
+    """Return ``{article id: story id}`` for those of these articles grouped by syndication.
+
+    Articles with the same story id are copies of one story; an article alone in its
+    story has none.
+    """
+    found: dict[str, str] = {}
+    for part in chunks(list(dict.fromkeys(ids))):
+        found.update(
+            conn.execute(
+                f"SELECT article_id, story FROM syndication WHERE article_id IN ({marks(part)})",
+                part,
+            ).fetchall()
+        )
+    return found
+
+
+def copies(conn: sqlite3.Connection, article_id: str) -> list[str]:
+    """Return the ids of the other copies of an article's story, oldest publication first."""
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT other.article_id FROM syndication mine"
+            " JOIN syndication other ON other.story = mine.story"
+            " AND other.article_id != mine.article_id"
+            " JOIN articles a ON a.id = other.article_id"
+            " WHERE mine.article_id = ? ORDER BY a.published IS NULL, a.published, a.id",
+            [article_id],
+        )
+    ]
