@@ -123,7 +123,15 @@ class Archive(ArchiveFile):
                 logger.info("crawl %d had been killed: marked so", crawl_id)
 
     @translated
-    def finish_crawl(self, crawl_id: int, *, status: str, stats: dict[str, int]) -> None:
+    def note_crawl(self, crawl_id: int, fields: Mapping[str, Any]) -> None:
+        """Merge ``fields`` into a running crawl's stats (say, the health of its workers)."""
+        with self._write():
+            self._conn.execute(
+                "UPDATE crawls SET stats = json_patch(coalesce(stats, '{}'), ?) WHERE id = ?",
+                (json.dumps(fields), crawl_id),
+            )
+
+    def finish_crawl(self, crawl_id: int, *, status: str, stats: Mapping[str, Any]) -> None:
         """Record the end of a crawl with its final status and counters."""
         with self._write():
             cursor = self._conn.execute(
