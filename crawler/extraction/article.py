@@ -36,6 +36,7 @@ from crawler.extraction.titles import (
     page_title,
     pick_title,
     subheadings,
+    trail_headings,
     visible_headings,
 )
 from indexer.article import Article
@@ -273,6 +274,7 @@ def _build_article(
         subheadings(tree),
         guessed=[page_title(tree)],
         fallback=[document.title],
+        trail=trail_headings(tree),
     )
     byline = find_byline(
         page, tree, document.author, exclude=[*site_names, *_hosts(url, canonical)]
