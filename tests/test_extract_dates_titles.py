@@ -246,6 +246,18 @@ def test_heading_in_a_breadcrumb_trail_yields_to_the_article_headline():
     assert article.title == "Stromausfall: Wie sicher ist das Netz?"
 
 
+def test_without_a_confirmed_heading_the_json_ld_headline_goes_before_og_title():
+    head = (
+        '<meta property="og:title" content="Israel und Gaza: aktuelle News im Nahostkonflikt">'
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "headline": "Israel und Gaza: News im Nahostkonflikt"}</script>'
+    )
+    heading = "<h1>Krieg in Nahost: Israel schickt Panzer in den Norden von Rafah</h1>"
+    article = extract_article(article_page(heading, head), "https://example.org/x")
+    assert article is not None
+    assert article.title == "Israel und Gaza: News im Nahostkonflikt"
+
+
 def test_heading_naming_the_site_is_stripped_from_the_title():
     title = pick_title(
         [],

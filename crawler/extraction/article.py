@@ -268,7 +268,7 @@ def _build_article(
         (ld_text(a.get("headline")) for a in page.articles() if a.get("headline")), None
     )
     title = pick_title(
-        [page.first("og:title"), headline, page.first("twitter:title")],
+        [headline, page.first("og:title"), page.first("twitter:title")],
         headings,
         site_names,
         subheadings(tree),

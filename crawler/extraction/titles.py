@@ -4,8 +4,9 @@ The headline is the one shown on the page, without site names: the visible main 
 (h1 or itemprop=headline; else an h2/h3) that the publisher's declared titles (og:title,
 JSON-LD headline, twitter:title, <title>) confirm best, their words covering most of one of
 them. A site name ending a title ("… | Le Monde", or a heading repeated as a title's end
-segment) is removed. Without a confirmed heading, the first declared title stands, site
-name removed, else trafilatura's. A heading set in a breadcrumb trail or a navigation bar
+segment) is removed. Without a confirmed heading, the first declared title stands (the
+article's JSON-LD headline before its og:title, a title for sharing), site name removed,
+else trafilatura's. A heading set in a breadcrumb trail or a navigation bar
 (often the search-engine title as the trail's last step) yields to a heading outside it that
 repeats another declared title word for word.
 
