@@ -1,17 +1,28 @@
-"""The commands that bring articles in: crawl, demo, extract, reextract, import-warc, ingest."""
+"""The commands that bring articles in: crawl, demo, extract, reextract, import-warc, ingest;
+and those that take them out: delete, vacuum."""
 
 from __future__ import annotations
 
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from indexer.commands.common import ARTICLE_FORMAT, check_source, open_archive, period, user_errors
+from indexer.commands.common import (
+    ARTICLE_FORMAT,
+    check_source,
+    echo_lines,
+    open_archive,
+    period,
+    user_errors,
+)
 from indexer.commands.reading import search
 from indexer.layout import DataDir
+
+if TYPE_CHECKING:
+    from crawler.sources import Source
 
 
 def _settings_pairs(values: tuple[str, ...]) -> dict[str, str]:
@@ -23,13 +34,37 @@ def _settings_pairs(values: tuple[str, ...]) -> dict[str, str]:
         raise click.UsageError(str(exc)) from None
 
 
+def _crawl_sources(
+    sources_file: Path | None, only: tuple[str, ...], *, adhoc_only: bool
+) -> tuple[list[Source], list[Source]]:
+    """The sources to crawl, and every source of the file (they name ``--url`` articles).
+
+    With ``--url``/``--url-file`` and no ``--sources``, no source is crawled; a default
+    ``sources.toml``, when there is one, only names the articles on its sources' hosts
+    (a broken one is a warning, not an error: it was not asked for).
+    """
+    from crawler.sources import SourceError, load_sources
+
+    if sources_file is None and adhoc_only:
+        default = Path("sources.toml")
+        try:
+            return [], load_sources(default) if default.is_file() else []
+        except SourceError as exc:
+            click.echo(f"Warning: {exc}; --url articles are named after their host", err=True)
+            return [], []
+    path = sources_file or Path("sources.toml")
+    known = load_sources(path)
+    return (load_sources(path, only) if only else known), known
+
+
 @click.command()
 @click.option(
     "--sources",
     "sources_file",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Sources file (TOML). Default: sources.toml, unless --url is given.",
+    help="Sources file (TOML). Default: sources.toml; with --url alone, no source is "
+    "crawled and the file only names the URLs of its sources' hosts.",
 )
 @click.option("--source", "only", multiple=True, help="Crawl only this source (repeatable).")
 @click.option("--url", "urls", multiple=True, help="Archive this article URL (repeatable).")
@@ -53,11 +88,31 @@ def _settings_pairs(values: tuple[str, ...]) -> dict[str, str]:
     help="Time budget: then close gracefully, keeping what was fetched.",
 )
 @click.option(
+    "--grace",
+    type=click.FloatRange(0),
+    metavar="SECONDS",
+    help="At the close (--max-runtime, SIGTERM), downloads and extractions in flight get "
+    "this long, then are given up (default 30; setting CRAWL_GRACE_PERIOD).",
+)
+@click.option(
     "--log-file",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Append the log to this file (reopened after log rotation).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log Scrapy's progress (INFO).")
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="Print nothing when all went well (errors still go to stderr, and the summary "
+    "when the exit status is not 0). Without it, a terminal shows a progress line.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="List what the sources would fetch (feeds, sitemaps, a sample of the article "
+    "pages found in them), reading those from the sites, and archive nothing.",
+)
 @click.option(
     "--redis",
     "redis_url",
@@ -75,8 +130,11 @@ def crawl(
     url_file: Path | None,
     settings: tuple[str, ...],
     max_runtime: int | None,
+    grace: float | None,
     log_file: Path | None,
     verbose: bool,
+    quiet: bool = False,
+    dry_run: bool = False,
     redis_url: str | None = None,
 ) -> None:
     """Crawl the sources (and/or given article URLs) into the archive, then index.
@@ -88,7 +146,7 @@ def crawl(
     extraction got much worse than its history).
     """
     from crawler.run import CrawlBusyError, log_to_file, run_crawl
-    from crawler.sources import SourceError, check_article_url, load_sources, read_url_file
+    from crawler.sources import SourceError, adhoc_source, check_article_url, read_url_file
 
     try:
         adhoc = [check_article_url(url) for url in urls]
@@ -99,13 +157,19 @@ def crawl(
         for problem in problems:
             click.echo(f"Warning: {problem}", err=True)
         adhoc += listed
-    if sources_file is None and not adhoc:
-        sources_file = Path("sources.toml")
-    sources = load_sources(sources_file, only) if sources_file else []
+    sources, known = _crawl_sources(sources_file, only, adhoc_only=bool(adhoc))
+    pages = [adhoc_source(url, known) for url in adhoc]
+    if quiet and verbose:
+        raise click.UsageError("-q/--quiet and -v/--verbose do not go together")
     level = "INFO" if verbose else "WARNING"
-    overrides: dict[str, Any] = {"LOG_LEVEL": level}
+    overrides: dict[str, Any] = {
+        "LOG_LEVEL": "ERROR" if quiet and not log_file else level,
+        "CRAWL_PROGRESS": not quiet and sys.stderr.isatty(),
+    }
     if max_runtime:
         overrides["CLOSESPIDER_TIMEOUT"] = max_runtime
+    if grace is not None:
+        overrides["CRAWL_GRACE_PERIOD"] = grace
     if log_file:
         log_to_file(log_file, level)
         overrides["LOG_ENABLED"] = False  # our file handler on the root logger takes it all
@@ -119,12 +183,21 @@ def crawl(
         except (ValueError, RedisError) as exc:
             raise click.BadParameter(str(exc), param_hint="--redis") from None
     overrides.update(_settings_pairs(settings))
+    if dry_run:
+        if adhoc or redis_url:
+            raise click.UsageError("--dry-run previews a sources file: no --url, --url-file "
+                                   "or --redis")
+        from crawler.dry_run import preview, preview_lines
+
+        echo_lines(list(preview_lines(preview(sources, data.root, overrides))))
+        return
     try:
-        summary = run_crawl(sources, data.root, urls=adhoc, overrides=overrides)
+        summary = run_crawl(sources, data.root, urls=pages, overrides=overrides)
     except CrawlBusyError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(summary.line())
-    if redis_url:
+    if not quiet or summary.exit_code:
+        click.echo(summary.line())
+    if redis_url and not quiet:
         click.echo(f"handed over {summary.stats.get('archive/handed_over', 0)} articles to Redis")
     if log_file:
         logging.getLogger("crawler").warning("%s", summary.line())
@@ -268,6 +341,7 @@ def import_warc(
     Without --host or --source every HTML page is tried; pages that are not articles
     and URLs already archived are skipped.
     """
+    from crawler.items import reasons_text
     from crawler.sources import load_sources
     from crawler.warc.importer import ImportFilter, import_warcs
     from indexer.store import Archive
@@ -283,7 +357,8 @@ def import_warc(
             counts = import_warcs(archive, data.index, files, keep, progress=bar.update)
     click.echo(
         f"imported {counts.new} new articles from {counts.responses} responses: "
-        f"{counts.known} already archived, {counts.not_articles} not articles, "
+        f"{counts.known} already archived, "
+        f"{counts.not_articles} not articles{reasons_text(counts.not_stored)}, "
         f"{counts.filtered} skipped (not an HTML page answered 200"
         f"{', or outside --host/--source' if hosts or only else ''}); indexed {counts.indexed}"
     )
@@ -334,3 +409,60 @@ def ingest(data: DataDir, redis_url: str, batch_size: int, idle_exit: float | No
     except (ValueError, CrawlBusyError, redis.RedisError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(counts.line())
+
+
+# --- Takedowns: delete and vacuum (crawler.takedown, indexer.takedown). ---
+
+
+@click.command()
+@click.argument("keys", nargs=-1, metavar="[ID|URL]...")
+@click.option("--source", help="Delete every article of this source (asks first).")
+@click.option("--yes", is_flag=True, help="Do not ask before deleting a whole source.")
+@click.pass_obj
+@user_errors
+def delete(data: DataDir, keys: tuple[str, ...], source: str | None, yes: bool) -> None:
+    """Delete articles, e.g. on a takedown request: from the store (with their versions,
+    addresses and syndication links), the index and later exports.
+
+    Their WARC records stay but are marked deleted: crawls and import-warc do not archive
+    them again, and reextract does not bring them back. 'vacuum' then compacts the store.
+    Exit status 1 when a key names no article (the others are deleted).
+    """
+    from crawler.takedown import delete_articles
+
+    if not keys and source is None:
+        raise click.UsageError("name the articles to delete (ID or URL), or --source NAME")
+    if source is not None:
+        with open_archive(data, readonly=True) as archive:
+            check_source(archive, source)
+
+    def confirm(count: int) -> bool:
+        return yes or click.confirm(
+            f"Delete all {count} articles of source {source!r}?", err=True
+        )
+
+    done = delete_articles(data, keys, source=source, confirm=confirm)
+    click.echo(
+        f"deleted {len(done.deleted)} articles"
+        + (f" ({len(done.already)} deleted before)" if done.already else "")
+        + f"; {done.unindexed} removed from the index"
+    )
+    for key in done.unknown:
+        click.echo(f"Error: no article {key!r} in the archive", err=True)
+    if done.unknown:
+        sys.exit(1)
+
+
+@click.command()
+@click.pass_obj
+@user_errors
+def vacuum(data: DataDir) -> None:
+    """Compact the archive: the store without the space deletions left (SQLite VACUUM),
+    and the index built anew from it (searches go on meanwhile)."""
+    from crawler.takedown import vacuum as compact
+
+    done = compact(data)
+    click.echo(
+        f"store {done.size_before / 1e6:.1f} MB -> {done.size_after / 1e6:.1f} MB; "
+        f"index rebuilt ({done.indexed} articles)"
+    )

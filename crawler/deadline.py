@@ -5,7 +5,8 @@ generating requests (its ``closing`` flag), nothing is retried, and no download 
 past the end of the grace period (CRAWL_GRACE_PERIOD seconds). With a time budget, every
 download is already capped at the time left until budget + grace. Once the grace period is
 over, the engine is told to stop waiting for what is still in flight: what was fetched is
-stored and indexed, and the process exits.
+stored and indexed, and the process exits. The downloads given up then are recorded as
+failed fetches (:func:`given_up`), so the next crawl tries them again.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from scrapy.http import Response
 from scrapy.utils.asyncio import create_looping_call
 from twisted.internet import reactor
 
+from crawler.items import FailureItem
 from crawler.scrapy_fixes.engine import engine_is_closing, release_engine_slot
 
 logger = logging.getLogger(__name__)
@@ -45,6 +47,7 @@ class CrawlDeadline:
         self.closing_since: float | None = None
         self._poll: Any = None
         self._force: Any = None
+        self.given_up: list[FailureItem] = []  # the downloads the grace period cut
         crawler.deadline = self
 
     @classmethod
@@ -92,14 +95,19 @@ class CrawlDeadline:
         engine = self.crawler.engine
         if engine is None:
             return
+        downloading = [r for r in engine.downloader.active if r.meta.get("source")]
         left = release_engine_slot(engine)
         if left:
             logger.warning(
-                "Grace period of %gs over: %d requests in flight given up (not archived: "
-                "a later crawl finds them again)", self.grace, len(left))
+                "Grace period of %gs over: %d requests in flight given up (%d downloads "
+                "recorded as failed: a later crawl tries them again)",
+                self.grace, len(left), len(downloading))
             self.crawler.stats.set_value("deadline/given_up", len(left))
             if self.crawler.spider is not None:
                 self.crawler.spider.given_up = left
+        error = f"given up: still downloading at the end of the {self.grace:g}s grace period"
+        self.given_up = [FailureItem(url=r.url, source=r.meta["source"], error=error)
+                         for r in downloading]
 
     def spider_closed(self, spider: Any) -> None:
         """Stop watching (signal handler)."""
@@ -112,6 +120,12 @@ class CrawlDeadline:
 
 def _deadline(crawler: Any) -> CrawlDeadline | None:
     return getattr(crawler, "deadline", None)
+
+
+def given_up(crawler: Any) -> list[FailureItem]:
+    """The failure records of the downloads the grace period cut (none before it ends)."""
+    deadline = _deadline(crawler)
+    return deadline.given_up if deadline is not None else []
 
 
 class DeadlineTimeoutMiddleware:

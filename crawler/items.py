@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +53,16 @@ class FailureItem:
     source: str
     error: str
     status: int | None = None
+
+
+# a page the source's ``article_urls`` patterns rule out (crawl and import-warc alike)
+NOT_ARTICLE_URL = "not an article URL (article_urls)"
+
+
+def reasons_text(counts: Mapping[str, int]) -> str:
+    """The not-stored counts by reason as the summaries print them: " (soft_404 1, ...)"."""
+    reasons = ", ".join(f"{key} {count}" for key, count in sorted(counts.items()) if count)
+    return f" ({reasons})" if reasons else ""
 
 
 def reason_key(reason: str) -> str:

@@ -13,7 +13,9 @@ from scrapy.http import Request, Response
 from twisted.internet.task import LoopingCall
 
 from crawler.archive_errors import archive_write_failed
+from crawler.deadline import given_up
 from crawler.items import ArticleItem, FailureItem, PageItem, reason_key
+from crawler.notfound import PROBE_META, not_found_page
 from crawler.processes.indexing import IndexWriter, WriterConfig
 from crawler.processes.workers import ExtractorPool
 from indexer.store import Archive, Fetch, StoreError
@@ -63,7 +65,8 @@ class ExtractPipeline:
         if not isinstance(item, PageItem):
             return item
         assert self.pool is not None
-        work = self.pool.process(item.body, item.encoding, item.url, classify=item.classify)
+        work = self.pool.process(item.body, item.encoding, item.url, classify=item.classify,
+                                 not_found=not_found_page(self.crawler, item.url))
         deadline = getattr(self.crawler, "deadline", None)
         left = deadline.time_left() if deadline is not None and deadline.closing else None
         try:  # once the crawl closes, extraction has until the end of the grace period
@@ -132,7 +135,10 @@ class StorePipeline:
         self.flush_timer.start(self.flush_seconds, now=False)
 
     def response_received(self, response: Response, request: Request, spider: Any) -> None:
-        """Remember a fetch, and that its source answers (signal handler)."""
+        """Remember a fetch, and that its source answers (signal handler); a site's 404
+        page asked for as such is no fetch of the crawl's."""
+        if request.meta.get(PROBE_META):
+            return
         self.fetches.append(Fetch(url=response.url, status=response.status))
         source = request.meta.get("source")
         if source and response.status < 500:
@@ -186,9 +192,11 @@ class StorePipeline:
             self.archive.record_fetches(self.fetches, self.crawl_id)
 
     def close_spider(self, spider: Any = None) -> None:
-        """Write what is left."""
+        """Write what is left, and the downloads the crawl's deadline gave up (failed)."""
         if self.flush_timer.running:
             self.flush_timer.stop()
+        for failure in given_up(self.crawler):
+            self.process_item(failure)
         self.flush()
 
     def spider_closed(self, spider: Any, reason: str) -> None:

@@ -18,6 +18,7 @@ from filelock import FileLock, Timeout
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.items import reasons_text
 from crawler.sources import Source
 from crawler.spiders.news import NewsSpider
 from indexer.health import alarms, source_health
@@ -128,9 +129,8 @@ class CrawlSummary:
 
     def _reasons(self) -> str:
         """The not-stored counts by reason, and the URLs refused for their length."""
-        reasons = ", ".join(f"{k} {v}" for k, v in self.not_stored.items())
         too_long = self.stats.get("archive/url_too_long")
-        return (f" ({reasons})" if reasons else "") + (
+        return reasons_text(self.not_stored) + (
             f", {too_long} URLs over 2,000 characters refused" if too_long else ""
         )
 
@@ -183,10 +183,11 @@ def run_crawl(
     sources: list[Source],
     data_dir: str | Path,
     *,
-    urls: Iterable[str] = (),
+    urls: Iterable[str | Source] = (),
     overrides: dict[str, Any] | None = None,
 ) -> CrawlSummary:
-    """Crawl ``sources`` (and ad hoc article ``urls``) into the archive; blocks until done.
+    """Crawl ``sources`` (and ad hoc article ``urls``, or their one-page sources) into the
+    archive; blocks until done.
 
     Runs the Twisted reactor, so it can be called once per process. SIGTERM and SIGINT
     stop the crawl gracefully: what was fetched is stored and indexed.

@@ -30,11 +30,14 @@ EXTENSIONS = {
     "crawler.scrapy_fixes.VersionCheck": 0,
     # The hard deadline of --max-runtime and SIGTERM (CRAWL_GRACE_PERIOD below).
     "crawler.deadline.CrawlDeadline": 0,
+    # The progress line on a terminal (CRAWL_PROGRESS, which `crawl` sets on a tty).
+    "crawler.progress.ProgressLine": 0,
 }
-# Fairness: each source is its own download slot (crawler.spiders.news), and the
-# scheduler hands out requests of the slot with the fewest downloads in progress, only
-# while it has room (crawler.scrapy_fixes.downloader), so one source's backlog (or hanging
-# pages) never holds back another's.
+CRAWL_PROGRESS = False
+# Fairness: each site (host and port, www. aside) is one download slot, whatever sources
+# crawl it, and the scheduler hands out requests of the source with the fewest downloads
+# in progress, only while its site has room (crawler.scrapy_fixes.downloader), so one
+# source's backlog (or hanging pages) never holds back another's.
 SCHEDULER_PRIORITY_QUEUE = "crawler.scrapy_fixes.downloader.SlotFairPriorityQueue"
 # New links taken from one page (the source's max_pages bounds the whole crawl).
 LINKS_PER_PAGE = 1_000
@@ -80,6 +83,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RedirectLoopMiddleware": 610,  # RedirectMiddleware is at 600
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.scrapy_fixes.robots.SafeRobotsTxtMiddleware": 100,
+    # A site's own 404 page, fetched before its first article page (soft 404s).
+    "crawler.notfound.NotFoundProbeMiddleware": 110,
     # Scrapy's offsite middleware is replaced by HostGuardMiddleware, which also sees
     # start URLs and redirects.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,

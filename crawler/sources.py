@@ -208,9 +208,17 @@ def read_url_file(path: str | Path) -> tuple[list[str], list[str]]:
     return urls, problems
 
 
-def adhoc_source(url: str) -> Source:
-    """Build a one-page source for an article URL given on the command line."""
+def adhoc_source(url: str, known: Iterable[Source] = ()) -> Source:
+    """Build a one-page source for an article URL given on the command line.
+
+    It takes the name of the first ``known`` source whose hosts hold the URL (so the
+    article is archived under that source), else a name made of the URL's host.
+    """
     checked = check_article_url(url)
-    host = strip_www(urlsplit(checked).netloc.lower())
-    name = re.sub(r"[^A-Za-z0-9_.-]", "_", host)[:64] or "adhoc"
+    owner = next((s for s in known if s.allows(checked)), None)
+    if owner is not None:
+        name = owner.name
+    else:
+        host = strip_www(urlsplit(checked).netloc.lower())
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", host)[:64] or "adhoc"
     return Source(name=name, url=checked, follow=False, depth=0)

@@ -40,6 +40,11 @@ def _identity(url: str | None) -> str | None:
         return None
 
 
+def identities(urls: Iterable[str | None]) -> list[str]:
+    """The identity forms of these URLs, each once, in order (unreadable ones left out)."""
+    return list(dict.fromkeys(u for url in urls if (u := _identity(url))))
+
+
 def same_text(a: str, b: str) -> bool:
     """Tell whether two texts are versions of one article (most of their words shared)."""
     left, right = set(WORDS.findall(a.lower())), set(WORDS.findall(b.lower()))
@@ -66,11 +71,12 @@ def record(conn: sqlite3.Connection, pairs: Iterable[tuple[str | None, str]]) ->
 
 
 def known(conn: sqlite3.Connection, urls: Sequence[str]) -> set[str]:
-    """Return which of these identity URLs lead to an archived article."""
+    """Return which of these identity URLs lead to an archived article, or to one deleted
+    (:mod:`indexer.takedown`): neither is to be archived again."""
     found: set[str] = set()
     for start in range(0, len(urls), CHUNK):
         part = list(urls[start : start + CHUNK])
-        for table in ("articles", "aliases"):
+        for table in ("articles", "aliases", "deleted_urls"):
             found.update(url for (url,) in conn.execute(
                 f"SELECT url FROM {table} WHERE url IN ({_marks(part)})", part
             ))

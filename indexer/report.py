@@ -6,9 +6,10 @@ returned; ``color`` adds terminal styles (bold titles, coloured diffs)."""
 
 from __future__ import annotations
 
+import csv
 import json
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
 
 from indexer.terminal import clean_for_terminal, render_snippet
 
@@ -49,6 +50,28 @@ def hit_lines(number: int, hit: Hit, color: bool) -> list[str]:
     if snippet:
         lines.append("   " + snippet)
     return lines
+
+
+HIT_COLUMNS = ("id", "url", "title", "source", "published", "authors", "agencies", "score",
+               "snippet")
+
+
+def write_hits(hits: Iterable[Hit], fmt: str, out: TextIO) -> int:
+    """Write hits to ``out`` as they come: ``jsonl`` (one :meth:`Hit.to_dict` per line) or
+    ``csv`` (HIT_COLUMNS, lists joined with ``"; "``); return how many."""
+    written = 0
+    if fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=HIT_COLUMNS)
+        writer.writeheader()
+    for hit in hits:
+        row = hit.to_dict()
+        if fmt == "csv":
+            writer.writerow({k: "; ".join(v) if isinstance(v, list) else v
+                             for k, v in row.items()})
+        else:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        written += 1
+    return written
 
 
 def search_json(

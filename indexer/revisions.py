@@ -7,7 +7,8 @@ import logging
 import re
 from dataclasses import dataclass
 
-from indexer.store import Archive
+from indexer.store import Archive, StoreError
+from indexer.warcfile import WarcLocation
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,24 @@ def history(archive: Archive, article_id: str) -> list[Version]:
     versions.append(Version(len(versions) + 1, article.fetched_at, None, article.title,
                             article.text))
     return versions
+
+
+def version_html(archive: Archive, article_id: str, number: int) -> bytes | None:
+    """Return the raw page of version ``number`` of an article (1 is the first archived,
+    the last is current), as fetched, from its WARC record; None when no page was kept
+    for it. Raise StoreError when the article has no such version."""
+    kept = archive.revisions(article_id)
+    if not 1 <= number <= len(kept) + 1:
+        raise StoreError(
+            f"article {article_id} has no version {number} (it has "
+            + ("only version 1)" if not kept else f"versions 1-{len(kept) + 1})")
+        )
+    if number == len(kept) + 1:
+        return archive.raw_html(article_id)
+    row = kept[number - 1]
+    if not row["warc_file"]:
+        return None
+    return archive.read_warc(WarcLocation(row["warc_file"], row["warc_offset"])).body
 
 
 def word_diff(old: str, new: str) -> list[tuple[str, str]]:

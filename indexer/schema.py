@@ -23,7 +23,7 @@ from indexer import aliases
 from indexer.article import Article
 from indexer.warcfile import WarcLocation
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 CHUNK = 500  # ids per ``IN (...)`` query
 PAGE_ENCODING = "zlib"
 ARTICLE_ID = re.compile(r"[0-9a-f]{16}")  # what article_id() returns
@@ -264,16 +264,50 @@ def _add_aliases(db: sqlite_utils.Database) -> None:
     aliases.create_table(db.conn)
 
 
+def _add_deleted(db: sqlite_utils.Database) -> None:
+    """Schema v4 -> v5: the articles taken down (id, identity URL, source, WARC records),
+    and every address of theirs in identity form (:mod:`indexer.takedown`)."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS deleted (article_id TEXT PRIMARY KEY, url TEXT NOT NULL,"
+        " source TEXT, deleted_at TEXT NOT NULL, warc_records TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS deleted_urls (url TEXT PRIMARY KEY,"
+        " article_id TEXT NOT NULL REFERENCES deleted(article_id))"
+    )
+
+
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     1: _add_warc_revisions_syndication,
     2: _add_kicker,
     3: _add_aliases,
+    4: _add_deleted,
 }
 
 
 _DATE_PREFIX = re.compile(r"\d{4}(-\d{2}(-\d{2}([T ].*)?)?)?")
 # Sorts after every character an ISO date can hold: ``until`` takes in its whole period.
 _PERIOD_END = "\uffff"
+_DATE_ONLY = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+
+
+def added_bound(value: str) -> str:
+    """Return an ``--added-since`` value as the UTC text it compares with ``fetched_at``:
+    a date (2022, 2022-10, 2022-10-27) as given, a date and time (2022-10-27T08:30,
+    with an offset or in UTC) converted to UTC; raise ValueError for anything else."""
+    value = value.strip()
+    if _DATE_ONLY.fullmatch(value):
+        return value
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"not a date or time: {value!r} (use 2022-10-27 or 2022-10-27T08:30, in UTC "
+            "unless an offset is given)"
+        ) from None
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC)
+    return when.replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 def published_filter(since: str | None, until: str | None) -> tuple[list[str], list[str]]:

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from indexer import aliases, stories
+from indexer import aliases, stories, takedown
 from indexer.article import Article
 from indexer.database import ArchiveFile, StoreError, translated
 from indexer.schema import (
@@ -42,6 +42,7 @@ from indexer.schema import (
     PAGE_ENCODING,
     UPSERT_PAGE,
     Entry,
+    added_bound,
     article_data,
     article_row,
     chunks,
@@ -169,6 +170,8 @@ class Archive(ArchiveFile):
                 (article, e[1], e[2] if len(e) > 2 else None)
                 for article, e in zip(apart, batch, strict=True)
             ]
+            gone = takedown.deleted_ids(self._conn, [a.id for a, _, _ in entries])
+            entries = [e for e in entries if e[0].id not in gone]  # taken down: never again
             known = self._fingerprints([article.id for article, _, _ in entries])
             new: dict[str, Entry] = {}
             changed: dict[str, Entry] = {}
@@ -452,16 +455,21 @@ class Archive(ArchiveFile):
         since: str | None = None,
         until: str | None = None,
         ids: Iterable[str] | None = None,
+        added_since: str | None = None,
     ) -> list[str]:
         """Return the ids of the articles matching the filters, in iteration order.
 
-        Without ``ids`` the order is by publication date (undated last), then id; with
-        ``ids`` it is the given order, filtered.
+        ``added_since`` keeps the articles fetched (stored or updated) then or later (see
+        :func:`~indexer.schema.added_bound`). Without ``ids`` the order is by publication
+        date (undated last), then id; with ``ids`` it is the given order, filtered.
         """
         where, params = published_filter(since, until)
         if source is not None:
             where.append("source = ?")
             params.append(source)
+        if added_since is not None:
+            where.append("fetched_at >= ?")
+            params.append(added_bound(added_since))
         condition = " AND ".join(where) or "1"
         if ids is None:
             return [row[0] for row in self._conn.execute(
@@ -526,6 +534,17 @@ class Archive(ArchiveFile):
                     f" AND {unchanged}",
                     [now, *part, *([] if as_of is None else [as_of])],
                 )
+
+    @translated
+    def delete(self, ids: Sequence[str]) -> list[str]:
+        """Take these articles down (:mod:`indexer.takedown`); return the ids it held."""
+        with self._write():
+            return takedown.delete(self._conn, ids)
+
+    @translated
+    def deleted_ids(self, among: Sequence[str] | None = None) -> set[str]:
+        """The ids of the articles taken down (of those ``among``, when given)."""
+        return takedown.deleted_ids(self._conn, among)
 
     @translated
     def source_names(self) -> list[str]:

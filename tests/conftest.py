@@ -102,12 +102,14 @@ def demo_sources(demo_site: dict[str, str], tmp_path_factory: pytest.TempPathFac
 FAST = setting_args(LOOPBACK_SETTINGS)
 
 
-def run_cli(data: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    data: Path, *args: str, timeout: float = 180, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
     """Run ``search_cli.py --data DATA ARGS...`` in a child process (a crawl runs a reactor)."""
-    env = {**os.environ, "PYTHONWARNINGS": "ignore::SyntaxWarning"}
+    env = {**os.environ, "PYTHONWARNINGS": "ignore::SyntaxWarning", "PYTHONPATH": str(ROOT)}
     return subprocess.run(
         [sys.executable, str(ROOT / "search_cli.py"), "--data", str(data), *args],
-        cwd=ROOT,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -45,6 +45,24 @@ def test_a_hanging_source_does_not_starve_a_normal_source(tmp_path: Path) -> Non
     assert sorted(archived(tmp_path / "data")["news"]) == expected
 
 
+def test_sources_on_one_site_share_its_politeness_limit(tmp_path: Path) -> None:
+    # Each source was its own download slot: two sources on one site each got
+    # CONCURRENT_REQUESTS_PER_DOMAIN (and their own DOWNLOAD_DELAY) there.
+    with TrapSite("news", delay_ms=40) as news:
+        sources = write_sources(tmp_path / "sources.toml",
+                                news.toml("front", feeds=[]),
+                                news.toml("feed", follow=False))
+        result = run_cli(tmp_path / "data", "crawl", "--sources", str(sources), *FAST,
+                         "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
+        expected = sorted(news.article_urls())
+        most_at_once = news.most_at_once
+    assert result.returncode == 0, result.stderr[-2000:]
+    by_source = archived(tmp_path / "data")
+    assert sorted(by_source["front"] + by_source.get("feed", [])) == expected
+    assert news.hits["/2024"] >= 30
+    assert most_at_once == 1
+
+
 def test_the_page_budget_stops_a_source_and_the_next_crawl_goes_on(tmp_path: Path) -> None:
     with TrapSite("news", articles=30) as news:
         sources = write_sources(tmp_path / "sources.toml", news.toml("news", max_pages=12))

@@ -13,6 +13,9 @@ import sys
 import time
 from pathlib import Path
 
+from click.testing import CliRunner
+
+from search_cli import cli
 from tests.conftest import FAST, ROOT, run_cli
 from tests.sites.traps import TrapSite, archived, write_sources
 
@@ -54,15 +57,20 @@ def test_hanging_servers_do_not_stretch_the_deadline(tmp_path: Path) -> None:
     assert len(failed) == len(set(failed)) == hang_requests  # nothing retried
 
 
+def _start_crawl(data: Path, sources: Path, *args: str) -> subprocess.Popen[str]:
+    """Start ``crawl --sources SOURCES ARGS...`` in a child process, to be signalled."""
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "search_cli.py"), "--data", str(data),
+         "crawl", "--sources", str(sources), *FAST, *args],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore::SyntaxWarning"},
+    )
+
+
 def test_sigterm_ends_the_crawl_within_the_grace_period(tmp_path: Path) -> None:
     with TrapSite("hang", links=20) as hang, TrapSite("news") as news:
         sources = write_sources(tmp_path / "sources.toml", hang.toml("hang"), news.toml("news"))
-        proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "search_cli.py"), "--data", str(tmp_path / "data"),
-             "crawl", "--sources", str(sources), *FAST, "-s", "CRAWL_GRACE_PERIOD=3"],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env={**os.environ, "PYTHONWARNINGS": "ignore::SyntaxWarning"},
-        )
+        proc = _start_crawl(tmp_path / "data", sources, "-s", "CRAWL_GRACE_PERIOD=3")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and news.hits["/2024"] < 30:
             time.sleep(0.2)
@@ -75,3 +83,36 @@ def test_sigterm_ends_the_crawl_within_the_grace_period(tmp_path: Path) -> None:
     assert "crawl shutdown" in out
     assert after_term < 3 + STARTUP
     assert len(archived(tmp_path / "data")["news"]) == 30
+
+
+def test_downloads_given_up_at_the_end_are_failed_fetches_tried_again(tmp_path: Path) -> None:
+    # Downloads still in flight when the grace period ended were dropped without a record,
+    # so no later crawl had a reason to try them again. --grace sets the period.
+    with TrapSite("hang", links=20) as hang:
+        sources = write_sources(tmp_path / "sources.toml", hang.toml("hang"))
+        proc = _start_crawl(tmp_path / "data", sources, "--grace", "2",
+                            "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=4")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and hang.hits["/hang"] < 4:
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        sent = time.monotonic()
+        _, err = proc.communicate(timeout=60)
+        after_term = time.monotonic() - sent
+        hanging = hang.hits["/hang"]
+    assert proc.returncode == 5, err[-2000:]
+    assert after_term < 2 + STARTUP  # not the default 30 s
+    assert "4 downloads recorded as failed" in err
+    with sqlite3.connect(tmp_path / "data" / "archive.db") as db:
+        given_up = dict(db.execute("select url, error from fetches where error like 'given up%'"))
+    assert hanging == 4
+    assert len(given_up) == 4
+    assert all(e.endswith("end of the 2s grace period") for e in given_up.values())
+
+
+def test_grace_is_a_crawl_option() -> None:
+    result = CliRunner().invoke(cli, ["crawl", "--help"])
+    assert "--grace SECONDS" in result.output
+    bad = CliRunner().invoke(cli, ["crawl", "--grace", "-1"])
+    assert bad.exit_code == 2
+    assert "Invalid value for '--grace'" in bad.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import re
 import shutil
 import signal
@@ -10,17 +11,20 @@ import sqlite3
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from crawler.demosite import expected_articles
-from crawler.distributed.frontier import KEYS, connect, encode_item
+from crawler.distributed.frontier import KEYS, connect
+from crawler.distributed.messages import encode_item
 from crawler.items import ArticleItem
 from indexer.article import Article
 from indexer.store import Archive
 from tests.conftest import FAST, REFERENCE_DIR, ROOT
+from tests.sites.logging_site import LoggingSite, closest_starts, most_at_once
 from tests.sites.redis_server import local_redis
 
 pytestmark = [pytest.mark.integration, pytest.mark.skipif(
@@ -30,6 +34,12 @@ pytestmark = [pytest.mark.integration, pytest.mark.skipif(
 
 DEAD_AFTER = ["-s", "DISTRIBUTED_WORKER_TTL=3"]
 SEEDED_ELSEWHERE = "seeded by another worker"
+# Places are taken in Redis just before the download starts: a few milliseconds pass
+# between the two on a loaded machine.
+TIMING_SLACK = 0.03
+# No worker dies here: the default TTL, so that a worker whose reactor stalls a few
+# seconds on a loaded machine (its extraction pool starting) is not taken for dead.
+ALIVE = ["-s", "DISTRIBUTED_WORKER_TTL=15"]
 
 
 @pytest.fixture
@@ -167,3 +177,93 @@ def test_ingester_takes_back_what_a_killed_ingester_left(redis_url: str, tmp_pat
     assert not server.llen(KEYS.processing)
     assert server.lrange(KEYS.rejected, 0, -1) == [b"not a message"]
     assert server.scard(KEYS.archived) == 3
+
+
+def test_malformed_and_pickled_entries_go_to_dead_letters(
+    demo_site: dict[str, str], demo_sources: Path, redis_url: str, tmp_path: Path
+) -> None:
+    """Nothing in Redis is unpickled: a planted pickle (that would run a command when
+    unpickled), a request naming a class to load and garbage are set aside, and the
+    worker and the ingester go on."""
+    marker = tmp_path / "pwned"
+    pickled = pickle.dumps(_RunsCommand(f"touch {marker}"))
+    planted_requests = [
+        pickled,
+        b'{"url": "http://127.0.0.1:1/", "_class": "os.system"}',
+        b'{"url": "http://127.0.0.1:1/", "callback": "__init__"}',
+        b"\x00garbage",
+    ]
+    server = connect(redis_url)
+    server.lpush(KEYS.requests, *planted_requests)
+    server.lpush(KEYS.articles, pickled, zlib.compress(b'{"kind": "article", "raw": 1}'))
+    archive = tmp_path / "archive"
+    ingester = _start(archive, "ingest", "--redis", redis_url)
+    log = _finish(_worker(tmp_path / "worker", demo_sources, redis_url, "--source", "courier"))
+    report = _stop_ingester(ingester, redis_url)
+
+    assert not marker.exists()
+    assert sorted(server.lrange(KEYS.dead_requests, 0, -1)) == sorted(planted_requests)
+    assert "Moved an unreadable request" in log
+    assert len(server.lrange(KEYS.rejected, 0, -1)) == 2
+    assert "2 unreadable messages" in report
+    courier = [
+        a for a in expected_articles(demo_site, REFERENCE_DIR / "site") if a["source"] == "courier"
+    ]
+    assert sorted(_archived(archive)) == sorted(a["url"] for a in courier)
+
+
+class _RunsCommand:
+    """Unpickled, runs a shell command (what a pickle planted in Redis could do)."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.system, (self.command,))
+
+
+def test_three_workers_keep_one_politeness_per_site(redis_url: str, tmp_path: Path) -> None:
+    """The site's own log: never more requests at once than the per-host limit, never two
+    starts closer than the delay, though three workers crawl it (each alone would keep
+    its limit, and together send three times as much)."""
+    limit, delay = 2, 0.15
+    with LoggingSite(14, latency=0.5) as site:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(site.sources_toml(), encoding="utf-8")
+        # CONCURRENT_REQUESTS=2: a worker takes no more from the queue, so all three work
+        politeness = ["-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={limit}",
+                      "-s", f"DOWNLOAD_DELAY={delay}", "-s", "CONCURRENT_REQUESTS=2",
+                      *ALIVE]
+        archive = tmp_path / "archive"
+        ingester = _start(archive, "ingest", "--redis", redis_url)
+        workers = [_worker(tmp_path / f"w{i}", sources, redis_url, *politeness) for i in range(3)]
+        logs = [_finish(worker) for worker in workers]
+        _stop_ingester(ingester, redis_url)
+        hits = site.all_hits()
+
+    assert sorted(_archived(archive)) == sorted(site.article_urls())
+    assert most_at_once(hits) == limit
+    assert closest_starts(hits) >= delay - TIMING_SLACK
+    pages = [int(re.search(r"(\d+) pages fetched", log).group(1)) for log in logs]
+    assert all(pages), f"a worker fetched nothing: {pages}"
+    assert sorted(h.path for h in hits).count("/robots.txt") == 3, "robots.txt once per worker"
+    assert len({h.path for h in hits}) == len(hits) - 2, "a page fetched twice"
+
+
+def test_robots_crawl_delay_holds_across_workers(redis_url: str, tmp_path: Path) -> None:
+    """A robots.txt Crawl-delay, read by one worker, spaces the requests of all."""
+    crawl_delay = 0.4
+    with LoggingSite(5, crawl_delay=crawl_delay) as site:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(site.sources_toml(), encoding="utf-8")
+        ingester = _start(tmp_path / "archive", "ingest", "--redis", redis_url)
+        first = _worker(tmp_path / "w0", sources, redis_url, *ALIVE)
+        time.sleep(0.5)  # let it read robots.txt: a worker fetches its own before its first page
+        second = _worker(tmp_path / "w1", sources, redis_url, *ALIVE)
+        _finish(first)
+        _finish(second)
+        _stop_ingester(ingester, redis_url)
+        pages = site.page_hits()
+
+    assert len(pages) == 5
+    assert closest_starts(pages) >= crawl_delay - TIMING_SLACK

@@ -11,11 +11,12 @@ from tests.conftest import run_cli
 
 
 def test_values_of_the_settings_type_pass_through_as_given() -> None:
+    middlewares = '{"crawler.middlewares.PageSizeMiddleware": 5}'
     pairs = ["DOWNLOAD_DELAY=0.25", "AUTOTHROTTLE_ENABLED=false",
-             'DOWNLOADER_MIDDLEWARES={"x.Y": 5}', "LOG_LEVEL=DEBUG", "NEW_SETTING=anything"]
+             f"DOWNLOADER_MIDDLEWARES={middlewares}", "LOG_LEVEL=DEBUG", "NEW_SETTING=anything"]
     assert parse_overrides(pairs) == {
         "DOWNLOAD_DELAY": "0.25", "AUTOTHROTTLE_ENABLED": "false",
-        "DOWNLOADER_MIDDLEWARES": '{"x.Y": 5}', "LOG_LEVEL": "DEBUG",
+        "DOWNLOADER_MIDDLEWARES": middlewares, "LOG_LEVEL": "DEBUG",
         "NEW_SETTING": "anything",
     }
 
@@ -28,6 +29,10 @@ def test_values_of_the_settings_type_pass_through_as_given() -> None:
         ("AUTOTHROTTLE_ENABLED=maybe", "takes true/false"),
         ("DOWNLOADER_MIDDLEWARES={bad", "takes a JSON object"),
         ("NOEQUALS", "expects KEY=VALUE"),
+        ('DOWNLOADER_MIDDLEWARES={"no.such.Class": 500}', "cannot import 'no.such.Class'"),
+        ('ITEM_PIPELINES={"crawler.pipelines.NoSuchPipeline": 1}', "cannot import"),
+        ('DOWNLOAD_HANDLERS={"http": "no.such.Handler"}', "cannot import 'no.such.Handler'"),
+        ("SCHEDULER=no.such.Scheduler", "-s SCHEDULER: cannot import"),
     ],
 )
 def test_a_value_the_setting_cannot_take_is_refused(pair: str, message: str) -> None:
@@ -36,12 +41,22 @@ def test_a_value_the_setting_cannot_take_is_refused(pair: str, message: str) -> 
 
 
 @pytest.mark.integration
-def test_crawl_with_a_bad_setting_says_so_in_one_line(tmp_path: Path) -> None:
-    result = run_cli(tmp_path, "crawl", "--url", "http://127.0.0.1:9/a", "-s",
-                     "DOWNLOAD_DELAY=abc")
+@pytest.mark.parametrize(
+    ("setting", "error"),
+    [
+        ("DOWNLOAD_DELAY=abc", "-s DOWNLOAD_DELAY='abc': DOWNLOAD_DELAY takes a number"),
+        (
+            'DOWNLOADER_MIDDLEWARES={"no.such.Class": 500}',
+            "-s DOWNLOADER_MIDDLEWARES: cannot import 'no.such.Class' "
+            "(not a class path that exists)",
+        ),
+    ],
+)
+def test_crawl_with_a_bad_setting_says_so_in_one_line(
+    tmp_path: Path, setting: str, error: str
+) -> None:
+    result = run_cli(tmp_path, "crawl", "--url", "http://127.0.0.1:9/a", "-s", setting)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines()[-1] == (
-        "Error: -s DOWNLOAD_DELAY='abc': DOWNLOAD_DELAY takes a number"
-    )
+    assert result.stderr.strip().splitlines()[-1] == f"Error: {error}"
     assert not (tmp_path / "archive.db").exists()

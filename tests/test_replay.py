@@ -11,7 +11,9 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -20,8 +22,11 @@ from tests.conftest import ROOT, SHARED, need_shared
 from tests.sites.replay import ReplayPage, ReplaySite, load_pages, sample
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]  # crawls: about a minute in all
-FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "EXTRACT_WORKERS=1"]
 PRESS = "https://press.example.org"
+FORUM = "https://forum.example.net"  # its source follows its home page's links
+TOKEN = "58428beaa14598c2e02d93ad5c773e4d"  # a phpBB session id: 32 hex digits
+DATED = '<meta property="article:published_time" content="2024-05-02T08:00:00Z">'
 
 
 def _prose(topic: str) -> list[str]:
@@ -67,15 +72,28 @@ MADE: dict[str, tuple[str, str | None]] = {
     # issue 21 fault 6: a soft 404
     f"{PRESS}/coming-soon-story": (
         article_html("Seite nicht gefunden", "missing", h1="Seite nicht gefunden"), None),
-    # issue 21 fault 8: a session id in the listed link; only the clean URL is served
-    f"{PRESS}/session-story": (article_html("Session story", "session"), None),
+    # issue 21 fault 8: session ids in listed links are requested as listed (the server
+    # may know only that address) and left out of the identity
+    f"{PRESS}/session-story;jsessionid=A1B2C3D4E5F6": (article_html("Session story", "session"),
+                                                      None),
+    f"{PRESS}/forum/viewtopic.php?f=2&t=88&sid={TOKEN}": (article_html("Topic", "topic"), None),
+    # ...while links found on a page lose them: the server answers their clean URLs only
+    f"{FORUM}/topic.php?t=5": (article_html("Forum topic", "forum", head=DATED), None),
+    f"{FORUM}/story-b": (article_html("Forum story", "forum story", head=DATED), None),
+    f"{FORUM}/story-c?id=2": (article_html("Forum notice", "notice", head=DATED), None),
     # fault 7 / issue 21 fault 11: decoded as browsers do (bytes in ENCODED's charset)
     f"{PRESS}/koeln-bruecke": (article_html("Grüße aus Köln", "bruecke"), None),
     f"{PRESS}/wide-charset-story": (
         article_html("Grüße aus Köln, zweiter Teil", "wide", head='<meta charset="utf-16">'), None),
 }
 ENCODED = {f"{PRESS}/koeln-bruecke": "cp1250"}  # no declaration, mostly ASCII
-LISTED_ONLY = [f"{PRESS}/session-story;jsessionid=A1B2C3D4E5F6", LONG_URL]
+LISTED_ONLY = [LONG_URL]
+# the links on FORUM's home page: two addresses (session ids) for each of its pages
+FORUM_LINKS = [
+    f"/topic.php?t=5&sid={TOKEN}", "/topic.php?t=5&sid=0123456789abcdef0123456789abcdef",
+    "/story-b;jsessionid=A1B2C3D4E5F6", "/story-b;jsessionid=F6E5D4C3B2A1",
+    "/story-c?PHPSESSID=9f8e7d6c5b4a&id=2", "/story-c?id=2&PHPSESSID=0a1b2c3d4e5f",
+]
 
 
 @dataclass
@@ -103,42 +121,65 @@ def _made_pages(folder: Path) -> list[ReplayPage]:
 
 
 class _Site(ReplaySite):
-    """The replay with a few extra sitemap entries that it does not serve."""
+    """The replay with a few extra sitemap entries that it does not serve, and FORUM's
+    pages linked from its home page with session ids, not listed."""
 
     def answer(self, method: str, url: str) -> tuple[int, str, bytes, str]:
         status, ctype, body, kind = super().answer(method, url)
         if kind == "sitemap" and url.startswith(PRESS):
             extra = "".join(f"<url><loc>{u}</loc></url>" for u in LISTED_ONLY)
             body = body.replace(b"</urlset>", extra.encode() + b"</urlset>")
+        elif kind == "sitemap" and url.startswith(FORUM):
+            body = re.sub(rb"<url>.*</url>", b"", body)
+        elif kind == "home" and url.startswith(FORUM):
+            links = "".join(f'<p><a href="{escape(u)}">topic {n}</a></p>'
+                            for n, u in enumerate(FORUM_LINKS))
+            body = f"<html><head><title>Forum</title></head><body>{links}</body></html>".encode()
         return status, ctype, body, kind
+
+
+def _run(env: dict[str, str] | None, data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "search_cli.py"), "--data", str(data), *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, env=env, check=False,
+    )
 
 
 def _crawl(site: ReplaySite, data: Path, *args: str) -> Crawl:
     log = data.with_suffix(".log")
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "search_cli.py"), "--data", str(data), "crawl",
-         *args, "--log-file", str(log), *FAST],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, env=site.env(), check=False,
-    )
+    result = _run(site.env(), data, "crawl", *args, "--log-file", str(log), *FAST)
     return Crawl(result, data, log)
+
+
+URL_FILE = [f"{PRESS}/search-story?scroll=%DCber&b=2&a=%27x", f"{PRESS}/ferry"]
 
 
 @pytest.fixture(scope="module")
 def replay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    """A sample of the replay (30 hosts) plus the made pages, crawled twice from sitemaps."""
+    """A sample of the replay (30 hosts, 2 pages at most each) plus the made pages, crawled
+    from sitemaps; then side by side (the suite's time): the second crawl, an import-warc
+    of the first crawl's WARC files, and a --url-file crawl through a proxy of its own."""
     need_shared(SHARED / "corpus-news")
-    real = sample(load_pages(SHARED), 30)
+    real = sample(load_pages(SHARED), 30, per_host=2)
     folder = tmp_path_factory.mktemp("replay")
-    pages = real + _made_pages(folder)
-    with _Site(pages) as site:
+    made = _made_pages(folder)
+    urls = folder / "urls.txt"
+    urls.write_text("\n".join(URL_FILE) + "\n", encoding="utf-8")
+    with _Site(real + made) as site, _Site(made) as listing:
         sources = folder / "sources.toml"
-        sources.write_text(site.sources_toml(), encoding="utf-8")
+        sources.write_text(site.sources_toml(follow=[FORUM]), encoding="utf-8")
         first = _crawl(site, folder / "data", "--sources", str(sources))
         requests_first = list(site.requests)
-        second = _crawl(site, folder / "data", "--sources", str(sources))
-        yield {"site": site, "real": real, "first": first, "second": second,
-               "requests_first": requests_first,
-               "requests_second": site.requests[len(requests_first):], "folder": folder}
+        warcs = sorted(str(p) for p in (first.data / "warc").glob("*.warc*"))
+        with ThreadPoolExecutor(3) as pool:
+            second = pool.submit(_crawl, site, folder / "data", "--sources", str(sources))
+            imported = pool.submit(_run, None, folder / "imported", "import-warc", *warcs)
+            listed = pool.submit(_crawl, listing, folder / "listed", "--url-file", str(urls))
+            runs = {"second": second.result(), "imported": imported.result(),
+                    "listed": listed.result()}
+        yield {"site": site, "real": real, "first": first, "requests_first": requests_first,
+               "requests_second": site.requests[len(requests_first):], "folder": folder,
+               "listing": listing, **runs}
 
 
 def test_crawl_stores_the_labelled_pages_and_counts_the_rest_by_reason(replay: dict) -> None:
@@ -178,10 +219,28 @@ def test_every_request_is_the_listed_url_through_the_proxy(replay: dict) -> None
     assert not site.missing()
     asked = {r.url for r in replay["requests_first"]}
     assert f"{PRESS}/search-story?scroll=%DCber&b=2&a=%27x" in asked
-    assert f"{PRESS}/session-story" in asked
-    assert not [u for u in asked if "jsessionid" in u or len(u) > 2000]
+    assert not [u for u in asked if len(u) > 2000]
     fetched = {u for (u,) in replay["first"].rows("select url from fetches")}
     assert fetched <= asked  # nothing the crawl fetched went past the proxy
+
+
+def test_listed_session_ids_are_requested_as_listed_but_leave_the_identity(replay: dict) -> None:
+    asked = [r.url for r in replay["requests_first"] if r.kind == "page"]
+    rows = dict(replay["first"].rows("select fetched_url, url from articles"))
+    for url in (f"{PRESS}/session-story;jsessionid=A1B2C3D4E5F6",
+                f"{PRESS}/forum/viewtopic.php?f=2&t=88&sid={TOKEN}"):
+        assert asked.count(url) == 1
+        assert rows[url] == url.split(";")[0].replace(f"&sid={TOKEN}", "")
+
+
+def test_session_ids_in_links_found_on_pages_are_dropped(replay: dict) -> None:
+    asked = [r.url for r in replay["requests_first"] if r.url.startswith(FORUM + "/")]
+    clean = sorted(u for u in MADE if u.startswith(FORUM))
+    # each page once, under its clean address: no copy per session id, nothing missing
+    assert sorted(u for u in asked if "robots" not in u and "sitemap" not in u) == sorted(
+        [f"{FORUM}/", *clean])
+    rows = replay["first"].rows("select url from articles where url like ?", f"{FORUM}/%")
+    assert sorted(u for (u,) in rows) == clean
 
 
 def test_second_crawl_fetches_no_archived_page(replay: dict) -> None:
@@ -211,30 +270,20 @@ def test_log_file_without_verbose_has_no_debug_and_no_article_text(replay: dict)
 
 
 def test_import_warc_archives_the_same_articles_as_the_crawl(replay: dict) -> None:
-    first: Crawl = replay["first"]
-    warcs = sorted(str(p) for p in (first.data / "warc").glob("*.warc*"))
-    data = replay["folder"] / "imported"
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "search_cli.py"), "--data", str(data), "import-warc",
-         *warcs], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
-    )
+    result: subprocess.CompletedProcess[str] = replay["imported"]
     assert result.returncode == 0, result.stderr
-    crawled = {u for (u,) in first.rows("select url from articles")}
-    with sqlite3.connect(data / "archive.db") as db:
+    crawled = {u for (u,) in replay["first"].rows("select url from articles")}
+    with sqlite3.connect(replay["folder"] / "imported" / "archive.db") as db:
         imported = {u for (u,) in db.execute("select url from articles")}
     assert imported == crawled
 
 
-def test_url_file_crawl_requests_each_url_as_given(replay: dict, tmp_path: Path) -> None:
-    site: ReplaySite = replay["site"]
-    urls = [f"{PRESS}/search-story?scroll=%DCber&b=2&a=%27x", f"{PRESS}/ferry"]
-    listed = tmp_path / "urls.txt"
-    listed.write_text("\n".join(urls) + "\n", encoding="utf-8")
-    before = len(site.requests)
-    run = _crawl(site, tmp_path / "data", "--url-file", str(listed))
+def test_url_file_crawl_requests_each_url_as_given(replay: dict) -> None:
+    listing: ReplaySite = replay["listing"]
+    run: Crawl = replay["listed"]
     assert run.result.returncode == 0, run.result.stderr
-    asked = [r.url for r in site.requests[before:] if r.kind in ("page", "missing")]
-    assert sorted(asked) == sorted(urls)
+    asked = [r.url for r in listing.requests if r.kind in ("page", "missing")]
+    assert sorted(asked) == sorted(URL_FILE)
     assert "2 new" in run.result.stdout
 
 
@@ -251,4 +300,5 @@ def test_stats_lists_what_the_last_crawl_did_not_store(replay: dict) -> None:
          "--json"], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["not_stored"] == {"soft_404": 1}
+    # the soft 404, and the forum's home page (its links are followed)
+    assert json.loads(result.stdout)["not_stored"] == {"soft_404": 1, "not_an_article_page": 1}

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import indexer.search.whoosh.matching
+import indexer.search.whoosh.ranking
 from indexer.article import Article
 from indexer.search import (
     QUERY_HELP,
@@ -619,13 +620,36 @@ def test_fast_matching_gives_whooshs_hits_and_scores(
     # Whoosh's own path is slow: on a loaded machine it could reach the time limit and
     # return partial results, which is not what is compared here.
     monkeypatch.setattr(indexer.search.whoosh.matching, "TIME_LIMIT", 600.0)
+    # A one-word query ranked at once with NumPy (ranking.py), however few its postings...
+    monkeypatch.setattr(indexer.search.whoosh.ranking, "AT_ONCE_FROM", 0)
+    at_once = _ranked(blocks_index, query, kwargs)
+    # ... gives what the matchers give.
+    monkeypatch.setattr(indexer.search.whoosh.ranking, "AT_ONCE_FROM", 10**12)
     fast = _ranked(blocks_index, query, kwargs)
+    assert at_once == fast
     # Whoosh's own posting readers, walking every posting of the query's matcher tree,
     # every sub-matcher kept (no pruning as the N-th score rises).
     monkeypatch.setattr(_FastMatching, "matcher", _whoosh_matching)
     assert _ranked(blocks_index, query, kwargs) == fast
     monkeypatch.setattr(indexer.search.whoosh.matching, "_prunable", lambda query: False)
     assert _ranked(blocks_index, query, kwargs) == fast
+
+
+def test_one_word_queries_with_many_postings_are_ranked_at_once(
+    blocks_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A word (in title and body) with many postings takes the NumPy path; other shapes
+    and rarer words keep the matchers. (Its results: the test above.)"""
+    searcher = _searcher(blocks_index)
+    word_terms = indexer.search.whoosh.ranking.word_terms
+    storm = _prepare(searcher, "storm", _Filters()).query
+    frequency = sum(searcher.reader().doc_frequency(t.fieldname, t.text) for t in storm.subqueries)
+    monkeypatch.setattr(indexer.search.whoosh.ranking, "AT_ONCE_FROM", frequency)
+    assert [t.fieldname for t in word_terms(searcher, storm)] == ["title", "body"]
+    assert word_terms(searcher, _prepare(searcher, "storm tide", _Filters()).query) is None
+    assert word_terms(searcher, _prepare(searcher, '"storm tide"', _Filters()).query) is None
+    monkeypatch.setattr(indexer.search.whoosh.ranking, "AT_ONCE_FROM", frequency + 1)
+    assert word_terms(searcher, storm) is None
 
 
 def test_whooshs_pruning_is_kept_only_where_it_is_exact(blocks_index: Path) -> None:

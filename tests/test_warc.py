@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import sqlite3
 import urllib.request
 from collections import Counter
@@ -21,6 +22,7 @@ from indexer.schema import fingerprint
 from indexer.store import Archive
 from indexer.warcfile import WarcLocation, iter_responses, read_response
 from search_cli import cli
+from tests.sites.hostile import article_html, prose
 
 
 def _records(folder: Path) -> list[tuple[str, str, str | None, str | None]]:
@@ -194,3 +196,37 @@ def test_import_of_a_truncated_warc_keeps_what_it_read_and_says_where_it_stops(
         assert "skipped (not an HTML page answered 200)" in result.stdout
         with Archive(tmp_path / f"data{into}" / "archive.db") as archive:
             assert 0 < archive.count() < len(offsets)
+
+
+def _warc_of(path: Path, pages: dict[str, str]) -> Path:
+    """A WARC file of 200 HTML responses, one per (url, html)."""
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for url, html in pages.items():
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")],
+                                       protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(
+                url, "response", payload=BytesIO(html.encode()), http_headers=headers))
+    return path
+
+
+def test_import_warc_counts_the_pages_it_does_not_store_by_reason(tmp_path: Path) -> None:
+    site = "https://news.example"
+    listing = "".join(f'<li><a href="/{n}">Section {n}</a></li>' for n in range(40))
+    warc = _warc_of(tmp_path / "mixed.warc.gz", {
+        f"{site}/2024/05/01/harbour-dues-rise": article_html("Harbour dues rise",
+                                                             prose("Harbour dues rise")),
+        f"{site}/2024/05/02/bridge-closed": article_html("Bridge closed", prose("Bridge closed")),
+        f"{site}/2024/05/03/coming-soon": article_html("Page not found", prose("Page not found")),
+        f"{site}/2024/05/04/short": article_html("Short", "<p>Two words.</p>"),
+        f"{site}/": f"<html><head><title>News</title></head><body><ul>{listing}</ul></body></html>",
+    })
+    data = tmp_path / "data"
+    result = CliRunner().invoke(cli, ["--data", str(data), "import-warc", str(warc), "-q"])
+    assert result.exit_code == 0, result.stderr
+    assert ("imported 2 new articles from 5 responses: 0 already archived, 3 not articles"
+            " (not_an_article_page 1, soft_404 1, text_too_short 1), 0 skipped") in result.stdout
+    stats = CliRunner().invoke(cli, ["--data", str(data), "stats", "--json"])
+    assert stats.exit_code == 0, stats.stderr
+    assert json.loads(stats.stdout)["not_stored"] == {
+        "not_an_article_page": 1, "soft_404": 1, "text_too_short": 1}

@@ -20,13 +20,10 @@ What scrapy-redis 0.9.1 lacks, and this module adds:
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import os
 import socket
 import uuid
-import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -40,11 +37,10 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 
 from crawler import settings as project
+from crawler.distributed.messages import BadMessage, decode_request, encode_item, encode_request
 from crawler.items import ArticleItem, FailureItem
 from crawler.middlewares import Refused
 from crawler.scrapy_fixes.engine import engine_slot
-from crawler.scrapy_fixes.scheduler import decode_request, encode_request
-from indexer.article import Article
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +57,15 @@ if not data then return nil end
 local token = redis.call('INCR', KEYS[3])
 redis.call('HSET', KEYS[2], token, data)
 return {token, data}
+"""
+
+# Move a lease to the dead letters, atomically (its request could not be read).
+_DEAD_LETTER = """
+local data = redis.call('HGET', KEYS[1], ARGV[1])
+if not data then return 0 end
+redis.call('LPUSH', KEYS[2], data)
+redis.call('HDEL', KEYS[1], ARGV[1])
+return 1
 """
 
 # Mark a request seen and queue it, atomically: a worker killed between the two would
@@ -159,8 +164,13 @@ class Keys:
 
     @property
     def rejected(self) -> str:
-        """Messages the ingester could not read (a list, for inspection)."""
+        """Messages the ingester could not read (a list of dead letters, for inspection)."""
         return f"{self.prefix}:articles:rejected"
+
+    @property
+    def dead_requests(self) -> str:
+        """Queued requests a worker could not read (a list of dead letters, for inspection)."""
+        return f"{self.prefix}:requests:dead"
 
     @property
     def archived(self) -> str:
@@ -204,6 +214,8 @@ def distributed_settings(redis_url: str) -> dict[str, Any]:
         "REDIS_URL": redis_url,
         "SCHEDULER": "crawler.distributed.frontier.FrontierScheduler",
         "SCHEDULER_QUEUE_CLASS": "crawler.distributed.frontier.LeasedQueue",
+        # JSON, never scrapy-redis' default pickle: Redis must not be able to run code here.
+        "SCHEDULER_SERIALIZER": "crawler.distributed.messages",
         "DUPEFILTER_CLASS": "crawler.distributed.frontier.FingerprintDupeFilter",
         # The run, not each worker, decides when the shared frontier is cleared.
         "SCHEDULER_PERSIST": True,
@@ -215,6 +227,14 @@ def distributed_settings(redis_url: str) -> dict[str, Any]:
             "crawler.distributed.frontier.SkipArchivedMiddleware": 60,
             "crawler.warc.writer.WarcMiddleware": None,
         },
+        # One politeness per host across the workers (crawler.distributed.politeness).
+        "DOWNLOAD_HANDLERS": {
+            "http": "crawler.distributed.politeness.PoliteDownloadHandler",
+            "https": "crawler.distributed.politeness.PoliteDownloadHandler",
+        },
+        # The run-wide delay is DOWNLOAD_DELAY itself (crawler.distributed.politeness):
+        # a worker's own randomised delay could not hold it.
+        "DOWNLOAD_DELAY_JITTER": 0,
         "SPIDER_MIDDLEWARES": {
             **getattr(project, "SPIDER_MIDDLEWARES", {}),
             "crawler.distributed.frontier.SeedOnceMiddleware": 10,
@@ -226,47 +246,6 @@ def distributed_settings(redis_url: str) -> dict[str, Any]:
             "crawler.distributed.frontier.HandOffPipeline": 200,
         },
     }
-
-
-# --- Messages from workers to the ingester ---
-
-
-def encode_item(item: ArticleItem | FailureItem) -> bytes:
-    """Serialise an article (with its raw page) or a failure for the ingester."""
-    if isinstance(item, ArticleItem):
-        payload: dict[str, Any] = {
-            "kind": "article",
-            "article": item.article.to_dict(),
-            "raw": base64.b64encode(item.raw).decode("ascii"),
-        }
-    else:
-        payload = {
-            "kind": "failure",
-            "url": item.url,
-            "source": item.source,
-            "error": item.error,
-            "status": item.status,
-        }
-    return zlib.compress(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
-
-
-def decode_item(message: bytes) -> ArticleItem | FailureItem:
-    """Read a message written by :func:`encode_item`; ValueError if it is not one."""
-    try:
-        payload = json.loads(zlib.decompress(message))
-        if payload["kind"] == "article":
-            article = Article.from_dict(payload["article"])
-            return ArticleItem(article=article, raw=base64.b64decode(payload["raw"]))
-        if payload["kind"] == "failure":
-            return FailureItem(
-                url=payload["url"],
-                source=payload["source"],
-                error=payload["error"],
-                status=payload["status"],
-            )
-    except (zlib.error, ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"unreadable message: {exc}") from exc
-    raise ValueError(f"unknown message kind {payload['kind']!r}")
 
 
 # --- The shared frontier ---
@@ -348,23 +327,31 @@ class LeasedQueue(FifoQueue):
         self.leases: dict[int, Request] = {}
         self._pop = server.register_script(_POP_LEASE)
         self._queue_unseen = server.register_script(_QUEUE_UNSEEN)
+        self._pop_dead = server.register_script(_DEAD_LETTER)
 
     def push_unseen(self, request: Request, fingerprint: str | None) -> bool:
         """Queue a request unless its fingerprint is in the run's duplicate filter, which
         gets it (atomically); None queues it unfiltered. Tell whether it was queued."""
         keys = [KEYS.dupefilter, self.key]
-        args: list[str | bytes] = [fingerprint or "", encode_request(self, request)]
+        args: list[str | bytes] = [fingerprint or "", encode_request(request, self.spider)]
         return bool(self._queue_unseen(keys=keys, args=args))
 
     def pop(self, timeout: int = 0) -> Request | None:
-        """Pop the next request and lease it (never blocks: the reactor must keep running)."""
-        found = self._pop(keys=[self.key, self.inflight, KEYS.tokens])
-        if not found:
-            return None
-        token, data = found
-        request = decode_request(self, data)
-        self.leases[int(token)] = request
-        return request
+        """Pop the next request and lease it (never blocks: the reactor must keep running).
+
+        A queued entry that is not a request of ours goes to the dead letters.
+        """
+        while found := self._pop(keys=[self.key, self.inflight, KEYS.tokens]):
+            token, data = found
+            try:
+                request = decode_request(data, self.spider)
+            except BadMessage as exc:
+                logger.error("Moved an unreadable request to %s: %s", KEYS.dead_requests, exc)
+                self._pop_dead(keys=[self.inflight, KEYS.dead_requests], args=[token])
+                continue
+            self.leases[int(token)] = request
+            return request
+        return None
 
     def ack(self, tokens: list[int]) -> None:
         """Release these leases: their requests are done."""

@@ -22,7 +22,8 @@ from typing import cast
 
 import redis
 
-from crawler.distributed.frontier import KEYS, connect, decode_item
+from crawler.distributed.frontier import KEYS, connect
+from crawler.distributed.messages import BadMessage, decode_item
 from crawler.items import ArticleItem, FailureItem
 from crawler.run import crawl_lock
 from indexer.layout import DataDir
@@ -69,8 +70,10 @@ def requeue_processing(server: redis.Redis) -> int:
 
 
 def publish_archived(server: redis.Redis, archive: Archive) -> int:
-    """Add every archived identity URL to the archived set the workers check."""
-    urls = [row["url"] for row in archive.db.query("SELECT url FROM articles")]
+    """Add every archived identity URL to the archived set the workers check, and those of
+    the articles deleted (:mod:`indexer.takedown`): they are not to be fetched again."""
+    urls = [row["url"] for row in archive.db.query(
+        "SELECT url FROM articles UNION ALL SELECT url FROM deleted_urls")]
     for start in range(0, len(urls), PUBLISH_CHUNK):
         server.sadd(KEYS.archived, *urls[start : start + PUBLISH_CHUNK])
     return len(urls)
@@ -127,8 +130,8 @@ class Ingester:
         for message in batch:
             try:
                 item = decode_item(message)
-            except ValueError as exc:
-                logger.error("Rejected a message: %s", exc)
+            except BadMessage as exc:
+                logger.error("Moved an unreadable message to %s: %s", KEYS.rejected, exc)
                 rejected.append(message)
                 continue
             if isinstance(item, ArticleItem):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from urllib.parse import urlsplit
 
 from parsel import Selector
@@ -67,6 +68,14 @@ SOFT_404 = re.compile(
 )
 NOT_ARTICLE_PAGE = "not an article page"
 SOFT_404_REASON = "soft 404"
+LIKE_NOT_FOUND_REASON = "soft 404 (like the site's own 404 page)"
+# A page whose visible text is this close to the site's own 404 page (Jaccard similarity
+# of their 3-word runs) is that page: the site's template counts in both, so an article
+# with a short text on a site with a long menu stays well below it.
+NOT_FOUND_SIMILARITY = 0.9
+SHINGLE_WORDS = 3
+MIN_SHINGLES = 5  # a 404 page with less text than this tells nothing apart
+VISIBLE_TEXT = "//title//text() | //body//text()[not(ancestor::script or ancestor::style)]"
 
 
 def _jsonld_types(sel: Selector) -> set[str]:
@@ -95,6 +104,25 @@ def is_soft_404(sel: Selector) -> bool:
     title = " ".join(sel.xpath("//title//text()").getall())
     heading = " ".join(sel.xpath("(//h1)[1]//text()").getall())
     return any(SOFT_404.search(t.strip()) for t in (title, heading) if t.strip())
+
+
+def text_shingles(sel: Selector) -> frozenset[int]:
+    """The page's visible text (title included) as hashes of its runs of 3 words; stable
+    across processes (CRC-32, not ``hash``)."""
+    words = " ".join(sel.xpath(VISIBLE_TEXT).getall()).lower().split()
+    return frozenset(
+        zlib.crc32(" ".join(words[i:i + SHINGLE_WORDS]).encode())
+        for i in range(max(0, len(words) - SHINGLE_WORDS + 1))
+    )
+
+
+def like_not_found(sel: Selector, not_found: frozenset[int] | None) -> bool:
+    """Tell whether the page is (nearly) the site's own 404 page, given that page's
+    :func:`text_shingles`; False without one, or with too little text to tell."""
+    if not not_found or len(not_found) < MIN_SHINGLES:
+        return False
+    page = text_shingles(sel)
+    return len(page & not_found) >= NOT_FOUND_SIMILARITY * len(page | not_found)
 
 
 def _long_text(sel: Selector) -> bool:
@@ -128,17 +156,22 @@ def _short_plain_path(path: str) -> bool:
     return not (SLUG.search(last) or "." in last or re.search(r"\d{3}", last))
 
 
-def page_verdict(url: str, sel: Selector, *, listed: bool) -> str | None:
+def page_verdict(url: str, sel: Selector, *, listed: bool,
+                 not_found: frozenset[int] | None = None) -> str | None:
     """Return why the page at ``url`` is no article, or None when it may be one.
 
     ``listed``: a feed, a sitemap, the user (``--url``) or a WARC names the page; then only
     a soft 404, or a listing (home, tag, section... path, a short path like a section's, or
     structured data saying so) with no sign of an article, turns it down. Otherwise (a link
     found on a page) the page needs two signs of an article, or one besides a slug-like or
-    dated path, and a listing path needs structured data.
+    dated path, and a listing path needs structured data. A soft 404 says "not found" in
+    its title or heading, or is the site's own 404 page (``not_found``, its
+    :func:`text_shingles`).
     """
     if is_soft_404(sel):
         return SOFT_404_REASON
+    if like_not_found(sel, not_found):
+        return LIKE_NOT_FOUND_REASON
     evidence = article_evidence(url, sel)
     path = urlsplit(url).path
     listing_path = path.rstrip("/") == "" or bool(NON_ARTICLE_PATH.search(path))

@@ -76,18 +76,21 @@ def extract_page(body: bytes, charset: str | None, url: str) -> Result:
     return extract_with_reason(body, url, http_charset=charset)
 
 
-def process_page(body: bytes, charset: str | None, url: str, classify: bool) -> PageResult:
+def process_page(body: bytes, charset: str | None, url: str, classify: bool,
+                 not_found: frozenset[int] | None = None) -> PageResult:
     """Extract a crawled page's article and its syndication signature (runs in a worker).
 
     The page is first judged on the tree extraction parses
     (:func:`~crawler.extraction.classify.page_verdict`): with ``classify``, as a page found
     on the way; without, as one listed as an article (feed, news sitemap, ``--url``). One
     turned down (a soft 404, a listing) comes back with ``article_page`` False and the reason.
+    ``not_found``: the text shingles of the site's own 404 page, if known.
     """
     verdicts: list[str | None] = []
 
     def accept(tree: HtmlElement) -> str | None:
-        verdicts.append(page_verdict(url, Selector(root=tree, type="html"), listed=not classify))
+        verdicts.append(page_verdict(url, Selector(root=tree, type="html"), listed=not classify,
+                                     not_found=not_found))
         return verdicts[0]
 
     article, reason = extract_with_reason(body, url, accept=accept, http_charset=charset)
@@ -96,7 +99,8 @@ def process_page(body: bytes, charset: str | None, url: str, classify: bool) -> 
         # tree of its own, as the spider did: a listing page is no failed article.
         if classify and not verdicts:
             html = decode_html(body, charset)
-            verdicts.append(page_verdict(url, Selector(text=html, type="html"), listed=False))
+            verdicts.append(page_verdict(url, Selector(text=html, type="html"), listed=False,
+                                         not_found=not_found))
         if verdicts and verdicts[0]:
             return PageResult(None, verdicts[0], None, article_page=False)
         return PageResult(None, reason)
@@ -121,10 +125,11 @@ class ExtractorPool:
         return await self._run(extract_page, (body, charset, url), lambda why: (None, why))
 
     async def process(
-        self, body: bytes, charset: str | None, url: str, *, classify: bool = False
+        self, body: bytes, charset: str | None, url: str, *, classify: bool = False,
+        not_found: frozenset[int] | None = None,
     ) -> PageResult:
         """Run :func:`process_page` in a worker; a timeout or a dead worker becomes a reason."""
-        args = (body, charset, url, classify)
+        args = (body, charset, url, classify, not_found)
         return await self._run(process_page, args, lambda why: PageResult(None, why))
 
     async def _run(self, task: Callable[..., T], args: tuple, failed: Callable[[str], T]) -> T:

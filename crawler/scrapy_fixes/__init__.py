@@ -6,17 +6,17 @@ Each module says what it touches, on which version it was tested and what it fix
   ``_wait_for_download``, ``scrapy.utils.defer._schedule_coro`` and the ``Slot``
   internals. Fixes: with no download delay a host got up to CONCURRENT_REQUESTS
   requests at once, not CONCURRENT_REQUESTS_PER_DOMAIN, and Twisted's pool then
-  dropped kept-alive connections. Its ``SlotFairPriorityQueue`` reads
-  ``DownloaderAwarePriorityQueue._downloader_interface`` and ``_next_slot``. Fixes: a
-  hanging source filled the downloader and starved the others.
+  dropped kept-alive connections. A slot is a site (host and port, ``www.`` or not), so
+  sources on one site share its limits. Its ``SlotFairPriorityQueue`` reads
+  ``DownloaderAwarePriorityQueue._downloader_interface`` and ``_next_slot``, and queues
+  requests per slot and source. Fixes: a hanging source filled the downloader and
+  starved the others.
 - :mod:`.engine` (Scrapy 2.19): ``ExecutionEngine._slot`` (``inprogress``, ``nextcall``,
   ``closing``, ``_maybe_fire_closing``), for the crawl deadline (a closing engine waited
   for its requests however long), the fair queue and the distributed scheduler.
 - :mod:`.robots` (Scrapy 2.19, Twisted 26.10): ``RobotsTxtMiddleware._parsers``. Fixes:
   requests started while a host's robots.txt loads went through unchecked. Also: a dead
   host's robots.txt and retry reports are one INFO line, not a 60-line traceback.
-- :mod:`.scheduler` (scrapy-redis 0.9.1): the queues' ``_encode_request`` /
-  ``_decode_request``, for the distributed scheduler's own Lua scripts.
 - :mod:`.warc` (warcio 1.8.1): ``WARCWriter._write_warc_record``. Makes WARC writing
   cheaper: gzip level 6, one flush per exchange instead of per record.
 

@@ -12,9 +12,14 @@ one request in three opened a new TCP connection.
 Here a request counts as transferring from the moment its task is scheduled. With a
 download delay Scrapy starts one request per call anyway: its own code runs.
 
+A download slot is a site: its host without ``www.``, with its port (:func:`site_slot`),
+so every source on one site shares the site's CONCURRENT_REQUESTS_PER_DOMAIN and
+DOWNLOAD_DELAY. Scrapy's default, the host name alone, would give ``www.`` its own slot.
+
 Private API (Scrapy 2.19): ``Downloader._process_queue`` and ``_wait_for_download``,
 ``scrapy.utils.defer._schedule_coro``, ``Slot.queue``, ``transferring``, ``latercall``,
-``lastseen``. Tested by tests/test_crawl.py (at most two requests at once per host).
+``lastseen``. Tested by tests/test_crawl.py (at most two requests at once per host) and
+tests/test_budgets.py (two sources on one site: one request at once).
 :class:`SlotFairPriorityQueue` reads ``DownloaderAwarePriorityQueue._downloader_interface``,
 ``_next_slot`` and ``pqueues``, and the engine's requests in progress (tests/test_budgets.py).
 """
@@ -24,17 +29,43 @@ from __future__ import annotations
 from collections import Counter
 from functools import cached_property
 from time import monotonic
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.core.downloader import Downloader, Slot
 from scrapy.pqueues import DownloaderAwarePriorityQueue
 from scrapy.utils.defer import _schedule_coro
+from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.scrapy_fixes.engine import engine_slot
+from indexer.urls import strip_www
+
+# Between a queue key's download slot and its source (neither holds a tab).
+KEY_SEPARATOR = "\t"
+
+
+def _site(netloc: str) -> str:
+    return strip_www(netloc.rpartition("@")[2].lower())
+
+
+def site_of(url: str) -> str:
+    """The site of ``url``: its host without ``www.``, and its port."""
+    return _site(urlsplit(url).netloc)
+
+
+def site_slot(request: Request) -> str:
+    """The download slot of a request: its site (:func:`site_of`)."""
+    return _site(urlparse_cached(request).netloc)
 
 
 class SlotBoundDownloader(Downloader):
-    """A downloader that never has more requests in flight per slot than its concurrency."""
+    """A downloader that never has more requests in flight per slot than its concurrency,
+    with one slot per site (unless a request's ``download_slot`` says otherwise)."""
+
+    def get_slot_key(self, request: Request) -> str:
+        """The request's ``download_slot``, else its site (:func:`site_slot`)."""
+        slot: str | None = request.meta.get(self.DOWNLOAD_SLOT)
+        return slot if slot is not None else site_slot(request)
 
     def _process_queue(self, slot: Slot) -> None:
         if slot.latercall or slot.delay:
@@ -62,35 +93,51 @@ class SlotBoundDownloader(Downloader):
 
 
 class SlotFairPriorityQueue(DownloaderAwarePriorityQueue):
-    """Hand out a request only for a slot with a free place; the least busy slot first.
+    """Hand out a request only for a slot with a free place; the least busy source first.
 
-    A slot's places: its concurrency, and no more than its share of CONCURRENT_REQUESTS
-    among the slots with requests waiting or in progress.
+    Requests wait in one queue per download slot and source, so that sources sharing a
+    site take turns at its places. A slot's places: its concurrency, and no more than its
+    share of CONCURRENT_REQUESTS among the slots with requests waiting or in progress.
     """
 
+    def _key(self, request: Request) -> str:
+        slot = self._downloader_interface.get_slot_key(request)
+        return f"{slot}{KEY_SEPARATOR}{request.meta.get('source', '')}"
+
+    def push(self, request: Request) -> None:
+        """Queue ``request`` behind the others of its slot and source."""
+        key = self._key(request)
+        if key not in self.pqueues:
+            self.pqueues[key] = self.pqfactory(key)
+        self.pqueues[key].push(request)
+
     def pop(self) -> Request | None:
-        """The next request of the least busy slot that has room, or None."""
+        """The next request of the least busy source whose slot has room, or None."""
         if not self.pqueues:
             return None
-        interface = self._downloader_interface
         slot_of_engine = engine_slot(self.crawler.engine)
         inprogress = slot_of_engine.inprogress if slot_of_engine is not None else ()
-        busy = Counter(map(interface.get_slot_key, inprogress))
-        slots, default = interface.downloader.slots, self.concurrency
+        busy = Counter(map(self._key, inprogress))  # by slot and source
+        busy_slots: Counter[str] = Counter()
+        for key, count in busy.items():
+            busy_slots[_slot(key)] += count
+        slots, default = self._downloader_interface.downloader.slots, self.concurrency
         # each slot with work gets its share of CONCURRENT_REQUESTS, at most its own limit
-        share = max(1, self.total // len(busy.keys() | self.pqueues.keys()))
+        working = busy_slots.keys() | {_slot(key) for key in self.pqueues}
+        share = max(1, self.total // len(working))
         room = [
-            (busy[slot], slot)
-            for slot in self.pqueues
-            if busy[slot] < min(share, getattr(slots.get(slot), "concurrency", default))
+            (busy[key], key)
+            for key in self.pqueues
+            if busy_slots[slot := _slot(key)]
+            < min(share, getattr(slots.get(slot), "concurrency", default))
         ]
         if not room:
             return None
-        slot = self._next_slot(room, update_state=True)
-        queue = self.pqueues[slot]
+        key = self._next_slot(room, update_state=True)
+        queue = self.pqueues[key]
         request = queue.pop()
         if len(queue) == 0:
-            del self.pqueues[slot]
+            del self.pqueues[key]
             queue.close()
         return request
 
@@ -103,3 +150,8 @@ class SlotFairPriorityQueue(DownloaderAwarePriorityQueue):
     def total(self) -> int:
         """Requests at once in all (the downloader's limit)."""
         return self.crawler.settings.getint("CONCURRENT_REQUESTS")
+
+
+def _slot(key: str) -> str:
+    """The download slot of a queue key (slot, separator, source)."""
+    return key.partition(KEY_SEPARATOR)[0]

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
 from posixpath import splitext
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 
 import scrapy
@@ -35,7 +35,7 @@ from w3lib.html import strip_html5_whitespace
 from w3lib.url import safe_url_string
 
 from crawler.extraction.html_input import header_charset
-from crawler.items import FailureItem, PageItem, reason_key
+from crawler.items import NOT_ARTICLE_URL, FailureItem, PageItem, reason_key
 from crawler.listings import FEED_ROOTS, SITEMAP_ROOTS, Listing, read_listing
 from crawler.middlewares import Refused
 from crawler.sources import Source, adhoc_source, load_sources
@@ -50,7 +50,10 @@ TRUSTED_VIA = frozenset({"feed", "news-sitemap", "sitemap", "url"})
 SKIPPED_EXTENSIONS = frozenset(f".{e}" for e in IGNORED_EXTENSIONS)
 
 
-def _split_arg(value: str | Iterable[str] | None) -> list[str]:
+_T = TypeVar("_T")
+
+
+def _split_arg(value: str | Iterable[_T] | None) -> list[str] | list[_T]:
     if value is None:
         return []
     if isinstance(value, str):
@@ -63,7 +66,7 @@ class NewsSpider(scrapy.Spider):
 
     A source's page requests stop at its ``max_pages``; a page gives at most LINKS_PER_PAGE
     new links; a sitemap index is followed one sitemap at a time, newest first, while the
-    budget lasts. Each source is its own download slot, which the scheduler interleaves.
+    budget lasts. Each site is a download slot, and the scheduler interleaves the sources.
     Once the crawl closes (``closing``, set by :mod:`crawler.deadline`), nothing new is asked.
     """
 
@@ -74,7 +77,7 @@ class NewsSpider(scrapy.Spider):
     def __init__(
         self,
         sources: str | list[Source] | None = None,
-        urls: str | Iterable[str] | None = None,
+        urls: str | Iterable[str | Source] | None = None,
         only: str | Iterable[str] | None = None,
         **kwargs: Any,
     ) -> None:
@@ -82,7 +85,9 @@ class NewsSpider(scrapy.Spider):
         if isinstance(sources, str):
             sources = load_sources(sources, _split_arg(only))
         self.sources: list[Source] = list(sources or [])
-        self.adhoc: list[Source] = [adhoc_source(u) for u in _split_arg(urls)]
+        self.adhoc: list[Source] = [  # an ad hoc URL on a source's host goes under its name
+            u if isinstance(u, Source) else adhoc_source(u, self.sources) for u in _split_arg(urls)
+        ]
         self.by_name: dict[str, Source] = {s.name: s for s in self.adhoc}
         self.by_name.update({s.name: s for s in self.sources})
         self.taken: Counter[str] = Counter()  # page requests made, per source
@@ -142,15 +147,18 @@ class NewsSpider(scrapy.Spider):
         article: bool = False,
         identity: str | None = None,
     ) -> scrapy.Request:
-        """Build a request for ``url`` as given (no fragment, no session id; the host in the
-        source's ``www.`` form); article candidates carry their identity URL.
+        """Build a request for ``url`` as given (no fragment; no session id in a link found
+        on a page; the host in the source's ``www.`` form); article candidates carry their
+        identity URL.
 
-        The source's name is the download slot, so sources are scheduled side by side.
+        The download slot is the site (crawler.scrapy_fixes.downloader); the scheduler
+        lets the sources on one site take turns.
         """
-        meta: dict[str, Any] = {"source": src.name, "download_slot": f"source:{src.name}"}
+        meta: dict[str, Any] = {"source": src.name}
         if article:
             meta["identity"] = identity or normalize_url(url)
-        url = self._on_source_host(src, request_url(url))
+        found = via == "link" and depth > 0  # a link on a page: where session-id traps are
+        url = self._on_source_host(src, request_url(url, found=found))
         cb_kwargs: dict[str, Any] = {"source": src.name}
         if callback == self.parse_page:
             cb_kwargs.update(depth=depth, via=via)
@@ -322,7 +330,7 @@ class NewsSpider(scrapy.Spider):
         # the rules see the URL without tracking or session parameters (its identity)
         verdict = src.matches_article(response.meta.get("identity") or response.url)
         if verdict is False:
-            self._not_stored(response.url, "not an article URL (article_urls)")
+            self._not_stored(response.url, NOT_ARTICLE_URL)
         else:
             # Unlisted pages found on the way are classified (crawler.extraction.classify) by the
             # extraction worker, on the tree it parses anyway: this process parses pages

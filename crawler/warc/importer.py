@@ -1,8 +1,9 @@
 """Archive the news articles found in existing WARC files (another crawler's, CC-NEWS).
 
-Each HTML response with status 200 that passes the host or source filter, and looks like
-an article as a crawl judges it (the source's article URL patterns, else page signals),
-goes through the same extraction as a crawl; the articles not yet archived are stored
+Each HTML response with status 200 that passes the host or source filter goes through
+the same judgement and extraction as a page a crawl finds listed (the source's article URL
+patterns, then page signals on the tree extraction parses); pages not archived are
+counted by reason, as in a crawl's summary. The articles not yet archived are stored
 with a copy of their response in the archive's own WARC files, so the archive stays
 whole when the input files are gone. The copy keeps the original date and headers, with
 the body decoded (its ``Content-Encoding``, chunking and length headers dropped). Already
@@ -13,17 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from parsel import Selector
 from warcio.statusandheaders import StatusAndHeaders
 
-from crawler.extraction.classify import page_verdict
-from crawler.extraction.html_input import decode_html
+from crawler.items import NOT_ARTICLE_URL, reason_key
 from crawler.processes.workers import ExtractorPool
 from crawler.sources import Source, SourceError, adhoc_source
 from crawler.warc.reextract import page_encoding
@@ -48,11 +48,20 @@ class ImportCounts:
 
     responses: int = 0
     filtered: int = 0
-    not_articles: int = 0
+    not_stored: Counter[str] = field(default_factory=Counter)  # pages not articles, by reason
     known: int = 0
     new: int = 0
     indexed: int = 0
     unreadable: list[str] = field(default_factory=list)  # why files were given up on
+
+    @property
+    def not_articles(self) -> int:
+        """Pages that are not articles, whatever the reason."""
+        return sum(self.not_stored.values())
+
+    def not_stored_stats(self) -> dict[str, int]:
+        """The not-stored counts as crawl statistics (``not_stored/REASON``), for ``stats``."""
+        return {f"not_stored/{key}": count for key, count in self.not_stored.items()}
 
 
 @dataclass(frozen=True)
@@ -78,16 +87,6 @@ class ImportFilter:
             return None
 
 
-def is_article_page(response: WarcResponse, source: Source) -> bool:
-    """Judge a page as a crawl judges a listed one: the source's article URL patterns, else
-    page signals (a page in a WARC is an article unless strong evidence says otherwise)."""
-    verdict = source.matches_article(response.url)
-    if verdict is not None:
-        return verdict
-    html = decode_html(response.body, page_encoding(response.headers))
-    return page_verdict(response.url, Selector(text=html, type="html"), listed=True) is None
-
-
 def _fetched_at(warc_date: str) -> str | None:
     try:
         when = datetime.fromisoformat(warc_date.replace("Z", "+00:00"))
@@ -100,7 +99,8 @@ def _candidates(
     paths: Iterable[Path], keep: ImportFilter, counts: ImportCounts,
     progress: Callable[[int], object] | None,
 ) -> Iterator[tuple[WarcResponse, str]]:
-    """Yield (response, source name) for the HTML 200 article pages the filter keeps."""
+    """Yield (response, source name) for the HTML 200 pages the filter keeps that the
+    source's article URL patterns do not rule out."""
     for path in paths:
         try:
             for response in iter_responses(path):
@@ -108,8 +108,8 @@ def _candidates(
                 source = keep.source_of(response.url)
                 if response.status != 200 or not response.is_html or source is None:
                     counts.filtered += 1
-                elif not is_article_page(response, source):
-                    counts.not_articles += 1
+                elif source.matches_article(response.url) is False:
+                    counts.not_stored[reason_key(NOT_ARTICLE_URL)] += 1
                 else:
                     yield response, source.name
         except WarcError as exc:
@@ -120,12 +120,16 @@ def _candidates(
 
 
 async def _extract_all(
-    pool: ExtractorPool, batch: Sequence[tuple[WarcResponse, str]]
+    pool: ExtractorPool, batch: Sequence[tuple[WarcResponse, str]], counts: ImportCounts
 ) -> list[Article | None]:
+    """Judge and extract each page as a crawl does a listed one; count the others by reason."""
     results = await asyncio.gather(*(
-        pool.extract(r.body, page_encoding(r.headers), r.url) for r, _ in batch
+        pool.process(r.body, page_encoding(r.headers), r.url) for r, _ in batch
     ))
-    return [article for article, _ in results]
+    for result in results:
+        if result.article is None:
+            counts.not_stored[reason_key(result.reason or "no article")] += 1
+    return [result.article for result in results]
 
 
 def _identity(url: str) -> str | None:
@@ -153,9 +157,8 @@ def _import_batch(
     archived = archive.known_urls(i for i in identities.values() if i)
     counts.known += sum(identities[r.url] in archived for r, _ in batch)
     batch = [(r, s) for r, s in batch if identities[r.url] not in archived]
-    articles = asyncio.run(_extract_all(pool, batch))
+    articles = asyncio.run(_extract_all(pool, batch, counts))
     found = [(a, r, s) for a, (r, s) in zip(articles, batch, strict=True) if a is not None]
-    counts.not_articles += len(batch) - len(found)
     # the same article under another address is known; another text claiming its identity
     # (a canonical URL naming another page) is an article of its own (Archive.add_articles)
     texts = {a.id: a.text for a in archive.get_many(list({a.id for a, _, _ in found}))}
@@ -202,7 +205,7 @@ def import_warcs(
         writer.close()
         archive.finish_crawl(crawl_id, status=status, stats={
             "pages": counts.responses, "new": counts.new, "known": counts.known,
-            "not_article": counts.not_articles,
+            "not_article": counts.not_articles, **counts.not_stored_stats(),
         })
     counts.indexed = ArchiveIndex(index_path).sync(archive)
     logger.info("WARC import: %s", counts)

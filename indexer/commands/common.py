@@ -78,6 +78,20 @@ def period(ctx: click.Context, param: click.Parameter, value: str | None) -> str
     return value.strip()
 
 
+def added_since_option(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> str | None:
+    """Check an --added-since value: a date, or a date and time (UTC unless offset)."""
+    if value is None:
+        return None
+    from indexer.schema import added_bound
+
+    try:
+        return added_bound(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def check_source(store: Any, source: str | None) -> None:
     if source is not None and source not in (known := store.source_names()):
         raise click.ClickException(

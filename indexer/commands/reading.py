@@ -24,6 +24,8 @@ from indexer.layout import DataDir
 # every command would then wait for (tests/test_cli.py checks they are the same).
 SORTS = ("relevance", "newest", "oldest")
 FACETS = ("source", "agency", "author", "tag", "lang", "year", "month")
+OUTPUTS = ("text", "json", "jsonl", "csv")
+STREAMED = ("jsonl", "csv")  # every hit, printed as it is read
 
 
 @click.command()
@@ -97,6 +99,15 @@ class _QueryHelpCommand(click.Command):
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (schema in the README).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(OUTPUTS),
+    default="text",
+    show_default=True,
+    help="jsonl and csv print every hit (no 1,000 cap, --limit caps), as they are read.",
+)
+@click.option("--jsonl", is_flag=True, help="Same as --format jsonl: one JSON hit a line.")
 @click.option("--count", "count_only", is_flag=True, help="Print only the number of hits.")
 @click.option(
     "--collapse",
@@ -128,16 +139,23 @@ def search(
     count_only: bool = False,
     facet_fields: tuple[str, ...] = (),
     collapse: bool = False,
+    fmt: str = "text",
+    jsonl: bool = False,
 ) -> None:
     """Search the archive: words, phrases, fields and date ranges (below)."""
     from indexer import report
     from indexer import search as engine
 
+    fmt = _output_format(fmt, as_json=as_json, jsonl=jsonl)
     text = query if isinstance(query, str) else " ".join(query)
     filters = engine.Filters(source, author, agency, lang, since, until)
     if source is not None:
         with open_archive(data, readonly=True, texts_only=True) as store:
             check_source(store, source)
+    if fmt in STREAMED:
+        _stream_hits(data, text, filters, sort=sort, fmt=fmt, page=page, limit=limit,
+                     grouped=collapse or count_only or bool(facet_fields))
+        return
     if count_only:
         n = with_index(data, lambda _: engine.count(data.index, text, filters), texts_only=True)
         click.echo(n)
@@ -149,7 +167,7 @@ def search(
             lambda _: {f: engine.facets(data.index, text, filters, field=f) for f in fields},
             texts_only=True,
         )
-        if as_json:
+        if fmt == "json":
             payload = {f: dict(counts) for f, counts in by_field.items()}
             click.echo(
                 json.dumps(
@@ -175,11 +193,46 @@ def search(
         )
 
     result, rows = with_index(data, run, texts_only=not collapse)
-    if as_json:
+    if fmt == "json":
         click.echo(report.search_json(text, result, rows, page, collapse=collapse))
         return
     use_color = color()
     echo_lines(report.search_text(result, rows, page, limit, collapse=collapse, color=use_color))
+
+
+def _output_format(fmt: str, *, as_json: bool, jsonl: bool) -> str:
+    """The one output format that --format, --json and --jsonl ask for together."""
+    asked = {fmt} - {"text"} | ({"json"} if as_json else set()) | ({"jsonl"} if jsonl else set())
+    if len(asked) > 1:
+        raise click.UsageError(f"choose one output format, not {' and '.join(sorted(asked))}")
+    return asked.pop() if asked else "text"
+
+
+def _stream_hits(
+    data: DataDir, text: str, filters: Any, *, sort: str, fmt: str, page: int, limit: int,
+    grouped: bool,
+) -> None:
+    """Print every hit (at most an explicit --limit) as JSON lines or CSV, as read."""
+    from itertools import islice
+
+    from indexer import report
+    from indexer import search as engine
+
+    if grouped or page != 1:
+        raise click.UsageError(
+            f"--format {fmt} prints every hit: it takes no --page, --count, --facet or --collapse"
+        )
+    ctx = click.get_current_context()
+    cap = limit if ctx.get_parameter_source("limit") == click.core.ParameterSource.COMMANDLINE \
+        else None
+
+    def run(archive: Any) -> Any:
+        stream = engine.every_hit(data.index, text, filters, sort=sort, archive=archive)
+        report.write_hits(islice(stream.hits, cap), fmt, click.get_text_stream("stdout"))
+        return stream
+
+    if with_index(data, run, texts_only=True).partial:
+        click.echo("Warning: the search ran out of time: not every hit was printed", err=True)
 
 
 @click.command()
@@ -229,17 +282,29 @@ def _print_health(data: DataDir, as_json: bool) -> None:
 
 @click.command()
 @click.argument("key", metavar="ID|URL")
+@click.option(
+    "--version",
+    "number",
+    type=click.IntRange(1),
+    help="This version's page, as 'history' numbers them (default: the current one).",
+)
 @click.pass_obj
 @user_errors
-def raw(data: DataDir, key: str) -> None:
+def raw(data: DataDir, key: str, number: int | None) -> None:
     """Print the original HTML of an archived article, as it was fetched."""
+    from indexer.revisions import version_html
+
     with open_archive(data, readonly=True) as archive:
         article = archive.get(key)
         if article is None:
             raise click.ClickException(f"no article {key!r} in the archive")
-        body = archive.raw_html(article.id)
+        if number is None:
+            body = archive.raw_html(article.id)
+        else:
+            body = version_html(archive, article.id, number)
     if body is None:
-        raise click.ClickException(f"no raw page kept for article {article.id}")
+        which = "" if number is None else f" version {number} of"
+        raise click.ClickException(f"no raw page kept for{which} article {article.id}")
     if sys.stdout.isatty():  # a page's control characters must not reach the terminal
         from indexer.terminal import clean_for_terminal
 

@@ -7,7 +7,14 @@ from typing import Any
 
 import click
 
-from indexer.commands.common import check_source, open_archive, period, user_errors, with_index
+from indexer.commands.common import (
+    added_since_option,
+    check_source,
+    open_archive,
+    period,
+    user_errors,
+    with_index,
+)
 from indexer.layout import DataDir
 
 
@@ -55,6 +62,13 @@ EXPORT_FORMATS = ("sqlite", "jsonl", "csv", "markdown")
     "--until", callback=period, help="Published on or before (2022, 2022-10 or 2022-10-27)."
 )
 @click.option("--source", help="Only this source.")
+@click.option(
+    "--added-since",
+    callback=added_since_option,
+    metavar="DATE",
+    help="Only articles fetched (added or updated) on or after: 2026-12-07, or "
+    "2026-12-07T06:00 (UTC unless an offset is given). For incremental exports.",
+)
 @click.option("--query", help="Only the articles matching this search query.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar (for cron).")
 @click.pass_obj
@@ -66,6 +80,7 @@ def export(
     since: str | None,
     until: str | None,
     source: str | None,
+    added_since: str | None,
     query: str | None,
     quiet: bool,
 ) -> None:
@@ -82,13 +97,16 @@ def export(
 
             only = Filters(source=source, since=since, until=until)
             ids = with_index(data, lambda _: matching_ids(data.index, query, only))
-        total = len(archive.article_ids(ids=ids, since=since, until=until, source=source))
+        total = len(archive.article_ids(
+            ids=ids, since=since, until=until, source=source, added_since=added_since
+        ))
         show_bar = not quiet and path != "-" and sys.stderr.isatty()
         with click.progressbar(
             length=total, label="exporting", file=sys.stderr, hidden=not show_bar
         ) as bar:
             filters: dict[str, Any] = dict(
-                ids=ids, since=since, until=until, source=source, progress=bar.update
+                ids=ids, since=since, until=until, source=source, added_since=added_since,
+                progress=bar.update,
             )
             if fmt == "sqlite":
                 count = exporter.export_sqlite(archive, path, **filters)

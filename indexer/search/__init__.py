@@ -4,7 +4,7 @@
 - :mod:`indexer.search.filters`: the search flags (:class:`Filters`);
 - :mod:`indexer.search.engine`: what a full-text engine must do (:class:`SearchEngine`);
 - :mod:`indexer.search.whoosh`: the Whoosh engine and index, the only code importing Whoosh;
-- :mod:`indexer.search.api`: :func:`search`, :func:`count`, :func:`facets`,
+- :mod:`indexer.search.api`: :func:`search`, :func:`every_hit`, :func:`count`, :func:`facets`,
   :func:`similar`, :func:`matching_ids`;
 - :mod:`indexer.search.snippets` and :mod:`indexer.search.results`: what a search returns.
 """
@@ -12,6 +12,7 @@
 from indexer.search.api import (
     MAX_LIMIT,
     count,
+    every_hit,
     facets,
     matching_ids,
     search,
@@ -41,6 +42,7 @@ __all__ = [
     "StoreTexts",
     "clean_for_terminal",
     "count",
+    "every_hit",
     "facets",
     "index_problem",
     "make_snippet",

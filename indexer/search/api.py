@@ -11,13 +11,14 @@ imports).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from indexer.search.engine import FACETS, Match, SearchEngine
+from indexer.search.engine import FACETS, Match, Page, SearchEngine
 from indexer.search.filters import Filters
-from indexer.search.query import QueryError, parse
-from indexer.search.results import Hit, SearchResult, TextSource
+from indexer.search.query import Analysis, QueryError, parse
+from indexer.search.results import Hit, HitStream, SearchResult, TextSource
 from indexer.search.snippets import add_snippets
 from indexer.search.whoosh.engine import WhooshEngine
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from indexer.store import Archive
 
 MAX_LIMIT = 10_000
+STREAM_BATCH = 200  # hits given snippets together when streaming every hit
 NO_FILTERS = Filters()
 
 
@@ -100,6 +102,29 @@ def search_page(
         index_path, query, filters, sort=sort, limit=min(3 * page * limit, 1000), archive=archive
     )
     return wide, fold(wide.hits, archive)[(page - 1) * limit : page * limit]
+
+
+def every_hit(
+    index_path: str | Path,
+    query: str,
+    filters: Filters = NO_FILTERS,
+    *,
+    sort: str = "relevance",
+    archive: TextSource | None = None,
+) -> HitStream:
+    """Return every hit of a search, no cap, ranked (or by date) up front but read from
+    the index, and given snippets from ``archive``, a batch at a time as the stream is
+    iterated (``search --jsonl`` and ``--format csv``)."""
+    engine = open_engine(index_path)
+    page = engine.execute(parse(query, engine.analysis), filters, sort=sort, limit=None, offset=0)
+    return HitStream(page.total, page.partial, _with_snippets(page, archive, engine.analysis))
+
+
+def _with_snippets(page: Page, archive: TextSource | None, analysis: Analysis) -> Iterator[Hit]:
+    for start in range(0, len(page.matches), STREAM_BATCH):
+        hits = [_hit(match) for match in page.matches[start : start + STREAM_BATCH]]
+        add_snippets(hits, page.highlight, archive, analysis)
+        yield from hits
 
 
 def count(

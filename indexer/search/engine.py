@@ -8,7 +8,7 @@ tree to a :class:`SearchEngine`; the one engine today is Whoosh
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
@@ -45,7 +45,7 @@ class Page:
     """One page of matches, the number of matches, whether the time limit cut the search
     short, and the index words to mark in snippets (prefixes expanded)."""
 
-    matches: list[Match]
+    matches: Sequence[Match]
     total: int
     partial: bool = False
     highlight: set[str] = field(default_factory=set)
@@ -102,10 +102,11 @@ class SearchEngine(Protocol):
         ...
 
     def execute(
-        self, query: ParsedQuery, filters: Filters, *, sort: str, limit: int, offset: int
+        self, query: ParsedQuery, filters: Filters, *, sort: str, limit: int | None, offset: int
     ) -> Page:
         """Return the page of matches ``offset`` to ``offset + limit``, sorted by ``sort``
-        (one of :data:`SORTS`)."""
+        (one of :data:`SORTS`); ``limit=None``: every match from ``offset`` on, read as
+        it is used (a longer time limit applies)."""
         ...
 
     def count(self, query: ParsedQuery, filters: Filters) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -49,6 +49,14 @@ class SearchResult:
     hits: list[Hit]
     suggestion: str | None = None
     partial: bool = False  # the time limit stopped the search early
+
+
+class HitStream(NamedTuple):
+    """Every hit of a search, read as it is iterated; the total is known at once."""
+
+    total: int
+    partial: bool  # the time limit stopped the ranking early
+    hits: Iterator[Hit]
 
 
 class ArticleText(NamedTuple):

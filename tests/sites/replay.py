@@ -198,16 +198,17 @@ class ReplaySite:
             env[name] = self.proxy
         return env
 
-    def sources_toml(self, *, follow: bool = False) -> str:
-        """A sources file with one source per host: its home page and its sitemap."""
+    def sources_toml(self, *, follow: Iterable[str] = ()) -> str:
+        """A sources file with one source per host: its home page and its sitemap; the
+        sources of the ``follow`` origins also follow their home page's links."""
         blocks = []
         for number, origin in enumerate(sorted(self.hosts)):
             host = urlsplit(origin).hostname or ""
             name = f"h{number:03d}-{''.join(c if c.isalnum() or c in '.-' else '-' for c in host)}"
             blocks.append(
                 f'[[source]]\nname = "{name[:60]}"\nurl = "{origin}/"\n'
-                f'sitemaps = ["{origin}{SITEMAP_PATH}"]\nfollow = {str(follow).lower()}\n'
-                "depth = 1\n"
+                f'sitemaps = ["{origin}{SITEMAP_PATH}"]\n'
+                f"follow = {str(origin in follow).lower()}\ndepth = 1\n"
             )
         return "\n".join(blocks)
 

@@ -10,11 +10,16 @@ of these kinds:
 - ``feed``: ``/feed.xml``, an RSS feed of ``items`` items, newest first;
 - ``hang``: a home page linking ``links`` pages that never answer;
 - ``edges``: articles with ``keywords`` JSON-LD keywords, and with a title of ``title``
-  characters.
+  characters;
+- ``soft404``: a news site (``articles`` stories) that answers every unknown path with 200
+  and its own "not found" template, whose title and heading do not say so; its feed also
+  lists ``pending`` stories that get that answer until ``publish()``.
 
 Every page a listing or a link names (but the trap pages and the hanging ones) is an
-article. Run ``python -m tests.sites.traps KIND [KEY=VALUE...]`` to serve one until SIGTERM;
-it prints its URL as one JSON line.
+article. Any kind takes ``delay_ms``: each answer waits that long; ``most_at_once`` is the
+most requests the site had in hand at one time. Run
+``python -m tests.sites.traps KIND [KEY=VALUE...]`` to serve one until SIGTERM; it prints
+its URL as one JSON line.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import threading
 import zlib
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
@@ -45,6 +51,7 @@ DEFAULTS: dict[str, dict[str, int]] = {
     "feed": {"items": 100_000},
     "hang": {"links": 50},
     "edges": {"keywords": 50_000, "title": 100_000},
+    "soft404": {"articles": 3, "pending": 2},
 }
 EPOCH = datetime(2024, 6, 1, tzinfo=UTC)
 CHUNK = 1_000  # listing entries generated per write
@@ -69,6 +76,12 @@ class _Handler(HostileHandler):
         site = self.server.site
         path = urlsplit(self.path).path
         site.count(path)
+        with site.at_once():
+            self._answer(site, path)
+
+    def _answer(self, site: TrapSite, path: str) -> None:
+        if delay := site.params.get("delay_ms", 0):
+            site.stopping.wait(delay / 1000)
         answer = site.answer(path)
         if answer is None:
             self.send(404, b"<html><body><p>Not found</p></body></html>")
@@ -97,7 +110,10 @@ class TrapSite:
         self.verbose = False  # the request log (HostileHandler.log_message)
         self.params = {**DEFAULTS[kind], **params}
         self.stopping = threading.Event()
+        self.published = False  # soft404: the pending stories are live
         self.hits: Counter[str] = Counter()  # requests served, by first path segment
+        self.in_hand = 0  # requests being answered now
+        self.most_at_once = 0
         self._lock = threading.Lock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -140,15 +156,37 @@ class TrapSite:
         with self._lock:
             self.hits["/" + path.strip("/").split("/")[0]] += 1
 
+    @contextmanager
+    def at_once(self) -> Iterator[None]:
+        """Count a request in hand while the block runs (``most_at_once``)."""
+        with self._lock:
+            self.in_hand += 1
+            self.most_at_once = max(self.most_at_once, self.in_hand)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.in_hand -= 1
+
     def article_urls(self) -> list[str]:
         """A news site's article URLs."""
         count = self.params["articles"]
         return [f"{self.url}2024/06/{i:02d}/story-{i}" for i in range(1, count + 1)]
 
+    def pending_urls(self) -> list[str]:
+        """A soft404 site's stories that are not live until :meth:`publish`."""
+        count = self.params["pending"]
+        return [f"{self.url}2024/07/{i:02d}/coming-story-{i}" for i in range(1, count + 1)]
+
+    def publish(self) -> None:
+        """Put a soft404 site's pending stories live."""
+        self.published = True
+
     def toml(self, name: str, **fields: Any) -> str:
         """A ``[[source]]`` table crawling this site."""
         extra = {
             "news": {"feeds": [self.url + "feed.xml"]},
+            "soft404": {"feeds": [self.url + "feed.xml"]},
             "feed": {"feeds": [self.url + "feed.xml"], "follow": False},
             "sitemaps": {"sitemaps": [self.url + "sitemap_index.xml"], "follow": False},
         }.get(self.kind, {})
@@ -187,7 +225,24 @@ class TrapSite:
             return self._sitemaps(path)
         if kind == "edges":
             return self._edges(path)
+        if kind == "soft404":
+            return self._soft404(path)
         return None
+
+    def _soft404(self, path: str) -> bytes | tuple[str, Iterator[bytes]]:
+        live = self.article_urls() + (self.pending_urls() if self.published else [])
+        if path == "/feed.xml":
+            return "application/rss+xml", _rss(self.article_urls() + self.pending_urls())
+        if any(url.endswith(path) for url in live) and path.startswith("/2024/"):
+            return story(path)
+        menu = "".join(f'<li><a href="/#{s}">{s.title()} news</a></li>'
+                       for s in ("world", "politics", "business", "science", "sport", "culture"))
+        return (f"<html><head><title>Oops! | The Daily Trap</title></head><body><nav><ul>"
+                f"{menu}</ul></nav><h1>Nothing to see here</h1><p>We looked everywhere for "
+                f"{escape(path)} and came back empty-handed. Try the search box, or start "
+                f"again from the front page. While you are here:</p>{prose('Popular', 6)}"
+                "<footer>The Daily Trap, every day since 1999. Contact us, privacy, terms of "
+                "use.</footer></body></html>").encode()
 
     def _edges(self, path: str) -> bytes | None:
         if path == "/":

@@ -8,7 +8,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from indexer.search.engine import FACETS, Match, Page, newest_first
 from indexer.search.filters import Filters
@@ -122,18 +122,25 @@ class WhooshEngine:
         return self.index.compact(archive, max_docs=max_docs)
 
     def execute(
-        self, query: ParsedQuery, filters: Filters, *, sort: str, limit: int, offset: int
+        self, query: ParsedQuery, filters: Filters, *, sort: str, limit: int | None, offset: int
     ) -> Page:
-        """Return one page of matches, ranked or by date."""
+        """Return one page of matches, ranked or by date (``limit=None``: every match from
+        ``offset`` on, each one's stored fields read only when it is used)."""
         searcher = self.searcher
         prepared = prepare(searcher, query, filters, flags_as_set=True)
         newest = newest_first(sort, prepared.has_words)
         found: Sequence[tuple[int, float | None]] = []  # (document number, score)
         total, partial = 0, False
+        wanted = None if limit is None else offset + limit
         if newest is not None:
-            found, total, partial = collect_by_date(searcher, prepared, newest, offset + limit)
+            found, total, partial = collect_by_date(searcher, prepared, newest, wanted)
         elif prepared.allow is None or prepared.allow:  # (Whoosh ignores an empty filter)
-            found, total, partial = collect(searcher, prepared, max(offset + limit, 1))
+            found, total, partial = collect(
+                searcher, prepared, None if wanted is None else max(wanted, 1)
+            )
+        if limit is None:
+            return Page(_StoredMatches(searcher, found[offset:]), total, partial,
+                        prepared.highlight)
         page = found[offset : offset + limit] if limit else []
         matches = [Match(searcher.stored_fields(docnum), score) for docnum, score in page]
         return Page(matches, total, partial, prepared.highlight)
@@ -210,3 +217,25 @@ class WhooshEngine:
         except (QueryError, TimeLimit):
             return None
         return replaced if found else None
+
+
+class _StoredMatches(Sequence[Match]):
+    """Matches whose stored fields are read from the index when they are used (so every
+    match of a large result can be streamed)."""
+
+    def __init__(self, searcher: Searcher, found: Sequence[tuple[int, float | None]]):
+        self._searcher = searcher
+        self._found = found
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+    @overload
+    def __getitem__(self, index: int) -> Match: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Match]: ...
+    def __getitem__(self, index: int | slice) -> Match | list[Match]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        docnum, score = self._found[index]
+        return Match(self._searcher.stored_fields(docnum), score)

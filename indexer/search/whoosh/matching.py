@@ -34,6 +34,7 @@ from weakref import WeakKeyDictionary
 from indexer.search.query import QueryError
 from indexer.search.whoosh.phrases import DocListMatcher, FastPhrase
 from indexer.search.whoosh.postings import fast_leaves, posting_ids
+from indexer.search.whoosh.ranking import rank_at_once, word_terms
 from indexer.search.whoosh.schema import quiet_whoosh_import
 from indexer.search.whoosh.translate import date_parts
 
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 TIME_LIMIT = 1.0  # seconds
+EVERY_TIME_LIMIT = 300.0  # seconds: ranking every match (search --jsonl / --format csv)
 
 
 @dataclass
@@ -175,10 +177,11 @@ class FastMatching(WrappingQuery):
 
 
 def collect(
-    searcher: Searcher, prepared: Prepared, limit: int
+    searcher: Searcher, prepared: Prepared, limit: int | None
 ) -> tuple[list[tuple[int, float | None]], int, bool]:
     """Rank the matches within TIME_LIMIT; return ((document number, score) of the best
-    ``limit``, the number of matches, partial).
+    ``limit``, the number of matches, partial). ``limit=None``: every match, ranked
+    within EVERY_TIME_LIMIT.
 
     Whoosh's top-N collector replaces sub-matchers that can no longer beat the N-th score:
     that stops counting their matches (the total comes from the match set when set algebra
@@ -195,10 +198,18 @@ def collect(
     if not _prunable(prepared.query):
         top = getattr(collector, "child", collector)  # inside the FilterCollector, if any
         top.replace = 0
+    seconds = TIME_LIMIT if limit is not None else EVERY_TIME_LIMIT
     if not _in_main_thread():  # no SIGALRM there: Whoosh checks the time between hits
-        collector = TimeLimitCollector(collector, timelimit=TIME_LIMIT, use_alarm=False)
+        collector = TimeLimitCollector(collector, timelimit=seconds, use_alarm=False)
     try:
-        with deadline(TIME_LIMIT):
+        with deadline(seconds):
+            terms = word_terms(searcher, prepared.query)
+            ranked = (
+                None if terms is None
+                else rank_at_once(searcher, terms, limit, prepared.allow, prepared.mask)
+            )
+            if ranked is not None:
+                return ranked[0], ranked[1], False
             matched = matching_docs(searcher, prepared.query) if by_sets else None
             docs = None if matched is None else _filtered(matched, prepared)
             if docs is None or _walk_all(prepared.query, len(matched or ()), len(docs)):
@@ -210,7 +221,7 @@ def collect(
             total = len(results) if docs is None else len(docs)
             return _scored(results), total, False
     except TimeLimit:
-        logger.warning("search stopped after %.1fs: results are partial", TIME_LIMIT)
+        logger.warning("search stopped after %.1fs: results are partial", seconds)
         try:
             results = collector.results()
             return _scored(results), results.estimated_length(), True
@@ -263,17 +274,20 @@ def _scored(results: Any) -> list[tuple[int, float | None]]:
 
 
 def collect_by_date(
-    searcher: Searcher, prepared: Prepared, newest: bool, limit: int
+    searcher: Searcher, prepared: Prepared, newest: bool, limit: int | None
 ) -> tuple[list[tuple[int, None]], int, bool]:
     """Find the matches within TIME_LIMIT; return the first ``limit`` by date (see
-    :func:`first_by_date`), the number of matches, and whether time ran out (no hits)."""
+    :func:`first_by_date`), the number of matches, and whether time ran out (no hits).
+    ``limit=None``: every match, within EVERY_TIME_LIMIT."""
+    seconds = TIME_LIMIT if limit is not None else EVERY_TIME_LIMIT
     try:
-        with deadline(TIME_LIMIT):
+        with deadline(seconds):
             docs = _matches(searcher, prepared)
-            first = first_by_date(searcher, docs, newest=newest, limit=limit)
+            wanted = len(docs) if limit is None else limit
+            first = first_by_date(searcher, docs, newest=newest, limit=wanted)
             return [(docnum, None) for docnum in first], len(docs), False
     except TimeLimit:
-        logger.warning("search stopped after %.1fs: no results", TIME_LIMIT)
+        logger.warning("search stopped after %.1fs: no results", seconds)
         return [], 0, True
 
 
