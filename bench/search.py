@@ -108,9 +108,11 @@ class Corpus:
             yield self.article(n)
 
 
-def build(data: DataDir, n: int, corpus: Corpus) -> None:
-    """Fill the store with ``n`` articles and rebuild the index (skipped if already built)."""
+def build(data: DataDir, n: int, corpus: Corpus) -> dict[str, float]:
+    """Fill the store with ``n`` articles and rebuild the index (each skipped if already
+    built); return the seconds each took (``store``, ``index``: 0 when skipped)."""
     data.root.mkdir(parents=True, exist_ok=True)
+    seconds = {"store": 0.0, "index": 0.0}
     with Archive(data.archive) as archive:
         have = archive.count()
         if have < n:
@@ -123,14 +125,17 @@ def build(data: DataDir, n: int, corpus: Corpus) -> None:
                     batch = []
             if batch:
                 archive.add_articles(batch)
-            print(f"store: {n - have:,} articles in {time.perf_counter() - started:.1f} s")
+            seconds["store"] = time.perf_counter() - started
+            print(f"store: {n - have:,} articles in {seconds['store']:.1f} s")
         index = ArchiveIndex(data.index)
         if not index.exists() or index.doc_count() != archive.count():
             started = time.perf_counter()
             index.rebuild(archive)
-            print(f"index: rebuilt {archive.count():,} in {time.perf_counter() - started:.1f} s")
+            seconds["index"] = time.perf_counter() - started
+            print(f"index: rebuilt {archive.count():,} in {seconds['index']:.1f} s")
         size = sum(f.stat().st_size for f in data.index.iterdir()) / 2**20
         print(f"index size: {size:.0f} MB; store {data.archive.stat().st_size / 2**20:.0f} MB")
+    return seconds
 
 
 def query_mix(corpus: Corpus, rng: random.Random, per_kind: int) -> dict[str, list[dict]]:
