@@ -5,7 +5,8 @@ exponent of every figure.
     python bench/scale.py --sizes 10000,30000,90000 --dir /tmp/scale
 
 The archive is bench/search.py's (same generator, build and query timing). At each size
-it prints: the build times (store, index rebuild); bytes per article on disk of the
+it prints: the build times per article added (store; index: a rebuild at the first size,
+then a sync of the new articles, as an archive grows); bytes per article on disk of the
 store, the index and the WARC files, beside the zlib'd text; p50/p95 per query kind
 (bench/search.py's kinds and "common phrase", a phrase of two very common words); a
 whole ``search`` process (wall, peak RSS); indexing 1,000 new articles (which the
@@ -24,13 +25,23 @@ import random
 import shutil
 import sys
 import tempfile
+import time
 import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.search import Corpus, build, query_mix, time_new_articles, time_process, time_queries
+from bench.search import (
+    Corpus,
+    build,
+    fill_store,
+    query_mix,
+    time_new_articles,
+    time_process,
+    time_queries,
+)
 from indexer.layout import DataDir
+from indexer.search.whoosh.index import ArchiveIndex
 from indexer.store import Archive
 
 COMMON = 10  # the "very common" words: bench/search.py's very common term draws these
@@ -83,14 +94,23 @@ def measure(data: DataDir, corpus: Corpus, size: int, per_kind: int, seed: int
             ) -> dict[str, float]:
     """Grow the archive to ``size`` and return every figure at that size (ms, s, MB, bytes)."""
     figures: dict[str, float] = {}
+    index = ArchiveIndex(data.index)
     with Archive(data.archive) as archive:
         before = archive.count()
-    built = build(data, size, corpus)
+    if before and index.exists():  # grown as an archive grows: stored, then synced
+        store_s = fill_store(data, size, corpus)
+        with Archive(data.archive) as archive:
+            started = time.perf_counter()
+            index.sync(archive)
+            index_s = time.perf_counter() - started
+    else:
+        built = build(data, size, corpus)
+        store_s, index_s = built["store"], built["index"]
     with Archive(data.archive) as archive:
         count = archive.count()
         some_id = corpus.article(count // 2).id
-    figures["build: store ms/article"] = 1000 * built["store"] / max(1, count - before)
-    figures["build: index rebuild ms/article"] = 1000 * built["index"] / count
+    figures["grow: store ms/article"] = 1000 * store_s / max(1, count - before)
+    figures["grow: index ms/article"] = 1000 * index_s / max(1, count - before)
     for label, path in (("store", data.archive), ("index", data.index),
                         ("WARC", data.root / "warc")):
         figures[f"disk: {label} B/article"] = disk_bytes(path) / count if path.exists() else 0

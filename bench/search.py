@@ -108,25 +108,32 @@ class Corpus:
             yield self.article(n)
 
 
+def fill_store(data: DataDir, n: int, corpus: Corpus) -> float:
+    """Add articles to the store until it holds ``n``; return the seconds it took."""
+    data.root.mkdir(parents=True, exist_ok=True)
+    with Archive(data.archive) as archive:
+        have = archive.count()
+        if have >= n:
+            return 0.0
+        started = time.perf_counter()
+        batch: list[tuple[Article, bytes]] = []
+        for article in corpus.articles(have, n - have):
+            batch.append((article, b""))
+            if len(batch) == BUILD_BATCH:
+                archive.add_articles(batch)
+                batch = []
+        if batch:
+            archive.add_articles(batch)
+    seconds = time.perf_counter() - started
+    print(f"store: {n - have:,} articles in {seconds:.1f} s")
+    return seconds
+
+
 def build(data: DataDir, n: int, corpus: Corpus) -> dict[str, float]:
     """Fill the store with ``n`` articles and rebuild the index (each skipped if already
     built); return the seconds each took (``store``, ``index``: 0 when skipped)."""
-    data.root.mkdir(parents=True, exist_ok=True)
-    seconds = {"store": 0.0, "index": 0.0}
+    seconds = {"store": fill_store(data, n, corpus), "index": 0.0}
     with Archive(data.archive) as archive:
-        have = archive.count()
-        if have < n:
-            started = time.perf_counter()
-            batch: list[tuple[Article, bytes]] = []
-            for article in corpus.articles(have, n - have):
-                batch.append((article, b""))
-                if len(batch) == BUILD_BATCH:
-                    archive.add_articles(batch)
-                    batch = []
-            if batch:
-                archive.add_articles(batch)
-            seconds["store"] = time.perf_counter() - started
-            print(f"store: {n - have:,} articles in {seconds['store']:.1f} s")
         index = ArchiveIndex(data.index)
         if not index.exists() or index.doc_count() != archive.count():
             started = time.perf_counter()
