@@ -684,7 +684,10 @@ def test_whooshs_pruning_is_kept_only_where_it_is_exact(blocks_index: Path) -> N
     assert indexer.search.whoosh.matching._prunable(_prepare(searcher, "storm", _Filters()).query)
 
 
-def test_fast_matching_runs_on_the_fast_leaves(blocks_index: Path) -> None:
+def test_fast_matching_runs_on_the_fast_leaves(
+    blocks_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(indexer.search.whoosh.plans, "AT_ONCE_FROM", 10**12)  # the matchers
     searcher = _searcher(blocks_index)
     seen: list[str] = []
     real = _FastLeafMatcher._read_data

@@ -37,7 +37,7 @@ def plan(searcher: Searcher, query: Any) -> Plan | None:
     postings in all (:data:`AT_ONCE_COLD_FROM` in a process that has not loaded NumPy,
     such as a ``search`` command: importing it costs more than it saves below that);
     None otherwise."""
-    if type(searcher.weighting) is not BM25F:
+    if type(searcher.weighting) is not BM25F or getattr(query, "boost", 1.0) != 1.0:
         return None
     both = type(query) is And
     words = [_word(q) for q in query.subqueries] if both else [_word(query)]
@@ -58,6 +58,6 @@ def plan(searcher: Searcher, query: Any) -> Plan | None:
 def _word(query: Any) -> tuple[Term, ...] | None:
     """Return the terms of a word: a term, or two terms ORed; None for anything else."""
     terms = query.subqueries if type(query) is Or else [query]
-    if len(terms) > 2 or query.boost != 1.0 or any(type(t) is not Term for t in terms):
+    if len(terms) > 2 or any(type(t) is not Term for t in terms) or query.boost != 1.0:
         return None
     return tuple(terms)
