@@ -14,7 +14,9 @@ once per process) and its PSS (shared pages counted once; the figure checked aga
 Cases: ``links`` (every page links 20,000 new pages), ``hang`` (50 pages that never
 answer), ``sitemaps`` (an index of 500 sitemaps of 50,000 URLs each, 8.6 MB apiece),
 ``feed`` (an RSS feed of 100,000 items, 15 MB), ``all`` (the four traps at once),
-``many`` (a link trap and a hanging site beside 100 normal sources of 5 articles).
+``many`` (a link trap and a hanging site beside 100 normal sources of 5 articles),
+``crowd`` (a link trap among 200 sources: 199 normal ones of 5 articles), ``calm`` (the
+same 199 normal sources without the trap: what the machine does in the budget).
 """
 
 from __future__ import annotations
@@ -32,9 +34,10 @@ from bench.crawl import FAST, run_measured  # noqa: E402
 from tests.sites.traps import TrapSite, write_sources  # noqa: E402
 
 CASES = {"links": ["links"], "hang": ["hang"], "sitemaps": ["sitemaps"], "feed": ["feed"],
-         "all": ["links", "hang", "sitemaps", "feed"], "many": ["links", "hang"]}
-NORMAL_SOURCES = {"many": 100}  # normal sources beside the traps (default 1)
-NORMAL_ARTICLES = {"many": 5}  # articles of each (default 30)
+         "all": ["links", "hang", "sitemaps", "feed"], "many": ["links", "hang"],
+         "crowd": ["links"], "calm": []}
+NORMAL_SOURCES = {"many": 100, "crowd": 199, "calm": 199}  # beside the traps (default 1)
+NORMAL_ARTICLES = {"many": 5, "crowd": 5, "calm": 5}  # articles of each (default 30)
 GRACE = 30.0  # CRAWL_GRACE_PERIOD's default
 LIMIT_MB = 600
 
@@ -77,7 +80,7 @@ def run_case(name: str, runtime: int, extra: list[str]) -> dict[str, object]:
 def main(argv: list[str] | None = None) -> int:
     """Run the cases; print one line per case; exit 1 when a case misses a bound."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cases", default="links,hang,sitemaps,feed,all,many",
+    parser.add_argument("--cases", default="links,hang,sitemaps,feed,all,many,crowd,calm",
                         help="comma-separated: " + ", ".join(CASES))
     parser.add_argument("--runtime", type=int, default=60, help="--max-runtime of each crawl")
     parser.add_argument("-s", "--set", dest="settings", action="append", default=[],

@@ -383,9 +383,20 @@ def import_warc(
     metavar="SECONDS",
     help="Stop after this long with nothing to ingest. Default: run until SIGTERM.",
 )
+@click.option(
+    "--revisit-days",
+    type=click.IntRange(0),
+    default=30,
+    show_default=True,
+    metavar="DAYS",
+    help="Publish to the workers the revisit headers of articles up to this old at start "
+    "(set it to the largest revisit_days of the sources).",
+)
 @click.pass_obj
 @user_errors
-def ingest(data: DataDir, redis_url: str, batch_size: int, idle_exit: float | None) -> None:
+def ingest(
+    data: DataDir, redis_url: str, batch_size: int, idle_exit: float | None, revisit_days: int
+) -> None:
     """Store and index the articles workers of a distributed crawl hand over (one process).
 
     Run it next to the archive, alongside any number of 'crawl --redis URL' workers.
@@ -404,7 +415,8 @@ def ingest(data: DataDir, redis_url: str, batch_size: int, idle_exit: float | No
         signal.signal(signum, lambda *_: stop.set())
     try:
         counts = run_ingest(
-            redis_url, data.root, batch_size=batch_size, idle_exit=idle_exit, stop=stop
+            redis_url, data.root, batch_size=batch_size, idle_exit=idle_exit,
+            revisit_days=revisit_days, stop=stop,
         )
     except (ValueError, CrawlBusyError, redis.RedisError) as exc:
         raise click.ClickException(str(exc)) from None

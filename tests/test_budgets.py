@@ -33,6 +33,26 @@ def test_a_link_trap_does_not_starve_a_normal_source(tmp_path: Path) -> None:
     assert elapsed < 30 + 30
 
 
+@pytest.mark.slow
+def test_a_link_trap_among_many_sources_takes_nothing_from_the_others(tmp_path: Path) -> None:
+    # bench/hostile.py's 'crowd' case, smaller: 40 normal sources of 5 articles beside a
+    # link trap; every normal source archives all its articles.
+    news = [TrapSite("news", articles=5).start() for _ in range(40)]
+    try:
+        with TrapSite("links") as trap:
+            tables = [trap.toml("trap")] + [n.toml(f"news-{i}") for i, n in enumerate(news)]
+            sources = write_sources(tmp_path / "sources.toml", *tables)
+            result = run_cli(tmp_path / "data", "crawl", "--sources", str(sources), *FAST,
+                             "--max-runtime", "30", timeout=240)
+        expected = {f"news-{i}": sorted(n.article_urls()) for i, n in enumerate(news)}
+    finally:
+        for site in news:
+            site.stop()
+    assert result.returncode == 0, result.stderr[-2000:]
+    by_source = archived(tmp_path / "data")
+    assert {name: by_source.get(name) for name in expected} == expected
+
+
 def test_a_hanging_source_does_not_starve_a_normal_source(tmp_path: Path) -> None:
     # Pages that never answer used to fill the downloader with requests for their slot.
     with TrapSite("hang", links=60) as hang, TrapSite("news") as news:

@@ -339,7 +339,7 @@ class HostileSite:
         links = "".join(f'<li><a href="{escape(u)}">link {i}</a></li>' for i, u in enumerate((
             "file:///etc/passwd", other_host, offsite, "http://[::1]:9/x", "ftp://127.0.0.1/x",
             "javascript:alert(1)", "mailto:editor@example.org", "/private/embargoed-story",
-            self.good(6))))
+            "http://127.0.0.1:no-port/x", "http://[::1/x", self.good(6))))
         nul = article_html("Story with NUL bytes", prose("NUL\x00 bytes")).encode()
         lying = article_html("Caf\u00e9 cr\u00e8me na\u00efve", prose("Caf\u00e9 na\u00efve"))
         nested = "<div>" * DEEP_LEVELS + prose("Deep") + "</div>" * DEEP_LEVELS

@@ -1,14 +1,15 @@
-"""Ranking the matches of a word at once: BM25F over whole posting lists with NumPy.
+"""Ranking the matches of one or two words at once: BM25F over whole posting lists.
 
 Whoosh scores a match at a time in Python (a few microseconds each, most of it reading
 the document's field length), so a word found in most articles costs about a second per
-100,000 articles. For the queries of one word (a term, or the word in title and body
-ORed), this module reads each posting list a block at a time (numbers and weights only,
+100,000 articles. For queries of one or two words (each a term, or the word in title and
+body ORed; two words ANDed or ORed: :class:`Plan`), this module reads each posting list
+a block at a time (numbers and weights only,
 :func:`~indexer.search.whoosh.postings.load_ids_weights`), takes the field lengths of a
-whole segment from its length column, and scores every match in one vectorised step with
-Whoosh's own formula, in the same order of operations, so that the scores are the very
-floats Whoosh gives; ties go to the lower document number, as in Whoosh's collector.
-The number of matches is exact (the union of the posting lists, less deleted documents,
+whole segment from its length column, and scores every match with NumPy, with Whoosh's
+own formula in the same order of operations, so that the scores are the very floats
+Whoosh gives; ties go to the lower document number, as in Whoosh's collector. The number
+of matches is exact (the posting lists' union or intersection, less deleted documents,
 the flags and a NOT applied).
 """
 
@@ -20,61 +21,47 @@ from weakref import WeakKeyDictionary
 
 import numpy as np
 
+from indexer.search.whoosh.plans import Plan
 from indexer.search.whoosh.postings import _unfiltered_postings, load_ids_weights
 from indexer.search.whoosh.schema import quiet_whoosh_import
 
 with quiet_whoosh_import():
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
-    from whoosh.query import Or, Term
-    from whoosh.scoring import BM25F
+    from whoosh.query import Term
     from whoosh.util.numeric import byte_to_length
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
 
-    from indexer.search.whoosh.matching import Prepared
-
-AT_ONCE_FROM = 2_000  # postings: fewer are ranked faster by Whoosh's matchers
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _lengths: WeakKeyDictionary[Searcher, dict[tuple[int, str], np.ndarray]] = WeakKeyDictionary()
 
 
-def word_terms(searcher: Searcher, query: Any) -> list[Term] | None:
-    """Return the terms of a one-word query (a term, or two ORed) if it can be ranked at
-    once: plain terms of scorable fields under BM25F, with at least :data:`AT_ONCE_FROM`
-    postings in all; None otherwise."""
-    terms = list(query.subqueries) if isinstance(query, Or) else [query]
-    if len(terms) > 2 or any(type(t) is not Term for t in terms):
-        return None
-    if type(searcher.weighting) is not BM25F:
-        return None
-    if not all(searcher.schema[t.fieldname].scorable for t in terms):
-        return None
-    reader = searcher.reader()
-    if sum(reader.doc_frequency(t.fieldname, t.text) for t in terms) < AT_ONCE_FROM:
-        return None
-    return terms
-
-
 def rank_at_once(
-    searcher: Searcher, terms: Sequence[Term], prepared: Prepared, limit: int | None
+    searcher: Searcher,
+    planned: Plan,
+    limit: int | None,
+    allow: set[int] | None = None,
+    mask: set[int] | None = None,
 ) -> tuple[list[tuple[int, float | None]], int] | None:
-    """Return ((document number, score) of the best ``limit`` matches of the terms
-    summed, best first, ties by number; every match with ``limit=None``) and the number
-    of matches; None if a posting list is not in the layout this reads."""
+    """Return ((document number, score) of the best ``limit`` matches of a planned query,
+    best first, ties by number; every match with ``limit=None``) and the number of
+    matches, only ``allow`` (if given) and never ``mask``; None if a posting list is not
+    in the layout this reads."""
     docs: list[np.ndarray] = []
     scores: list[np.ndarray] = []
     for reader, offset in searcher.reader().leaf_readers():
-        found = _segment_scores(searcher, reader, terms)
-        if found is None:
+        words = [_word_scores(searcher, reader, word) for word in planned.words]
+        if any(found is None for found in words):
             return None
+        found = _combined([w for w in words if w is not None], planned.both)
         if len(found[0]):
             docs.append(found[0] + offset)
             scores.append(found[1])
     if not docs:
         return [], 0
     numbers, score = np.concatenate(docs), np.concatenate(scores)
-    keep = _kept(numbers, prepared)
+    keep = _kept(numbers, allow, mask)
     if keep is not None:
         numbers, score = numbers[keep], score[keep]
     total = len(numbers)
@@ -87,32 +74,42 @@ def rank_at_once(
     return list(zip(numbers[order].tolist(), score[order].tolist(), strict=True)), total
 
 
-def _segment_scores(
-    searcher: Searcher, reader: Any, terms: Sequence[Term]
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """Return (document numbers, summed scores) of one segment's matches; None if a
+Scored = tuple[np.ndarray, np.ndarray]  # (document numbers, sorted; their scores)
+_NONE: Scored = (np.empty(0, dtype=np.int64), np.empty(0))
+
+
+def _word_scores(searcher: Searcher, reader: Any, word: Sequence[Term]) -> Scored | None:
+    """Return one segment's matches of a word and their summed scores; None if a
     posting list is not in the layout this reads."""
-    parts: list[tuple[np.ndarray, np.ndarray]] = []
-    for term in terms:
+    parts: list[Scored] = []
+    for term in word:
         if (term.fieldname, term.text) not in reader:
+            parts.append(_NONE)
             continue
         found = _term_scores(searcher, reader, term)
         if found is None:
             return None
         parts.append(found)
-    if not parts:
-        return np.empty(0, dtype=np.int64), np.empty(0)
+    return _combined(parts, both=False)
+
+
+def _combined(parts: Sequence[Scored], both: bool) -> Scored:
+    """Return the matches of one or two parts ANDed (``both``) or ORed, scores summed."""
     if len(parts) == 1:
         return parts[0]
     (first, first_scores), (second, second_scores) = parts
+    if both:
+        common, i, j = np.intersect1d(first, second, assume_unique=True, return_indices=True)
+        return common, first_scores[i] + second_scores[j]
+    if not len(first) or not len(second):
+        return (first, first_scores) if len(first) else (second, second_scores)
     at = np.minimum(np.searchsorted(second, first), len(second) - 1)
-    both = second[at] == first
+    in_second = second[at] == first
     summed = second_scores.copy()
-    summed[at[both]] = first_scores[both] + second_scores[at[both]]  # Whoosh's order
-    return (
-        np.concatenate((second, first[~both])),
-        np.concatenate((summed, first_scores[~both])),
-    )
+    summed[at[in_second]] += first_scores[in_second]
+    numbers = np.concatenate((second, first[~in_second]))
+    order = np.argsort(numbers, kind="stable")
+    return numbers[order], np.concatenate((summed, first_scores[~in_second]))[order]
 
 
 def _term_scores(
@@ -174,14 +171,14 @@ def _field_lengths(searcher: Searcher, reader: Any, fieldname: str) -> np.ndarra
     return cache[key]
 
 
-def _kept(numbers: np.ndarray, prepared: Prepared) -> np.ndarray | None:
+def _kept(numbers: np.ndarray, allow: set[int] | None, mask: set[int] | None) -> np.ndarray | None:
     """Return a mask of the documents the flags let through and a NOT does not leave out,
     or None for all of them."""
     keep = None
-    if prepared.allow is not None:
-        keep = np.isin(numbers, _array(prepared.allow))
-    if prepared.mask:
-        out = np.isin(numbers, _array(prepared.mask))
+    if allow is not None:
+        keep = np.isin(numbers, _array(allow))
+    if mask:
+        out = np.isin(numbers, _array(mask))
         keep = ~out if keep is None else keep & ~out
     return keep
 
