@@ -1,6 +1,7 @@
 """news-archive: crawl news sites into an archive, search it, export it.
 
-One click group over the commands of :mod:`crawler.commands` (bringing articles in),
+One click group over the commands of :mod:`crawler.commands` (bringing articles in, and
+taking them out),
 :mod:`indexer.commands.reading` (search, show...) and :mod:`indexer.commands.upkeep` (index,
 export). Each command checks its input, calls the library (``crawler``, ``indexer``)
 and prints. Errors a user can fix end in one line on stderr and exit 1; bad usage exits 2.
@@ -52,6 +53,8 @@ for command in (
     crawling.import_warc,
     reading.history,
     crawling.ingest,
+    crawling.delete,
+    crawling.vacuum,
 ):
     cli.add_command(command)
 

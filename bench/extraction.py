@@ -18,10 +18,11 @@ Scoring: titles compare with case and whitespace normalised (on corpus-news a "K
 prefix may be dropped on either side, as its README says); authors compare as sets of person
 names, lower-cased with punctuation dropped, against ``author_persons`` / ``persons`` (an empty
 list means the right answer is no author); dates compare as YYYY-MM-DD; only filled labels
-count. ``with`` is the share of body snippets (corpus-news: its paragraphs) found in the text,
-``without`` the share of unwanted snippets kept out. Pages are extracted with their URL, as a
-crawler would (``hard::`` keys of corpus without one). The scoring is reused by
-tests/test_corpus.py.
+count; ms per page leave out the one-time load of the language model (the crawler's workers
+share one loaded copy). ``with`` is the share of body snippets (corpus-news: its
+paragraphs) found in the text, ``without`` the share of unwanted snippets kept out. Pages
+are extracted with their URL, as a crawler would (``hard::`` keys of corpus without one).
+The scoring is reused by tests/test_corpus.py.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ if str(REPO) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO))
 
 from crawler.extract import extract_article, reset_caches  # noqa: E402
+from crawler.extraction.language import load_model  # noqa: E402
 
 # ../shared beside the repository; NEWS_ARCHIVE_SHARED points elsewhere (from a git worktree)
 SHARED = Path(os.environ.get("NEWS_ARCHIVE_SHARED") or REPO.parent / "shared")
@@ -324,7 +326,12 @@ def score_results(results: Iterable[tuple[Case, Result]]) -> Score:
 def run_pages(
     names: Sequence[str], cases: Iterable[Case], processes: int = 1
 ) -> list[tuple[Case, dict[str, Result]]]:
-    """Run the named extractors over ``cases``, in ``processes`` worker processes."""
+    """Run the named extractors over ``cases``, in ``processes`` worker processes.
+
+    The language model is loaded first, outside the timings, and the workers inherit it:
+    the crawler's extraction workers share it too (a fork server loads it once).
+    """
+    load_model()
     jobs = [(tuple(names), case) for case in cases]
     if processes > 1:
         with ProcessPoolExecutor(processes) as pool:

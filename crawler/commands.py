@@ -1,4 +1,5 @@
-"""The commands that bring articles in: crawl, demo, extract, reextract, import-warc, ingest."""
+"""The commands that bring articles in: crawl, demo, extract, reextract, import-warc, ingest;
+and those that take them out: delete, vacuum."""
 
 from __future__ import annotations
 
@@ -382,9 +383,20 @@ def import_warc(
     metavar="SECONDS",
     help="Stop after this long with nothing to ingest. Default: run until SIGTERM.",
 )
+@click.option(
+    "--revisit-days",
+    type=click.IntRange(0),
+    default=30,
+    show_default=True,
+    metavar="DAYS",
+    help="Publish to the workers the revisit headers of articles up to this old at start "
+    "(set it to the largest revisit_days of the sources).",
+)
 @click.pass_obj
 @user_errors
-def ingest(data: DataDir, redis_url: str, batch_size: int, idle_exit: float | None) -> None:
+def ingest(
+    data: DataDir, redis_url: str, batch_size: int, idle_exit: float | None, revisit_days: int
+) -> None:
     """Store and index the articles workers of a distributed crawl hand over (one process).
 
     Run it next to the archive, alongside any number of 'crawl --redis URL' workers.
@@ -403,8 +415,66 @@ def ingest(data: DataDir, redis_url: str, batch_size: int, idle_exit: float | No
         signal.signal(signum, lambda *_: stop.set())
     try:
         counts = run_ingest(
-            redis_url, data.root, batch_size=batch_size, idle_exit=idle_exit, stop=stop
+            redis_url, data.root, batch_size=batch_size, idle_exit=idle_exit,
+            revisit_days=revisit_days, stop=stop,
         )
     except (ValueError, CrawlBusyError, redis.RedisError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(counts.line())
+
+
+# --- Takedowns: delete and vacuum (crawler.takedown, indexer.takedown). ---
+
+
+@click.command()
+@click.argument("keys", nargs=-1, metavar="[ID|URL]...")
+@click.option("--source", help="Delete every article of this source (asks first).")
+@click.option("--yes", is_flag=True, help="Do not ask before deleting a whole source.")
+@click.pass_obj
+@user_errors
+def delete(data: DataDir, keys: tuple[str, ...], source: str | None, yes: bool) -> None:
+    """Delete articles, e.g. on a takedown request: from the store (with their versions,
+    addresses and syndication links), the index and later exports.
+
+    Their WARC records stay but are marked deleted: crawls and import-warc do not archive
+    them again, and reextract does not bring them back. 'vacuum' then compacts the store.
+    Exit status 1 when a key names no article (the others are deleted).
+    """
+    from crawler.takedown import delete_articles
+
+    if not keys and source is None:
+        raise click.UsageError("name the articles to delete (ID or URL), or --source NAME")
+    if source is not None:
+        with open_archive(data, readonly=True) as archive:
+            check_source(archive, source)
+
+    def confirm(count: int) -> bool:
+        return yes or click.confirm(
+            f"Delete all {count} articles of source {source!r}?", err=True
+        )
+
+    done = delete_articles(data, keys, source=source, confirm=confirm)
+    click.echo(
+        f"deleted {len(done.deleted)} articles"
+        + (f" ({len(done.already)} deleted before)" if done.already else "")
+        + f"; {done.unindexed} removed from the index"
+    )
+    for key in done.unknown:
+        click.echo(f"Error: no article {key!r} in the archive", err=True)
+    if done.unknown:
+        sys.exit(1)
+
+
+@click.command()
+@click.pass_obj
+@user_errors
+def vacuum(data: DataDir) -> None:
+    """Compact the archive: the store without the space deletions left (SQLite VACUUM),
+    and the index built anew from it (searches go on meanwhile)."""
+    from crawler.takedown import vacuum as compact
+
+    done = compact(data)
+    click.echo(
+        f"store {done.size_before / 1e6:.1f} MB -> {done.size_after / 1e6:.1f} MB; "
+        f"index rebuilt ({done.indexed} articles)"
+    )

@@ -74,15 +74,25 @@ class SkipKnownMiddleware:
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         """Refuse (raise Refused for) an article URL already archived."""
         identity = request.meta.get("identity")
-        if not identity or not self.path:
+        if not identity or not self.is_archived(identity):
             return
+        if self._revisit(request, identity):
+            return
+        self.crawler.stats.inc_value("archive/skipped_known")
+        raise Refused(f"already archived: {identity}")
+
+    def is_archived(self, identity: str) -> bool:
+        """Tell whether the archive holds this identity URL."""
+        if not self.path:
+            return False
         if self.archive is None:
             self.archive = Archive(self.path)
-        if self.archive.has_url(identity):
-            if self._revisit(request, identity):
-                return
-            self.crawler.stats.inc_value("archive/skipped_known")
-            raise Refused(f"already archived: {identity}")
+        return self.archive.has_url(identity)
+
+    def conditions(self, identity: str, days: int) -> dict[str, str] | None:
+        """The conditional headers to revisit an archived article, None if it is too old."""
+        assert self.archive is not None  # is_archived opened it
+        return revisit_conditions(self.archive, identity, days)
 
     def _revisit(self, request: Request, identity: str) -> bool:
         """Let a young article of a source with ``revisit_days`` through, conditionally."""
@@ -90,8 +100,7 @@ class SkipKnownMiddleware:
         source = spider.source_for(request) if hasattr(spider, "source_for") else None
         if source is None or not source.revisit_days or request.meta.get("revisit"):
             return False
-        assert self.archive is not None
-        conditions = revisit_conditions(self.archive, identity, source.revisit_days)
+        conditions = self.conditions(identity, source.revisit_days)
         if conditions is None:
             return False
         request.meta["revisit"] = True

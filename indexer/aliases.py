@@ -40,6 +40,11 @@ def _identity(url: str | None) -> str | None:
         return None
 
 
+def identities(urls: Iterable[str | None]) -> list[str]:
+    """The identity forms of these URLs, each once, in order (unreadable ones left out)."""
+    return list(dict.fromkeys(u for url in urls if (u := _identity(url))))
+
+
 def same_text(a: str, b: str) -> bool:
     """Tell whether two texts are versions of one article (most of their words shared)."""
     left, right = set(WORDS.findall(a.lower())), set(WORDS.findall(b.lower()))
@@ -66,11 +71,12 @@ def record(conn: sqlite3.Connection, pairs: Iterable[tuple[str | None, str]]) ->
 
 
 def known(conn: sqlite3.Connection, urls: Sequence[str]) -> set[str]:
-    """Return which of these identity URLs lead to an archived article."""
+    """Return which of these identity URLs lead to an archived article, or to one deleted
+    (:mod:`indexer.takedown`): neither is to be archived again."""
     found: set[str] = set()
     for start in range(0, len(urls), CHUNK):
         part = list(urls[start : start + CHUNK])
-        for table in ("articles", "aliases"):
+        for table in ("articles", "aliases", "deleted_urls"):
             found.update(url for (url,) in conn.execute(
                 f"SELECT url FROM {table} WHERE url IN ({_marks(part)})", part
             ))
@@ -136,6 +142,14 @@ def _move_claimant(
     if position is not None:  # earlier in this batch: not stored yet
         result[position] = replace(result[position], url=new_url, id=article_id(new_url))
         return
+    _move_row(conn, old_id, new_url)
+    # the identity it gave up is the owner's address now
+    conn.execute("DELETE FROM aliases WHERE url = ?", [identity])
+
+
+def _move_row(conn: sqlite3.Connection, old_id: str, new_url: str) -> None:
+    """Give the archived article ``old_id`` the identity ``new_url``, with everything it
+    owns; it is pending for the index again."""
     new_id = article_id(new_url)
     conn.execute("PRAGMA defer_foreign_keys = ON")  # until the commit: ids change together
     version = conn.execute("SELECT coalesce(max(version), 0) + 1 FROM articles").fetchone()[0]
@@ -145,6 +159,51 @@ def _move_claimant(
     )
     for table in ARTICLE_TABLES:
         conn.execute(f"UPDATE {table} SET article_id = ? WHERE article_id = ?", [new_id, old_id])
-    # the identity it gave up is the owner's address now
-    conn.execute("DELETE FROM aliases WHERE url = ?", [identity])
     conn.execute("UPDATE syndication SET story = ? WHERE story = ?", [new_id, old_id])
+
+
+def follow_moves(conn: sqlite3.Connection, articles: Sequence[Article]) -> int:
+    """Move archived articles whose identity changed to their new one; call in a transaction.
+
+    A page fetched again from an address of an archived article, with a version of its
+    text but another identity (its canonical URL changed, or is trusted now, or no longer),
+    is that article: its row moves to the new identity, so that the archive, and the
+    search index (:func:`retired_ids`), hold it once. Its old identity stays an alias of
+    it. Return how many moved.
+    """
+    moved = 0
+    for article in articles:
+        fetched = _identity(article.fetched_url)
+        if not fetched:
+            continue
+        row = conn.execute(
+            "SELECT r.id, r.text FROM aliases a JOIN articles r ON r.id = a.article_id"
+            " WHERE a.url = ?", [fetched],
+        ).fetchone()
+        if row is None or row[0] == article.id or not same_text(row[1], article.text):
+            continue
+        if conn.execute("SELECT 1 FROM articles WHERE id = ?", [article.id]).fetchone():
+            continue  # the new identity is another article's: keep_apart decides
+        _move_row(conn, row[0], article.url)
+        moved += 1
+        logger.info("Identity moved: the article fetched from %s is now %s", fetched,
+                    article.url)
+    return moved
+
+
+def retired_ids(conn: sqlite3.Connection, ids: Sequence[str]) -> set[str]:
+    """The ids these articles had before their identity moved: those of their aliases
+    that no archived article holds. The search index drops its documents of them."""
+    found: set[str] = set()
+    for start in range(0, len(ids), CHUNK):
+        part = list(ids[start : start + CHUNK])
+        found.update(article_id(url) for (url,) in conn.execute(
+            f"SELECT url FROM aliases WHERE article_id IN ({_marks(part)})", part
+        ))
+    candidates = sorted(found - set(ids))
+    for start in range(0, len(candidates), CHUNK):
+        part = candidates[start : start + CHUNK]
+        found.difference_update(i for (i,) in conn.execute(
+            f"SELECT id FROM articles WHERE id IN ({_marks(part)})", part
+        ))
+    return found - set(ids)

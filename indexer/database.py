@@ -259,6 +259,13 @@ class ArchiveFile:
         finally:
             self._db.rollback()
 
+    @translated
+    def vacuum(self) -> None:
+        """Rewrite the file without the free pages deletions leave (SQLite VACUUM), its
+        write-ahead log emptied first; waits for other writers like a write."""
+        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._conn.execute("VACUUM")
+
     @property
     def db(self) -> sqlite_utils.Database:
         """The sqlite-utils database over this archive's connection."""

@@ -241,11 +241,20 @@ def _changed(db: sqlite_utils.Database, articles: list[Article]) -> list[Article
     ]
 
 
+def _drop(db: sqlite_utils.Database, ids: list[str]) -> None:
+    """Remove the rows of these articles (taken down since the last export)."""
+    for part in chunks(ids):
+        for table in [link.link_table for link in LINK_TABLES] + ["articles"]:
+            key = "id" if table == "articles" else "article_id"
+            db.execute(f"DELETE FROM {table} WHERE {key} IN ({marks(part)})", list(part))
+
+
 def export_sqlite(archive: Archive, path: str | Path, **filters: Unpack[ExportFilters]) -> int:
     """Write or update a Datasette-ready SQLite export; return the number of articles written.
 
     Rows are upserted on the article id, so exporting again into the same file updates
-    changed articles and adds new ones without duplicates. The Datasette metadata goes
+    changed articles and adds new ones without duplicates, and drops the articles deleted
+    from the archive (:mod:`indexer.takedown`) since. The Datasette metadata goes
     to :func:`metadata_path` (``NAME.metadata.json`` beside the file).
     """
     path = Path(path)
@@ -262,6 +271,7 @@ def export_sqlite(archive: Archive, path: str | Path, **filters: Unpack[ExportFi
                 articles_table.enable_fts(FTS_COLUMNS, create_triggers=True,
                                           tokenize=FTS_TOKENIZER)
             db.table("crawls").upsert_all(archive.db.table("crawls").rows, pk="id")
+            _drop(db, sorted(archive.deleted_ids()))
         for articles in _batches(archive, filters):
             names = sorted({a.source for a in articles if a.source})
             with _writing(db):
@@ -311,25 +321,45 @@ def export_csv(archive: Archive, out: TextIO, **filters: Unpack[ExportFilters]) 
     return written
 
 
+def _markdown_files(directory: Path) -> dict[str, list[Path]]:
+    """The article files an earlier export left in ``directory``, by article id."""
+    found: dict[str, list[Path]] = {}
+    for path in directory.glob("*_*.txt"):
+        number, _, article_id = path.stem.partition("_")
+        if number.isdigit() and ARTICLE_ID.fullmatch(article_id):
+            found.setdefault(article_id, []).append(path)
+    return found
+
+
 def export_markdown(
     archive: Archive, directory: str | Path, **filters: Unpack[ExportFilters]
 ) -> int:
     """Write one ``NNN_<id>.txt`` Markdown file per article into ``directory``; return the count.
 
     Files are numbered from 000 in export order; the name holds only that number and the
-    hex id, so no page data reaches the file system path.
+    hex id, so no page data reaches the file system path. Exporting again into
+    ``directory`` replaces an article's earlier file (numbers shift as articles come and
+    go) and removes those of the articles deleted from the archive since.
     """
     from indexer.render import to_markdown
 
     directory = Path(directory)
     _existing_folder(directory.parent)
     directory.mkdir(exist_ok=True)
+    earlier = _markdown_files(directory)
+    for article_id in archive.deleted_ids() & earlier.keys():  # taken down since
+        for stale in earlier.pop(article_id):
+            stale.unlink()
     written = 0
     for articles in _batches(archive, filters):
         for article in articles:
             if not ARTICLE_ID.fullmatch(article.id):
                 raise StoreError(f"article id {article.id!r} is not 16 hex digits")
-            _write_atomically(directory / f"{written:03d}_{article.id}.txt", to_markdown(article))
+            path = directory / f"{written:03d}_{article.id}.txt"
+            _write_atomically(path, to_markdown(article))
+            for stale in earlier.pop(article.id, []):
+                if stale != path:
+                    stale.unlink()
             written += 1
     return written
 

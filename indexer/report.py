@@ -166,8 +166,22 @@ def stats_lines(figures: Mapping[str, Any]) -> list[str]:
             ("", f"{len(crawl['sources'])} sources: {', '.join(crawl['sources'])}"),
             ("", ", ".join(f"{done.get(k, 0):,} {k}" for k in CRAWL_COUNTS)),
             ("not stored", counts(figures.get("not_stored") or {})),
+            *_worker_rows(done.get("workers")),
         ]
     return [f"{label:<12} {value}".rstrip() for label, value in rows]
+
+
+def _worker_rows(workers: Any) -> list[tuple[str, str]]:
+    """The rows of a distributed crawl's workers (recorded by its ingester), if any."""
+    if not isinstance(workers, dict) or not workers:
+        return []
+    alive = sum(bool(w.get("alive")) for w in workers.values())
+    rows = [("workers", f"{len(workers)} ({alive} alive)")]
+    for name, w in sorted(workers.items()):
+        state = "alive" if w.get("alive") else "gone"
+        rows.append(("", f"{name}: {state}, {w.get('pages', 0):,} pages, "
+                         f"{w.get('articles', 0):,} articles, last beat {w.get('last_beat')}"))
+    return rows
 
 
 # The counts of a crawl's stats shown by ``stats``, in this order.

@@ -23,7 +23,7 @@ from indexer import aliases
 from indexer.article import Article
 from indexer.warcfile import WarcLocation
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 CHUNK = 500  # ids per ``IN (...)`` query
 PAGE_ENCODING = "zlib"
 ARTICLE_ID = re.compile(r"[0-9a-f]{16}")  # what article_id() returns
@@ -264,10 +264,24 @@ def _add_aliases(db: sqlite_utils.Database) -> None:
     aliases.create_table(db.conn)
 
 
+def _add_deleted(db: sqlite_utils.Database) -> None:
+    """Schema v4 -> v5: the articles taken down (id, identity URL, source, WARC records),
+    and every address of theirs in identity form (:mod:`indexer.takedown`)."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS deleted (article_id TEXT PRIMARY KEY, url TEXT NOT NULL,"
+        " source TEXT, deleted_at TEXT NOT NULL, warc_records TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS deleted_urls (url TEXT PRIMARY KEY,"
+        " article_id TEXT NOT NULL REFERENCES deleted(article_id))"
+    )
+
+
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     1: _add_warc_revisions_syndication,
     2: _add_kicker,
     3: _add_aliases,
+    4: _add_deleted,
 }
 
 

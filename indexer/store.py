@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from indexer import aliases, stories
+from indexer import aliases, stories, takedown
 from indexer.article import Article
 from indexer.database import ArchiveFile, StoreError, translated
 from indexer.schema import (
@@ -123,7 +123,15 @@ class Archive(ArchiveFile):
                 logger.info("crawl %d had been killed: marked so", crawl_id)
 
     @translated
-    def finish_crawl(self, crawl_id: int, *, status: str, stats: dict[str, int]) -> None:
+    def note_crawl(self, crawl_id: int, fields: Mapping[str, Any]) -> None:
+        """Merge ``fields`` into a running crawl's stats (say, the health of its workers)."""
+        with self._write():
+            self._conn.execute(
+                "UPDATE crawls SET stats = json_patch(coalesce(stats, '{}'), ?) WHERE id = ?",
+                (json.dumps(fields), crawl_id),
+            )
+
+    def finish_crawl(self, crawl_id: int, *, status: str, stats: Mapping[str, Any]) -> None:
         """Record the end of a crawl with its final status and counters."""
         with self._write():
             cursor = self._conn.execute(
@@ -157,19 +165,25 @@ class Archive(ArchiveFile):
         it get theirs computed here. ``fetches`` are recorded in the same transaction (as
         :meth:`record_fetches` does).
 
-        An article claiming the identity of a different archived one (another address,
-        another text) is kept apart under its own address (counted ``kept_apart``), never
-        written over it. Every address an article was reached by (its fetched URL, and
-        ``reached_by`` by fetched URL: e.g. the URL requested before a redirect) becomes an
-        alias of it, that :meth:`known_urls` knows.
+        A page fetched again from an address of an archived article, with a version of its
+        text under another identity (its canonical URL changed), moves that article to the
+        new identity (:func:`indexer.aliases.follow_moves`). An article claiming the
+        identity of a different archived one (another address, another text) is kept
+        apart under its own address (counted ``kept_apart``), never written over it.
+        Every address an article was reached by (its fetched URL, and ``reached_by`` by
+        fetched URL: e.g. the URL requested before a redirect) becomes an alias of it,
+        that :meth:`known_urls` knows.
         """
         counts = {"new": 0, "updated": 0, "unchanged": 0, "kept_apart": 0}
         with self._write():
+            aliases.follow_moves(self._conn, [e[0] for e in batch])
             apart, counts["kept_apart"] = aliases.keep_apart(self._conn, [e[0] for e in batch])
             entries: list[Entry] = [
                 (article, e[1], e[2] if len(e) > 2 else None)
                 for article, e in zip(apart, batch, strict=True)
             ]
+            gone = takedown.deleted_ids(self._conn, [a.id for a, _, _ in entries])
+            entries = [e for e in entries if e[0].id not in gone]  # taken down: never again
             known = self._fingerprints([article.id for article, _, _ in entries])
             new: dict[str, Entry] = {}
             changed: dict[str, Entry] = {}
@@ -516,6 +530,13 @@ class Archive(ArchiveFile):
             )]
 
     @translated
+    def retired_ids(self, ids: list[str]) -> set[str]:
+        """Return the ids these articles had before their identity moved, which the index
+        may still hold (:func:`indexer.aliases.retired_ids`)."""
+        with self._read():
+            return aliases.retired_ids(self._conn, ids)
+
+    @translated
     def mark_indexed(self, ids: list[str]) -> None:
         """Record that these articles are now in the search index.
 
@@ -532,6 +553,17 @@ class Archive(ArchiveFile):
                     f" AND {unchanged}",
                     [now, *part, *([] if as_of is None else [as_of])],
                 )
+
+    @translated
+    def delete(self, ids: Sequence[str]) -> list[str]:
+        """Take these articles down (:mod:`indexer.takedown`); return the ids it held."""
+        with self._write():
+            return takedown.delete(self._conn, ids)
+
+    @translated
+    def deleted_ids(self, among: Sequence[str] | None = None) -> set[str]:
+        """The ids of the articles taken down (of those ``among``, when given)."""
+        return takedown.deleted_ids(self._conn, among)
 
     @translated
     def source_names(self) -> list[str]:

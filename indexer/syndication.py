@@ -47,21 +47,25 @@ def words(text: str) -> list[str]:
 
 def shingle_hashes(text: str) -> np.ndarray:
     """Return the distinct 32-bit hashes of the text's word 5-shingles."""
-    tokens = words(text)
-    grams = {" ".join(tokens[i : i + SHINGLE_WORDS])
-             for i in range(max(1, len(tokens) - SHINGLE_WORDS + 1))}
-    return np.array(
-        [int.from_bytes(hashlib.blake2b(g.encode(), digest_size=4).digest(), "little")
-         for g in grams],
-        dtype=np.uint64,
-    )
+    return _shingle_hashes(words(text))
+
+
+def _shingle_hashes(tokens: list[str]) -> np.ndarray:
+    """:func:`shingle_hashes` of a text's :func:`words` (each shingle's BLAKE2b, 4 bytes
+    read little-endian; the shingles joined as bytes, their digests read at once)."""
+    encoded = [token.encode() for token in tokens]
+    grams = {b" ".join(encoded[i : i + SHINGLE_WORDS])
+             for i in range(max(1, len(encoded) - SHINGLE_WORDS + 1))}
+    digests = b"".join([hashlib.blake2b(g, digest_size=4).digest() for g in grams])
+    return np.frombuffer(digests, dtype="<u4").astype(np.uint64)
 
 
 def signature(text: str) -> np.ndarray | None:
     """Return the MinHash signature (uint32 values) of a text, or None when it is too short."""
-    if len(words(text)) < MIN_WORDS:
+    tokens = words(text)
+    if len(tokens) < MIN_WORDS:
         return None
-    hashes = shingle_hashes(text)
+    hashes = _shingle_hashes(tokens)
     # (a * h + b) mod p with a, h < 2**32 cannot overflow 64 bits.
     permuted = (np.outer(_A, hashes) + _B[:, None]) % _PRIME & _MASK
     return permuted.min(axis=1).astype(np.uint32)

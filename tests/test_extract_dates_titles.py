@@ -224,6 +224,40 @@ def test_blog_name_heading_gives_way_to_the_post_title():
     assert title == "Interning of Small Integers in Python"
 
 
+def test_heading_in_a_breadcrumb_trail_yields_to_the_article_headline():
+    head = (
+        '<meta property="og:title" content="Stromausfall: Wie sicher ist das Netz?">'
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "headline": "Ampeln tot: Wie sicher ist Deutschlands Stromnetz?"}</script>'
+    )
+    trail = (
+        "<nav><ol class='{}'><li><a href='/'>Start</a></li>"
+        "<li><h1>Stromausfall: Wie sicher ist das Netz?</h1></li></ol></nav>"
+    )
+    shown = "<h2>Ampeln tot: Wie sicher ist Deutschlands Stromnetz?</h2>"
+    for heading in (trail.format("breadcrumb") + shown, trail.format("steps") + shown):
+        article = extract_article(article_page(heading, head), "https://example.org/x")
+        assert article is not None
+        assert article.title == "Ampeln tot: Wie sicher ist Deutschlands Stromnetz?"
+    # outside a trail the h1 confirmed by og:title stays the headline
+    heading = "<h1>Stromausfall: Wie sicher ist das Netz?</h1>" + shown
+    article = extract_article(article_page(heading, head), "https://example.org/x")
+    assert article is not None
+    assert article.title == "Stromausfall: Wie sicher ist das Netz?"
+
+
+def test_without_a_confirmed_heading_the_json_ld_headline_goes_before_og_title():
+    head = (
+        '<meta property="og:title" content="Israel und Gaza: aktuelle News im Nahostkonflikt">'
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "headline": "Israel und Gaza: News im Nahostkonflikt"}</script>'
+    )
+    heading = "<h1>Krieg in Nahost: Israel schickt Panzer in den Norden von Rafah</h1>"
+    article = extract_article(article_page(heading, head), "https://example.org/x")
+    assert article is not None
+    assert article.title == "Israel und Gaza: News im Nahostkonflikt"
+
+
 def test_heading_naming_the_site_is_stripped_from_the_title():
     title = pick_title(
         [],

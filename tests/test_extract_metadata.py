@@ -108,6 +108,8 @@ def test_published_and_modified_come_separately():
         ("Dezember 10, 2019 · von Anna Schmidt · in Uncategorized", ["Anna Schmidt"]),
         ("The Moscow Times", []),
         ("Deutscher Caritasverband e.V.", []),
+        ("Deutscher Caritasverband", []),
+        ("Von der Lokalredaktion", []),
         ("Redaktion", []),
         ("Admin", []),
     ],
@@ -236,6 +238,13 @@ def test_hidden_author_link_is_ignored():
         ("<p>Autorin: Sylvia Grossgasteiger, IFZ, Oktober 2008</p>", ["Sylvia Grossgasteiger"]),
         ("<p>autor: jd 2021-05-12</p>", []),
         ("<p><b>Marie Arana</b>, <span>author</span><br><b>Margaret Atwood</b></p>", []),
+        ("<p>Autoren Jelko Djuren und Jutta Klaukien</p>", ["Jelko Djuren", "Jutta Klaukien"]),
+        ("<p><span>Autor</span> <span>Mark Newton:</span></p>", ["Mark Newton"]),
+        ("<p>Autorenlesung Mit Anna Weber</p>", []),
+        ("<p class='text-muted'>11.12.2019 - Amelie Loevenich</p>", ["Amelie Loevenich"]),
+        ("<span>2022-10-25 | Reiner Nagel</span>", ["Reiner Nagel"]),
+        ("<p>11.12.2019 - Neues Programm</p><p>11.12.2019 - Neue Seite</p>", []),
+        ("<nav><a href='/a'>11.12.2019 - Amelie Loevenich</a></nav>", []),
     ],
 )
 def test_explicit_byline_labels(body, expected):

@@ -13,6 +13,8 @@ from w3lib.url import canonicalize_url
 
 from crawler.extraction.article import identity_url, plausible_canonical
 from indexer.article import Article
+from indexer.search import search
+from indexer.search.whoosh.index import ArchiveIndex
 from indexer.store import Archive
 from indexer.urls import normalize_url, request_url, too_long
 
@@ -160,6 +162,47 @@ def test_upgrade_to_aliases_keeps_fetched_addresses(tmp_path: Path) -> None:
         db.execute("PRAGMA user_version = 2")
     with Archive(path) as upgraded:
         assert upgraded.known_urls([reached]) == {reached}
+
+
+def _hits(index: ArchiveIndex, query: str) -> list[str]:
+    return sorted(hit.url for hit in search(index.path, query).hits)
+
+
+def test_an_article_whose_identity_moved_is_one_article_and_one_hit(tmp_path: Path) -> None:
+    fetched = f"{SITE}/n/4711"
+    index = ArchiveIndex(tmp_path / "index")
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.add_articles([(_article(fetched, fetched, STORY_A), b"a")])
+        index.sync(archive)
+        # fetched again: the page now names a canonical URL, and its text was corrected
+        for identity in (f"{SITE}/n/4711-council", f"{SITE}/n/4711-council-votes"):
+            archive.add_articles([(_article(identity, fetched, STORY_A + " Corrected."), b"b")])
+            assert index.sync(archive) == 1
+            assert archive.count() == 1
+            assert index.doc_count() == 1
+            assert _hits(index, "harbour dues") == [identity]
+        assert archive.known_urls(
+            [fetched, f"{SITE}/n/4711-council", f"{SITE}/n/4711-council-votes"]) == {
+            fetched, f"{SITE}/n/4711-council", f"{SITE}/n/4711-council-votes"}
+        # another text at that address is another article: both kept, both found
+        archive.add_articles([(_article(f"{SITE}/n/4712", fetched, STORY_B), b"c")])
+        index.sync(archive)
+        assert archive.count() == index.doc_count() == 2
+        assert _hits(index, "pupils") == [f"{SITE}/n/4712"]
+        assert _hits(index, "harbour dues") == [f"{SITE}/n/4711-council-votes"]
+
+
+def test_a_kept_apart_article_leaves_no_stale_document(tmp_path: Path) -> None:
+    owner = f"{SITE}/notes/library"
+    index = ArchiveIndex(tmp_path / "index")
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.add_articles([(_article(owner, f"{SITE}/notes/school", STORY_B), b"b")])
+        index.sync(archive)
+        archive.add_articles([(_article(owner, owner, STORY_A), b"a")])
+        index.sync(archive)
+        assert archive.count() == index.doc_count() == 2
+        assert _hits(index, "pupils") == [f"{SITE}/notes/school"]
+        assert _hits(index, "harbour dues") == [owner]
 
 
 def test_identity_of_plain_urls_is_canonicalize_urls() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -109,11 +110,11 @@ def test_killed_sync_leaves_rows_pending(
     real_add = ArchiveIndex.add
     calls = []
 
-    def dying_add(self: ArchiveIndex, articles: list[Article]) -> int:
+    def dying_add(self: ArchiveIndex, articles: list[Article], **options: Any) -> int:
         calls.append(1)
         if len(calls) == 2:
             raise KeyboardInterrupt  # the process is stopped in the middle of batch two
-        return real_add(self, articles)
+        return real_add(self, articles, **options)
 
     monkeypatch.setattr(ArchiveIndex, "add", dying_add)
     with pytest.raises(KeyboardInterrupt):

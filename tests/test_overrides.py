@@ -41,25 +41,22 @@ def test_a_value_the_setting_cannot_take_is_refused(pair: str, message: str) -> 
 
 
 @pytest.mark.integration
-def test_crawl_with_a_bad_setting_says_so_in_one_line(tmp_path: Path) -> None:
-    result = run_cli(tmp_path, "crawl", "--url", "http://127.0.0.1:9/a", "-s",
-                     "DOWNLOAD_DELAY=abc")
+@pytest.mark.parametrize(
+    ("setting", "error"),
+    [
+        ("DOWNLOAD_DELAY=abc", "-s DOWNLOAD_DELAY='abc': DOWNLOAD_DELAY takes a number"),
+        (
+            'DOWNLOADER_MIDDLEWARES={"no.such.Class": 500}',
+            "-s DOWNLOADER_MIDDLEWARES: cannot import 'no.such.Class' "
+            "(not a class path that exists)",
+        ),
+    ],
+)
+def test_crawl_with_a_bad_setting_says_so_in_one_line(
+    tmp_path: Path, setting: str, error: str
+) -> None:
+    result = run_cli(tmp_path, "crawl", "--url", "http://127.0.0.1:9/a", "-s", setting)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines()[-1] == (
-        "Error: -s DOWNLOAD_DELAY='abc': DOWNLOAD_DELAY takes a number"
-    )
-    assert not (tmp_path / "archive.db").exists()
-
-
-@pytest.mark.integration
-def test_crawl_with_a_bad_class_path_says_so_in_one_line(tmp_path: Path) -> None:
-    result = run_cli(tmp_path, "crawl", "--url", "http://127.0.0.1:9/a", "-s",
-                     'DOWNLOADER_MIDDLEWARES={"no.such.Class": 500}')
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines()[-1] == (
-        "Error: -s DOWNLOADER_MIDDLEWARES: cannot import 'no.such.Class' "
-        "(not a class path that exists)"
-    )
+    assert result.stderr.strip().splitlines()[-1] == f"Error: {error}"
     assert not (tmp_path / "archive.db").exists()

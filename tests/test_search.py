@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import indexer.search.whoosh.matching
+import indexer.search.whoosh.plans
 from indexer.article import Article
 from indexer.search import (
     QUERY_HELP,
@@ -619,13 +621,54 @@ def test_fast_matching_gives_whooshs_hits_and_scores(
     # Whoosh's own path is slow: on a loaded machine it could reach the time limit and
     # return partial results, which is not what is compared here.
     monkeypatch.setattr(indexer.search.whoosh.matching, "TIME_LIMIT", 600.0)
+    # A one-word query ranked at once with NumPy (ranking.py), however few its postings...
+    for least in ("AT_ONCE_FROM", "AT_ONCE_COLD_FROM"):
+        monkeypatch.setattr(indexer.search.whoosh.plans, least, 0)
+    at_once = _ranked(blocks_index, query, kwargs)
+    # ... gives what the matchers give.
+    for least in ("AT_ONCE_FROM", "AT_ONCE_COLD_FROM"):
+        monkeypatch.setattr(indexer.search.whoosh.plans, least, 10**12)
     fast = _ranked(blocks_index, query, kwargs)
+    assert at_once == fast
     # Whoosh's own posting readers, walking every posting of the query's matcher tree,
     # every sub-matcher kept (no pruning as the N-th score rises).
     monkeypatch.setattr(_FastMatching, "matcher", _whoosh_matching)
     assert _ranked(blocks_index, query, kwargs) == fast
     monkeypatch.setattr(indexer.search.whoosh.matching, "_prunable", lambda query: False)
     assert _ranked(blocks_index, query, kwargs) == fast
+
+
+def test_queries_of_one_or_two_words_with_many_postings_are_ranked_at_once(
+    blocks_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One or two words (each in title and body), ANDed or ORed, with many postings take
+    the NumPy path; other shapes and rarer words keep the matchers. (Their results: the
+    test above.)"""
+    searcher = _searcher(blocks_index)
+    plan = indexer.search.whoosh.plans.plan
+
+    def planned(query: str) -> object:
+        found = plan(searcher, _prepare(searcher, query, _Filters()).query)
+        return None if found is None else [[t.fieldname for t in w] for w in found.words]
+
+    storm = _prepare(searcher, "storm", _Filters()).query
+    frequency = sum(searcher.reader().doc_frequency(t.fieldname, t.text) for t in storm.subqueries)
+    monkeypatch.setattr(indexer.search.whoosh.plans, "AT_ONCE_FROM", frequency)
+    assert planned("storm") == [["title", "body"]]
+    assert planned("storm tide") == planned("storm OR tide") == [["title", "body"]] * 2
+    assert planned("title:storm tide") == [["title"], ["title", "body"]]
+    assert planned("storm tide harbour") is None
+    assert planned('"storm tide"') is None
+    assert planned("storm^2") is None
+    monkeypatch.setattr(indexer.search.whoosh.plans, "AT_ONCE_FROM", frequency + 1)
+    assert planned("storm") is None
+    # A process that has not loaded NumPy (a `search` command) keeps the matchers longer.
+    monkeypatch.setattr(indexer.search.whoosh.plans, "AT_ONCE_FROM", 0)
+    monkeypatch.setattr(indexer.search.whoosh.plans, "AT_ONCE_COLD_FROM", frequency + 1)
+    monkeypatch.delitem(sys.modules, "numpy")
+    assert planned("storm") is None
+    monkeypatch.setattr(indexer.search.whoosh.plans, "AT_ONCE_COLD_FROM", frequency)
+    assert planned("storm") == [["title", "body"]]
 
 
 def test_whooshs_pruning_is_kept_only_where_it_is_exact(blocks_index: Path) -> None:
@@ -641,7 +684,10 @@ def test_whooshs_pruning_is_kept_only_where_it_is_exact(blocks_index: Path) -> N
     assert indexer.search.whoosh.matching._prunable(_prepare(searcher, "storm", _Filters()).query)
 
 
-def test_fast_matching_runs_on_the_fast_leaves(blocks_index: Path) -> None:
+def test_fast_matching_runs_on_the_fast_leaves(
+    blocks_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(indexer.search.whoosh.plans, "AT_ONCE_FROM", 10**12)  # the matchers
     searcher = _searcher(blocks_index)
     seen: list[str] = []
     real = _FastLeafMatcher._read_data

@@ -20,11 +20,13 @@ What scrapy-redis 0.9.1 lacks, and this module adds:
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,9 +39,7 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 
 from crawler import settings as project
-from crawler.distributed.messages import BadMessage, decode_request, encode_item, encode_request
-from crawler.items import ArticleItem, FailureItem
-from crawler.middlewares import Refused
+from crawler.distributed.messages import BadMessage, decode_request, encode_request
 from crawler.scrapy_fixes.engine import engine_slot
 
 logger = logging.getLogger(__name__)
@@ -153,6 +153,12 @@ class Keys:
         return f"{self.prefix}:workers"
 
     @property
+    def health(self) -> str:
+        """Worker id -> JSON ``{"pages", "articles", "beat"}``: each worker's counts at its
+        last beat (a Unix time); a hash, read by the ingester (:mod:`.health`)."""
+        return f"{self.prefix}:health"
+
+    @property
     def articles(self) -> str:
         """Serialised articles and failures, from workers to the ingester (a list)."""
         return f"{self.prefix}:articles"
@@ -176,6 +182,21 @@ class Keys:
     def archived(self) -> str:
         """Identity URLs of the archived articles (a set, kept by the ingester)."""
         return f"{self.prefix}:archived"
+
+    @property
+    def revisits(self) -> str:
+        """Identity URL -> JSON ``{"since": DATE, "headers": {...}}``: the age and the
+        conditional headers of each archived article (a hash, kept by the ingester)."""
+        return f"{self.prefix}:revisits"
+
+    @property
+    def failed(self) -> str:
+        """URLs whose fetches failed for a passing reason: to retry (a set, by the ingester)."""
+        return f"{self.prefix}:failed"
+
+    def exchange(self, exchange_id: str) -> str:
+        """Where the ingester wrote a worker's exchange in the WARC files (FILE:OFFSET)."""
+        return f"{self.prefix}:exchange:{exchange_id}"
 
     def alive(self, worker: str) -> str:
         """A worker's heartbeat key (expires when the worker stops beating)."""
@@ -204,9 +225,10 @@ def worker_id() -> str:
 def distributed_settings(redis_url: str) -> dict[str, Any]:
     """Scrapy settings overrides making a crawl a worker of the Redis crawl at ``redis_url``.
 
-    The frontier and duplicate filter move to Redis; articles go to Redis instead of the
-    local store; the archived set replaces the local archive lookup; WARC recording is
-    off (the raw page travels with the article instead). Raises ValueError for a URL
+    The frontier and duplicate filter move to Redis; articles, failures and every
+    response (for the ingester's WARC files) go to Redis instead of the local store; the
+    ingester's archived set, revisit headers and failed URLs replace the local archive's.
+    Raises ValueError for a URL
     that is not Redis's, redis.RedisError when the server does not answer.
     """
     connect(redis_url).ping()
@@ -224,8 +246,9 @@ def distributed_settings(redis_url: str) -> dict[str, Any]:
         "DOWNLOADER_MIDDLEWARES": {
             **project.DOWNLOADER_MIDDLEWARES,
             "crawler.middlewares.SkipKnownMiddleware": None,
-            "crawler.distributed.frontier.SkipArchivedMiddleware": 60,
+            "crawler.distributed.handoff.SkipArchivedMiddleware": 60,
             "crawler.warc.writer.WarcMiddleware": None,
+            "crawler.distributed.handoff.ExchangeHandOffMiddleware": 950,
         },
         # One politeness per host across the workers (crawler.distributed.politeness).
         "DOWNLOAD_HANDLERS": {
@@ -235,6 +258,8 @@ def distributed_settings(redis_url: str) -> dict[str, Any]:
         # The run-wide delay is DOWNLOAD_DELAY itself (crawler.distributed.politeness):
         # a worker's own randomised delay could not hold it.
         "DOWNLOAD_DELAY_JITTER": 0,
+        # URLs that failed in earlier crawls: the ingester publishes them from the archive.
+        "RETRY_FAILED_FROM": "crawler.distributed.handoff.published_failures",
         "SPIDER_MIDDLEWARES": {
             **getattr(project, "SPIDER_MIDDLEWARES", {}),
             "crawler.distributed.frontier.SeedOnceMiddleware": 10,
@@ -243,7 +268,7 @@ def distributed_settings(redis_url: str) -> dict[str, Any]:
             **project.ITEM_PIPELINES,
             "crawler.pipelines.StorePipeline": None,
             "crawler.pipelines.IndexPipeline": None,
-            "crawler.distributed.frontier.HandOffPipeline": 200,
+            "crawler.distributed.handoff.HandOffPipeline": 200,
         },
     }
 
@@ -277,11 +302,12 @@ class Frontier:
         self._finish()
         self.beat()
 
-    def beat(self) -> None:
-        """Register this worker and say it is alive for another TTL."""
+    def beat(self, counts: Mapping[str, int] | None = None) -> None:
+        """Register this worker and say it is alive for another TTL, with its ``counts``."""
         pipe = self.server.pipeline()
         pipe.sadd(KEYS.workers, self.worker)
         pipe.set(KEYS.alive(self.worker), "1", ex=self.ttl)
+        pipe.hset(KEYS.health, self.worker, json.dumps({**(counts or {}), "beat": time.time()}))
         pipe.execute()
 
     def reap(self) -> int:
@@ -306,8 +332,10 @@ class Frontier:
         keys = [KEYS.requests, KEYS.seed, KEYS.workers]
         return bool(self._run_active(keys=keys, args=[KEYS.prefix, SEEDING_DONE, self.worker]))
 
-    def leave(self) -> bool:
-        """Unregister, requeueing unreleased leases; end the run if last out and none queued."""
+    def leave(self, counts: Mapping[str, int] | None = None) -> bool:
+        """Unregister (with the last ``counts``), requeueing unreleased leases; end the run
+        if last out and none queued."""
+        self.beat(counts)
         self.server.delete(KEYS.alive(self.worker))
         self.reap()
         return self._finish()
@@ -423,7 +451,7 @@ class FrontierScheduler(Scheduler):
         if self.loop.running:
             self.loop.stop()
         self._ack_finished()
-        if self.frontier.leave():
+        if self.frontier.leave(self._counts()):
             logger.info("Run finished: frontier cleared for the next run")
         super().close(reason)
 
@@ -451,10 +479,18 @@ class FrontierScheduler(Scheduler):
         if slot is not None:
             self.queue.ack([t for t, r in self.queue.leases.items() if r not in slot.inprogress])
 
+    def _counts(self) -> dict[str, int]:
+        """What this worker did so far: pages fetched, articles handed over."""
+        stats = self.crawler.stats
+        return {
+            "pages": stats.get_value("downloader/response_count", 0),
+            "articles": stats.get_value("archive/handed_over", 0),
+        }
+
     def tick(self) -> None:
         """Beat, release finished leases, requeue dead workers' leases, wake an idle engine."""
         try:
-            self.frontier.beat()
+            self.frontier.beat(self._counts())
             self._ack_finished()
             self.frontier.reap()
             slot = engine_slot(self.crawler.engine)
@@ -495,44 +531,3 @@ class SeedOnceMiddleware:
                 yield request
         finally:
             self.frontier.seeding_done()
-
-
-class SkipArchivedMiddleware:
-    """Do not download an article page whose identity URL is in the run's archived set."""
-
-    def __init__(self, crawler: Any) -> None:
-        self.stats = crawler.stats
-        self.server = connect(crawler.settings["REDIS_URL"])
-
-    @classmethod
-    def from_crawler(cls, crawler: Any) -> SkipArchivedMiddleware:
-        """Build the middleware for a crawler."""
-        return cls(crawler)
-
-    def process_request(self, request: Request, spider: Spider | None = None) -> None:
-        """Refuse (raise Refused for) an article URL the ingester has archived."""
-        identity = request.meta.get("identity")
-        if identity and self.server.sismember(KEYS.archived, identity):
-            self.stats.inc_value("archive/skipped_known")
-            raise Refused(f"already archived: {identity}")
-
-
-class HandOffPipeline:
-    """Push extracted articles (with their raw page) and failures to the ingester's list."""
-
-    def __init__(self, crawler: Any) -> None:
-        self.stats = crawler.stats
-        self.server = connect(crawler.settings["REDIS_URL"])
-
-    @classmethod
-    def from_crawler(cls, crawler: Any) -> HandOffPipeline:
-        """Build the pipeline for a crawler."""
-        return cls(crawler)
-
-    def process_item(self, item: Any) -> Any:
-        """Push an ArticleItem or FailureItem to Redis; pass other items through."""
-        if isinstance(item, (ArticleItem, FailureItem)):
-            self.server.lpush(KEYS.articles, encode_item(item))
-            kind = "handed_over" if isinstance(item, ArticleItem) else "failed"
-            self.stats.inc_value(f"archive/{kind}")
-        return item

@@ -14,23 +14,43 @@ import base64
 import binascii
 import json
 import zlib
-from dataclasses import fields
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from scrapy import Request, Spider
 from scrapy.utils.request import request_from_dict
 
 from crawler.items import ArticleItem, FailureItem
+from crawler.warc.writer import Exchange
 from indexer.article import Article
 
 MAX_MESSAGE = 256 * 1024 * 1024  # decompressed bytes: a zlib bomb stops here
 _BYTES = "$b"
+EXCHANGE = "exchange:"
 _REQUEST_CLASSES = frozenset({"scrapy.http.request.Request", "scrapy.Request"})
 _ARTICLE_TYPES = {f.name: str(f.type) for f in fields(Article)}
 
 
 class BadMessage(ValueError):
     """A request or message read from Redis that is not one of ours."""
+
+
+@dataclass(frozen=True)
+class Exchanged:
+    """A response and its request, fetched by a worker, for the ingester's WARC files."""
+
+    id: str  # articles of this response name it as their WARC location: exchange:ID
+    exchange: Exchange
+
+    @property
+    def location(self) -> str:
+        """What a worker puts in ``request.meta["warc"]`` until the ingester writes it."""
+        return f"{EXCHANGE}{self.id}"
+
+
+def exchange_id(warc: str | None) -> str | None:
+    """The exchange an article's WARC location names (``exchange:ID``), if it names one."""
+    return warc.removeprefix(EXCHANGE) if warc and warc.startswith(EXCHANGE) else None
 
 
 # --- JSON with bytes ---
@@ -139,8 +159,10 @@ def _decompress(message: bytes) -> dict[str, Any]:
     return payload
 
 
-def encode_item(item: ArticleItem | FailureItem) -> bytes:
-    """Serialise an article (with its raw page) or a failure for the ingester."""
+def encode_item(item: ArticleItem | FailureItem | Exchanged) -> bytes:
+    """Serialise an article (with its raw page), a failure or an exchange for the ingester."""
+    if isinstance(item, Exchanged):
+        return _compress({"kind": "exchange", "id": item.id, **asdict(item.exchange)})
     if isinstance(item, ArticleItem):
         return _compress({
             "kind": "article",
@@ -177,10 +199,38 @@ def _strings(value: Any, what: str) -> list[str]:
     return list(value)
 
 
-def decode_item(message: bytes) -> ArticleItem | FailureItem:
+def _pairs(value: Any, what: str) -> list[tuple[str, str]]:
+    _check(isinstance(value, list) and all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p) for p in value
+    ), f"bad {what}")
+    return [(name, text) for name, text in value]
+
+
+def _exchange(payload: dict[str, Any]) -> Exchanged:
+    """An exchange from a message's dict, each field checked."""
+    texts = ("id", "url", "protocol", "request_line", "date")
+    for name in texts:
+        _check(isinstance(payload.get(name), str), f"bad exchange {name}")
+    _check(isinstance(payload.get("status"), int), "bad exchange status")
+    _check(all(isinstance(payload.get(n), bytes) for n in ("body", "request_body")), "bad body")
+    ip_address = payload.get("ip_address")
+    _check(ip_address is None or isinstance(ip_address, str), "bad exchange ip_address")
+    exchange = Exchange(
+        url=payload["url"], status=payload["status"], protocol=payload["protocol"],
+        headers=_pairs(payload.get("headers"), "headers"), body=payload["body"],
+        request_line=payload["request_line"],
+        request_headers=_pairs(payload.get("request_headers"), "request headers"),
+        request_body=payload["request_body"], ip_address=ip_address, date=payload["date"],
+    )
+    return Exchanged(payload["id"], exchange)
+
+
+def decode_item(message: bytes) -> ArticleItem | FailureItem | Exchanged:
     """Read a message written by :func:`encode_item`; BadMessage if it is not one."""
     payload = _decompress(message)
     kind = payload.get("kind")
+    if kind == "exchange":
+        return _exchange(payload)
     if kind == "article":
         raw, warc = payload.get("raw"), payload.get("warc")
         if not isinstance(raw, bytes):

@@ -36,6 +36,7 @@ from crawler.extraction.titles import (
     page_title,
     pick_title,
     subheadings,
+    trail_headings,
     visible_headings,
 )
 from indexer.article import Article
@@ -267,12 +268,13 @@ def _build_article(
         (ld_text(a.get("headline")) for a in page.articles() if a.get("headline")), None
     )
     title = pick_title(
-        [page.first("og:title"), headline, page.first("twitter:title")],
+        [headline, page.first("og:title"), page.first("twitter:title")],
         headings,
         site_names,
         subheadings(tree),
         guessed=[page_title(tree)],
         fallback=[document.title],
+        trail=trail_headings(tree),
     )
     byline = find_byline(
         page, tree, document.author, exclude=[*site_names, *_hosts(url, canonical)]

@@ -33,7 +33,8 @@ BYLINE_PREFIX_RE = re.compile(
     r"(?:(?:view|see|read|show|browse|ein|eine|a|an|blog)\s+)?(?:(?:alles|all|mehr|more|alle"
     r"|weitere)\s+)?(?:(?:artikel|\w*beitrag|beiträge|articles?|posts?|stories|story|bericht"
     r"|kommentar)\s+)?"
-    r"(?:by|von|vom|par|por|di|door|av|af|from|with|autor(?:in)?|author|auteur)\b\s*:?\s*"
+    r"(?:by|von|vom|par|por|di|door|av|af|from|with|autor(?:in|en|innen)?|author|auteur)\b"
+    r"\s*:?\s*"
     rf"|^[\s\-–—|•·]*{LOCAL_LABELS}\s*[:：]\s*"
     r"|^[\s\-–—|•·]*(?:text|texte|interview|verfasser(?:in)?|redakteur(?:in)?|fotos?|photos?"
     r"|bilder?)(?:\s+(?:und|and|&)\s+\w+)?\s*:\s*",
@@ -65,7 +66,9 @@ ORG_RE = re.compile(
     r"(?i:\b(?:verband|verbandes|stiftung|verlag|zeitung|magazin|magazine|news|online|media"
     r"|redaktion|team|group|gruppe|inhalte|partei|union|institut|university|universität|blog"
     r"|redacci\w*|redaç\w*|redazione|rédaction|redactie|redakcja|редакция|редакція"
-    r"|press|presse|agentur|agency|editorial)\b|^(?:die|der|das|the|les)\s)"
+    r"|press|presse|agentur|agency|editorial)\b|^(?:die|der|das|the|les)\s"
+    # German compounds ending in one ("Caritasverband", "Bundesagentur", "Lokalredaktion")
+    r"|\w(?:verband|verbandes|stiftung|verlag|zeitung|redaktion|agentur|institut)\b)"
     r"|\b(?:e\.\s?V|GmbH|AG|SE|Inc|Ltd|LLC|Corp)\b"
 )
 # interface words around bylines: trailing ones are cut ("Anna Weber Alle Artikel", "… Stand"),
@@ -182,7 +185,9 @@ _LABEL = (
     rf"(?:[Aa]utor(?:in)?|AUTOR|[Aa]uthor|AUTHOR|[Vv]erfasser(?:in)?|[Tt]ext|(?i:{LOCAL_LABELS}))"
     r"\s*[:：]"
 )
-_OPENING = rf"^[-–—|:\s]*(?:(?:{_LEAD})?{_BY}\s*:?|{_LABEL})"
+# "Autoren Jelko Djuren und Jutta Klaukien": the German label before capitalised names
+_NAMING = r"(?:[Aa]utor(?:in|en|innen)?|AUTOR(?:IN|EN|INNEN)?)(?=\s+[A-ZÀ-Ü])"
+_OPENING = rf"^[-–—|:\s]*(?:(?:{_LEAD})?{_BY}\s*:?|{_LABEL}|{_NAMING})"
 BYLINE_OPENING_RE = re.compile(rf"{_OPENING}(?:\s|$)")
 BYLINE_LINE_RE = re.compile(rf"{_OPENING} *[A-ZÀ-Ü]")
 # a label alone in its element ("By", "Von:", "Autor"): the name is the text that follows
@@ -192,6 +197,11 @@ BARE_LABEL_RE = re.compile(
 BYLINE_DETECT_RE = re.compile(f"{BYLINE_OPENING_RE.pattern}|{BARE_LABEL_RE.pattern}")
 # an explicit label ("Posted by", "Autor:") vouches for a one-word name or a user name
 EXPLICIT_LABEL_RE = re.compile(rf"^[-–—|:\s]*(?:{_LEAD}{_BY}|{_LABEL}|[Aa]uthor\s)")
+# a printed date, a dash, then (maybe) a name: "11.12.2019 - Amelie Loevenich" under a headline
+DATED_NAME_RE = re.compile(
+    r"^(?:\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})"
+    r"\s+[-–—|·•]\s+(?=[A-ZÀ-Ü])"
+)
 # short visible texts of the body, where a full name may be shown
 SHORT_TEXT_XPATH = XPath(
     "//body//text()[normalize-space()][string-length() < 80]"
@@ -456,13 +466,15 @@ def _byline_line(element: HtmlElement) -> str | None:
 
 
 def byline_texts(tree: HtmlElement) -> tuple[list[str], list[str]]:
-    """Return the texts of (elements classed as bylines, short blocks reading "By X").
+    """Return the texts of (elements classed as bylines, short blocks reading "By X" or,
+    alone on the page, "date - Name").
 
     Hidden elements, comments, navigation, footers and teasers of other articles are skipped;
     the lines of an element (<br>) are joined with ";".
     """
     classed: list[str] = []
     lines: list[str] = []
+    dated: list[str] = []
     for element in tree.iter():
         if not isinstance(element.tag, str):
             continue
@@ -488,7 +500,21 @@ def byline_texts(tree: HtmlElement) -> tuple[list[str], list[str]]:
             line = _byline_line(element)
             if line:
                 lines.append(line)
-    return classed, lines
+        elif _dated_name(element, text):
+            dated.append(DATED_NAME_RE.sub("", text))
+    # several "date - X" lines are a list of dated entries, not the article's byline
+    return classed, (lines + dated if len(dated) == 1 else lines)
+
+
+def _dated_name(element: HtmlElement, text: str) -> bool:
+    """Tell whether ``element`` holds only a short "date - name" line of the article."""
+    return (
+        len(text) < MAX_BYLINE_LINE_CHARS
+        and bool(DATED_NAME_RE.match(text))
+        and len(element) == 0
+        and _in_flow(element)
+        and not _in_teaser(element, text)
+    )
 
 
 def _candidates(

@@ -4,8 +4,11 @@ The headline is the one shown on the page, without site names: the visible main 
 (h1 or itemprop=headline; else an h2/h3) that the publisher's declared titles (og:title,
 JSON-LD headline, twitter:title, <title>) confirm best, their words covering most of one of
 them. A site name ending a title ("… | Le Monde", or a heading repeated as a title's end
-segment) is removed. Without a confirmed heading, the first declared title stands, site
-name removed, else trafilatura's.
+segment) is removed. Without a confirmed heading, the first declared title stands (the
+article's JSON-LD headline before its og:title, a title for sharing), site name removed,
+else trafilatura's. A heading set in a breadcrumb trail or a navigation bar
+(often the search-engine title as the trail's last step) yields to a heading outside it that
+repeats another declared title word for word.
 
 A kicker (Dachzeile, overline) is the short line set above the headline: the first part of a
 heading split into two ("<h1><span>Tunesien</span><span>Große Aufgaben</span></h1>"), an
@@ -43,6 +46,9 @@ MIN_SHARE = 1 / 3
 PART_TAGS = frozenset({"span", "div", "p", "small", "a", "header"})
 # headings only screen readers see ("Post navigation", "Navigation und Service")
 HIDDEN_CLASS_RE = re.compile(r"screen-reader|sr-only|visually-?hidden|aural|offscreen", re.I)
+# a breadcrumb trail often ends with the page's title as an h1 ("Home > Politik > <h1>")
+CRUMB_RE = re.compile(r"crumb", re.I)
+PAGE_TAGS = frozenset({"body", "html"})  # their classes describe the page, not the element
 TITLE_XPATH = XPath("//head/title[1]")
 KICKER_CLASS_RE = re.compile(
     r"kicker|dachzeile|overline|topline|eyebrow|roofline|spitzmarke|supertitle|pretitle", re.I
@@ -211,10 +217,23 @@ def _rest_text(first: HtmlElement) -> list[str]:
     return texts
 
 
-def _headings(elements: Iterable[HtmlElement]) -> list[str]:
+def in_trail(element: HtmlElement) -> bool:
+    """Tell whether ``element`` sits in a navigation bar or a breadcrumb trail."""
+    for node in (element, *element.iterancestors()):
+        if node.tag in PAGE_TAGS:
+            return False
+        if node.tag == "nav" or CRUMB_RE.search(f"{node.get('class', '')} {node.get('id', '')}"):
+            return True
+    return False
+
+
+def _headings(elements: Iterable[HtmlElement], trail: bool | None = None) -> list[str]:
+    """Return the texts of visible headings (``trail``: only those in a trail, or none of them)."""
     candidates: list[str] = []
     for element in elements:
         if HIDDEN_CLASS_RE.search(element.get("class") or ""):
+            continue
+        if trail is not None and in_trail(element) != trail:
             continue
         parts = _parts(element)
         if parts and len(parts[0]) <= len(parts[1]):
@@ -261,9 +280,14 @@ def visible_headings(tree: HtmlElement) -> list[str]:
     return _headings(HEADING_XPATH(tree))
 
 
+def trail_headings(tree: HtmlElement) -> list[str]:
+    """Return the main headings set in a breadcrumb trail or a navigation bar."""
+    return _headings(HEADING_XPATH(tree), trail=True)
+
+
 def subheadings(tree: HtmlElement) -> list[str]:
     """Return second-rank headline candidates: h2 and h3 texts (a blog's h1 is often its name)."""
-    return _headings(SUBHEADING_XPATH(tree))
+    return _headings(SUBHEADING_XPATH(tree), trail=False)
 
 
 def page_title(tree: HtmlElement) -> str | None:
@@ -279,6 +303,7 @@ def pick_title(
     secondary: Iterable[str] = (),
     guessed: Iterable[str | None] = (),
     fallback: Iterable[str | None] = (),
+    trail: Iterable[str] = (),
 ) -> str:
     """Pick the visible heading best confirmed by the titles, else the first title.
 
@@ -286,7 +311,9 @@ def pick_title(
     ``declared`` are the publisher's titles (og:title, JSON-LD headline), ``guessed`` the
     <title>; both confirm headings. ``fallback`` titles (trafilatura's, which may come from a
     heading itself) only stand in when no heading is confirmed. A main heading that ends a
-    title without being its longest segment or a declared title is the site name.
+    title without being its longest segment or a declared title is the site name. A ``trail``
+    heading (one of ``headings`` set in a breadcrumb trail) yields to a heading outside the
+    trail that repeats a declared title word for word.
     """
     given = [t for t in declared if t and t.strip()]
     confirming = [*given, *(t for t in guessed if t and t.strip())]
@@ -294,6 +321,12 @@ def pick_title(
     names = list(site_names)
     names += site_segments(confirming, headings, given, _site_keys(names))
     titles = [strip_site_name(t, names) for t in confirming]
+    secondary = list(secondary)
+    if trail := {squash(t) for t in trail}:
+        repeated = {squash(t) for t in titles} - trail
+        exact = (h for h in (*headings, *secondary) if squash(h) in repeated)
+        if (shown := next(exact, None)) is not None:
+            return shown
     heading = confirmed_heading(headings, [*titles, *confirming], names, secondary)
     if heading:
         return heading

@@ -119,6 +119,10 @@ class ExtractorPool:
             initializer=_start_worker,
             context=forkserver_context(),
         )
+        # Start the workers now: the first task starts the fork server (seconds on a busy
+        # machine, in the caller's thread), which must not stall a crawl's reactor later,
+        # with requests in flight (a distributed worker's places on a host expire meanwhile).
+        self.pool.schedule(os.getpid)
 
     async def extract(self, body: bytes, charset: str | None, url: str) -> Result:
         """Extract one page in a worker; a timeout or a dead worker becomes a reason."""

@@ -29,6 +29,7 @@ from scrapy.exceptions import (
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.misc import load_object
 from scrapy.utils.response import get_base_url
 from twisted.python.failure import Failure
 from w3lib.html import strip_html5_whitespace
@@ -129,7 +130,13 @@ class NewsSpider(scrapy.Spider):
                 yield req
 
     def _failed_before(self) -> list[str]:
-        """URLs that failed in earlier crawls for a passing reason, to try again (capped)."""
+        """URLs that failed in earlier crawls for a passing reason, to try again (capped).
+
+        Read from the archive, or by the function RETRY_FAILED_FROM names (a dotted path:
+        ``f(settings) -> list[str]``), e.g. a distributed crawl's, from Redis.
+        """
+        if reader := self.settings.get("RETRY_FAILED_FROM"):
+            return list(load_object(reader)(self.settings))
         path = self.settings.get("ARCHIVE_PATH")
         if not path or not Path(path).exists():
             return []

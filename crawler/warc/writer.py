@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
 from io import BytesIO
@@ -59,6 +60,41 @@ def _header_pairs(headers: Any) -> list[tuple[str, str]]:
 
 def _warc_date(when: datetime | None = None) -> str:
     return (when or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Exchange:
+    """A response as it came over the wire and the request that fetched it, as recorded."""
+
+    url: str
+    status: int
+    protocol: str
+    headers: list[tuple[str, str]]
+    body: bytes = field(repr=False)
+    request_line: str
+    request_headers: list[tuple[str, str]]
+    request_body: bytes = field(repr=False)
+    ip_address: str | None
+    date: str  # WARC-Date: when it was fetched
+
+    @classmethod
+    def capture(cls, request: Request, response: Response) -> Exchange:
+        """The exchange of a Scrapy request and its response, now."""
+        parts = urlsplit(request.url)
+        target = urlunsplit(("", "", parts.path or "/", parts.query, ""))
+        ip_address = getattr(response, "ip_address", None)
+        return cls(
+            url=response.url,
+            status=response.status,
+            protocol=getattr(response, "protocol", None) or "HTTP/1.1",
+            headers=_header_pairs(response.headers),
+            body=response.body,
+            request_line=f"{request.method} {target} HTTP/1.1",
+            request_headers=[("Host", parts.netloc), *_header_pairs(request.headers)],
+            request_body=request.body,
+            ip_address=str(ip_address) if ip_address else None,
+            date=_warc_date(),
+        )
 
 
 class RollingWarcWriter:
@@ -146,22 +182,22 @@ class RollingWarcWriter:
 
     def write_exchange(self, request: Request, response: Response) -> WarcLocation:
         """Write a Scrapy response and the request that fetched it."""
-        protocol = getattr(response, "protocol", None) or "HTTP/1.1"
-        http_headers = StatusAndHeaders(
-            status_line(response.status), _header_pairs(response.headers), protocol=protocol
-        )
-        parts = urlsplit(request.url)
-        target = urlunsplit(("", "", parts.path or "/", parts.query, ""))
-        request_headers = StatusAndHeaders(
-            f"{request.method} {target} HTTP/1.1",
-            [("Host", parts.netloc), *_header_pairs(request.headers)],
-            is_http_request=True,
-        )
-        ip_address = getattr(response, "ip_address", None)
+        return self.write(Exchange.capture(request, response))
+
+    def write(self, exchange: Exchange) -> WarcLocation:
+        """Write an exchange captured here or elsewhere (a distributed crawl's worker)."""
         return self.write_response(
-            response.url, http_headers, response.body,
-            ip_address=str(ip_address) if ip_address else None,
-            request=(request_headers, request.body),
+            exchange.url,
+            StatusAndHeaders(status_line(exchange.status), exchange.headers,
+                             protocol=exchange.protocol),
+            exchange.body,
+            date=exchange.date,
+            ip_address=exchange.ip_address,
+            request=(
+                StatusAndHeaders(exchange.request_line, exchange.request_headers,
+                                 is_http_request=True),
+                exchange.request_body,
+            ),
         )
 
     def close(self) -> None:

@@ -4,8 +4,9 @@ For the politeness tests of the distributed crawl: every answer takes ``latency`
 seconds, so requests overlap unless the crawler holds back; the log gives, per request,
 its path, arrival and departure times and the conditional headers it carried. Articles
 (``/news/N``) send an ETag and a Last-Modified date and answer ``304 Not Modified`` to a
-request carrying the same ETag; ``/sitemap.xml`` lists them; ``robots.txt`` may ask for
-a ``Crawl-delay``; ``/broken/N`` answers 503 until :meth:`LoggingSite.mend` is called.
+request carrying the same ETag (:meth:`LoggingSite.revise` changes one); ``/sitemap.xml``
+lists them; ``robots.txt`` may ask for a ``Crawl-delay``; ``/broken/N`` answers 503 until
+:meth:`LoggingSite.mend` is called.
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ class LoggingSite:
         self.crawl_delay = crawl_delay
         self.broken = broken
         self.mended = False
+        self.unlisted = False  # the sitemap leaves out the broken pages
+        self.revised: set[str] = set()  # paths serving their second version
         self.hits: list[Hit] = []
         self.lock = threading.Lock()
         self.server = _Server(("127.0.0.1", 0), _Handler)
@@ -94,9 +97,14 @@ class LoggingSite:
             f"{self.url}broken/{n}" for n in range(self.broken)
         ]
 
-    def mend(self) -> None:
-        """Serve the broken pages from now on."""
+    def mend(self, *, unlist: bool = False) -> None:
+        """Serve the broken pages from now on; ``unlist``: no longer in the sitemap."""
         self.mended = True
+        self.unlisted = unlist
+
+    def revise(self, path: str) -> None:
+        """Serve a second version of an article (another text, another ETag)."""
+        self.revised.add(path)
 
     def answer(self, path: str, etag: str | None) -> tuple[int, bytes, dict[str, str]]:
         """Status, body and headers for a path."""
@@ -105,16 +113,19 @@ class LoggingSite:
             delay = f"Crawl-delay: {self.crawl_delay}\n" if self.crawl_delay else ""
             return 200, f"User-agent: *\n{delay}Disallow: /private/\n".encode(), {}
         if path == "/sitemap.xml":
-            return 200, urlset(*self.article_urls()).encode(), {"Content-Type": "application/xml"}
+            listed = [u for u in self.article_urls() if not (self.unlisted and "/broken/" in u)]
+            return 200, urlset(*listed).encode(), {"Content-Type": "application/xml"}
         kind, _, number = path.strip("/").partition("/")
         if kind == "broken" and not self.mended:
             return 503, b"<html><body><p>Busy</p></body></html>", html
         if kind in {"news", "broken"} and number.isdigit():
-            tag = f'"{kind}-{number}-v1"'
+            version = 2 if path in self.revised else 1
+            tag = f'"{kind}-{number}-v{version}"'
             validators = {"ETag": tag, "Last-Modified": LAST_MODIFIED}
             if etag == tag:
                 return 304, b"", validators
-            title = f"Story number {number} of the {kind} desk"
+            title = f"Story number {number} of the {kind} desk" + (
+                ", corrected" if version == 2 else "")
             return 200, article_html(title, prose(title)).encode(), {**html, **validators}
         return 404, b"<html><body><p>Not found</p></body></html>", html
 

@@ -41,6 +41,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from w3lib.url import safe_url_string
 
+from crawler.notfound import PROBE_PATH
+
 SETS = ("corpus-news", "corpus", "corpus-dates")  # first wins when two sets share a URL
 SITEMAP_PATH = "/replay-sitemap.xml"
 LABEL_FIELDS = ("title", "date", "author", "authors")
@@ -95,11 +97,12 @@ def load_pages(shared: Path) -> list[ReplayPage]:
 def sample(
     pages: list[ReplayPage], hosts: int, per_host: int = 4, seed: int = 18
 ) -> list[ReplayPage]:
-    """A reproducible sample: up to ``per_host`` pages of ``hosts`` hosts, busy hosts first."""
+    """A reproducible sample: up to ``per_host`` pages of ``hosts`` hosts, half of them the
+    hosts with the most pages, half drawn from the rest."""
     by_host: dict[str, list[ReplayPage]] = {}
     for page in pages:
         by_host.setdefault(page.host, []).append(page)
-    ranked = sorted(by_host, key=lambda h: (-min(len(by_host[h]), per_host), h))
+    ranked = sorted(by_host, key=lambda h: (-len(by_host[h]), h))
     busy, rest = ranked[: hosts // 2], ranked[hosts // 2 :]
     chosen = busy + random.Random(seed).sample(rest, max(0, hosts - len(busy)))
     return [p for h in chosen for p in by_host[h][:per_host]]
@@ -155,7 +158,7 @@ class Request:
     method: str
     url: str
     status: int
-    kind: str  # page, robots, sitemap, home, missing
+    kind: str  # page, robots, sitemap, home, probe (of the site's 404 page), missing
 
 
 class ReplaySite:
@@ -259,6 +262,8 @@ class ReplaySite:
             body = _sitemap(pages)
         elif pages and parts.path == "/" and not parts.query:
             status, kind, body = 200, "home", _home(origin, pages)
+        elif parts.path.startswith(PROBE_PATH):
+            kind = "probe"  # the crawl asks each site for its own 404 page
         with self._lock:
             self.requests.append(Request(method, url, status, kind))
         return status, ctype, body, kind

@@ -249,8 +249,9 @@ class ArchiveIndex:
     def _locked(self) -> _WriteLock:
         return _WriteLock(self._storage(), self.lock_timeout)
 
-    def add(self, articles: Iterable[Article]) -> int:
-        """Add or replace articles (by id) in one commit; return the count.
+    def add(self, articles: Iterable[Article], *, retired: Iterable[str] = ()) -> int:
+        """Add or replace articles (by id) in one commit, dropping the documents of the
+        ``retired`` ids (identities the articles had before); return the count.
 
         From :data:`PARALLEL_ADD` articles on (and with two CPUs), a forked helper
         process writes the second half into a segment of its own while this one writes
@@ -259,7 +260,7 @@ class ArchiveIndex:
         latest = {article.id: article for article in articles}  # an id twice: keep the last
         ix = self.open()
         with self._locked():
-            self._commit(ix, list(latest.values()), delete=latest)
+            self._commit(ix, list(latest.values()), delete=[*latest, *retired])
         logger.debug("indexed %d articles", len(latest))
         return len(latest)
 
@@ -374,7 +375,7 @@ class ArchiveIndex:
         total = 0
         while ids := archive.pending_ids(limit=batch_size):
             articles = archive.get_many(ids)
-            self.add(articles)
+            self.add(articles, retired=archive.retired_ids(ids))
             archive.mark_indexed(ids)
             total += len(ids)
             logger.info("synced %d articles", total)

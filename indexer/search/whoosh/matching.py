@@ -33,6 +33,7 @@ from weakref import WeakKeyDictionary
 
 from indexer.search.query import QueryError
 from indexer.search.whoosh.phrases import DocListMatcher, FastPhrase
+from indexer.search.whoosh.plans import plan
 from indexer.search.whoosh.postings import fast_leaves, posting_ids
 from indexer.search.whoosh.schema import quiet_whoosh_import
 from indexer.search.whoosh.translate import date_parts
@@ -202,6 +203,12 @@ def collect(
         collector = TimeLimitCollector(collector, timelimit=seconds, use_alarm=False)
     try:
         with deadline(seconds):
+            if (planned := plan(searcher, prepared.query)) is not None:
+                from indexer.search.whoosh.ranking import rank_at_once  # (NumPy)
+
+                ranked = rank_at_once(searcher, planned, limit, prepared.allow, prepared.mask)
+                if ranked is not None:
+                    return ranked[0], ranked[1], False
             matched = matching_docs(searcher, prepared.query) if by_sets else None
             docs = None if matched is None else _filtered(matched, prepared)
             if docs is None or _walk_all(prepared.query, len(matched or ()), len(docs)):

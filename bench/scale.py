@@ -1,0 +1,185 @@
+"""Scale benchmark: one synthetic archive grown through several sizes, with the growth
+exponent of every figure.
+
+    python bench/scale.py                                  # 100k, 300k, 1M articles
+    python bench/scale.py --sizes 10000,30000,90000 --dir /tmp/scale
+
+The archive is bench/search.py's (same generator, build and query timing). At each size
+it prints: the build times per article added (store; index: a rebuild at the first size,
+then a sync of the new articles, as an archive grows); bytes per article on disk of the
+store, the index and the WARC files, beside the zlib'd text; p50/p95 per query kind
+(bench/search.py's kinds and "common phrase", a phrase of two very common words); a
+whole ``search`` process (wall, peak RSS); indexing 1,000 new articles (which the
+archive keeps); ``index --compact``; ``export`` to SQLite and to JSONL; ``stats`` and
+``show`` (wall). Then a table of every figure per size with its growth exponent b,
+fitted by least squares on log(figure) = a + b log(articles): 1 is linear, 0 flat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import math
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+import zlib
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.search import (
+    Corpus,
+    build,
+    fill_store,
+    query_mix,
+    time_new_articles,
+    time_process,
+    time_queries,
+)
+from indexer.layout import DataDir
+from indexer.search.whoosh.index import ArchiveIndex
+from indexer.store import Archive
+
+COMMON = 10  # the "very common" words: bench/search.py's very common term draws these
+
+
+def growth_exponent(sizes: list[float], values: list[float]) -> float | None:
+    """Return b of the least-squares fit log(value) = a + b log(size); None when fewer
+    than two positive values."""
+    points = [(math.log(s), math.log(v)) for s, v in zip(sizes, values, strict=True) if v > 0]
+    if len(points) < 2:
+        return None
+    mx = sum(x for x, _ in points) / len(points)
+    my = sum(y for _, y in points) / len(points)
+    sxx = sum((x - mx) ** 2 for x, _ in points)
+    if sxx == 0:
+        return None
+    return sum((x - mx) * (y - my) for x, y in points) / sxx
+
+
+def common_phrase(corpus: Corpus, rng: random.Random) -> str:
+    """Return a quoted phrase of two adjacent words of an article, both very common."""
+    common = set(corpus.words[:COMMON])
+    while True:
+        text = corpus.article(rng.randrange(corpus.size)).text
+        words = [w.strip(".").lower() for w in text.split()]
+        pairs = [(a, b) for a, b in itertools.pairwise(words)
+                 if a in common and b in common and a != b]
+        if pairs:
+            return '"{} {}"'.format(*rng.choice(pairs))
+
+
+def disk_bytes(path: Path) -> int:
+    """Return the bytes of a file (with its SQLite -wal and -shm) or of a folder's files."""
+    if path.is_dir():
+        return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())
+
+
+def zlib_text_bytes(corpus: Corpus, count: int, sample: int = 300) -> float:
+    """Return the mean zlib'd size of an article's title, description and text."""
+    step = max(1, count // sample)
+    sizes = [
+        len(zlib.compress(f"{a.title}\n{a.description}\n{a.text}".encode()))
+        for a in (corpus.article(n) for n in range(0, count, step))
+    ]
+    return sum(sizes) / len(sizes)
+
+
+def measure(data: DataDir, corpus: Corpus, size: int, per_kind: int, seed: int
+            ) -> dict[str, float]:
+    """Grow the archive to ``size`` and return every figure at that size (ms, s, MB, bytes)."""
+    figures: dict[str, float] = {}
+    index = ArchiveIndex(data.index)
+    with Archive(data.archive) as archive:
+        before = archive.count()
+    if before and index.exists():  # grown as an archive grows: stored, then synced
+        store_s = fill_store(data, size, corpus)
+        with Archive(data.archive) as archive:
+            started = time.perf_counter()
+            index.sync(archive)
+            index_s = time.perf_counter() - started
+    else:
+        built = build(data, size, corpus)
+        store_s, index_s = built["store"], built["index"]
+    with Archive(data.archive) as archive:
+        count = archive.count()
+        some_id = corpus.article(count // 2).id
+    figures["grow: store ms/article"] = 1000 * store_s / max(1, count - before)
+    figures["grow: index ms/article"] = 1000 * index_s / max(1, count - before)
+    for label, path in (("store", data.archive), ("index", data.index),
+                        ("WARC", data.root / "warc")):
+        figures[f"disk: {label} B/article"] = disk_bytes(path) / count if path.exists() else 0
+    figures["disk: zlib'd text B/article"] = zlib_text_bytes(corpus, count)
+
+    rng = random.Random(seed + 1)
+    mix = query_mix(corpus, rng, per_kind)
+    mix["common phrase"] = [{"query": common_phrase(corpus, rng)} for _ in range(per_kind)]
+    for kind, (p50, p95, _cpu) in time_queries(data, mix).items():
+        figures[f"query p50 ms: {kind}"] = p50
+        figures[f"query p95 ms: {kind}"] = p95
+
+    word = corpus.words[1000]
+    wall, rss, _ = time_process(data, ["search", word])
+    figures["search process s"], figures["search process peak MB"] = wall, rss
+    figures["index 1,000 new articles s"] = time_new_articles(data, corpus)[0]
+    figures["index --compact s"] = time_process(data, ["index", "--compact"])[0]
+    with tempfile.TemporaryDirectory(dir=data.root.parent) as tmp:
+        for fmt, name in (("sqlite", "export.db"), ("jsonl", "export.jsonl")):
+            target = str(Path(tmp) / name)
+            figures[f"export {fmt} s"] = time_process(
+                data, ["export", "--format", fmt, "--quiet", target]
+            )[0]
+    figures["stats s"] = time_process(data, ["stats"])[0]
+    figures["show s"] = time_process(data, ["show", some_id])[0]
+    figures["articles"] = count
+    figures["load average"] = os.getloadavg()[0]
+    return figures
+
+
+def print_table(sizes: list[int], results: list[dict[str, float]]) -> None:
+    """Print each figure per size and its growth exponent over the sizes."""
+    counts = [r["articles"] for r in results]
+    print(f"\n{'figure':<44}" + "".join(f"{n:>12,}" for n in sizes) + f"{'exponent':>10}")
+    for name in results[0]:
+        if name == "articles":
+            continue
+        values = [r[name] for r in results]
+        b = None if name == "load average" else growth_exponent(counts, values)
+        exponent = "" if b is None else f"{b:.2f}"
+        print(f"{name:<44}" + "".join(f"{v:>12.1f}" for v in values) + f"{exponent:>10}")
+
+
+def main() -> None:
+    """Grow the archive through the sizes, printing the figures at each, then the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100000,300000,1000000",
+                        help="articles at each step, ascending (default 100000,300000,1000000)")
+    parser.add_argument("--dir", type=Path, help="archive folder (default in the temp dir)")
+    parser.add_argument("--per-kind", type=int, default=40, help="queries per kind and size")
+    parser.add_argument("--seed", type=int, default=20261125)
+    parser.add_argument("--fresh", action="store_true", help="delete the folder first")
+    args = parser.parse_args()
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+    root = args.dir or Path(tempfile.gettempdir()) / "news-archive-scale"
+    if args.fresh:
+        shutil.rmtree(root, ignore_errors=True)
+    data = DataDir(root)
+    results = []
+    for size in sizes:
+        corpus = Corpus(args.seed, size)
+        print(f"\n== {size:,} articles", flush=True)
+        figures = measure(data, corpus, size, args.per_kind, args.seed)
+        for name, value in figures.items():
+            print(f"  {name:<44}{value:>12.1f}", flush=True)
+        results.append(figures)
+    print_table(sizes, results)
+    print(f"\n{os.cpu_count()} CPUs; exponent b: figure ~ articles^b (1 linear, 0 flat)")
+
+
+if __name__ == "__main__":
+    main()
