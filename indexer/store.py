@@ -176,6 +176,8 @@ class Archive(ArchiveFile):
         """
         counts = {"new": 0, "updated": 0, "unchanged": 0, "kept_apart": 0}
         with self._write():
+            gone = takedown.deleted_ids(self._conn, [e[0].id for e in batch])
+            batch = [e for e in batch if e[0].id not in gone]  # not even moved onto one
             aliases.follow_moves(self._conn, [e[0] for e in batch])
             apart, counts["kept_apart"] = aliases.keep_apart(self._conn, [e[0] for e in batch])
             entries: list[Entry] = [
@@ -530,9 +532,9 @@ class Archive(ArchiveFile):
             )]
 
     @translated
-    def retired_ids(self, ids: list[str]) -> set[str]:
-        """Return the ids these articles had before their identity moved, which the index
-        may still hold (:func:`indexer.aliases.retired_ids`)."""
+    def retired_ids(self, ids: list[str] | None = None) -> set[str]:
+        """Return the ids these articles (``None``: all) had before their identity moved,
+        which the index or an export may still hold (:func:`indexer.aliases.retired_ids`)."""
         with self._read():
             return aliases.retired_ids(self._conn, ids)
 
@@ -564,6 +566,11 @@ class Archive(ArchiveFile):
     def deleted_ids(self, among: Sequence[str] | None = None) -> set[str]:
         """The ids of the articles taken down (of those ``among``, when given)."""
         return takedown.deleted_ids(self._conn, among)
+
+    @translated
+    def deleted_ids_of(self, key: str) -> list[str]:
+        """The ids recorded for the taken-down article an id or URL names, or []."""
+        return takedown.deleted_ids_of(self._conn, key)
 
     @translated
     def source_names(self) -> list[str]:
