@@ -6,13 +6,14 @@ exponent of every figure.
 
 The archive is bench/search.py's (same generator, build and query timing). At each size
 it prints: the build times per article added (store; index: a rebuild at the first size,
-then a sync of the new articles, as an archive grows); bytes per article on disk of the
-store, the index and the WARC files, beside the zlib'd text; p50/p95 per query kind
-(bench/search.py's kinds and "common phrase", a phrase of two very common words); a
-whole ``search`` process (wall, peak RSS); indexing 1,000 new articles (which the
-archive keeps); ``index --compact``; ``export`` to SQLite and to JSONL; ``stats`` and
-``show`` (wall). Then a table of every figure per size with its growth exponent b,
-fitted by least squares on log(figure) = a + b log(articles): 1 is linear, 0 flat.
+then a sync of the new articles, as an archive grows, and ``index --compact`` before the
+queries); bytes per article on disk of the store, the index and the WARC files, beside
+the zlib'd text; p50/p95 per query kind (bench/search.py's kinds and "common phrase", a
+phrase of two very common words); a whole ``search`` process (wall, peak RSS); indexing
+1,000 new articles (which the archive keeps); ``index --compact`` after them; ``export``
+to SQLite and to JSONL; ``stats`` and ``show`` (wall). Then a table of every figure per
+size with its growth exponent b, fitted by least squares on log(figure) = a + b
+log(articles): 1 is linear, 0 flat.
 """
 
 from __future__ import annotations
@@ -111,6 +112,8 @@ def measure(data: DataDir, corpus: Corpus, size: int, per_kind: int, seed: int
         some_id = corpus.article(count // 2).id
     figures["grow: store ms/article"] = 1000 * store_s / max(1, count - before)
     figures["grow: index ms/article"] = 1000 * index_s / max(1, count - before)
+    # Queries on a compacted index, as after a rebuild (a sync leaves small segments)
+    figures["grow: index --compact s"] = time_process(data, ["index", "--compact"])[0]
     for label, path in (("store", data.archive), ("index", data.index),
                         ("WARC", data.root / "warc")):
         figures[f"disk: {label} B/article"] = disk_bytes(path) / count if path.exists() else 0

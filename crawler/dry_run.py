@@ -28,6 +28,7 @@ from crawler.spiders.news import NewsSpider
 SAMPLE = 5  # article URLs shown per source (listed by feeds and sitemaps first)
 DRY_RUN_MIDDLEWARES = {
     "crawler.warc.writer.WarcMiddleware": None,
+    "crawler.notfound.NotFoundProbeMiddleware": None,  # (it would fetch a probe page)
     "crawler.dry_run.DryRunMiddleware": 200,  # after the host guard and robots.txt
 }
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from crawler.run import CrawlBusyError, crawl_lock
 from indexer.layout import DataDir
-from indexer.schema import ARTICLE_ID
+from indexer.search.whoosh.errors import ArchiveIndexError
 from indexer.search.whoosh.index import ArchiveIndex
 from indexer.store import Archive, StoreError
 
@@ -58,6 +58,11 @@ def delete_articles(
                 result.unindexed = index.delete(result.deleted + result.already)
     except CrawlBusyError as exc:
         raise StoreError(f"cannot delete now: {exc}") from None
+    except ArchiveIndexError as exc:  # the store's part is done (committed)
+        raise StoreError(
+            f"deleted from the store, not yet from the index ({exc}): "
+            "run the same delete again to finish"
+        ) from None
     return result
 
 
@@ -68,8 +73,8 @@ def _resolve(archive: Archive, keys: Sequence[str], result: Deleted) -> list[str
         article = archive.get(key)
         if article is not None:
             ids.append(article.id)
-        elif ARTICLE_ID.fullmatch(key.strip().lower()) and archive.deleted_ids([key.lower()]):
-            result.already.append(key.strip().lower())
+        elif done := archive.deleted_ids_of(key):
+            result.already += done
         else:
             result.unknown.append(key)
     return ids
@@ -93,8 +98,8 @@ def vacuum(data: DataDir) -> Vacuumed:
         with crawl_lock(data.root), Archive(data.archive) as archive:
             before = _size(data.archive)
             archive.vacuum()
-            indexed = ArchiveIndex(data.index).rebuild(archive)
-            return Vacuumed(before, _size(data.archive), indexed)
+            after = _size(data.archive)
+            return Vacuumed(before, after, ArchiveIndex(data.index).rebuild(archive))
     except CrawlBusyError as exc:
         raise StoreError(f"cannot vacuum now: {exc}") from None
 

@@ -191,9 +191,13 @@ def follow_moves(conn: sqlite3.Connection, articles: Sequence[Article]) -> int:
     return moved
 
 
-def retired_ids(conn: sqlite3.Connection, ids: Sequence[str]) -> set[str]:
-    """The ids these articles had before their identity moved: those of their aliases
-    that no archived article holds. The search index drops its documents of them."""
+def retired_ids(conn: sqlite3.Connection, ids: Sequence[str] | None) -> set[str]:
+    """The ids these articles (``None``: all) had before their identity moved: those of
+    their aliases that no archived article holds. The search index and the exports drop
+    their documents of them."""
+    if ids is None:
+        every = {article_id(url) for (url,) in conn.execute("SELECT url FROM aliases")}
+        return every.difference(i for (i,) in conn.execute("SELECT id FROM articles"))
     found: set[str] = set()
     for start in range(0, len(ids), CHUNK):
         part = list(ids[start : start + CHUNK])

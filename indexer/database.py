@@ -262,9 +262,10 @@ class ArchiveFile:
     @translated
     def vacuum(self) -> None:
         """Rewrite the file without the free pages deletions leave (SQLite VACUUM), its
-        write-ahead log emptied first; waits for other writers like a write."""
+        write-ahead log emptied before and after; waits for other writers like a write."""
         self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._conn.execute("VACUUM")
+        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # (VACUUM wrote the log)
 
     @property
     def db(self) -> sqlite_utils.Database:

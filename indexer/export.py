@@ -254,8 +254,9 @@ def export_sqlite(archive: Archive, path: str | Path, **filters: Unpack[ExportFi
 
     Rows are upserted on the article id, so exporting again into the same file updates
     changed articles and adds new ones without duplicates, and drops the articles deleted
-    from the archive (:mod:`indexer.takedown`) since. The Datasette metadata goes
-    to :func:`metadata_path` (``NAME.metadata.json`` beside the file).
+    from the archive (:mod:`indexer.takedown`) or moved to another identity since. The
+    Datasette metadata goes to :func:`metadata_path` (``NAME.metadata.json`` beside the
+    file).
     """
     path = Path(path)
     if path.exists() and path.resolve() == archive.path.resolve():
@@ -271,7 +272,8 @@ def export_sqlite(archive: Archive, path: str | Path, **filters: Unpack[ExportFi
                 articles_table.enable_fts(FTS_COLUMNS, create_triggers=True,
                                           tokenize=FTS_TOKENIZER)
             db.table("crawls").upsert_all(archive.db.table("crawls").rows, pk="id")
-            _drop(db, sorted(archive.deleted_ids()))
+            if db["articles"].count:  # brought up to date: taken down or moved since
+                _drop(db, sorted(archive.deleted_ids() | archive.retired_ids()))
         for articles in _batches(archive, filters):
             names = sorted({a.source for a in articles if a.source})
             with _writing(db):
@@ -339,7 +341,8 @@ def export_markdown(
     Files are numbered from 000 in export order; the name holds only that number and the
     hex id, so no page data reaches the file system path. Exporting again into
     ``directory`` replaces an article's earlier file (numbers shift as articles come and
-    go) and removes those of the articles deleted from the archive since.
+    go) and removes those of the articles deleted from the archive, or moved to another
+    identity, since.
     """
     from indexer.render import to_markdown
 
@@ -347,7 +350,8 @@ def export_markdown(
     _existing_folder(directory.parent)
     directory.mkdir(exist_ok=True)
     earlier = _markdown_files(directory)
-    for article_id in archive.deleted_ids() & earlier.keys():  # taken down since
+    gone = archive.deleted_ids() | archive.retired_ids() if earlier else set()
+    for article_id in gone & earlier.keys():  # taken down or moved since
         for stale in earlier.pop(article_id):
             stale.unlink()
     written = 0

@@ -22,11 +22,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,7 +32,8 @@ import numpy as np
 
 from indexer import aliases, stories, takedown
 from indexer.article import Article
-from indexer.database import ArchiveFile, StoreError, translated
+from indexer.crawls import CrawlRecords, Fetch
+from indexer.database import StoreError, translated
 from indexer.schema import (
     ARTICLE_ID,
     PAGE_COLUMNS,
@@ -64,82 +62,8 @@ __all__ = ["Archive", "Fetch", "StoreError"]
 logger = logging.getLogger(__name__)
 
 
-@dataclass
-class Fetch:
-    """One HTTP fetch made by a crawl, successful or not."""
-
-    url: str
-    status: int | None
-    error: str | None = None
-    fetched_at: str | None = field(default_factory=utc_now)
-
-
-def _process_alive(pid: object) -> bool:
-    """Whether a process with this id exists on this machine."""
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # it exists, under another user
-        return True
-    return True
-
-
-class Archive(ArchiveFile):
+class Archive(CrawlRecords):
     """The archive file: articles, raw pages, crawls and fetches, with an index-pending mark."""
-
-    @translated
-    def begin_crawl(self, sources: list[str]) -> int:
-        """Record the start of a crawl over ``sources`` and return its id.
-
-        The row says which process runs the crawl, so that a later run can tell a crawl
-        that was killed (its row still ``running``, its process gone) and mark it
-        ``killed``.
-        """
-        owner = {"pid": os.getpid(), "host": socket.gethostname()}
-        with self._write():
-            self._mark_killed_crawls()
-            cursor = self._conn.execute(
-                "INSERT INTO crawls(started, status, sources, stats) VALUES (?, ?, ?, ?)",
-                (utc_now(), "running", json.dumps(list(sources)), json.dumps(owner)),
-            )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
-
-    def _mark_killed_crawls(self) -> None:
-        """Mark ``killed`` the running crawls whose process on this host is gone."""
-        host = socket.gethostname()
-        for crawl_id, stats in self._conn.execute(
-            "SELECT id, stats FROM crawls WHERE status = 'running'"
-        ).fetchall():
-            owner = json.loads(stats or "{}")
-            if owner.get("host") == host and not _process_alive(owner.get("pid")):
-                self._conn.execute(
-                    "UPDATE crawls SET status = 'killed', finished = ? WHERE id = ?",
-                    (utc_now(), crawl_id),
-                )
-                logger.info("crawl %d had been killed: marked so", crawl_id)
-
-    @translated
-    def note_crawl(self, crawl_id: int, fields: Mapping[str, Any]) -> None:
-        """Merge ``fields`` into a running crawl's stats (say, the health of its workers)."""
-        with self._write():
-            self._conn.execute(
-                "UPDATE crawls SET stats = json_patch(coalesce(stats, '{}'), ?) WHERE id = ?",
-                (json.dumps(fields), crawl_id),
-            )
-
-    def finish_crawl(self, crawl_id: int, *, status: str, stats: Mapping[str, Any]) -> None:
-        """Record the end of a crawl with its final status and counters."""
-        with self._write():
-            cursor = self._conn.execute(
-                "UPDATE crawls SET finished = ?, status = ?, stats = ? WHERE id = ?",
-                (utc_now(), status, json.dumps(stats, sort_keys=True), crawl_id),
-            )
-            if cursor.rowcount != 1:
-                raise StoreError(f"no crawl {crawl_id} in archive {self.path}")
 
     @translated
     def add_articles(
@@ -176,6 +100,8 @@ class Archive(ArchiveFile):
         """
         counts = {"new": 0, "updated": 0, "unchanged": 0, "kept_apart": 0}
         with self._write():
+            gone = takedown.deleted_ids(self._conn, [e[0].id for e in batch])
+            batch = [e for e in batch if e[0].id not in gone]  # not even moved onto one
             aliases.follow_moves(self._conn, [e[0] for e in batch])
             apart, counts["kept_apart"] = aliases.keep_apart(self._conn, [e[0] for e in batch])
             entries: list[Entry] = [
@@ -327,33 +253,6 @@ class Archive(ArchiveFile):
             for a in revised
         )
         logger.info("kept %d earlier versions as revisions", len(revised))
-
-    @translated
-    def record_fetches(self, fetches: list[Fetch], crawl_id: int | None = None) -> None:
-        """Record HTTP fetches (successes and failures) in one transaction."""
-        with self._write():
-            self._insert_fetches(fetches, crawl_id)
-
-    def _insert_fetches(self, fetches: Sequence[Fetch], crawl_id: int | None) -> None:
-        self._conn.executemany(
-            "INSERT INTO fetches(url, status, error, fetched_at, crawl_id)"
-            " VALUES (?, ?, ?, ?, ?)",
-            [(f.url, f.status, f.error, f.fetched_at or utc_now(), crawl_id) for f in fetches],
-        )
-
-    @translated
-    def failed_urls(self, max_attempts: int = 3) -> list[str]:
-        """URLs whose fetches all failed for a passing reason (network error, 429, 5xx),
-        fewer than ``max_attempts`` times, and that are not archived: worth a retry."""
-        with self._read():
-            rows = self._conn.execute(
-                "SELECT f.url FROM fetches f GROUP BY f.url"
-                " HAVING count(*) < ? AND sum(f.status BETWEEN 200 AND 499"
-                " AND f.status != 429) = 0"
-                " AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.fetched_url = f.url)",
-                (max_attempts,),
-            ).fetchall()
-        return [r[0] for r in rows]
 
     @translated
     def known_urls(self, urls: Iterable[str]) -> set[str]:
@@ -530,9 +429,9 @@ class Archive(ArchiveFile):
             )]
 
     @translated
-    def retired_ids(self, ids: list[str]) -> set[str]:
-        """Return the ids these articles had before their identity moved, which the index
-        may still hold (:func:`indexer.aliases.retired_ids`)."""
+    def retired_ids(self, ids: list[str] | None = None) -> set[str]:
+        """Return the ids these articles (``None``: all) had before their identity moved,
+        which the index or an export may still hold (:func:`indexer.aliases.retired_ids`)."""
         with self._read():
             return aliases.retired_ids(self._conn, ids)
 
@@ -566,6 +465,11 @@ class Archive(ArchiveFile):
         return takedown.deleted_ids(self._conn, among)
 
     @translated
+    def deleted_ids_of(self, key: str) -> list[str]:
+        """The ids recorded for the taken-down article an id or URL names, or []."""
+        return takedown.deleted_ids_of(self._conn, key)
+
+    @translated
     def source_names(self) -> list[str]:
         """Return the names of the sources the archive holds articles of, sorted."""
         return [r[0] for r in self._conn.execute("SELECT name FROM sources ORDER BY name")]
@@ -574,15 +478,6 @@ class Archive(ArchiveFile):
     def count(self) -> int:
         """Return the number of stored articles."""
         return int(self._conn.execute("SELECT count(*) FROM articles").fetchone()[0])
-
-    @translated
-    def crawls(self) -> list[dict[str, Any]]:
-        """Return every crawl row, oldest first, with ``sources`` and ``stats`` decoded."""
-        return [
-            {**row, "sources": json.loads(row["sources"] or "[]"),
-             "stats": json.loads(row["stats"] or "{}")}
-            for row in self._db.query("SELECT * FROM crawls ORDER BY id")
-        ]
 
     @translated
     def stats(self) -> dict[str, Any]:

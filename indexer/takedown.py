@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from indexer import aliases, stories
-from indexer.schema import chunks, marks, utc_now
+from indexer.schema import ARTICLE_ID, chunks, marks, utc_now
 
 # Tables holding an article's rows by ``article_id`` (syndication: see stories.ungroup)
 _ROWS = ("pages", "article_authors", "article_agencies", "article_tags", "revisions",
@@ -38,7 +38,8 @@ def _warc_records(conn: sqlite3.Connection, article_id: str) -> str:
 
 def delete(conn: sqlite3.Connection, ids: Sequence[str]) -> list[str]:
     """Delete these articles (those the store holds) as the module says; return their
-    ids. Call inside a write transaction."""
+    ids, and those they had before their identity moved (also recorded as deleted: the
+    index may still hold them). Call inside a write transaction."""
     done: list[str] = []
     when = utc_now()
     for article_id in dict.fromkeys(ids):
@@ -49,10 +50,13 @@ def delete(conn: sqlite3.Connection, ids: Sequence[str]) -> list[str]:
         if row is None:
             continue
         url, fetched, canonical, source = row
-        conn.execute(
-            "INSERT OR REPLACE INTO deleted(article_id, url, source, deleted_at, warc_records)"
+        records = _warc_records(conn, article_id)
+        # its earlier identities (moved from) too: the index may still hold them
+        retired = sorted(aliases.retired_ids(conn, [article_id]))
+        conn.executemany(
+            "INSERT OR IGNORE INTO deleted(article_id, url, source, deleted_at, warc_records)"
             " VALUES (?, ?, ?, ?, ?)",
-            [article_id, url, source, when, _warc_records(conn, article_id)],
+            [(i, url, source, when, records) for i in [article_id, *retired]],
         )
         addresses = [u for u in (url, fetched, canonical) if u]
         addresses += [u for (u,) in conn.execute(
@@ -66,7 +70,7 @@ def delete(conn: sqlite3.Connection, ids: Sequence[str]) -> list[str]:
             conn.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
         conn.execute(f"DELETE FROM fetches WHERE url IN ({marks(addresses)})", addresses)
         conn.execute("DELETE FROM articles WHERE id = ?", [article_id])
-        done.append(article_id)
+        done += [article_id, *retired]
     return done
 
 
@@ -79,3 +83,24 @@ def deleted_ids(conn: sqlite3.Connection, among: Sequence[str] | None = None) ->
         found.update(i for (i,) in conn.execute(
             f"SELECT article_id FROM deleted WHERE article_id IN ({marks(part)})", list(part)))
     return found
+
+
+def deleted_ids_of(conn: sqlite3.Connection, key: str) -> list[str]:
+    """The ids recorded for the deleted article ``key`` names (its id, or any address it
+    had): its own and its earlier identities'; [] if it names no deleted article."""
+    key = key.strip()
+    if ARTICLE_ID.fullmatch(key.lower()):
+        first = conn.execute(
+            "SELECT article_id FROM deleted WHERE article_id = ?", [key.lower()]).fetchone()
+    else:
+        forms = aliases.identities([key])
+        first = conn.execute(
+            f"SELECT article_id FROM deleted_urls WHERE url IN ({marks(forms)})", forms
+        ).fetchone() if forms else None
+    if first is None:
+        return []
+    return [i for (i,) in conn.execute(
+        "SELECT article_id FROM deleted WHERE url = (SELECT url FROM deleted"
+        " WHERE article_id = ?) ORDER BY article_id = ? DESC, article_id",
+        [first[0], first[0]],
+    )]

@@ -3,6 +3,7 @@ the WARC records kept but marked, so that nothing archives the articles again.""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -16,12 +17,18 @@ from bench.syndication import build_test_set
 from crawler.demosite import DemoSite
 from crawler.distributed.frontier import KEYS, connect
 from crawler.distributed.ingester import publish_archived
+from crawler.takedown import vacuum
+from indexer.article import article_id
+from indexer.layout import DataDir
 from indexer.search import search
+from indexer.search.whoosh.index import ArchiveIndex
 from indexer.store import Archive
+from indexer.urls import normalize_url
 from indexer.warcfile import iter_responses
 from search_cli import cli
 from tests.conftest import FAST, run_cli
 from tests.sites.redis_server import local_redis
+from tests.test_identity import SITE, STORY_A, STORY_B, _article
 from tests.test_revisions import ADDED, _edit_one_page, _sources
 
 
@@ -199,3 +206,93 @@ def test_distributed_workers_are_told_a_deleted_url_is_not_to_be_fetched(tmp_pat
             assert publish_archived(connect(url), archive) == 2
             assert connect(url).smembers(KEYS.archived) == {
                 first.url.encode(), second.url.encode()}
+
+
+def _moved(data: Path) -> tuple[str, str]:
+    """An article archived and indexed at one identity, then moved to another (its page
+    fetched again with a canonical URL) and not yet indexed again: (old id, new URL)."""
+    fetched = f"{SITE}/n/4711"
+    with Archive(data / "archive.db") as archive:
+        archive.add_articles([(_article(fetched, fetched, STORY_A), b"a")])
+        ArchiveIndex(data / "index").sync(archive)
+        moved = f"{SITE}/n/4711-council"
+        archive.add_articles([(_article(moved, fetched, STORY_A + " Corrected."), b"b")])
+        assert archive.count() == 1
+    return article_id(normalize_url(fetched)), moved
+
+
+def test_deleting_a_moved_article_takes_its_old_identity_out_of_the_index(
+    tmp_path: Path,
+) -> None:
+    old, moved = _moved(tmp_path)
+    assert ArchiveIndex(tmp_path / "index").doc_count() == 1  # the old identity's document
+    assert _cli(tmp_path, "delete", moved)[0] == 0
+    assert ArchiveIndex(tmp_path / "index").doc_count() == 0
+    assert search(tmp_path / "index", "harbour").total == 0
+    with Archive(tmp_path / "archive.db") as archive:
+        assert old in archive.deleted_ids()
+
+
+def test_a_delete_the_index_was_too_busy_for_is_finished_by_running_it_again(
+    tmp_path: Path,
+) -> None:
+    _, moved = _moved(tmp_path)
+    with ArchiveIndex(tmp_path / "index", lock_timeout=0.1)._locked():  # a rebuild, say
+        code, _, err = _cli(tmp_path, "delete", moved)
+    assert code == 1
+    assert "deleted from the store, not yet from the index" in err
+    assert "run the same delete again" in err
+    assert ArchiveIndex(tmp_path / "index").doc_count() == 1
+    assert _cli(tmp_path, "delete", moved)[0] == 0  # by the same URL: known as deleted
+    assert ArchiveIndex(tmp_path / "index").doc_count() == 0
+
+
+def test_no_article_moves_onto_a_deleted_identity(tmp_path: Path) -> None:
+    taken_down = f"{SITE}/n/99"
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.add_articles([
+            (_article(f"{SITE}/n/1", f"{SITE}/n/1", STORY_A), b"a"),
+            (_article(taken_down, taken_down, STORY_B), b"b"),
+        ])
+        gone = archive.get(taken_down).id
+        archive.delete([gone])
+        record = archive.db.execute("select * from deleted").fetchall()
+        # page 1 fetched again, now naming the deleted article's URL as its canonical
+        archive.add_articles([(_article(taken_down, f"{SITE}/n/1", STORY_A), b"c")])
+        assert archive.get(gone) is None
+        assert archive.get(f"{SITE}/n/1").text == STORY_A
+        assert archive.db.execute("select * from deleted").fetchall() == record
+
+
+def test_an_export_updated_in_place_holds_a_moved_article_once(tmp_path: Path) -> None:
+    fetched, moved = f"{SITE}/n/4711", f"{SITE}/n/4711-council"
+    db, md = tmp_path / "out.db", tmp_path / "md"
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.add_articles([(_article(fetched, fetched, STORY_A), b"a"),
+                              (_article(f"{SITE}/n/1", f"{SITE}/n/1", STORY_B), b"c")])
+        old = archive.get(fetched).id
+    for out in ((str(db),), (str(md), "--format", "markdown")):  # exported before the move
+        assert _cli(tmp_path, "export", *out, "-q")[0] == 0
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.add_articles([(_article(moved, fetched, STORY_A + " Corrected."), b"b")])
+        new = archive.get(moved).id
+    for out in ((str(db),), (str(md), "--format", "markdown")):  # and after it
+        assert _cli(tmp_path, "export", *out, "-q")[0] == 0
+    with sqlite3.connect(db) as exported:
+        ids = {i for (i,) in exported.execute("select id from articles")}
+    assert new in ids
+    assert old not in ids
+    assert len(ids) == 2
+    assert sorted(p.name.split("_")[1][:-4] for p in md.iterdir()) == sorted(ids)
+
+
+def test_vacuum_reports_the_store_it_leaves(tmp_path: Path) -> None:
+    articles = [s.article for s in build_test_set()[:12]]
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.add_articles([(a, os.urandom(200_000)) for a in articles])  # raw pages: MBs
+        archive.delete([a.id for a in articles[1:]])
+    before = (tmp_path / "archive.db").stat().st_size
+    done = vacuum(DataDir(tmp_path))
+    # (VACUUM writes the whole new file into the write-ahead log first)
+    assert done.size_after < done.size_before / 2
+    assert done.size_after <= (tmp_path / "archive.db").stat().st_size < before / 2

@@ -43,6 +43,7 @@ def test_dry_run_lists_listings_and_sample_articles_and_archives_nothing(
     assert f"  feed: {demo_site['courier']}feed.xml" in out
     assert f"  read {demo_site['courier']}sitemap.xml: 200" in out
     assert f"  read {demo_site['ledger']}sitemap_index.xml: 200" in out  # named by robots.txt
+    assert "404-check" not in out  # no "not found" probe: nothing but the listings is read
     articles = {a["url"] for a in expected_articles(demo_site)}
     sample = [line.strip() for line in out.splitlines() if line.startswith("    ")]
     assert len(sample) == 15  # five per source, listed ones first: the site's articles
