@@ -234,8 +234,9 @@ def test_deleting_a_moved_article_takes_its_old_identity_out_of_the_index(
 
 
 def test_a_delete_the_index_was_too_busy_for_is_finished_by_running_it_again(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("indexer.search.whoosh.index.LOCK_TIMEOUT", 0.5)
     _, moved = _moved(tmp_path)
     with ArchiveIndex(tmp_path / "index", lock_timeout=0.1)._locked():  # a rebuild, say
         code, _, err = _cli(tmp_path, "delete", moved)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import unicodedata
@@ -21,7 +22,13 @@ SITEMAP_ONLY = frozenset({1, 6})  # per-outlet indexes linked from no HTML page 
 LINKS_ONLY = frozenset({2, 8})  # per-outlet indexes left out of feeds and sitemaps
 
 REFERENCE_PATH = "/2022/10/27/kremlin-claims-ukraine-exited-peace-talks-on-us-orders-a79213"
-DEFAULT_REFERENCE_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "site"
+# ../shared beside the repository, or NEWS_ARCHIVE_SHARED (a git worktree has none beside it;
+# the tests and benches read the same variable)
+DEFAULT_REFERENCE_DIR = (
+    Path(os.environ.get("NEWS_ARCHIVE_SHARED") or Path(__file__).resolve().parents[3] / "shared")
+    / "reference"
+    / "site"
+)
 
 
 @dataclass(frozen=True)

@@ -167,10 +167,11 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 class ArchiveIndex:
     """The Whoosh index in one directory: create, update, sync with a store, rebuild, open."""
 
-    def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float = LOCK_TIMEOUT):
-        """Point at the index directory ``path`` (nothing is opened yet)."""
+    def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float | None = None):
+        """Point at the index directory ``path`` (nothing is opened yet); writers wait
+        ``lock_timeout`` seconds for another's lock (default :data:`LOCK_TIMEOUT`)."""
         self.path = Path(path)
-        self.lock_timeout = lock_timeout
+        self.lock_timeout = LOCK_TIMEOUT if lock_timeout is None else lock_timeout
 
     def __repr__(self) -> str:
         return f"ArchiveIndex({str(self.path)!r})"
