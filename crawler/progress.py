@@ -83,9 +83,10 @@ class ProgressLine:
         self.out.flush()
 
     def spider_closed(self, spider: Any) -> None:
-        """Stop drawing and leave the line empty for the summary."""
+        """Stop drawing, draw the final counts once, and leave the line empty for the summary."""
         if self._loop is not None and self._loop.running:
             self._loop.stop()
+        self.draw()
         for handler in self._handlers:
             handler.removeFilter(self._filter)
         self.out.write(CLEAR_LINE)
