@@ -83,9 +83,10 @@ def known(conn: sqlite3.Connection, urls: Sequence[str]) -> set[str]:
     return found
 
 
-# Tables whose article_id follows an article moved to another identity
+# Tables whose article_id follows an article moved to another identity (its syndication
+# bands name its ``syndication`` row, not the article)
 ARTICLE_TABLES = ("pages", "article_authors", "article_agencies", "article_tags", "syndication",
-                  "syndication_bands", "revisions", "aliases")
+                  "revisions", "aliases")
 
 
 def keep_apart(conn: sqlite3.Connection, articles: Sequence[Article]) -> tuple[list[Article], int]:

@@ -1,9 +1,12 @@
 """The syndication tables: which stored articles are copies of one story.
 
 Each article with a text long enough has its MinHash signature (:mod:`indexer.syndication`)
-in ``syndication`` with the story it belongs to, and its band buckets in
-``syndication_bands``; articles sharing a story id are copies. Functions over the archive's
-connection, called inside its transactions.
+in ``syndication`` with the story it belongs to; articles sharing a story id are copies.
+``syndication_bands`` holds its band buckets, one row (bucket, member) each, ``member``
+being the ``syndication`` row's integer key: a table without rowid and with no other
+index, so each article adds 32 small entries to one B-tree (no article id repeated, no
+second index; its buckets to delete are computed again from its signature). Functions over
+the archive's connection, called inside its transactions.
 """
 
 from __future__ import annotations
@@ -42,9 +45,8 @@ def group_copies(
             continue
         buckets = syndication.band_buckets(sig)
         candidates = conn.execute(
-            "SELECT DISTINCT s.article_id, s.story, s.signature FROM syndication_bands b"
-            " JOIN syndication s ON s.article_id = b.article_id"
-            f" WHERE b.bucket IN ({marks(buckets)})",
+            "SELECT s.article_id, s.story, s.signature FROM syndication s WHERE s.member IN"
+            f" (SELECT member FROM syndication_bands WHERE bucket IN ({marks(buckets)}))",
             buckets,
         ).fetchall()
         stories: set[str] = set()
@@ -62,20 +64,29 @@ def group_copies(
                 f"UPDATE syndication SET story = ? WHERE story IN ({marks(merged)})",
                 [story, *merged],
             )
-        conn.execute(
+        member = conn.execute(
             "INSERT INTO syndication(article_id, story, signature) VALUES (?, ?, ?)",
             [article.id, story, syndication.to_blob(sig)],
-        )
+        ).lastrowid
         conn.executemany(
-            "INSERT INTO syndication_bands(bucket, article_id) VALUES (?, ?)",
-            [(bucket, article.id) for bucket in buckets],
+            "INSERT OR IGNORE INTO syndication_bands(bucket, member) VALUES (?, ?)",
+            [(bucket, member) for bucket in buckets],
         )
 
 
 def ungroup(conn: sqlite3.Connection, article_id: str) -> None:
     """Take an article out of its story; a story named after it is renamed."""
-    conn.execute("DELETE FROM syndication_bands WHERE article_id = ?", [article_id])
-    conn.execute("DELETE FROM syndication WHERE article_id = ?", [article_id])
+    row = conn.execute(
+        "SELECT member, signature FROM syndication WHERE article_id = ?", [article_id]
+    ).fetchone()
+    if row is not None:
+        member, blob = row
+        conn.executemany(
+            "DELETE FROM syndication_bands WHERE bucket = ? AND member = ?",
+            [(bucket, member)
+             for bucket in syndication.band_buckets(syndication.from_blob(blob))],
+        )
+        conn.execute("DELETE FROM syndication WHERE member = ?", [member])
     rest = conn.execute(
         "SELECT min(article_id) FROM syndication WHERE story = ?", [article_id]
     ).fetchone()[0]

@@ -38,6 +38,7 @@ _rng = np.random.default_rng(20240410)  # fixed: stored signatures must stay com
 _A = _rng.integers(1, 1 << 32, size=PERMUTATIONS, dtype=np.uint64)
 _B = _rng.integers(0, 1 << 32, size=PERMUTATIONS, dtype=np.uint64)
 _WORD = re.compile(r"\w+", re.UNICODE)
+_SALTS = [band.to_bytes(16, "little") for band in range(BANDS)]  # one hash family per band
 
 
 def words(text: str) -> list[str]:
@@ -82,11 +83,20 @@ def similarities(sig: np.ndarray, blobs: Sequence[bytes]) -> np.ndarray:
     return np.mean(stored == sig, axis=1)
 
 
-def band_buckets(sig: np.ndarray) -> list[str]:
-    """Return the LSH buckets of a signature: texts sharing one are candidate copies."""
+def band_buckets(sig: np.ndarray) -> list[int]:
+    """Return the LSH buckets of a signature: texts sharing one are candidate copies.
+
+    A bucket is a 32-bit signed integer hashed from the band's number and values, compact
+    to store and index; two bands that collide only add a candidate, which the comparison
+    of whole signatures then rejects.
+    """
+    values = sig.astype("<u4")
     return [
-        f"{band:02d}:" + hashlib.blake2b(sig[band * ROWS : (band + 1) * ROWS].tobytes(),
-                                         digest_size=8).hexdigest()
+        int.from_bytes(
+            hashlib.blake2b(values[band * ROWS : (band + 1) * ROWS].tobytes(), digest_size=4,
+                            salt=_SALTS[band]).digest(),
+            "little", signed=True,
+        )
         for band in range(BANDS)
     ]
 
@@ -94,6 +104,11 @@ def band_buckets(sig: np.ndarray) -> list[str]:
 def to_blob(sig: np.ndarray) -> bytes:
     """Serialise a signature for the store."""
     return sig.astype("<u4").tobytes()
+
+
+def from_blob(blob: bytes) -> np.ndarray:
+    """Read a signature stored by :func:`to_blob`."""
+    return np.frombuffer(blob, dtype="<u4")
 
 
 class Stories(Protocol):

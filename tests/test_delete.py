@@ -41,11 +41,15 @@ def _rows(data: Path, article_id: str) -> dict[str, int]:
     """How many rows of each table still name the article."""
     tables = {"articles": "id", "pages": "article_id", "revisions": "article_id",
               "aliases": "article_id", "syndication": "article_id",
-              "syndication_bands": "article_id", "article_authors": "article_id",
-              "article_tags": "article_id"}
+              "article_authors": "article_id", "article_tags": "article_id"}
     with sqlite3.connect(data / "archive.db") as db:
-        return {t: db.execute(f"select count(*) from {t} where {k} = ?", [article_id])
-                .fetchone()[0] for t, k in tables.items()}
+        counts = {t: db.execute(f"select count(*) from {t} where {k} = ?", [article_id])
+                  .fetchone()[0] for t, k in tables.items()}
+        # band rows name a syndication row: none is left without one
+        counts["syndication_bands"] = db.execute(
+            "select count(*) from syndication_bands"
+            " where member not in (select member from syndication)").fetchone()[0]
+        return counts
 
 
 @pytest.fixture

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import sqlite3
 from pathlib import Path
 
 from bench.syndication import build_test_set, evaluate
 from indexer.article import Article
 from indexer.search import search
 from indexer.store import Archive
-from indexer.syndication import collapse, shingle_hashes, signature, similarity, to_blob
+from indexer.syndication import (
+    band_buckets,
+    collapse,
+    from_blob,
+    shingle_hashes,
+    signature,
+    similarity,
+    to_blob,
+)
+
+# Written by the store at schema v5 (text band buckets by article id): the first 40
+# articles of build_test_set(7), stored in one batch, then vacuumed.
+V5_ARCHIVE = Path(__file__).parent / "data" / "archive-v5-syndication.db.gz"
+
+
+def _bands(archive: Archive) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
+    """The band rows stored, and those the stored signatures call for."""
+    stored = set(archive.db.execute("SELECT bucket, member FROM syndication_bands").fetchall())
+    wanted = {(bucket, member) for member, blob in archive.db.execute(
+        "SELECT member, signature FROM syndication") for bucket in band_buckets(from_blob(blob))}
+    return stored, wanted
 
 
 def test_demo_wire_story_is_grouped_and_nothing_else(demo_archive: dict) -> None:
@@ -87,3 +109,32 @@ def test_signature_values_never_change() -> None:
     hashes = shingle_hashes(text)
     assert (len(hashes), int(hashes.sum())) == (361, 735769823956)
     assert signature("too short " * 19) is None
+
+
+def test_a_schema_v5_archive_keeps_its_stories_and_groups_as_a_fresh_one(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old" / "archive.db"
+    path.parent.mkdir()
+    path.write_bytes(gzip.decompress(V5_ARCHIVE.read_bytes()))
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 5
+        before = dict(db.execute("SELECT article_id, story FROM syndication").fetchall())
+    assert len(before) == 40
+    assert len(set(before.values())) < 40  # it holds copies
+    samples = build_test_set()
+    ids = [s.article.id for s in samples]
+    with Archive(path) as upgraded:
+        assert upgraded.stories(ids) == before
+        stored, wanted = _bands(upgraded)
+        assert stored == wanted
+        assert len(stored) > 30 * len(before)
+        upgraded.add_articles([(s.article, b"") for s in samples[40:]])
+        grown = upgraded.stories(ids)
+        upgraded.delete([samples[0].article.id])  # bands of a migrated row go with it
+        stored, wanted = _bands(upgraded)
+        assert stored == wanted
+    with Archive(tmp_path / "fresh.db") as fresh:
+        fresh.add_articles([(s.article, b"") for s in samples[:40]])
+        fresh.add_articles([(s.article, b"") for s in samples[40:]])
+        assert fresh.stories(ids) == grown
