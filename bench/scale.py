@@ -7,8 +7,9 @@ exponent of every figure.
 The archive is bench/search.py's (same generator, build and query timing). At each size
 it prints: the build times per article added (store; index: a rebuild at the first size,
 then a sync of the new articles, as an archive grows, and ``index --compact`` before the
-queries); bytes per article on disk of the store, the index and the WARC files, beside
-the zlib'd text; p50/p95 per query kind (bench/search.py's kinds and "common phrase", a
+queries); bytes per article on disk of the store (and of its articles and syndication
+tables with their indexes, and the rest), the index and the WARC files, beside the zlib'd
+text; p50/p95 per query kind (bench/search.py's kinds and "common phrase", a
 phrase of two very common words); a whole ``search`` process (wall, peak RSS); indexing
 1,000 new articles (which the archive keeps); ``index --compact`` after them; ``export``
 to SQLite and to JSONL; ``stats`` and ``show`` (wall). Then a table of every figure per
@@ -24,6 +25,7 @@ import math
 import os
 import random
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
@@ -81,6 +83,24 @@ def disk_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())
 
 
+# The store's parts reported per article: each table with its indexes
+STORE_PARTS = {"articles": ("articles",), "syndication": ("syndication", "syndication_bands")}
+
+
+def store_parts(path: Path) -> dict[str, int]:
+    """Return the bytes of each of :data:`STORE_PARTS` in an SQLite store and of the rest
+    (SQLite's dbstat: the pages of each table and of its indexes)."""
+    with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as db:
+        tables = dict(db.execute("SELECT name, tbl_name FROM sqlite_schema").fetchall())
+        pages = db.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").fetchall()
+    parts = dict.fromkeys([*STORE_PARTS, "other"], 0)
+    for name, size in pages:
+        table = tables.get(name, name)
+        part = next((p for p, members in STORE_PARTS.items() if table in members), "other")
+        parts[part] += size
+    return parts
+
+
 def zlib_text_bytes(corpus: Corpus, count: int, sample: int = 300) -> float:
     """Return the mean zlib'd size of an article's title, description and text."""
     step = max(1, count // sample)
@@ -117,6 +137,8 @@ def measure(data: DataDir, corpus: Corpus, size: int, per_kind: int, seed: int
     for label, path in (("store", data.archive), ("index", data.index),
                         ("WARC", data.root / "warc")):
         figures[f"disk: {label} B/article"] = disk_bytes(path) / count if path.exists() else 0
+    for part, size in store_parts(data.archive).items():
+        figures[f"disk: store {part} B/article"] = size / count
     figures["disk: zlib'd text B/article"] = zlib_text_bytes(corpus, count)
 
     rng = random.Random(seed + 1)

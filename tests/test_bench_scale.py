@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
-from bench.scale import COMMON, common_phrase, growth_exponent
+from bench.scale import COMMON, common_phrase, growth_exponent, store_parts
 from bench.search import Corpus
+from indexer.store import Archive
 
 
 def test_growth_exponent_of_power_laws() -> None:
@@ -35,3 +37,16 @@ def test_common_phrase_is_two_adjacent_very_common_words() -> None:
     assert {first, second} <= set(corpus.words[:COMMON])
     texts = (corpus.article(n).text.lower().replace(".", "") for n in range(200))
     assert any(f" {first} {second} " in f" {text} " for text in texts)
+
+
+def test_store_parts_add_up_to_the_file(tmp_path: Path) -> None:
+    corpus = Corpus(20261125, 30)
+    path = tmp_path / "archive.db"
+    with Archive(path) as archive:
+        archive.add_articles([(a, b"") for a in corpus.articles(0, 30)])
+        archive.vacuum()
+    parts = store_parts(path)
+    assert set(parts) == {"articles", "syndication", "other"}
+    assert sum(parts.values()) == path.stat().st_size
+    assert parts["articles"] > 30 * 1000  # each text is 250-700 words
+    assert parts["syndication"] > 30 * 512  # each signature is 128 32-bit values
