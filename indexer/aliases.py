@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from indexer.article import Article, article_id
+from indexer.packed import unpack
 from indexer.urls import normalize_url
 
 logger = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ def keep_apart(conn: sqlite3.Connection, articles: Sequence[Article]) -> tuple[l
     held: dict[str, tuple[str | None, str, int | None]] = {}
     for start in range(0, len(ids), CHUNK):
         part = ids[start : start + CHUNK]
-        held.update((i, (_identity(f), t, None)) for i, f, t in conn.execute(
+        held.update((i, (_identity(f), unpack(t), None)) for i, f, t in conn.execute(
             f"SELECT id, fetched_url, text FROM articles WHERE id IN ({_marks(part)})", part
         ))
     result: list[Article] = []
@@ -181,7 +182,7 @@ def follow_moves(conn: sqlite3.Connection, articles: Sequence[Article]) -> int:
             "SELECT r.id, r.text FROM aliases a JOIN articles r ON r.id = a.article_id"
             " WHERE a.url = ?", [fetched],
         ).fetchone()
-        if row is None or row[0] == article.id or not same_text(row[1], article.text):
+        if row is None or row[0] == article.id or not same_text(unpack(row[1]), article.text):
             continue
         if conn.execute("SELECT 1 FROM articles WHERE id = ?", [article.id]).fetchone():
             continue  # the new identity is another article's: keep_apart decides

@@ -19,8 +19,9 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from indexer import aliases, syndication
+from indexer import aliases
 from indexer.article import Article
+from indexer.packed import PACKED_COLUMNS, unpack
 from indexer.warcfile import WarcLocation
 
 SCHEMA_VERSION = 6
@@ -111,8 +112,11 @@ UPSERT_PAGE = (
 
 
 def row_article(row: dict[str, Any], lists: dict[str, list[str]]) -> Article:
-    """Rebuild an article from its ``articles`` row and its author/agency/tag lists."""
+    """Rebuild an article from its ``articles`` row and its author/agency/tag lists (the
+    row of the store or of an export: bodies packed or not, see :mod:`indexer.packed`)."""
     data = {name: row[name] for name in ARTICLE_COLUMNS}
+    for name in PACKED_COLUMNS:
+        data[name] = unpack(data[name])
     for name in _EMPTY_STRING_FIELDS:
         if data[name] is None:
             data[name] = ""
@@ -282,6 +286,8 @@ def _compact_bands(db: sqlite_utils.Database) -> None:
     row's integer ``member`` (kept by VACUUM), in one B-tree without rowid and without an
     index by article (:mod:`indexer.stories`); was 19-character text buckets with the
     article id, in a table and two indexes: about 4 KB per article, now about 0.6 KB."""
+    from indexer import syndication  # (NumPy: only for this upgrade)
+
     conn = db.conn
     conn.execute("ALTER TABLE syndication RENAME TO syndication_v5")
     conn.execute("DROP INDEX IF EXISTS idx_syndication_story")

@@ -36,6 +36,7 @@ from indexer import aliases, stories, takedown
 from indexer.article import Article
 from indexer.crawls import CrawlRecords, Fetch
 from indexer.database import StoreError, translated
+from indexer.packed import PACKED_COLUMNS, pack
 from indexer.schema import (
     ARTICLE_ID,
     PAGE_COLUMNS,
@@ -208,8 +209,9 @@ class Archive(CrawlRecords):
 
         def row(article: Article) -> dict[str, Any]:
             digest = digests.get(article.id) or fingerprint(article)
-            return {**article_row(article), "fingerprint": digest,
-                    "version": version, "indexed_at": None, **marks}
+            return {**article_row(article), **{c: pack(getattr(article, c)) for c in
+                                               PACKED_COLUMNS},
+                    "fingerprint": digest, "version": version, "indexed_at": None, **marks}
 
         articles = self._db.table("articles")
         articles.insert_all([{**row(a), **first_marks} for a in new])

@@ -16,6 +16,7 @@ import pytest
 import sqlite_utils
 
 from crawler.demosite import expected_articles, setting_args
+from indexer.packed import unpack
 from tests.conftest import FAST, REFERENCE_DIR, ROOT, need_shared, run_cli
 
 pytestmark = pytest.mark.integration
@@ -190,7 +191,8 @@ def test_stored_bodies_hold_neither_the_menu_nor_the_headline(demo_archive: dict
     with sqlite3.connect(demo_archive["data"] / "archive.db") as db:
         rows = db.execute("select title, text, markdown from articles").fetchall()
     assert rows
-    for title, text, markdown in rows:
+    for title, packed_text, packed_markdown in rows:  # stored packed (indexer/packed.py)
+        text, markdown = unpack(packed_text), unpack(packed_markdown)
         first = text.splitlines()[0]
         assert not first.startswith("|"), first
         assert "| Home |" not in markdown

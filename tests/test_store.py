@@ -593,3 +593,21 @@ def test_articles_and_fetches_in_one_batch(archive: Archive) -> None:
     assert rows.fetchall() == [(article.url, 200, None, crawl),
                                ("https://alpha.example/x", None, "timeout", crawl)]
     assert archive.raw_html(article.id) == b"<html></html>"
+
+
+def test_bodies_are_kept_packed_and_read_back_whole(tmp_path: Path) -> None:
+    long_text = "\n\n".join(f"Paragraph {n} of the harbour story, as told." for n in range(80))
+    packed = make_article(1, text=long_text, markdown=long_text.replace("harbour", "**harbour**"))
+    short = make_article(2, text="Short.", markdown="")
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.add_articles([(packed, page(1)), (short, page(2))])
+        rows = dict(archive.db.execute(
+            "SELECT id, text FROM articles").fetchall())
+        assert isinstance(rows[packed.id], bytes)
+        assert len(rows[packed.id]) < len(long_text) / 3
+        assert rows[short.id] == "Short."  # shorter as it is
+        assert archive.get_many([packed.id, short.id]) == [packed, short]
+        archive.db.execute(  # a row as written before schema v6: plain text
+            "UPDATE articles SET text = ?, markdown = ? WHERE id = ?",
+            [packed.text, packed.markdown, packed.id])
+        assert archive.get(packed.id) == packed

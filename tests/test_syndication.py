@@ -129,6 +129,7 @@ def test_a_schema_v5_archive_keeps_its_stories_and_groups_as_a_fresh_one(
         stored, wanted = _bands(upgraded)
         assert stored == wanted
         assert len(stored) > 30 * len(before)
+        assert upgraded.get_many(ids[:40]) == [s.article for s in samples[:40]]
         upgraded.add_articles([(s.article, b"") for s in samples[40:]])
         grown = upgraded.stories(ids)
         upgraded.delete([samples[0].article.id])  # bands of a migrated row go with it

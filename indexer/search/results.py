@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
+from indexer.packed import unpack
 from indexer.terminal import Span, render_snippet
 
 
@@ -90,7 +91,7 @@ class StoreTexts:
         """Return the (id, text) of the stored articles with these ids, in any order."""
         marks = ",".join("?" * len(ids))
         rows = self.conn.execute(f"SELECT id, text FROM articles WHERE id IN ({marks})", ids)
-        return [ArticleText(i, text or "") for i, text in rows]
+        return [ArticleText(i, unpack(text)) for i, text in rows]
 
     def source_names(self) -> list[str]:
         """Return the names of the sources the store holds articles of, sorted."""
