@@ -607,7 +607,13 @@ def test_bodies_are_kept_packed_and_read_back_whole(tmp_path: Path) -> None:
         assert len(rows[packed.id]) < len(long_text) / 3
         assert rows[short.id] == "Short."  # shorter as it is
         assert archive.get_many([packed.id, short.id]) == [packed, short]
-        archive.db.execute(  # a row as written before schema v6: plain text
-            "UPDATE articles SET text = ?, markdown = ? WHERE id = ?",
-            [packed.text, packed.markdown, packed.id])
+        with archive.db.conn:  # a row as written before schema v6: plain text
+            archive.db.execute("UPDATE articles SET text = ?, markdown = ? WHERE id = ?",
+                               [packed.text, packed.markdown, packed.id])
         assert archive.get(packed.id) == packed
+        archive.mark_indexed([packed.id, short.id])
+        archive.vacuum()  # packs it
+        assert isinstance(archive.db.execute(
+            "SELECT markdown FROM articles WHERE id = ?", [packed.id]).fetchone()[0], bytes)
+        assert archive.get_many([packed.id, short.id]) == [packed, short]
+        assert archive.pending_ids() == []
