@@ -233,6 +233,13 @@ def fingerprint(article: Article) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()
 
 
+# The articles pending for the search index, in the order they were stored (rowid)
+PENDING_INDEX = (
+    "CREATE INDEX IF NOT EXISTS idx_articles_pending ON articles(indexed_at)"
+    " WHERE indexed_at IS NULL"
+)
+
+
 def _add_warc_revisions_syndication(db: sqlite_utils.Database) -> None:
     """Schema v1 -> v2: WARC locations of pages, revisions, syndicated-copy groups."""
     pages = db.table("pages")
@@ -281,8 +288,17 @@ def _add_deleted(db: sqlite_utils.Database) -> None:
     )
 
 
+def _compact_store(db: sqlite_utils.Database) -> None:
+    """Schema v5 -> v6: compact syndication bands; the index of pending articles holds
+    them only (was every article's ``indexed_at``). Bodies are packed from then on
+    (:mod:`indexer.packed`; ``vacuum`` packs those written before)."""
+    _compact_bands(db)
+    db.execute("DROP INDEX IF EXISTS idx_articles_indexed_at")
+    db.execute(PENDING_INDEX)
+
+
 def _compact_bands(db: sqlite_utils.Database) -> None:
-    """Schema v5 -> v6: syndication band buckets as integers keyed by the ``syndication``
+    """Syndication band buckets as integers keyed by the ``syndication``
     row's integer ``member`` (kept by VACUUM), in one B-tree without rowid and without an
     index by article (:mod:`indexer.stories`); was 19-character text buckets with the
     article id, in a table and two indexes: about 4 KB per article, now about 0.6 KB."""
@@ -324,7 +340,7 @@ MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     2: _add_kicker,
     3: _add_aliases,
     4: _add_deleted,
-    5: _compact_bands,
+    5: _compact_store,
 }
 
 

@@ -489,9 +489,10 @@ class Archive(CrawlRecords):
         did not archive, by reason), pending."""
         conn = self._conn
         with self._read():
-            articles, first, last, pending = conn.execute(
-                "SELECT count(*), min(published), max(published),"
-                " sum(indexed_at IS NULL) FROM articles"
+            articles, first, last, pending = conn.execute(  # each from an index
+                "SELECT (SELECT count(*) FROM articles), (SELECT min(published) FROM articles),"
+                " (SELECT max(published) FROM articles),"
+                " (SELECT count(*) FROM articles WHERE indexed_at IS NULL)"
             ).fetchone()
             sources = dict(conn.execute(
                 "SELECT coalesce(source, ''), count(*) FROM articles"

@@ -130,6 +130,11 @@ def test_a_schema_v5_archive_keeps_its_stories_and_groups_as_a_fresh_one(
         assert stored == wanted
         assert len(stored) > 30 * len(before)
         assert upgraded.get_many(ids[:40]) == [s.article for s in samples[:40]]
+        indexes = {r[0] for r in upgraded.db.execute(
+            "SELECT name FROM sqlite_schema WHERE type = 'index'")}
+        assert "idx_articles_pending" in indexes
+        assert "idx_articles_indexed_at" not in indexes
+        assert upgraded.stats()["pending_index"] == len(upgraded.pending_ids()) == 40
         upgraded.add_articles([(s.article, b"") for s in samples[40:]])
         grown = upgraded.stories(ids)
         upgraded.delete([samples[0].article.id])  # bands of a migrated row go with it
