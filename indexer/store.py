@@ -12,8 +12,9 @@ Schema versions (``PRAGMA user_version``): 1 articles, pages, crawls, fetches; 2
 locations to ``pages``, ``revisions`` and the syndication tables; 3 the ``kicker`` column of
 ``articles``; 4 adds ``aliases`` (every address an article was reached by,
 :mod:`indexer.aliases`); 5 the ``deleted`` tables (:mod:`indexer.takedown`); 6 stores the
-syndication band buckets compactly (integers, one B-tree: :mod:`indexer.stories`). Opening
-an older archive upgrades it in place.
+syndication band buckets compactly (integers, one B-tree: :mod:`indexer.stories`), indexes
+only the pending articles, and packs article bodies (:mod:`indexer.packed`). Opening an
+older archive upgrades it in place.
 
 Opening, upgrading and transactions (WAL, busy timeout, ``BEGIN IMMEDIATE``) are
 :class:`indexer.database.ArchiveFile`'s; the syndication tables' SQL is in
