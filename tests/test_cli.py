@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from indexer.packed import unpack
 from search_cli import cli
 from tests.conftest import REFERENCE_DIR, ROOT, need_shared, run_cli
 
@@ -26,9 +27,10 @@ def invoke(data: Path, *args: str) -> tuple[int, str, str]:
 def _oracle(data: Path, phrase: str, source: str, since: str, until: str) -> list[str]:
     """Ids of the articles holding ``phrase``, by a plain scan of the store, newest first."""
     with sqlite3.connect(data / "archive.db") as db:
+        db.create_function("unpack", 1, unpack)  # bodies are kept packed
         rows = db.execute(
             "select id from articles where source = ? and substr(published, 1, 7) between ? and ?"
-            " and instr(lower(title || ' ' || text), ?) order by published desc",
+            " and instr(lower(title || ' ' || unpack(text)), ?) order by published desc",
             (source, since, until, phrase),
         )
         return [r[0] for r in rows]

@@ -25,6 +25,7 @@ import pytest
 from scrapy.http import HtmlResponse
 
 from crawler.extraction.classify import page_verdict
+from indexer.packed import unpack
 from tests.conftest import FAST, ROOT
 from tests.sites.hostile import BOMB_CODINGS, SECRET_MARKER, HostileSite
 
@@ -70,7 +71,7 @@ class Crawl:
         """Archived articles: fetched URL -> (title, text)."""
         with sqlite3.connect(self.data / "archive.db") as db:
             rows = db.execute("select fetched_url, title, text from articles").fetchall()
-        return {url: (title, text) for url, title, text in rows}
+        return {url: (title, unpack(text)) for url, title, text in rows}
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -260,8 +261,11 @@ def test_lying_charsets_and_nul_bytes_store_valid_utf8(hostile: HostileSite, fau
             assert "\x00" not in value
             value.encode("utf-8")  # no lone surrogates
     with sqlite3.connect(faults.data / "archive.db") as db:
-        kinds = db.execute("select distinct typeof(text), typeof(title) from articles").fetchall()
-    assert kinds == [("text", "text")]
+        kinds = db.execute("select distinct typeof(title) from articles").fetchall()
+        bodies = [text for (text,) in db.execute("select text from articles")]
+    assert kinds == [("text",)]
+    for body in bodies:  # text, or packed text: never raw bytes
+        unpack(body).encode("utf-8")
 
 
 def test_redirects_off_the_source_are_refused_never_fetched(
