@@ -15,7 +15,7 @@ import pytest
 from crawler.extraction.limits import TAGS_MAX, TITLE_MAX
 from crawler.sources import DEFAULT_MAX_PAGES, SourceError, parse_source
 from tests.conftest import FAST, run_cli
-from tests.sites.traps import TrapSite, archived, write_sources
+from tests.sites.traps import UTF16_TITLE, TrapSite, archived, write_sources
 
 
 def test_a_link_trap_does_not_starve_a_normal_source(tmp_path: Path) -> None:
@@ -128,16 +128,19 @@ def test_a_bad_max_pages_is_one_line_on_stderr(tmp_path: Path) -> None:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_metadata_past_real_lengths_is_cut(tmp_path: Path) -> None:
+def test_content_edges_are_read_as_browsers_do_and_cut_to_real_lengths(tmp_path: Path) -> None:
+    # A UTF-8 page declaring <meta charset="utf-16"> was decoded as UTF-16 and lost;
     # 50,000 JSON-LD keywords became 50,000 tags; a 100,000-character title was stored.
     with TrapSite("edges") as site:
         sources = write_sources(tmp_path / "sources.toml", site.toml("edges"))
         result = run_cli(tmp_path / "data", "crawl", "--sources", str(sources), *FAST)
+        declared_utf16 = site.url + "2024/07/03/declared-utf-16"
     assert result.returncode == 0, result.stderr[-2000:]
     with sqlite3.connect(tmp_path / "data" / "archive.db") as db:
-        rows = dict(db.execute("select url, id from articles").fetchall())
-        assert len(rows) == 2
-        titles = [t for (t,) in db.execute("select title from articles")]
+        rows = dict(db.execute("select url, title from articles").fetchall())
+        assert rows.get(declared_utf16) == UTF16_TITLE
+        assert len(rows) == 3
+        titles = list(rows.values())
         tags = db.execute("select count(*) from article_tags").fetchone()[0]
     assert max(map(len, titles)) <= TITLE_MAX
     assert 0 < tags <= TAGS_MAX
