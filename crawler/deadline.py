@@ -3,9 +3,10 @@
 When the engine starts closing (CLOSESPIDER_TIMEOUT, SIGTERM, Ctrl-C), the spider stops
 generating requests (its ``closing`` flag), nothing is retried, and no download may last
 past the end of the grace period (CRAWL_GRACE_PERIOD seconds). With a time budget, the
-grace period ends budget + grace after the start of the process at the latest: the
-start-up (imports, the extraction workers' fork server, the archive; 10-20 s on a loaded
-machine) comes out of the grace period, so the process ends by then whatever the load.
+grace period ends budget + grace after the start of the process (less FINISH_SECONDS for
+the last store and index sync) at the latest: the start-up (imports, the extraction
+workers' fork server, the archive; 10-20 s on a loaded machine) comes out of the grace
+period, down to GRACE_FLOOR seconds, so the process ends by then whatever the load.
 Every download is capped at the time left until then. Once the grace period is over, the
 engine is told to stop waiting for what is still in flight: what was fetched is stored and
 indexed, and the process exits. The downloads given up then are recorded as failed
@@ -24,7 +25,6 @@ from scrapy import Request, signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
 from scrapy.utils.asyncio import CallLaterResult, call_later, create_looping_call
-from scrapy.utils.defer import deferred_from_coro
 
 from crawler.items import FailureItem
 from crawler.scrapy_fixes.engine import engine_is_closing, release_engine_slot
@@ -36,6 +36,10 @@ MIN_TIMEOUT = 0.5  # a download started in the last instant still gets a chance
 # Downloads time out this long before the hard end, so that their failures are recorded
 # (and tried again by a later crawl) before the pipelines close.
 TIMEOUT_MARGIN = 1.0
+# With a budget, the grace period ends this long before budget + grace after the process
+# started: the last store and index sync and the exit come after it.
+FINISH_SECONDS = 3.0
+GRACE_FLOOR = 5.0  # what is in flight at the close gets at least this (or the whole grace)
 
 
 def process_age() -> float:
@@ -60,6 +64,7 @@ class CrawlDeadline:
         self.grace = crawler.settings.getfloat("CRAWL_GRACE_PERIOD")
         self.budget = crawler.settings.getfloat("CLOSESPIDER_TIMEOUT")
         self.process_started = monotonic() - process_age()
+        self.opened: float | None = None
         self.closing_since: float | None = None
         self._poll: Any = None
         self._force: CallLaterResult | None = None
@@ -80,12 +85,21 @@ class CrawlDeadline:
         return self.closing_since is not None
 
     def hard_end(self) -> float | None:
-        """When the grace period ends (monotonic clock): grace after the close, and with a
-        budget, budget + grace after the process started at the latest; None: unbounded."""
-        ends = [] if self.closing_since is None else [self.closing_since + self.grace]
+        """When the grace period ends (monotonic clock), None when unbounded: grace after
+        the close (that the budget will make, if none came yet); with a budget, no later
+        than budget + grace - FINISH_SECONDS after the process started, unless that leaves
+        less than GRACE_FLOOR after the close."""
+        if self.closing_since is not None:
+            close = self.closing_since
+        elif self.budget and self.opened is not None:
+            close = self.opened + self.budget
+        else:
+            return None
+        end = close + self.grace
         if self.budget:
-            ends.append(self.process_started + self.budget + self.grace)
-        return min(ends, default=None)
+            latest = self.process_started + self.budget + self.grace - FINISH_SECONDS
+            end = max(min(end, latest), close + min(self.grace, GRACE_FLOOR))
+        return end
 
     def time_left(self) -> float | None:
         """Seconds until the hard end (:meth:`hard_end`); None when unbounded."""
@@ -94,17 +108,13 @@ class CrawlDeadline:
 
     def spider_opened(self, spider: Any) -> None:
         """Start watching for the close (signal handler)."""
+        self.opened = monotonic()
         self._poll = create_looping_call(self._check)
         self._poll.start(POLL_SECONDS, now=False)
 
     def _check(self) -> None:
         engine = self.crawler.engine
-        if self.closing or engine is None:
-            return
-        if not engine_is_closing(engine):
-            left = self.time_left()
-            if left is not None and left <= 0:  # a start-up longer than the grace period
-                deferred_from_coro(engine.close_spider_async(reason="closespider_timeout"))
+        if self.closing or engine is None or not engine_is_closing(engine):
             return
         self.closing_since = monotonic()
         spider = self.crawler.spider
