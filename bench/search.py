@@ -172,6 +172,7 @@ def query_mix(corpus: Corpus, rng: random.Random, per_kind: int) -> dict[str, li
         "term sorted by date": lambda: {"query": word(), "sort": "newest"},
         # Stress, not a target: a word in nearly every article, so every article is scored.
         "very common term": lambda: {"query": corpus.words[rng.randrange(0, 10)]},
+        "two very common terms": lambda: {"query": " ".join(rng.sample(corpus.words[:10], 2))},
     }
     return {kind: [make() for _ in range(per_kind)] for kind, make in makers.items()}
 

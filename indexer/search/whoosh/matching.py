@@ -204,9 +204,13 @@ def collect(
     try:
         with deadline(seconds):
             if (planned := plan(searcher, prepared.query)) is not None:
-                from indexer.search.whoosh.ranking import rank_at_once  # (NumPy)
+                from indexer.search.whoosh.blockmax import top_k, worth_bounding  # (NumPy)
+                from indexer.search.whoosh.ranking import rank_at_once
 
-                ranked = rank_at_once(searcher, planned, limit, prepared.allow, prepared.mask)
+                if limit is not None and worth_bounding(searcher, planned):
+                    ranked = top_k(searcher, planned, limit, prepared.allow, prepared.mask)
+                else:
+                    ranked = rank_at_once(searcher, planned, limit, prepared.allow, prepared.mask)
                 if ranked is not None:
                     return ranked[0], ranked[1], False
             matched = matching_docs(searcher, prepared.query) if by_sets else None
