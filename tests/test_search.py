@@ -29,7 +29,7 @@ from indexer.search import (
 )
 from indexer.search import Filters as _Filters
 from indexer.search.whoosh import blockmax
-from indexer.search.whoosh.blocks import block_table
+from indexer.search.whoosh.blocks import BlockTable, block_table
 from indexer.search.whoosh.engine import cached_searcher as _searcher
 from indexer.search.whoosh.engine import prepare as _prepare
 from indexer.search.whoosh.index import ArchiveIndex, quiet_whoosh_import
@@ -683,6 +683,47 @@ def test_block_tables_read_whooshs_blocks(blocks_index: Path) -> None:
             seen_sparse += int((~table.dense()).sum())
     assert seen_dense
     assert seen_sparse
+
+
+def test_best_matches_of_a_word_in_every_article_read_few_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A word in every article, most often in a few short ones: its best matches come
+    from the blocks of those few (the others' bounds are lower), with the scores and
+    the exact total of every match that Whoosh's own matchers give."""
+    articles = [
+        Article(
+            url=f"https://common.example/{n}",
+            title=f"story {n}",
+            text=" ".join(["common"] * 5 + ["filler"] * 3) if n % 1000 == 7 else
+            " ".join(["common"] + ["filler"] * 30),
+            source="bbc",
+        )
+        for n in range(3000)
+    ]
+    index = ArchiveIndex(tmp_path / "index")
+    index.create()
+    index.add(articles)
+    monkeypatch.setattr(blockmax, "BOUNDED_FROM", 8)
+    monkeypatch.setattr(indexer.search.whoosh.plans, "AT_ONCE_FROM", 0)
+    decoded: list[int] = []
+    postings = BlockTable.postings
+
+    def counted(self: BlockTable, blocks: list[int], *, weights: bool = True) -> object:
+        if weights:
+            decoded.extend(blocks)
+        return postings(self, blocks, weights=weights)
+
+    monkeypatch.setattr(BlockTable, "postings", counted)
+    page = search(index.path, "common", limit=3, snippets=False)
+    assert page.total == 3000
+    assert [hit.url.rsplit("/", 1)[1] for hit in page.hits] == ["7", "1007", "2007"]
+    assert 0 < len(decoded) <= 3  # of the 24 blocks of "common" in the body
+    # The same hits and scores as Whoosh's matchers give, scoring every match.
+    monkeypatch.setattr(indexer.search.whoosh.plans, "AT_ONCE_FROM", 10**12)
+    whoosh = search(index.path, "common", limit=3, snippets=False)
+    assert [(h.id, h.score) for h in page.hits] == [(h.id, h.score) for h in whoosh.hits]
+    assert whoosh.total == 3000
 
 
 def test_queries_of_one_or_two_words_with_many_postings_are_ranked_at_once(
