@@ -2,7 +2,8 @@
 without scoring every match: MaxScore over the posting lists' blocks.
 
 A word is found in the title or the body; a common word's body postings are most of
-the query's. Such a list (the largest of a word, if it has several blocks) is *bounded*:
+the query's. Such a list (a word's largest, in many blocks and most documents: see
+:data:`BOUNDED_SHARE`; :func:`worth_bounding` tells when one is) is *bounded*:
 each of its documents gets an upper bound of its score, BM25F of the highest weight of
 its block (the blocks' headers, :mod:`indexer.search.whoosh.blocks`) in the document's
 own field length (the segment's length column). The other lists are scored whole. A
@@ -13,7 +14,7 @@ k-th best score found beats every bound left, or equals it with a lower document
 no document left can enter the top k, ties going to the lower number as in Whoosh's
 collector. The scores are :func:`~indexer.search.whoosh.ranking.bm25`'s, the very floats
 Whoosh gives, and the bounds are computed with the same operations in the same order
-(every one rounds monotonically), so they hold for floats too.
+on a weight at least as high in the same length, so they hold for floats too.
 
 The number of matches stays exact: the document numbers of every block (no weights;
 blocks that fill their range are not read at all) make a boolean mask per segment,
@@ -39,9 +40,9 @@ if TYPE_CHECKING:
 
 FIRST_ROUND = 16  # documents taken by bound in the first round; each round takes twice as many
 BOUNDED_FROM = 64  # blocks: a word's largest list is bounded from this many blocks on,
-BOUNDED_SHARE = 0.75  # if it is in this share of the segment's documents; measured at 100k:
-# a word in every article, 40 ms CPU bounded vs. 75 scored whole; in 57%, 60 vs. 25 (its
-# blocks' bounds hardly differ, most get decoded anyway)
+BOUNDED_SHARE = 0.75  # if it is in this share of the segment's documents. CPU at 100k,
+# bounded / ranked at once: a word in every article 22 / 35 ms; in 57% of them 30 / 22
+# (its blocks' bounds hardly differ: most get decoded anyway)
 
 
 @dataclass

@@ -133,8 +133,9 @@ def _term_scores(
 
 def bm25(scorer: Any, tf: np.ndarray, fl: np.ndarray, boost: float) -> np.ndarray:
     """Return the BM25F scores of postings of weights ``tf`` in fields of lengths ``fl``:
-    whoosh.scoring.bm25, operation for operation (the same floats). Every operation
-    rounds monotonically, so a higher weight or a shorter field never scores less."""
+    whoosh.scoring.bm25, operation for operation (the same floats). A higher weight
+    never scores less in the same field: weights are term frequencies (times the field's
+    boost), too far apart for rounding to reorder their scores."""
     idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
     score = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
     return score * boost if boost != 1.0 else score
