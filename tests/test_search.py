@@ -647,6 +647,26 @@ def test_fast_matching_gives_whooshs_hits_and_scores(
     assert _ranked(blocks_index, query, kwargs) == fast
 
 
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"sort": "newest", "limit": 25}, {"sort": "oldest", "offset": 3, "source": "dw"},
+     {"sort": "newest", "since": "2020-03", "until": "2021", "limit": 2000}],
+)
+def test_matches_by_date_at_once_are_those_of_the_sets(
+    blocks_index: Path, kwargs: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One or two words sorted by date from their posting blocks (blockmax.matching,
+    datesort.py): the same pages and totals as the set algebra and cached years give
+    (themselves checked against Whoosh's sort in test_sort_by_date.py)."""
+    for query in TERM_QUERIES:
+        monkeypatch.setattr(indexer.search.whoosh.plans, "AT_ONCE_FROM", 0)
+        at_once = search(blocks_index, query, snippets=False, **kwargs)  # type: ignore[arg-type]
+        monkeypatch.setattr(indexer.search.whoosh.plans, "AT_ONCE_FROM", 10**12)
+        by_sets = search(blocks_index, query, snippets=False, **kwargs)  # type: ignore[arg-type]
+        assert at_once.total == by_sets.total
+        assert [h.id for h in at_once.hits] == [h.id for h in by_sets.hits]
+
+
 def test_block_tables_read_whooshs_blocks(blocks_index: Path) -> None:
     """A posting list's blocks parsed at once (blocks.py) hold Whoosh's numbers, weights,
     last numbers and highest weights: one-byte deltas, longer ones, blocks that fill their

@@ -134,6 +134,30 @@ def top_k(
     return list(zip(top.docs.tolist(), top.scores.tolist(), strict=True)), total
 
 
+def matching(
+    searcher: Searcher, planned: Plan, allow: set[int] | None = None, mask: set[int] | None = None
+) -> np.ndarray | None:
+    """Return the sorted numbers of the documents a planned query matches, only ``allow``
+    (if given) and never ``mask``; None if a posting list is not in W3 blocks."""
+    allowed = None if allow is None else _array(allow)
+    masked = None if not mask else _array(mask)
+    found = []
+    for reader, offset in searcher.reader().leaf_readers():
+        words: list[list[BlockTable]] = []
+        for word in planned.words:
+            tables = []
+            for term in word:
+                if (term.fieldname, term.text) in reader:
+                    matcher, _ = _unfiltered_postings(reader, term.fieldname, term.text)
+                    if (table := block_table(matcher)) is None:
+                        return None
+                    tables.append(table)
+            words.append(tables)
+        matches = _matches(reader, offset, words, planned.both, allowed, masked)
+        found.append(np.flatnonzero(matches) + offset)
+    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+
+
 def worth_bounding(searcher: Searcher, planned: Plan) -> bool:
     """Whether a term of the query is in :data:`BOUNDED_SHARE` of the documents, in
     :data:`BOUNDED_FROM` blocks or more (else the query is best ranked at once)."""
@@ -183,12 +207,13 @@ def _terms(searcher: Searcher, reader: Any, word: Sequence[Term]) -> list[_Term]
 def _matches(
     reader: Any,
     offset: int,
-    words: list[list[_Term]],
+    words: Sequence[Sequence[_Term | BlockTable]],
     both: bool,
     allowed: np.ndarray | None,
     masked: np.ndarray | None,
 ) -> np.ndarray:
-    """Return the mask of a segment's matching documents."""
+    """Return the mask of a segment's matching documents (each word's terms or posting
+    lists mark where they are)."""
     size = reader.doc_count_all()
     matches: np.ndarray | None = None
     for word in words:

@@ -285,6 +285,14 @@ def collect_by_date(
     seconds = TIME_LIMIT if limit is not None else EVERY_TIME_LIMIT
     try:
         with deadline(seconds):
+            if (planned := plan(searcher, prepared.query)) is not None:
+                from indexer.search.whoosh import blockmax, datesort  # (NumPy)
+
+                found = blockmax.matching(searcher, planned, prepared.allow, prepared.mask)
+                if found is not None:
+                    wanted = len(found) if limit is None else limit
+                    first = datesort.first_by_date(searcher, found, newest=newest, limit=wanted)
+                    return [(docnum, None) for docnum in first], len(found), False
             docs = _matches(searcher, prepared)
             wanted = len(docs) if limit is None else limit
             first = first_by_date(searcher, docs, newest=newest, limit=wanted)
