@@ -655,15 +655,19 @@ def test_fast_matching_gives_whooshs_hits_and_scores(
 def test_matches_by_date_at_once_are_those_of_the_sets(
     blocks_index: Path, kwargs: dict[str, object], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """One or two words sorted by date from their posting blocks (blockmax.matching,
-    datesort.py): the same pages and totals as the set algebra and cached years give
-    (themselves checked against Whoosh's sort in test_sort_by_date.py)."""
+    """One or two words sorted by date, and counted, from their posting blocks
+    (blockmax.matching, datesort.py): the same pages and totals as the set algebra and
+    cached years give (themselves checked against Whoosh's in test_sort_by_date.py)."""
+    flags = {k: v for k, v in kwargs.items() if k in ("source", "since", "until")}
+    monkeypatch.setattr(blockmax, "MASKS_FROM", 0.0)
     for query in TERM_QUERIES:
         monkeypatch.setattr(indexer.search.whoosh.plans, "AT_ONCE_FROM", 0)
         at_once = search(blocks_index, query, snippets=False, **kwargs)  # type: ignore[arg-type]
+        counted = count(blocks_index, query, **flags)  # type: ignore[arg-type]
         monkeypatch.setattr(indexer.search.whoosh.plans, "AT_ONCE_FROM", 10**12)
         by_sets = search(blocks_index, query, snippets=False, **kwargs)  # type: ignore[arg-type]
-        assert at_once.total == by_sets.total
+        assert at_once.total == by_sets.total == counted
+        assert counted == count(blocks_index, query, **flags)  # type: ignore[arg-type]
         assert [h.id for h in at_once.hits] == [h.id for h in by_sets.hits]
 
 

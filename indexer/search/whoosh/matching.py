@@ -288,7 +288,9 @@ def collect_by_date(
             if (planned := plan(searcher, prepared.query)) is not None:
                 from indexer.search.whoosh import blockmax, datesort  # (NumPy)
 
-                found = blockmax.matching(searcher, planned, prepared.allow, prepared.mask)
+                found = None
+                if blockmax.worth_masks(searcher, planned):
+                    found = blockmax.matching(searcher, planned, prepared.allow, prepared.mask)
                 if found is not None:
                     wanted = len(found) if limit is None else limit
                     first = datesort.first_by_date(searcher, found, newest=newest, limit=wanted)
