@@ -339,18 +339,6 @@ def run_pages(
     return [_run_page(job) for job in jobs]
 
 
-def evaluate(
-    names: Sequence[str], cases: Iterable[Case], processes: int = 1
-) -> dict[str, tuple[Score, list[tuple[Case, Result]]]]:
-    """Run the named extractors over ``cases``; return each one's score and per-page results."""
-    pages = run_pages(names, cases, processes)
-    evaluated = {}
-    for name in names:
-        results = [(case, by_name[name]) for case, by_name in pages]
-        evaluated[name] = (score_results(results), results)
-    return evaluated
-
-
 def report(scores: dict[str, Score]) -> str:
     """Format the scores side by side: share right and wrong answers (w) per field; ms/page."""
     names = list(scores)

@@ -170,8 +170,10 @@ def query_mix(corpus: Corpus, rng: random.Random, per_kind: int) -> dict[str, li
         "NOT": lambda: {"query": f"{word()} NOT {word()}"},
         "term + date range": lambda: {"query": word(), **period()},
         "term sorted by date": lambda: {"query": word(), "sort": "newest"},
-        # Stress, not a target: a word in nearly every article, so every article is scored.
+        # Stress, not a target here (issue 19's: p95 <= 150 ms at 1M): words in nearly
+        # every article (ANDed: nearly every article matches both).
         "very common term": lambda: {"query": corpus.words[rng.randrange(0, 10)]},
+        "two very common terms": lambda: {"query": " ".join(rng.sample(corpus.words[:10], 2))},
     }
     return {kind: [make() for _ in range(per_kind)] for kind, make in makers.items()}
 
@@ -264,7 +266,7 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"\n{'query kind (with snippets)':<28}{'p50 ms':>9}{'p95 ms':>9}{'CPU p50':>9}")
     for kind, (p50, p95, cpu) in timings.items():
-        flag = "" if p95 <= TARGETS["p95_ms"] or kind.startswith("very") else "  over target"
+        flag = "" if p95 <= TARGETS["p95_ms"] or "very common" in kind else "  over target"
         print(f"{kind:<28}{p50:>9.1f}{p95:>9.1f}{cpu:>9.1f}{flag}")
 
     word = corpus.words[1000]

@@ -2,24 +2,29 @@
 
 When the engine starts closing (CLOSESPIDER_TIMEOUT, SIGTERM, Ctrl-C), the spider stops
 generating requests (its ``closing`` flag), nothing is retried, and no download may last
-past the end of the grace period (CRAWL_GRACE_PERIOD seconds). With a time budget, every
-download is already capped at the time left until budget + grace. Once the grace period is
-over, the engine is told to stop waiting for what is still in flight: what was fetched is
-stored and indexed, and the process exits. The downloads given up then are recorded as
-failed fetches (:func:`given_up`), so the next crawl tries them again.
+past the end of the grace period (CRAWL_GRACE_PERIOD seconds). With a time budget, the
+grace period ends budget + grace after the start of the process (less FINISH_SECONDS for
+the last store and index sync) at the latest: the start-up (imports, the extraction
+workers' fork server, the archive; 10-20 s on a loaded machine) comes out of the grace
+period, down to GRACE_FLOOR seconds, so the process ends by then whatever the load.
+Every download is capped at the time left until then. Once the grace period is over, the
+engine is told to stop waiting for what is still in flight: what was fetched is stored and
+indexed, and the process exits. The downloads given up then are recorded as failed
+fetches (:func:`given_up`), so the next crawl tries them again.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+from pathlib import Path
 from time import monotonic
 from typing import Any
 
 from scrapy import Request, signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
-from scrapy.utils.asyncio import create_looping_call
-from twisted.internet import reactor
+from scrapy.utils.asyncio import CallLaterResult, call_later, create_looping_call
 
 from crawler.items import FailureItem
 from crawler.scrapy_fixes.engine import engine_is_closing, release_engine_slot
@@ -31,6 +36,21 @@ MIN_TIMEOUT = 0.5  # a download started in the last instant still gets a chance
 # Downloads time out this long before the hard end, so that their failures are recorded
 # (and tried again by a later crawl) before the pipelines close.
 TIMEOUT_MARGIN = 1.0
+# With a budget, the grace period ends this long before budget + grace after the process
+# started: the last store and index sync and the exit come after it.
+FINISH_SECONDS = 3.0
+GRACE_FLOOR = 5.0  # what is in flight at the close gets at least this (or the whole grace)
+
+
+def process_age() -> float:
+    """Seconds since this process started (from /proc; 0 where there is none)."""
+    try:
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22, starttime
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return max(0.0, uptime - started)
 
 
 class CrawlDeadline:
@@ -43,10 +63,11 @@ class CrawlDeadline:
         self.crawler = crawler
         self.grace = crawler.settings.getfloat("CRAWL_GRACE_PERIOD")
         self.budget = crawler.settings.getfloat("CLOSESPIDER_TIMEOUT")
-        self.started: float | None = None
+        self.process_started = monotonic() - process_age()
+        self.opened: float | None = None
         self.closing_since: float | None = None
         self._poll: Any = None
-        self._force: Any = None
+        self._force: CallLaterResult | None = None
         self.given_up: list[FailureItem] = []  # the downloads the grace period cut
         crawler.deadline = self
 
@@ -63,18 +84,31 @@ class CrawlDeadline:
         """True once the crawl has begun to close."""
         return self.closing_since is not None
 
-    def time_left(self) -> float | None:
-        """Seconds until the hard end (budget or close, plus grace); None when unbounded."""
-        now = monotonic()
+    def hard_end(self) -> float | None:
+        """When the grace period ends (monotonic clock), None when unbounded: grace after
+        the close (that the budget will make, if none came yet); with a budget, no later
+        than budget + grace - FINISH_SECONDS after the process started, unless that leaves
+        less than GRACE_FLOOR after the close."""
         if self.closing_since is not None:
-            return self.closing_since + self.grace - now
-        if self.budget and self.started is not None:
-            return self.started + self.budget + self.grace - now
-        return None
+            close = self.closing_since
+        elif self.budget and self.opened is not None:
+            close = self.opened + self.budget
+        else:
+            return None
+        end = close + self.grace
+        if self.budget:
+            latest = self.process_started + self.budget + self.grace - FINISH_SECONDS
+            end = max(min(end, latest), close + min(self.grace, GRACE_FLOOR))
+        return end
+
+    def time_left(self) -> float | None:
+        """Seconds until the hard end (:meth:`hard_end`); None when unbounded."""
+        end = self.hard_end()
+        return None if end is None else end - monotonic()
 
     def spider_opened(self, spider: Any) -> None:
         """Start watching for the close (signal handler)."""
-        self.started = monotonic()
+        self.opened = monotonic()
         self._poll = create_looping_call(self._check)
         self._poll.start(POLL_SECONDS, now=False)
 
@@ -86,8 +120,9 @@ class CrawlDeadline:
         spider = self.crawler.spider
         if spider is not None:
             spider.closing = True
-        logger.info("Closing: no new requests; what is in flight has %gs", self.grace)
-        self._force = reactor.callLater(self.grace, self._force_close)
+        left = max(0.0, self.time_left() or 0.0)
+        logger.info("Closing: no new requests; what is in flight has %.3gs", left)
+        self._force = call_later(left, self._force_close)
 
     def _force_close(self) -> None:
         """The grace period is over: stop waiting for downloads and pages in flight."""
@@ -113,8 +148,8 @@ class CrawlDeadline:
         """Stop watching (signal handler)."""
         if self._poll is not None and self._poll.running:
             self._poll.stop()
-        if self._force is not None and self._force.active():
-            self._force.cancel()
+        if self._force is not None:
+            self._force.cancel()  # nothing if it has run
         self._force = None
 
 

@@ -78,7 +78,7 @@ def search_json(
     query: str, result: SearchResult, rows: Sequence[Row], page: int, *, collapse: bool
 ) -> str:
     """Return ``search --json``: the query, total, page, hits (with their copies when
-    collapsed) and suggestion."""
+    collapsed), suggestion, and whether the time limit cut the search short (``partial``)."""
     hits = [
         {**hit.to_dict(), "copies": copies} if collapse else hit.to_dict() for hit, copies in rows
     ]
@@ -88,8 +88,12 @@ def search_json(
         "page": page,
         "hits": hits,
         "suggestion": result.suggestion,
+        "partial": result.partial,
     }
     return json.dumps(payload, ensure_ascii=False, indent=2)
+
+
+PARTIAL = "partial: the search ran out of time, make the query narrower"
 
 
 def search_text(
@@ -115,6 +119,8 @@ def search_text(
         lines = [f"no hits on page {page}: {matched}, the last page is {-(-total // limit)}"]
     else:
         lines = ["0 articles"]
+    if result.partial:
+        lines[0] += f" found before the time limit ({PARTIAL})"
     if result.suggestion:
         lines.append(f"did you mean: {clean_for_terminal(result.suggestion)}")
     for number, (hit, copies) in enumerate(rows, first):

@@ -14,7 +14,9 @@ import time
 from pathlib import Path
 
 from click.testing import CliRunner
+from scrapy.utils.test import get_crawler
 
+from crawler.deadline import CrawlDeadline, process_age
 from search_cli import cli
 from tests.conftest import FAST, ROOT, run_cli
 from tests.sites.traps import TrapSite, archived, write_sources
@@ -38,6 +40,23 @@ def test_link_heavy_pages_end_by_the_deadline(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     assert "crawl stopped at --max-runtime:" in result.stdout
     assert elapsed < 8 + 3 + STARTUP
+
+
+def test_the_grace_period_ends_budget_plus_grace_after_the_process_started() -> None:
+    # The start-up (imports, the workers' fork server: 10-20 s on a loaded machine) came on
+    # top of --max-runtime and the grace period: a crawl with --max-runtime 60 ran 91 s.
+    deadline = CrawlDeadline(get_crawler(
+        settings_dict={"CLOSESPIDER_TIMEOUT": 8, "CRAWL_GRACE_PERIOD": 30}))
+    assert deadline.time_left() is None  # until the spider opens
+    deadline.opened = time.monotonic()  # as its spider_opened handler notes
+    age, left = process_age(), deadline.time_left()  # age: of this test process
+    assert 0 < age < 24 * 3600
+    assert left is not None
+    # the start-up comes out of the grace period (less 3 s to finish), down to 5 s of it
+    assert abs(left - max(8 + 30 - 3 - age, 8 + 5)) < 0.5
+    unbounded = CrawlDeadline(get_crawler(settings_dict={"CRAWL_GRACE_PERIOD": 3}))
+    unbounded.opened = time.monotonic()
+    assert unbounded.time_left() is None
 
 
 def test_hanging_servers_do_not_stretch_the_deadline(tmp_path: Path) -> None:

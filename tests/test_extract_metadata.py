@@ -303,8 +303,15 @@ def test_domain_name_alone_is_the_site_not_an_author():
     assert split_byline("Telebasel", exclude=["www.telebasel.ch"], declared=True).authors == []
     assert split_byline("BBC", exclude=["www.bbc.co.uk"], declared=True).authors == []
     assert split_byline("Faz", exclude=["blog.faz.net"], declared=True).authors == []
-    # a blog named after its author
-    assert split_byline("Frau Sabienes", exclude=["frau-sabienes.de"]).authors == ["Frau Sabienes"]
+    # a name the host spells is the site's, even a blog named after its writer
+    assert split_byline("Frau Sabienes", exclude=["frau-sabienes.de"]).authors == []
+    blog = ["andreabottlinger.wordpress.com"]
+    assert split_byline("Andrea Bottlinger", exclude=blog, declared=True).authors == []
+    assert split_byline("Daniel Lemire", exclude=["lemire.me"], declared=True).authors == []
+    assert split_byline("Mady", exclude=["www.madymorrison.com"], declared=True).authors == []
+    # a host label starting a longer name, or a short one ending it, names no site
+    assert split_byline("Anna Zeitler", exclude=["www.zeit.de"]).authors == ["Anna Zeitler"]
+    assert split_byline("Lara Tam", exclude=["tam.ch"]).authors == ["Lara Tam"]
 
 
 def test_closing_signature_names_the_author():

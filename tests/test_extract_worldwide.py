@@ -12,6 +12,7 @@ from lxml.html import fromstring
 from crawler.extract import extract_article
 from crawler.extraction.bylines import shown_name, split_byline
 from crawler.extraction.dates import labelled_date
+from crawler.extraction.solar_hijri import to_gregorian
 from crawler.extraction.text_dates import month_names, parse_text_date
 from tests.conftest import run_cli
 from tests.test_extract import page, paragraphs
@@ -59,6 +60,37 @@ def test_update_labels_do_not_give_the_publication_date():
     article = extract_article(html, "https://example.es/noticia")
     assert article is not None
     assert (article.published, article.published_source) == ("2023-05-03", "text")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("۱۶ آذر ۱۴۰۳", date(2024, 12, 6)),
+        ("جمعه ۱۶ آذر ماه ۱۴۰۳ - ۱۰:۳۰", datetime(2024, 12, 6, 10, 30)),
+        ("تاریخ انتشار: ۲۲ بهمن ۱۳۵۷", date(1979, 2, 11)),
+        ("1 فروردين 1399", date(2020, 3, 20)),  # Arabic yeh in the month name
+        ("۳۰ اسفند ۱۴۰۳", date(2025, 3, 20)),  # 1403 is a leap year
+    ],
+)
+def test_solar_hijri_dates_become_gregorian(line, expected):
+    assert parse_text_date(line, "fa") == expected
+
+
+def test_solar_hijri_non_dates_are_not_read():
+    assert parse_text_date("۳۰ اسفند ۱۴۰۴", "fa") is None  # 1404 is no leap year
+    assert parse_text_date("12 May 1403") is None  # a Gregorian month with a Hijri year
+    assert to_gregorian(1700, 1, 1) is None  # outside the years the 33-year cycle holds
+
+
+def test_persian_page_gives_its_solar_hijri_date():
+    body = (
+        "<h1>بازگشایی پل تاریخی شهر</h1><div class='date'>۱۶ آذر ۱۴۰۳</div>"
+        + paragraphs("شورای شهر روز سه‌شنبه با بازسازی پل تاریخی موافقت کرد.")
+    )
+    html = page(body).replace("<html>", '<html lang="fa" dir="rtl">')
+    article = extract_article(html, "https://example.ir/news/bridge")
+    assert article is not None
+    assert (article.published, article.published_source) == ("2024-12-06", "text")
 
 
 def test_htmldate_answers_when_the_page_gives_no_date_of_ours():

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,6 +28,8 @@ from indexer.search import (
     similar,
 )
 from indexer.search import Filters as _Filters
+from indexer.search.whoosh import blockmax
+from indexer.search.whoosh.blocks import BlockTable, block_table
 from indexer.search.whoosh.engine import cached_searcher as _searcher
 from indexer.search.whoosh.engine import prepare as _prepare
 from indexer.search.whoosh.index import ArchiveIndex, quiet_whoosh_import
@@ -625,7 +628,13 @@ def test_fast_matching_gives_whooshs_hits_and_scores(
     for least in ("AT_ONCE_FROM", "AT_ONCE_COLD_FROM"):
         monkeypatch.setattr(indexer.search.whoosh.plans, least, 0)
     at_once = _ranked(blocks_index, query, kwargs)
-    # ... gives what the matchers give.
+    # ... so does the best k without scoring every match (blockmax.py: MaxScore), each
+    # word's largest posting list bounded, one more document at each round ...
+    monkeypatch.setattr(blockmax, "BOUNDED_FROM", 1)
+    monkeypatch.setattr(blockmax, "BOUNDED_SHARE", 0.0)
+    monkeypatch.setattr(blockmax, "FIRST_ROUND", 1)
+    assert _ranked(blocks_index, query, kwargs) == at_once
+    # ... and both give what the matchers give.
     for least in ("AT_ONCE_FROM", "AT_ONCE_COLD_FROM"):
         monkeypatch.setattr(indexer.search.whoosh.plans, least, 10**12)
     fast = _ranked(blocks_index, query, kwargs)
@@ -636,6 +645,109 @@ def test_fast_matching_gives_whooshs_hits_and_scores(
     assert _ranked(blocks_index, query, kwargs) == fast
     monkeypatch.setattr(indexer.search.whoosh.matching, "_prunable", lambda query: False)
     assert _ranked(blocks_index, query, kwargs) == fast
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"sort": "newest", "limit": 25}, {"sort": "oldest", "offset": 3, "source": "dw"},
+     {"sort": "newest", "since": "2020-03", "until": "2021", "limit": 2000}],
+)
+def test_matches_by_date_at_once_are_those_of_the_sets(
+    blocks_index: Path, kwargs: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One or two words sorted by date, and counted, from their posting blocks
+    (blockmax.matching, datesort.py): the same pages and totals as the set algebra and
+    cached years give (themselves checked against Whoosh's in test_sort_by_date.py)."""
+    flags = {k: v for k, v in kwargs.items() if k in ("source", "since", "until")}
+    monkeypatch.setattr(blockmax, "MASKS_FROM", 0.0)
+    for query in TERM_QUERIES:
+        monkeypatch.setattr(indexer.search.whoosh.plans, "AT_ONCE_FROM", 0)
+        at_once = search(blocks_index, query, snippets=False, **kwargs)  # type: ignore[arg-type]
+        counted = count(blocks_index, query, **flags)  # type: ignore[arg-type]
+        monkeypatch.setattr(indexer.search.whoosh.plans, "AT_ONCE_FROM", 10**12)
+        by_sets = search(blocks_index, query, snippets=False, **kwargs)  # type: ignore[arg-type]
+        assert at_once.total == by_sets.total == counted
+        assert counted == count(blocks_index, query, **flags)  # type: ignore[arg-type]
+        assert [h.id for h in at_once.hits] == [h.id for h in by_sets.hits]
+
+
+def test_block_tables_read_whooshs_blocks(blocks_index: Path) -> None:
+    """A posting list's blocks parsed at once (blocks.py) hold Whoosh's numbers, weights,
+    last numbers and highest weights: one-byte deltas, longer ones, blocks that fill their
+    range; the documents they mark are the posting list's."""
+    searcher = _searcher(blocks_index)
+    seen_dense = seen_sparse = 0
+    for reader, _ in searcher.reader().leaf_readers():
+        for fieldname, text in [("body", "filler"), ("body", "storm"), ("title", "rare3"),
+                                ("body", "rare11"), ("title", "harbour")]:
+            if (fieldname, text) not in reader:
+                continue
+            matcher = reader.postings(fieldname, text)
+            table = block_table(getattr(matcher, "child", matcher))
+            assert table is not None
+            matcher = reader.postings(fieldname, text)
+            whoosh = getattr(matcher, "child", matcher)
+            whoosh.reset()
+            every: list[int] = []
+            for block in range(len(table)):
+                whoosh._read_ids()
+                whoosh._read_weights()
+                ids, weights = table.postings([block])
+                every += ids.tolist()
+                assert ids.tolist() == list(whoosh._ids)
+                assert weights.tolist() == list(whoosh._weights)
+                assert table.last[block] == whoosh._maxid == ids[-1]
+                assert table.max_weight[block] == whoosh._maxweight == max(weights)
+                whoosh._next_block()
+            assert not whoosh.is_active()
+            found = np.zeros(reader.doc_count_all(), dtype=bool)
+            table.mark(found)
+            assert np.flatnonzero(found).tolist() == every  # deleted documents too
+            seen_dense += int(table.dense().sum())
+            seen_sparse += int((~table.dense()).sum())
+    assert seen_dense
+    assert seen_sparse
+
+
+def test_best_matches_of_a_word_in_every_article_read_few_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A word in every article, most often in a few short ones: its best matches come
+    from the blocks of those few (the others' bounds are lower), with the scores and
+    the exact total of every match that Whoosh's own matchers give."""
+    articles = [
+        Article(
+            url=f"https://common.example/{n}",
+            title=f"story {n}",
+            text=" ".join(["common"] * 5 + ["filler"] * 3) if n % 500 == 7 else
+            " ".join(["common"] + ["filler"] * 30),
+            source="bbc",
+        )
+        for n in range(1500)
+    ]
+    index = ArchiveIndex(tmp_path / "index")
+    index.create()
+    index.add(articles)
+    monkeypatch.setattr(blockmax, "BOUNDED_FROM", 4)
+    monkeypatch.setattr(indexer.search.whoosh.plans, "AT_ONCE_FROM", 0)
+    decoded: list[int] = []
+    postings = BlockTable.postings
+
+    def counted(self: BlockTable, blocks: list[int], *, weights: bool = True) -> object:
+        if weights:
+            decoded.extend(blocks)
+        return postings(self, blocks, weights=weights)
+
+    monkeypatch.setattr(BlockTable, "postings", counted)
+    page = search(index.path, "common", limit=3, snippets=False)
+    assert page.total == 1500
+    assert [hit.url.rsplit("/", 1)[1] for hit in page.hits] == ["7", "507", "1007"]
+    assert 0 < len(decoded) <= 3  # of the 12 blocks of "common" (in two segments)
+    # The same hits and scores as Whoosh's matchers give, scoring every match.
+    monkeypatch.setattr(indexer.search.whoosh.plans, "AT_ONCE_FROM", 10**12)
+    whoosh = search(index.path, "common", limit=3, snippets=False)
+    assert [(h.id, h.score) for h in page.hits] == [(h.id, h.score) for h in whoosh.hits]
+    assert whoosh.total == 1500
 
 
 def test_queries_of_one_or_two_words_with_many_postings_are_ranked_at_once(

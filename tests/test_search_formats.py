@@ -95,3 +95,22 @@ def test_conflicting_options_are_usage_errors(data: Path, args: list[str], messa
     code, _, err = _search(data, "harbour", *args)
     assert code == 2
     assert message in err
+
+
+@pytest.mark.parametrize("fmt", [[], ["--json"]])
+def test_a_search_cut_short_by_the_time_limit_says_so(
+    data: Path, fmt: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Whatever the timer leaves (some hits or none), the page is not passed off as complete.
+    monkeypatch.setattr("indexer.search.whoosh.matching.TIME_LIMIT", 1e-6)
+    code, out, err = _search(data, "harbour OR report OR words", *fmt)
+    assert code == 0, err
+    assert "the search ran out of time" in err
+    if fmt:
+        assert json.loads(out)["partial"] is True
+    else:
+        assert "found before the time limit (partial" in out.splitlines()[0]
+    monkeypatch.undo()
+    code, out, err = _search(data, "harbour OR report OR words", *fmt)
+    assert "ran out of time" not in err + out
+    assert fmt or out.startswith("1-10 of 1,205 articles\n")

@@ -14,6 +14,7 @@ from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from crawler.extraction.agencies import agency_name, is_photo_credit
+from crawler.extraction.hosts import domain_keys, names_host
 from crawler.extraction.meta_xpaths import AUTHOR_LINK_XPATHS, AUTHOR_META_KEYS, SIGNATURE_XPATH
 from crawler.extraction.page_meta import PageMeta, ld_text, ld_types
 from crawler.extraction.textnorm import squash
@@ -226,10 +227,6 @@ MAX_BYLINE_LINE_CHARS = 80
 TEASER_EXTRA_CHARS = 30
 MIN_NAME_CHARS = 2
 MIN_ONE_WORD_CHARS = 4
-# "co" in bbc.co.uk, "net" in abc.net.au: a second-level suffix under a country code
-SECOND_LEVEL_LABELS = frozenset(
-    {"ac", "co", "com", "edu", "go", "gov", "gv", "ne", "net", "or", "org"}
-)
 MAX_NAME_WORDS = 5
 MAX_NAME_CHARS = 60
 MAX_BYLINE_CHARS = 200
@@ -283,23 +280,6 @@ def _name_word(word: str) -> bool:
     return bool(PARTICLE_RE.match(word)) or (bool(NAME_WORD_RE.match(word)) and _capital(word[0]))
 
 
-def _domain_keys(names: Iterable[str]) -> set[str]:
-    """Return the domain names of the hosts among ``names``: "hausinfo" for "www.hausinfo.ch".
-
-    A one-word byline equal to one is the site ("telebasel"); a two-word one may be the person
-    a blog is named after ("frau-sabienes.de"), so it is kept.
-    """
-    keys = set()
-    for name in names:
-        labels = name.casefold().split(".")
-        if len(labels) > 1 and not any(ch in name for ch in " /:"):
-            second_level = (
-                len(labels) > 2 and len(labels[-1]) == 2 and labels[-2] in SECOND_LEVEL_LABELS
-            )
-            keys.add(squash(labels[-3] if second_level else labels[-2]))
-    return keys - {""}
-
-
 def _clean_part(part: str, excluded: set[str]) -> str:
     part = BYLINE_PREFIX_RE.sub("", part).strip(" :-–—()[]\"'“”")
     without_role = ROLE_RE.sub("", part)
@@ -335,7 +315,7 @@ def split_byline(
     """
     exclude = list(exclude)
     excluded = {squash(name) for name in exclude if name} - {""}
-    domains = _domain_keys(exclude)
+    domains = domain_keys(exclude)
     # entities, even escaped twice ("Redacci&amp;oacute;n"), before ";" splits names
     text = BROKEN_ENTITY_RE.sub(_entity, html.unescape(html.unescape(raw)))
     text = " ".join(EMAIL_RE.sub(" ", INVISIBLE_RE.sub("", text)).split())
@@ -358,7 +338,7 @@ def split_byline(
     vouched = explicit and not beside_site
     authors = []
     for i, (name, key) in enumerate(zip(names, keys, strict=True)):
-        if not name or key in excluded or (" " not in name and key in domains):
+        if not name or key in excluded or names_host(name, exclude):
             continue
         labelled = vouched and i == 0
         words = 1 if labelled else 2 if beside_site else min_words

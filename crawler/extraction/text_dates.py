@@ -3,8 +3,9 @@
 Month names come from the CLDR data of Babel (wide and abbreviated, format and stand-alone
 forms): those of a base set of languages always, plus those of the page's declared language,
 each loaded once per process on first use (about 20 ms a language). Eastern Arabic, Persian,
-Devanagari, Bengali and full-width digits are read as ASCII digits. Numeric dates are read
-day first unless the year comes first; a slashed date with day and month both under 13 is
+Devanagari, Bengali and full-width digits are read as ASCII digits. Persian (Solar
+Hijri) dates with an Iranian month name ("۱۶ آذر ۱۴۰۳") become Gregorian ones. Numeric dates
+are read day first unless the year comes first; a slashed date with day and month both under 13 is
 ambiguous and skipped. Publication and update labels ("Опубликовано", "Publicado",
 "发布时间", "نشر في"; "Обновлено", "Actualizado") tell a date line's meaning.
 """
@@ -15,6 +16,8 @@ import logging
 import re
 from datetime import date, datetime
 from functools import lru_cache
+
+from crawler.extraction import solar_hijri
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +60,10 @@ TEXT_DATE_RES = (
     ),
 )
 SLASH_DATE_RE = TEXT_DATE_RES[3]
+# a Solar Hijri date with an Iranian month name ("۱۶ آذر ۱۴۰۳", "۱۶ آذر ماه ۱۴۰۳")
+SOLAR_DATE_RE = re.compile(
+    r"(?<!\d)(?P<d>[0-3]?\d)\s+(?P<mon>[^\W\d_]+)(?:\s+ماه)?\s+(?P<y>1[234]\d\d)(?!\d)" + _TIME
+)
 UPDATE_CUE_RE = re.compile(
     r"updat|aktualisiert|geändert|modifi|mis à jour|actualiza|päivitetty|bijgewerkt|aggiornat"
     r"|atualizad|обновлен|оновлен|zaktualizowan|güncellen|更新|تحديث|به‌?روز|अपडेट|업데이트",
@@ -126,9 +133,10 @@ def parse_text_date(text: str, language: str | None = None) -> datetime | date |
         return None
     months = month_names(language)
     found: list[tuple[int, datetime | date]] = []
-    for pattern in TEXT_DATE_RES:
+    for pattern in (*TEXT_DATE_RES, SOLAR_DATE_RE):
         for match in pattern.finditer(text):
-            value = _match_date(match, months, ambiguous_slash=pattern is SLASH_DATE_RE)
+            slash, solar = pattern is SLASH_DATE_RE, pattern is SOLAR_DATE_RE
+            value = _match_date(match, months, ambiguous_slash=slash, solar=solar)
             if value is not None:
                 found.append((match.start(), value))
                 break
@@ -136,17 +144,27 @@ def parse_text_date(text: str, language: str | None = None) -> datetime | date |
 
 
 def _match_date(
-    match: re.Match[str], months: dict[str, int], ambiguous_slash: bool
+    match: re.Match[str], months: dict[str, int], ambiguous_slash: bool, solar: bool = False
 ) -> datetime | date | None:
+    """The date (and time) of one match; ``solar``: a Solar Hijri date, read as Gregorian."""
     groups = match.groupdict()
-    month = months.get(groups["mon"].casefold()) if groups.get("mon") else int(groups["m"])
+    if solar:
+        month = solar_hijri.month_number(groups["mon"])
+    else:
+        month = months.get(groups["mon"].casefold()) if groups.get("mon") else int(groups["m"])
     day, year = int(groups["d"]), int(groups["y"])
     if not month or (ambiguous_slash and day <= 12):
         return None
-    try:
-        day_value = date(year + 2000 if year < 100 else year, month, day)
-    except ValueError:
-        return None
+    if solar:
+        found = solar_hijri.to_gregorian(year, month, day)
+        if found is None:
+            return None
+        day_value = found
+    else:
+        try:
+            day_value = date(year + 2000 if year < 100 else year, month, day)
+        except ValueError:
+            return None
     if groups["H"] is None:
         return day_value
     hour, meridiem = int(groups["H"]), (groups["ampm"] or "").lower()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Iterable, Iterator
+from functools import cache
 from pathlib import Path
 from posixpath import splitext
 from typing import Any, TypeVar, cast
@@ -453,7 +454,8 @@ def page_links(response: TextResponse) -> Iterator[str]:
     """
     base = get_base_url(response)
     seen: set[str] = set()
-    parser = html.HTMLParser(encoding=response.encoding, target=_LinkTarget())
+    parser, target = _link_parser(response.encoding)
+    target.hrefs = []
     hrefs: list[str] = etree.fromstring(response.body, parser) if response.body else []
     for href in hrefs:
         try:
@@ -466,6 +468,18 @@ def page_links(response: TextResponse) -> Iterator[str]:
         seen.add(url)
         if splitext(urlsplit(url).path)[1].lower() not in SKIPPED_EXTENSIONS:
             yield url
+
+
+@cache
+def _link_parser(encoding: str) -> tuple[html.HTMLParser, _LinkTarget]:
+    """The link parser of an encoding and its target, made once and reused (one thread).
+
+    lxml keeps a parser with a target in a reference cycle with its context, so a parser
+    made per page held its libxml2 buffers (about the page's size) until the next full
+    garbage collection: on a link trap the crawl process grew by some 60 MB in 30 s.
+    """
+    target = _LinkTarget()
+    return html.HTMLParser(encoding=encoding, target=target), target
 
 
 class _LinkTarget:

@@ -193,6 +193,8 @@ def search(
         )
 
     result, rows = with_index(data, run, texts_only=not collapse)
+    if result.partial:
+        click.echo(f"Warning: {report.PARTIAL}", err=True)
     if fmt == "json":
         click.echo(report.search_json(text, result, rows, page, collapse=collapse))
         return

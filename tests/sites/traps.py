@@ -9,8 +9,9 @@ of these kinds:
   generated as they are sent (``/sitemaps/N.xml``, or ``.xml.gz``), with ``lastmod``;
 - ``feed``: ``/feed.xml``, an RSS feed of ``items`` items, newest first;
 - ``hang``: a home page linking ``links`` pages that never answer;
-- ``edges``: articles with ``keywords`` JSON-LD keywords, and with a title of ``title``
-  characters;
+- ``edges``: articles with ``keywords`` JSON-LD keywords, with a title of ``title``
+  characters, and a UTF-8 one that declares ``<meta charset="utf-16">`` (the HTML standard
+  reads it as UTF-8) titled ``UTF16_TITLE``, served without a charset in its header;
 - ``soft404``: a news site (``articles`` stories) that answers every unknown path with 200
   and its own "not found" template, whose title and heading do not say so; its feed also
   lists ``pending`` stories that get that answer until ``publish()``.
@@ -55,6 +56,7 @@ DEFAULTS: dict[str, dict[str, int]] = {
 }
 EPOCH = datetime(2024, 6, 1, tzinfo=UTC)
 CHUNK = 1_000  # listing entries generated per write
+UTF16_TITLE = "Grüße aus Köln"
 
 
 def story(path: str) -> bytes:
@@ -247,7 +249,8 @@ class TrapSite:
     def _edges(self, path: str) -> bytes | None:
         if path == "/":
             return (b'<html><body><a href="/2024/07/01/keywords">k</a>'
-                    b'<a href="/2024/07/02/long-title">t</a></body></html>')
+                    b'<a href="/2024/07/02/long-title">t</a>'
+                    b'<a href="/2024/07/03/declared-utf-16">u</a></body></html>')
         if path == "/2024/07/01/keywords":
             data = {"@context": "https://schema.org", "@type": "NewsArticle",
                     "keywords": [f"keyword {i}" for i in range(self.params["keywords"])]}
@@ -256,6 +259,9 @@ class TrapSite:
         if path == "/2024/07/02/long-title":
             title = ("A very long title " * self.params["title"])[: self.params["title"]]
             return article_html(title, prose("Long title")).encode()
+        if path == "/2024/07/03/declared-utf-16":  # UTF-8 bytes, no charset in the header
+            page = article_html(UTF16_TITLE, prose("Köln"), charset="utf-16").encode()
+            return "text/html", iter([page])
         return None
 
     def _sitemaps(self, path: str) -> bytes | tuple[str, Iterator[bytes]] | None:

@@ -24,6 +24,7 @@ from indexer.search.whoosh.matching import (
     matching_docs,
     or_too_slow,
 )
+from indexer.search.whoosh.plans import plan
 from indexer.search.whoosh.schema import ANALYSIS, quiet_whoosh_import
 from indexer.search.whoosh.translate import filter_queries, translate
 
@@ -145,14 +146,19 @@ class WhooshEngine:
         matches = [Match(searcher.stored_fields(docnum), score) for docnum, score in page]
         return Page(matches, total, partial, prepared.highlight)
 
-    def _matching(self, query: ParsedQuery, filters: Filters) -> set[int]:
-        prepared = prepare(self.searcher, query, filters)
-        with or_too_slow():
-            return matching_docs(self.searcher, prepared.query)
-
     def count(self, query: ParsedQuery, filters: Filters) -> int:
-        """Return the number of matches (no scoring)."""
-        return len(self._matching(query, filters))
+        """Return the number of matches (no scoring): of one or two common words without
+        flags, from their posting blocks (:func:`~indexer.search.whoosh.blockmax.matching`)."""
+        searcher = self.searcher
+        prepared = prepare(searcher, query, filters)
+        with or_too_slow():
+            if (planned := plan(searcher, prepared.query)) is not None:
+                from indexer.search.whoosh.blockmax import matching, worth_masks  # (NumPy)
+
+                found = matching(searcher, planned) if worth_masks(searcher, planned) else None
+                if found is not None:
+                    return len(found)
+            return len(matching_docs(searcher, prepared.query))
 
     def ids(self, query: ParsedQuery, filters: Filters) -> list[str]:
         """Return the ids of every match, in index order."""

@@ -204,9 +204,13 @@ def collect(
     try:
         with deadline(seconds):
             if (planned := plan(searcher, prepared.query)) is not None:
-                from indexer.search.whoosh.ranking import rank_at_once  # (NumPy)
+                from indexer.search.whoosh.blockmax import top_k, worth_bounding  # (NumPy)
+                from indexer.search.whoosh.ranking import rank_at_once
 
-                ranked = rank_at_once(searcher, planned, limit, prepared.allow, prepared.mask)
+                if limit is not None and worth_bounding(searcher, planned):
+                    ranked = top_k(searcher, planned, limit, prepared.allow, prepared.mask)
+                else:
+                    ranked = rank_at_once(searcher, planned, limit, prepared.allow, prepared.mask)
                 if ranked is not None:
                     return ranked[0], ranked[1], False
             matched = matching_docs(searcher, prepared.query) if by_sets else None
@@ -281,6 +285,16 @@ def collect_by_date(
     seconds = TIME_LIMIT if limit is not None else EVERY_TIME_LIMIT
     try:
         with deadline(seconds):
+            if (planned := plan(searcher, prepared.query)) is not None:
+                from indexer.search.whoosh import blockmax, datesort  # (NumPy)
+
+                found = None
+                if blockmax.worth_masks(searcher, planned):
+                    found = blockmax.matching(searcher, planned, prepared.allow, prepared.mask)
+                if found is not None:
+                    wanted = len(found) if limit is None else limit
+                    first = datesort.first_by_date(searcher, found, newest=newest, limit=wanted)
+                    return [(docnum, None) for docnum in first], len(found), False
             docs = _matches(searcher, prepared)
             wanted = len(docs) if limit is None else limit
             first = first_by_date(searcher, docs, newest=newest, limit=wanted)

@@ -21,12 +21,13 @@ from weakref import WeakKeyDictionary
 
 import numpy as np
 
+from indexer.search.whoosh.blocks import block_table
 from indexer.search.whoosh.plans import Plan
-from indexer.search.whoosh.postings import _unfiltered_postings, load_ids_weights
+from indexer.search.whoosh.postings import _unfiltered_postings
 from indexer.search.whoosh.schema import quiet_whoosh_import
 
 with quiet_whoosh_import():
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
     from whoosh.query import Term
     from whoosh.util.numeric import byte_to_length
 
@@ -118,43 +119,29 @@ def _term_scores(
     """Return (document numbers, BM25F scores) of one term's postings in one segment,
     deleted documents left out; None if they are not in W3 posting blocks."""
     matcher, deleted = _unfiltered_postings(reader, term.fieldname, term.text)
-    if type(matcher) is not W3LeafMatcher or matcher._byteids:
+    table = block_table(matcher)
+    if table is None:
         return None
-    deltas: list[int] = []
-    weights: list[float] = []
-    lengths: list[int] = []
-    while matcher.is_active():  # at the start of a block
-        block_deltas, block_weights = load_ids_weights(matcher)
-        deltas += block_deltas
-        if block_weights is None or isinstance(block_weights, float):
-            block_weights = [block_weights or 1.0] * len(block_deltas)
-        weights += block_weights
-        lengths.append(len(block_deltas))
-        matcher._next_block()
-    numbers, tf = _absolute(deltas, lengths), np.array(weights, dtype=np.float64)
+    numbers, tf = table.postings(range(len(table)))
     if deleted:
         keep = ~np.isin(numbers, _array(deleted))
         numbers, tf = numbers[keep], tf[keep]
-    fl = _field_lengths(searcher, reader, term.fieldname)[numbers]
+    fl = field_lengths(searcher, reader, term.fieldname)[numbers]
     scorer = searcher.weighting.scorer(searcher, term.fieldname, term.text)
+    return numbers, bm25(scorer, tf, fl, term.boost)
+
+
+def bm25(scorer: Any, tf: np.ndarray, fl: np.ndarray, boost: float) -> np.ndarray:
+    """Return the BM25F scores of postings of weights ``tf`` in fields of lengths ``fl``:
+    whoosh.scoring.bm25, operation for operation (the same floats). A higher weight
+    never scores less in the same field: weights are term frequencies (times the field's
+    boost), too far apart for rounding to reorder their scores."""
     idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
-    # whoosh.scoring.bm25, operation for operation (the same floats)
     score = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
-    if term.boost != 1.0:
-        score = score * term.boost
-    return numbers, score
+    return score * boost if boost != 1.0 else score
 
 
-def _absolute(deltas: list[int], lengths: list[int]) -> np.ndarray:
-    """Return the document numbers of blocks of delta-coded numbers (each block of
-    ``lengths`` coded on its own: its first number is absolute)."""
-    summed = np.cumsum(np.array(deltas, dtype=np.int64))
-    ends = np.cumsum(lengths)
-    before = np.concatenate(([0], summed[ends[:-1] - 1]))  # each block's start, from 0
-    return summed - np.repeat(before, lengths)
-
-
-def _field_lengths(searcher: Searcher, reader: Any, fieldname: str) -> np.ndarray:
+def field_lengths(searcher: Searcher, reader: Any, fieldname: str) -> np.ndarray:
     """Return the lengths of a field in every document of a segment, as Whoosh's
     ``doc_field_length`` gives them (cached per searcher and segment)."""
     cache = _lengths.setdefault(searcher, {})
