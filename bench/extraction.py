@@ -42,6 +42,7 @@ from pathlib import Path
 
 import htmldate
 import trafilatura
+from htmldate.extractors import get_external_parser
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script from anywhere
@@ -329,9 +330,12 @@ def run_pages(
     """Run the named extractors over ``cases``, in ``processes`` worker processes.
 
     The language model is loaded first, outside the timings, and the workers inherit it:
-    the crawler's extraction workers share it too (a fork server loads it once).
+    the crawler's extraction workers share it too (a fork server loads it once). So is
+    dateparser's data for every locale (htmldate's extensive search, about 4 s of CPU on
+    its first use in a process): a crawl's worker pays that once per 1,000 pages.
     """
     load_model()
+    get_external_parser().get_date_data("7 December 2026")
     jobs = [(tuple(names), case) for case in cases]
     if processes > 1:
         with ProcessPoolExecutor(processes) as pool:
