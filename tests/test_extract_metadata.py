@@ -303,15 +303,20 @@ def test_domain_name_alone_is_the_site_not_an_author():
     assert split_byline("Telebasel", exclude=["www.telebasel.ch"], declared=True).authors == []
     assert split_byline("BBC", exclude=["www.bbc.co.uk"], declared=True).authors == []
     assert split_byline("Faz", exclude=["blog.faz.net"], declared=True).authors == []
-    # a name the host spells is the site's, even a blog named after its writer
+    # a name the host spells whole is the site's, even a blog named after its writer
     assert split_byline("Frau Sabienes", exclude=["frau-sabienes.de"]).authors == []
     blog = ["andreabottlinger.wordpress.com"]
     assert split_byline("Andrea Bottlinger", exclude=blog, declared=True).authors == []
-    assert split_byline("Daniel Lemire", exclude=["lemire.me"], declared=True).authors == []
-    assert split_byline("Mady", exclude=["www.madymorrison.com"], declared=True).authors == []
-    # a host label starting a longer name, or a short one ending it, names no site
-    assert split_byline("Anna Zeitler", exclude=["www.zeit.de"]).authors == ["Anna Zeitler"]
-    assert split_byline("Lara Tam", exclude=["tam.ch"]).authors == ["Lara Tam"]
+    # a person whose surname or first name is a host label, or part of one, is a person
+    for name, host in [("Steve Forbes", "www.forbes.com"), ("Peter Stern", "www.stern.de"),
+                       ("Michael R. Bloomberg", "www.bloomberg.com"),
+                       ("Jonathan English", "english.alarabiya.net"),
+                       ("Anna Zeitler", "www.zeit.de"), ("Lara Tam", "tam.ch"),
+                       ("Daniel Lemire", "lemire.me")]:
+        assert split_byline(f"By {name}", exclude=[host], declared=True).authors == [name]
+    assert split_byline("Mark", exclude=["www.marketwatch.com"], declared=True).authors == [
+        "Mark"
+    ]
 
 
 def test_closing_signature_names_the_author():

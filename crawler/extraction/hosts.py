@@ -10,8 +10,7 @@ from crawler.extraction.textnorm import squash
 SECOND_LEVEL_LABELS = frozenset(
     {"ac", "co", "com", "edu", "go", "gov", "gv", "ne", "net", "or", "org"}
 )
-MIN_NAME_IN_HOST = 3  # "Ela" on elavegan.com
-MIN_HOST_IN_NAME = 5  # "Daniel Lemire" on lemire.me, not "Zeitler" on zeit.de
+MIN_NAME_IN_HOST = 3  # "Faz" on blog.faz.net
 
 
 def _host_labels(name: str) -> list[str]:
@@ -30,19 +29,14 @@ def domain_keys(names: Iterable[str]) -> set[str]:
 
 
 def names_host(name: str, hosts: Iterable[str]) -> bool:
-    """Tell whether ``name`` is spelled by a label of one of ``hosts``: the site, not a person.
+    """Tell whether ``name`` is spelled whole by a label of one of ``hosts``: the site, not a
+    person ("Telebasel" on telebasel.ch, "Andrea Bottlinger" on andreabottlinger.wordpress.com).
 
-    "Andrea Bottlinger" on andreabottlinger.wordpress.com, "Mady" on madymorrison.com (a host
-    label opening or ending with the name), "Daniel Lemire" on lemire.me (a name ending with a
-    host label of five letters or more).
+    Only the whole name: a surname that names the site is still a person's ("Steve Forbes"
+    on forbes.com, "Peter Stern" on stern.de), and so is a first name that opens a label
+    ("Mark" on marketwatch.com).
     """
     key = squash(name)
-    if len(key) < MIN_NAME_IN_HOST:
-        return False
-    return any(
-        label.startswith(key)
-        or label.endswith(key)
-        or (len(label) >= MIN_HOST_IN_NAME and key.endswith(label))
-        for host in hosts
-        for label in _host_labels(host)
+    return len(key) >= MIN_NAME_IN_HOST and any(
+        key == label for host in hosts for label in _host_labels(host)
     )

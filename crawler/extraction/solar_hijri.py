@@ -1,6 +1,6 @@
 """Persian (Solar Hijri) calendar dates as Iranian pages print them: "۱۶ آذر ۱۴۰۳" is 2024-12-06.
 
-A tiny exact conversion: from 1210 to 1634 AP (1831 to 2256) the calendar's leap years follow
+A tiny exact conversion: from 1210 to 1633 AP (1831 to 2255) the calendar's leap years follow
 one 33-year cycle (year y is leap when (25y + 11) mod 33 < 8, as in Borkowski's algorithm that
 jalaali and jdatetime use), and 1 Farvardin 1403 fell on 20 March 2024. Months 1 to 6 have
 31 days, 7 to 11 have 30, Esfand 29 (30 in a leap year). Outside that range nothing is read.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-FIRST_YEAR, LAST_YEAR = 1210, 1634
+FIRST_YEAR, LAST_YEAR = 1210, 1633
 EPOCH_YEAR, EPOCH = 1403, date(2024, 3, 20)  # 1 Farvardin 1403
 # Iranian month names (Persian letters; Arabic "ي"/"ك" are folded to "ی"/"ک" first)
 MONTHS = {

@@ -4,8 +4,8 @@ Whoosh scores a match at a time in Python (a few microseconds each, most of it r
 the document's field length), so a word found in most articles costs about a second per
 100,000 articles. For queries of one or two words (each a term, or the word in title and
 body ORed; two words ANDed or ORed: :class:`Plan`), this module reads each posting list
-a block at a time (numbers and weights only,
-:func:`~indexer.search.whoosh.postings.load_ids_weights`), takes the field lengths of a
+whole as a table of its blocks (numbers and weights only, decoded across blocks at once:
+:func:`~indexer.search.whoosh.blocks.block_table`), takes the field lengths of a
 whole segment from its length column, and scores every match with NumPy, with Whoosh's
 own formula in the same order of operations, so that the scores are the very floats
 Whoosh gives; ties go to the lower document number, as in Whoosh's collector. The number
