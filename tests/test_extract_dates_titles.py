@@ -211,6 +211,34 @@ def test_screen_reader_headings_are_skipped():
     assert subheadings(tree) == ["Tote Hummeln"]
 
 
+def test_headings_hidden_from_everyone_are_skipped():
+    tree = fromstring(
+        "<div><h1 class='element-invisible'>Ethify</h1><h1 hidden>Menü</h1>"
+        "<h1 style='display: none'>Suche</h1><h1 class='hidden-xs'>Vegetarier zu sein</h1></div>"
+    )
+    assert visible_headings(tree) == ["Vegetarier zu sein"]
+
+
+def test_hidden_site_name_heading_gives_way_to_the_shown_headline():
+    page = article_page(
+        "<header><h1 class='element-invisible'>Ethify</h1></header>"
+        "<h1>Vegetarier zu sein. Bedarf, Trend oder eigene Entscheidung?</h1>",
+        title="Vegetarier zu sein. Bedarf, Trend oder eigene Entscheidung? | Ethify",
+    )
+    article = extract_article(page, "https://example.org/content/vegetarier")
+    assert article is not None
+    assert article.title == "Vegetarier zu sein. Bedarf, Trend oder eigene Entscheidung?"
+
+
+def test_a_site_name_guessed_from_the_headline_shown_is_no_site_name():
+    shown = "Vegetarier zu sein. Bedarf, Trend oder eigene Entscheidung?"
+    title = pick_title([], [shown], [shown], guessed=[f"{shown} | Ethify"])
+    assert title == shown
+    # a blog's name shown as its h1 stays a site name: it is not the title's longest part
+    blog = pick_title([], ["Ethify"], ["Ethify"], ["Fleisch ist aus"], ["Fleisch ist aus | Ethify"])
+    assert blog == "Fleisch ist aus"
+
+
 def test_blog_name_heading_gives_way_to_the_post_title():
     declared = ["Four Years Remaining » Blog Archive » Interning of Small Integers in Python"]
     title = pick_title(

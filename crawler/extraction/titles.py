@@ -44,8 +44,12 @@ SUBHEADING_XPATH = XPath("(//h2 | //h3)[position() <= 30]")
 MIN_SHARE = 1 / 3
 # children opening a heading that hold a kicker (inline formatting does not)
 PART_TAGS = frozenset({"span", "div", "p", "small", "a", "header"})
-# headings only screen readers see ("Post navigation", "Navigation und Service")
-HIDDEN_CLASS_RE = re.compile(r"screen-reader|sr-only|visually-?hidden|aural|offscreen", re.I)
+# headings only screen readers see ("Post navigation", "Navigation und Service"), or none
+# (Drupal's "element-invisible"; not a bare "hidden", which "hidden md:block" shows on screens)
+HIDDEN_CLASS_RE = re.compile(
+    r"screen-reader|sr-only|visually-?hidden|aural|offscreen|element-(?:invisible|hidden)", re.I
+)
+HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # a breadcrumb trail often ends with the page's title as an h1 ("Home > Politik > <h1>")
 CRUMB_RE = re.compile(r"crumb", re.I)
 PAGE_TAGS = frozenset({"body", "html"})  # their classes describe the page, not the element
@@ -188,6 +192,23 @@ def site_segments(
     return list(dict.fromkeys(found))
 
 
+def shown_headlines(
+    names: Iterable[str], titles: Sequence[str], headings: Iterable[str]
+) -> set[str]:
+    """Return the site names that are the page's headline: a main heading that is the longest
+    segment of a title with another segment beside it.
+
+    trafilatura guesses a site name from a title's part holding a dot (meant for
+    "Spiegel.de"), which also takes "Vegetarier zu sein. Bedarf, Trend?" of "Vegetarier zu
+    sein. Bedarf, Trend? | Ethify"; shown as the h1, that part is the headline, not the site.
+    """
+    shown = {squash(h) for h in headings} - {""}
+    longest = {
+        squash(max(segments, key=len)) for segments in map(_segments, titles) if len(segments) > 1
+    }
+    return {name for name in names if squash(name) in shown & longest}
+
+
 def _text(element: HtmlElement) -> str:
     return clean_title(" ".join(element.itertext()))
 
@@ -227,11 +248,21 @@ def in_trail(element: HtmlElement) -> bool:
     return False
 
 
+def is_hidden(element: HtmlElement) -> bool:
+    """Tell whether a heading is not shown: a hidden class, the ``hidden`` attribute, or a
+    style that hides it ("display: none")."""
+    return (
+        element.get("hidden") is not None
+        or bool(HIDDEN_CLASS_RE.search(element.get("class") or ""))
+        or bool(HIDDEN_STYLE_RE.search(element.get("style") or ""))
+    )
+
+
 def _headings(elements: Iterable[HtmlElement], trail: bool | None = None) -> list[str]:
     """Return the texts of visible headings (``trail``: only those in a trail, or none of them)."""
     candidates: list[str] = []
     for element in elements:
-        if HIDDEN_CLASS_RE.search(element.get("class") or ""):
+        if is_hidden(element):
             continue
         if trail is not None and in_trail(element) != trail:
             continue
@@ -319,6 +350,8 @@ def pick_title(
     confirming = [*given, *(t for t in guessed if t and t.strip())]
     headings = list(headings)
     names = list(site_names)
+    headline_names = shown_headlines(names, confirming, headings)
+    names = [name for name in names if name not in headline_names]
     names += site_segments(confirming, headings, given, _site_keys(names))
     titles = [strip_site_name(t, names) for t in confirming]
     secondary = list(secondary)
