@@ -239,6 +239,18 @@ def test_a_site_name_guessed_from_the_headline_shown_is_no_site_name():
     assert blog == "Fleisch ist aus"
 
 
+def test_a_shown_heading_rewording_the_declared_title_is_the_headline():
+    declared = ["Minions mit Schablonen malen - mit Malerrolle & bunter Farbe"]
+    shown = "Minions mit Schablonen malen – mit Malerrolle und bunten Farben"
+    assert pick_title(declared, ["Papaganda", shown], ["Papaganda"]) == shown
+    reworded = "Auto leasen, finanzieren oder kaufen – was ist günstiger?"
+    declared = ["Auto leasen, finanzieren oder kaufen – was lohnt sich?"]
+    assert pick_title(declared, [reworded], []) == reworded
+    # a heading sharing a few words only is another text: the declared title stands
+    declared = ["Christmas Gift Guide: Geschenke für Zuhause"]
+    assert pick_title(declared, ["Unser Newsletter für Zuhause"], []) == declared[0]
+
+
 def test_blog_name_heading_gives_way_to_the_post_title():
     declared = ["Four Years Remaining » Blog Archive » Interning of Small Integers in Python"]
     title = pick_title(

@@ -39,6 +39,10 @@ MIN_TITLE_CHARS = 3
 MAX_HEADING_CHARS = 300
 # a heading may have one word in this many that its title lacks ("(5 Examples)")
 MAX_EXTRA_WORDS_DIVISOR = 5
+# a reworded headline ("bunten Farben" over the title's "bunter Farbe"): one word in two
+# may differ, if it covers half of the title
+REWORDED_DIVISOR = 2
+REWORDED_SHARE = 1 / 2
 SUBHEADING_XPATH = XPath("(//h2 | //h3)[position() <= 30]")
 # a heading covering this share of a title's letters is taken for the headline
 MIN_SHARE = 1 / 3
@@ -116,22 +120,29 @@ def strip_site_name(title: str, site_names: Iterable[str]) -> str:
     return cleaned if len(cleaned) >= MIN_TITLE_CHARS else title
 
 
-def _coverage(words: set[str], declared: Sequence[set[str]]) -> float:
+def _coverage(
+    words: set[str], declared: Sequence[set[str]], divisor: int = MAX_EXTRA_WORDS_DIVISOR
+) -> float:
     """Return the largest share of a title's letters that ``words`` cover, 0 if none.
 
-    A heading confirms a title when its words occur in it (all but one in five); the more of
-    the title it covers, the likelier it is the headline rather than the site or section name.
+    A heading confirms a title when its words occur in it (all but one in ``divisor``); the
+    more of the title it covers, the likelier it is the headline rather than the site or
+    section name.
     """
     shares = [
         sum(map(len, words & title)) / sum(map(len, title))
         for title in declared
-        if title and len(words - title) <= len(words) // MAX_EXTRA_WORDS_DIVISOR
+        if title and len(words - title) <= len(words) // divisor
     ]
     return max(shares, default=0.0)
 
 
 def _best(
-    headings: Iterable[str], declared: Sequence[set[str]], names: set[str], min_share: float
+    headings: Iterable[str],
+    declared: Sequence[set[str]],
+    names: set[str],
+    min_share: float,
+    divisor: int = MAX_EXTRA_WORDS_DIVISOR,
 ) -> tuple[str | None, float]:
     best, best_share = None, 0.0
     for heading in headings:
@@ -139,7 +150,7 @@ def _best(
         words = _words(heading)
         if not words or len(heading) > MAX_HEADING_CHARS or _is_site(heading, names):
             continue
-        share = _coverage(words, declared)
+        share = _coverage(words, declared, divisor)
         if share >= min_share and share > best_share:
             best, best_share = heading, share
     return best, best_share
@@ -154,15 +165,21 @@ def confirmed_heading(
     """Return the heading covering most of a declared title (the first on ties), if any.
 
     The best main heading (h1) covering at least MIN_SHARE of a title wins; else the best of
-    the main headings and of the ``secondary`` ones (h2, h3) covering at least MIN_SHARE.
+    the main headings and of the ``secondary`` ones (h2, h3) covering at least MIN_SHARE;
+    else a main heading rewording a title (REWORDED_DIVISOR, REWORDED_SHARE).
     """
     names = _site_keys(site_names)
+    headings = list(headings)
     declared_words = [_words(title) for title in declared]
     main, main_share = _best(headings, declared_words, names, 0.0)
     if main_share >= MIN_SHARE:
         return main
     sub, sub_share = _best(secondary, declared_words, names, MIN_SHARE)
-    return sub if sub_share > main_share else main
+    if sub_share > main_share:
+        return sub
+    if main is not None:
+        return main
+    return _best(headings, declared_words, names, REWORDED_SHARE, REWORDED_DIVISOR)[0]
 
 
 def _segments(title: str) -> list[str]:
