@@ -234,7 +234,9 @@ def test_a_site_name_guessed_from_the_headline_shown_is_no_site_name():
     shown = "Vegetarier zu sein. Bedarf, Trend oder eigene Entscheidung?"
     title = pick_title([], [shown], [shown], guessed=[f"{shown} | Ethify"])
     assert title == shown
-    # a blog's name shown as its h1 stays a site name: it is not the title's longest part
+    # a blog's name shown as its h1 stays a site name, even when longer than the headline
+    name = "Literaturgefluester"
+    assert pick_title([], [name], [name], guessed=[f"Ins neue Jahr | {name}"]) == "Ins neue Jahr"
     blog = pick_title([], ["Ethify"], ["Ethify"], ["Fleisch ist aus"], ["Fleisch ist aus | Ethify"])
     assert blog == "Fleisch ist aus"
 
@@ -246,6 +248,12 @@ def test_a_shown_heading_rewording_the_declared_title_is_the_headline():
     reworded = "Auto leasen, finanzieren oder kaufen – was ist günstiger?"
     declared = ["Auto leasen, finanzieren oder kaufen – was lohnt sich?"]
     assert pick_title(declared, [reworded], []) == reworded
+    # a heading adding words (a date, a byline line) rewords nothing: the declared title stands
+    declared = ["Das vielleicht schönste Ende der Welt: Montauk"]
+    assert pick_title(declared, [f"Jun 17 {declared[0]}"], []) == declared[0]
+    declared = ["Zuschauerrückkehr bei den Proficlubs der Region"]
+    shown = f"{declared[0]} 02.02.2022 • HVW-Verband , Presse , Allgemein"
+    assert pick_title(declared, [shown], []) == declared[0]
     # a heading sharing a few words only is another text: the declared title stands
     declared = ["Christmas Gift Guide: Geschenke für Zuhause"]
     assert pick_title(declared, ["Unser Newsletter für Zuhause"], []) == declared[0]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from lxml.etree import XPath
 from lxml.html import HtmlElement
@@ -120,19 +120,32 @@ def strip_site_name(title: str, site_names: Iterable[str]) -> str:
     return cleaned if len(cleaned) >= MIN_TITLE_CHARS else title
 
 
+def _confirms(words: set[str], title: set[str]) -> bool:
+    """Tell whether a heading's words occur in a title, all but one in five."""
+    return len(words - title) <= len(words) // MAX_EXTRA_WORDS_DIVISOR
+
+
+def _rewords(words: set[str], title: set[str]) -> bool:
+    """Tell whether a heading rewords a title: at most one word in two differs, and it swaps
+    words rather than adds them ("Jun 17 …" or "… 02.02.2022 • Presse" over a title add)."""
+    extra = len(words - title)
+    return extra <= len(words) // REWORDED_DIVISOR and extra <= len(title - words) + 1
+
+
 def _coverage(
-    words: set[str], declared: Sequence[set[str]], divisor: int = MAX_EXTRA_WORDS_DIVISOR
+    words: set[str],
+    declared: Sequence[set[str]],
+    accepts: Callable[[set[str], set[str]], bool] = _confirms,
 ) -> float:
     """Return the largest share of a title's letters that ``words`` cover, 0 if none.
 
-    A heading confirms a title when its words occur in it (all but one in ``divisor``); the
-    more of the title it covers, the likelier it is the headline rather than the site or
-    section name.
+    A heading counts for a title it ``accepts`` (confirms, by default); the more of the
+    title it covers, the likelier it is the headline rather than the site or section name.
     """
     shares = [
         sum(map(len, words & title)) / sum(map(len, title))
         for title in declared
-        if title and len(words - title) <= len(words) // divisor
+        if title and accepts(words, title)
     ]
     return max(shares, default=0.0)
 
@@ -142,7 +155,7 @@ def _best(
     declared: Sequence[set[str]],
     names: set[str],
     min_share: float,
-    divisor: int = MAX_EXTRA_WORDS_DIVISOR,
+    accepts: Callable[[set[str], set[str]], bool] = _confirms,
 ) -> tuple[str | None, float]:
     best, best_share = None, 0.0
     for heading in headings:
@@ -150,7 +163,7 @@ def _best(
         words = _words(heading)
         if not words or len(heading) > MAX_HEADING_CHARS or _is_site(heading, names):
             continue
-        share = _coverage(words, declared, divisor)
+        share = _coverage(words, declared, accepts)
         if share >= min_share and share > best_share:
             best, best_share = heading, share
     return best, best_share
@@ -166,7 +179,7 @@ def confirmed_heading(
 
     The best main heading (h1) covering at least MIN_SHARE of a title wins; else the best of
     the main headings and of the ``secondary`` ones (h2, h3) covering at least MIN_SHARE;
-    else a main heading rewording a title (REWORDED_DIVISOR, REWORDED_SHARE).
+    else a main heading rewording a title (see _rewords) and covering REWORDED_SHARE of it.
     """
     names = _site_keys(site_names)
     headings = list(headings)
@@ -179,7 +192,7 @@ def confirmed_heading(
         return sub
     if main is not None:
         return main
-    return _best(headings, declared_words, names, REWORDED_SHARE, REWORDED_DIVISOR)[0]
+    return _best(headings, declared_words, names, REWORDED_SHARE, _rewords)[0]
 
 
 def _segments(title: str) -> list[str]:
@@ -212,8 +225,8 @@ def site_segments(
 def shown_headlines(
     names: Iterable[str], titles: Sequence[str], headings: Iterable[str]
 ) -> set[str]:
-    """Return the site names that are the page's headline: a main heading that is the longest
-    segment of a title with another segment beside it.
+    """Return the site names that are the page's headline: a sentence (a full stop between
+    words, which no host name has) shown as a main heading, the longest segment of a title.
 
     trafilatura guesses a site name from a title's part holding a dot (meant for
     "Spiegel.de"), which also takes "Vegetarier zu sein. Bedarf, Trend?" of "Vegetarier zu
@@ -223,7 +236,7 @@ def shown_headlines(
     longest = {
         squash(max(segments, key=len)) for segments in map(_segments, titles) if len(segments) > 1
     }
-    return {name for name in names if squash(name) in shown & longest}
+    return {name for name in names if ". " in name and squash(name) in shown & longest}
 
 
 def _text(element: HtmlElement) -> str:
