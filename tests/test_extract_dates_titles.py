@@ -254,6 +254,8 @@ def test_a_shown_heading_rewording_the_declared_title_is_the_headline():
     declared = ["Zuschauerrückkehr bei den Proficlubs der Region"]
     shown = f"{declared[0]} 02.02.2022 • HVW-Verband , Presse , Allgemein"
     assert pick_title(declared, [shown], []) == declared[0]
+    guessed = [f"{declared[0]} | HVW - Handballverband Württemberg e.V."]
+    assert pick_title(declared, [shown], [], guessed=guessed) == declared[0]
     # a heading sharing a few words only is another text: the declared title stands
     declared = ["Christmas Gift Guide: Geschenke für Zuhause"]
     assert pick_title(declared, ["Unser Newsletter für Zuhause"], []) == declared[0]

@@ -192,7 +192,10 @@ def confirmed_heading(
         return sub
     if main is not None:
         return main
-    return _best(headings, declared_words, names, REWORDED_SHARE, _rewords)[0]
+    # a heading holding all of a title's words and more adds to it (a date, a byline line)
+    adding = {h for h in headings if any(t and t <= _words(h) for t in declared_words)}
+    rewording = [h for h in headings if h not in adding]
+    return _best(rewording, declared_words, names, REWORDED_SHARE, _rewords)[0]
 
 
 def _segments(title: str) -> list[str]:
