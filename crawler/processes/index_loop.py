@@ -18,8 +18,8 @@ from multiprocessing.queues import Queue
 from pathlib import Path
 
 from crawler.archive_errors import describe_os_error
-from crawler.processes.indexing import Outcome, WriterConfig
 from crawler.processes.procs import name_process
+from crawler.processes.writer_config import Outcome, WriterConfig
 from indexer.search.whoosh.index import (
     COMPACT_MAX_DOCS,
     ArchiveIndex,
