@@ -14,7 +14,7 @@ from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from crawler.extraction.agencies import agency_name, is_photo_credit
-from crawler.extraction.hosts import domain_keys, names_host
+from crawler.extraction.hosts import domain_keys, names_host, spells_site
 from crawler.extraction.meta_xpaths import AUTHOR_LINK_XPATHS, AUTHOR_META_KEYS, SIGNATURE_XPATH
 from crawler.extraction.page_meta import PageMeta, ld_text, ld_types
 from crawler.extraction.textnorm import squash
@@ -202,6 +202,12 @@ EXPLICIT_LABEL_RE = re.compile(rf"^[-–—|:\s]*(?:{_LEAD}{_BY}|{_LABEL}|[Aa]ut
 DATED_NAME_RE = re.compile(
     r"^(?:\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})"
     r"\s+[-–—|·•]\s+(?=[A-ZÀ-Ü])"
+)
+# a press contact's label alone in its element: the name follows ("Pressekontakt", "Media contact:")
+CONTACT_LABEL_RE = re.compile(
+    r"^\s*(?:(?:presse|medien|press|media)[\s-]?)?(?:kontakt|contact|contacto|contatto"
+    r"|ansprechpartner(?:in)?)(?:\s+(?:presse|de prensa|stampa|für (?:die )?medien))?\s*[:：]?\s*$",
+    re.I,
 )
 # short visible texts of the body, where a full name may be shown
 SHORT_TEXT_XPATH = XPath(
@@ -519,6 +525,27 @@ def _candidates(
             yield split_byline(text, exclude, min_words=2)
     if fallback and not _only_outside_article(tree, fallback):
         yield split_byline(fallback.replace(";", ","), exclude)
+    for text in contact_names(tree):
+        yield split_byline(text, exclude, min_words=2)
+
+
+def contact_names(tree: HtmlElement) -> list[str]:
+    """Return the texts after press-contact labels in the article ("Pressekontakt", "Kontakt:"):
+    a press release's contact is the person it comes from; a sidebar's is the site's."""
+    names = []
+    for element in tree.iter(*BYLINE_BLOCK_TAGS):
+        if (
+            not CONTACT_LABEL_RE.match(element.text or "")
+            or len(_text(element)) > MAX_BYLINE_CHARS
+            or not _in_flow(element)
+            or next(element.iterancestors("aside"), None) is not None
+        ):
+            continue
+        lines = _lines(element)
+        following = lines[1:] or [str(text) for text in NEXT_TEXT_XPATH(element)]
+        if following:
+            names.append(" ".join(following[0].split()))
+    return names[:MAX_BYLINE_ELEMENTS]
 
 
 def _only_outside_article(tree: HtmlElement, name: str) -> bool:
@@ -558,17 +585,21 @@ def shown_name(tree: HtmlElement, name: str) -> str:
 def find_byline(
     page: PageMeta, tree: HtmlElement, fallback: str | None, exclude: Iterable[str]
 ) -> Byline:
-    """Find the authors: JSON-LD, meta, byline elements and lines, signature, then ``fallback``.
+    """Find the authors: JSON-LD, meta, byline elements and lines, signature, ``fallback``,
+    then a press contact.
 
-    A first name or a user handle gives way to the full name the page shows (:func:`shown_name`).
+    A first name or a user handle gives way to the full name the page shows (:func:`shown_name`);
+    a name that in full spells the site's host is the site's (:func:`spells_site`).
     """
     agencies: list[str] = []
-    for candidate in _candidates(page, tree, fallback, list(exclude)):
+    exclude = list(exclude)
+    for candidate in _candidates(page, tree, fallback, exclude):
         agencies.extend(candidate.agencies)
         # an agency credited higher up, spelled otherwise ("dpa" as "Dpa"), is no person
         credited = {squash(agency) for agency in agencies}
         people = [name for name in candidate.authors if squash(name) not in credited]
-        if people:
-            authors = [shown_name(tree, name) for name in people]
+        authors = [shown_name(tree, name) for name in people]
+        authors = [name for name in authors if not spells_site(name, exclude)]
+        if authors:
             return Byline(list(dict.fromkeys(authors)), list(dict.fromkeys(agencies)))
     return Byline([], list(dict.fromkeys(agencies)))

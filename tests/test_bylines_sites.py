@@ -1,0 +1,61 @@
+"""Bylines: a blog named after its writer is the site, a press release's contact is its author."""
+
+from __future__ import annotations
+
+from lxml import html
+
+from crawler.extraction.bylines import Byline, contact_names, find_byline
+from crawler.extraction.page_meta import read_page_meta
+from tests.test_extract import page
+
+
+def _byline(body: str, head: str = "", fallback: str | None = None, exclude=()) -> Byline:
+    tree = html.fromstring(page(body, head))
+    return find_byline(read_page_meta(tree), tree, fallback, exclude)
+
+
+def test_first_name_whose_full_name_spells_the_host_is_the_site():
+    body = "<article><p>Posted by Andrea</p><p>Some text.</p></article><p>© Andrea Bottlinger</p>"
+    blog = ["andreabottlinger.wordpress.com"]
+    assert _byline(body, exclude=blog).authors == []
+    # the same first name on another host is the writer, in full as the page shows it
+    assert _byline(body, exclude=["example.org"]).authors == ["Andrea Bottlinger"]
+
+
+def test_first_name_opening_a_site_name_that_spells_the_host_is_the_site():
+    head = '<meta name="author" content="mady">'
+    site = ["Mady Morrison - Yoga Lifestyle", "madymorrison.com"]
+    assert _byline("<p>Some text.</p>", head, exclude=site).authors == []
+    # a site name opening with the first name but spelling another host names nobody's site
+    other = ["Mady Morrison - Yoga Lifestyle", "yoga.example"]
+    assert _byline("<p>Some text.</p>", head, exclude=other).authors == ["mady"]
+    # "Mark" on marketwatch.com stays a person: no site name opens "Mark <Name>" there
+    meta = '<meta name="author" content="Mark">'
+    assert _byline("<p>x</p>", meta, exclude=["MarketWatch", "marketwatch.com"]).authors == [
+        "Mark"
+    ]
+
+
+def test_press_contact_is_the_author_of_a_release_without_byline():
+    body = (
+        "<article><p>Die Umfrage zeigt viel.</p>"
+        "<p><strong>Pressekontakt</strong><br>Dr. Tim Loppe<br>Pressesprecher<br>"
+        "Tel.: 0211 123</p></article>"
+    )
+    assert _byline(body).authors == ["Dr. Tim Loppe"]
+    label_alone = "<p>Text.</p><div>Kontakt:</div><p>Jan Koch<br>Telefon 040 123</p>"
+    assert _byline(label_alone).authors == ["Jan Koch"]
+    english = "<p>Text.</p><p>Media contact:<br>Jane Miller<br>+1 555 0100</p>"
+    assert _byline(english).authors == ["Jane Miller"]
+
+
+def test_press_contact_gives_way_to_a_byline_and_is_not_taken_from_sidebars():
+    body = "<p>Von Anna Weber</p><p>Text.</p><p><b>Pressekontakt</b><br>Jan Koch</p>"
+    assert _byline(body).authors == ["Anna Weber"]
+    sidebar = "<p>Text.</p><aside><h6>Kontakt</h6><h5>Sabrina Pfeifer</h5></aside>"
+    assert _byline(sidebar).authors == []
+    footer = "<p>Text.</p><footer><p>Kontakt<br>Sabrina Pfeifer</p></footer>"
+    assert _byline(footer).authors == []
+    # a label followed by no name, or by an organisation, names nobody
+    assert _byline("<p>Text.</p><p>Kontakt:<br>Stadtwerke Musterstadt GmbH</p>").authors == []
+    assert contact_names(html.fromstring(page("<p>Kontaktformular</p><p>Jan Koch</p>"))) == []
