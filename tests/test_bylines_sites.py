@@ -36,6 +36,17 @@ def test_first_name_opening_a_site_name_that_spells_the_host_is_the_site():
     ]
 
 
+def test_name_the_host_spells_with_a_plural_s_is_the_site_and_ends_the_search():
+    # the blog's own name in its byline: the page names no person, not the next "by" below
+    body = (
+        '<p>Eingestellt von <a rel="author" href="/u/1">Weinlachgummi</a></p><p>Text.</p>'
+        '<ul><li class="author">by Akira Arenth</li></ul>'
+    )
+    blog = ["weinlachgummis.blogspot.com"]
+    assert _byline(body, exclude=blog).authors == []
+    assert _byline(body, exclude=["books.example"]).authors == ["Weinlachgummi"]
+
+
 def test_press_contact_is_the_author_of_a_release_without_byline():
     body = (
         "<article><p>Die Umfrage zeigt viel.</p>"

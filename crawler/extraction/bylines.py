@@ -598,8 +598,8 @@ def find_byline(
         # an agency credited higher up, spelled otherwise ("dpa" as "Dpa"), is no person
         credited = {squash(agency) for agency in agencies}
         people = [name for name in candidate.authors if squash(name) not in credited]
-        authors = [shown_name(tree, name) for name in people]
-        authors = [name for name in authors if not spells_site(name, exclude)]
-        if authors:
+        shown = [shown_name(tree, name) for name in people]
+        authors = [name for name in shown if not spells_site(name, exclude)]
+        if shown:  # the site's name where the author is named: nobody's
             return Byline(list(dict.fromkeys(authors)), list(dict.fromkeys(agencies)))
     return Byline([], list(dict.fromkeys(agencies)))

@@ -53,6 +53,8 @@ def spells_site(name: str, names: list[str]) -> bool:
     """
     if " " in name:
         return names_host(name, names)
+    if names_host(f"{name}s", names):
+        return True  # a plural or possessive "s": "Weinlachgummi" on weinlachgummis.blogspot.com
     opening = re.compile(rf"{re.escape(name)}(?:\s+[^\W\d_][\w'’\-]*)+", re.I)
     for site in names:
         match = opening.match(site)
