@@ -70,3 +70,22 @@ def test_press_contact_gives_way_to_a_byline_and_is_not_taken_from_sidebars():
     # a label followed by no name, or by an organisation, names nobody
     assert _byline("<p>Text.</p><p>Kontakt:<br>Stadtwerke Musterstadt GmbH</p>").authors == []
     assert contact_names(html.fromstring(page("<p>Kontaktformular</p><p>Jan Koch</p>"))) == []
+
+
+def test_closing_name_and_office_lines_sign_the_statement():
+    body = (
+        "<div><p>Liebe Gemeinde,</p><p>wir wünschen allen ein gesegnetes Fest.</p>"
+        "<p>Kazım TÜRKMEN<br>DITIB-Bundesvorsitzender</p></div>"
+    )
+    assert _byline(body).authors == ["Kazım TÜRKMEN"]
+    english = (
+        "<div><p>Dear members,</p><p>we thank you.</p><p>Jane Miller<br>Chief Executive Officer</p>"
+        "</div>"
+    )
+    assert _byline(english).authors == ["Jane Miller"]
+    # a second line naming no office (an address, a greeting), or a paragraph not closing, is
+    # no signature
+    address = "<div><p>A.</p><p>B.</p><p>Jane Miller<br>Main Street 5</p></div>"
+    assert _byline(address).authors == []
+    not_last = "<div><p>A.</p><p>B.</p><p>Jane Miller<br>Director</p><p>More text.</p></div>"
+    assert _byline(not_last).authors == []

@@ -17,6 +17,7 @@ from crawler.extraction.agencies import agency_name, is_photo_credit
 from crawler.extraction.hosts import domain_keys, names_host, spells_site
 from crawler.extraction.meta_xpaths import AUTHOR_LINK_XPATHS, AUTHOR_META_KEYS, SIGNATURE_XPATH
 from crawler.extraction.page_meta import PageMeta, ld_text, ld_types
+from crawler.extraction.signatures import signed_names
 from crawler.extraction.textnorm import squash
 
 logger = logging.getLogger(__name__)
@@ -523,6 +524,8 @@ def _candidates(
         text = _text(paragraph)
         if not is_photo_credit(text):
             yield split_byline(text, exclude, min_words=2)
+    for text in signed_names(tree):
+        yield split_byline(text, exclude, min_words=2)
     if fallback and not _only_outside_article(tree, fallback):
         yield split_byline(fallback.replace(";", ","), exclude)
     for text in contact_names(tree):
