@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from lxml import html
 
-from crawler.extraction.bylines import Byline, contact_names, find_byline
+from crawler.extraction.bylines import Byline, find_byline
 from crawler.extraction.page_meta import read_page_meta
+from crawler.extraction.signatures import contact_names
 from tests.test_extract import page
 
 
@@ -89,3 +90,23 @@ def test_closing_name_and_office_lines_sign_the_statement():
     assert _byline(address).authors == []
     not_last = "<div><p>A.</p><p>B.</p><p>Jane Miller<br>Director</p><p>More text.</p></div>"
     assert _byline(not_last).authors == []
+
+
+def test_copyright_paragraph_naming_a_person_credits_the_text():
+    body = "<div><p>Der Text.</p><p>Mehr Text.</p><p>© 2019 Sven Schreivogel</p></div>"
+    assert _byline(body).authors == ["Sven Schreivogel"]
+    assert _byline("<p>Text.</p><p>(c) Johannes Wolf • Weitere Rechte</p>").authors == [
+        "Johannes Wolf"
+    ]
+    # a picture's credit, a company, a byline above, or a footer's line are not the text's
+    figure = (
+        "<p>Text.</p><figure><img src='a.jpg'><figcaption><p>© BART DEWAELE</p></figcaption>"
+        "</figure>"
+    )
+    assert _byline(figure).authors == []
+    assert _byline("<p>Text.</p><p>© 2021 Hanns-Seidel-Stiftung</p>").authors == []
+    assert _byline("<p>Text.</p><p>© 2020 Muster Verlag GmbH</p>").authors == []
+    assert _byline("<p>Von Anna Weber</p><p>Text.</p><p>© 2019 Sven Schreivogel</p>").authors == [
+        "Anna Weber"
+    ]
+    assert _byline("<p>Text.</p><footer><p>© 2019 Sven Schreivogel</p></footer>").authors == []
