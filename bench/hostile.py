@@ -6,10 +6,10 @@
 Each case serves one trap site (tests/sites/traps.py) and a normal news site of 30
 articles on 127.0.0.1, crawls both through ``search_cli.py crawl --max-runtime N`` with
 politeness delays off, and prints per case: the wall time of the whole command against
-N + the grace period, the peak RSS of the crawl's process tree (main process, extraction
-workers, index writer; summed, so pages the workers share with their fork server count
-once per process) and its PSS (shared pages counted once; the figure checked against
-600 MB), the articles archived from the normal sources, and from the traps.
+N + the grace period, the peak RSS of the crawl's process tree (main process, fork server,
+extraction workers, index writer, resource tracker; summed, so a page several processes
+share counts once per process: the figure checked against 600 MB) and its PSS (shared
+pages counted once), the articles archived from the normal sources, and from the traps.
 
 Cases: ``links`` (every page links 20,000 new pages), ``hang`` (50 pages that never
 answer), ``sitemaps`` (an index of 500 sitemaps of 50,000 URLs each, 8.6 MB apiece),
@@ -88,11 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     extra = [a for pair in args.settings for a in ("-s", pair)]
     missed = 0
-    print(f"{'case':<9} {'exit':>4} {'wall s':>7} {'bound':>6} {'peak MB':>8} {'PSS MB':>7} "
+    print(f"{'case':<9} {'exit':>4} {'wall s':>7} {'bound':>6} {'RSS MB':>8} {'PSS MB':>7} "
           f"{'normal':>7} {'trap':>6}")
     for name in args.cases.split(","):
         r = run_case(name, args.runtime, extra)
-        ok = (r["wall"] <= r["bound"] and r["pss_mb"] < LIMIT_MB  # type: ignore[operator]
+        ok = (r["wall"] <= r["bound"] and r["peak_mb"] < LIMIT_MB  # type: ignore[operator]
               and r["normal"] == r["normal_of"])
         missed += not ok
         print(f"{name:<9} {r['exit']:>4} {r['wall']:>7.1f} {r['bound']:>6.0f} "

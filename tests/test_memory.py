@@ -1,0 +1,81 @@
+"""The crawl's process tree stays small: what each process loads, and what it holds.
+
+Summed over the tree (bench/hostile.py), the resident memory of every process counts, pages
+shared with others included; these tests catch the regressions that cost it most.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+# Run in a fresh interpreter: the fork server's preload, then what the extractor detects.
+PRELOAD_PROBE = """
+import json, mmap, re, sys
+import crawler.processes.worker_preload
+from crawler.extraction import language
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+identifier = language._identifier()
+start = identifier.nb_ptc.__array_interface__["data"][0]  # the file's first table
+
+def mapped_kb():
+    smaps = open("/proc/self/smaps").read()
+    blocks = re.split(r"\\n(?=[0-9a-f]+-[0-9a-f]+ )", smaps)
+    return sum(int(re.search(r"^Rss:\\s+(\\d+)", b, re.M).group(1))
+               for b in blocks if int(b.split("-", 1)[0], 16) == start)
+
+before = mapped_kb()
+texts = {
+    "en": "The city council voted on Tuesday to keep the old bridge closed to traffic "
+          "until engineers finish their inspection of the cracked supports next spring. " * 3,
+    "de": "Der Stadtrat hat am Dienstag beschlossen, die alte Brücke für den Verkehr "
+          "gesperrt zu lassen, bis die Ingenieure die Prüfung der Stützen beendet haben. " * 3,
+    "fr": "Le conseil municipal a décidé mardi de garder le vieux pont fermé à la "
+          "circulation jusqu'à ce que les ingénieurs terminent l'inspection des piliers. " * 3,
+}
+detected = {lang: language.detect_language(None, text) for lang, text in texts.items()}
+heap = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+print(json.dumps({
+    "found": any(int(line.split("-", 1)[0], 16) == start
+                 for line in open("/proc/self/maps")),
+    "mapped": isinstance(identifier.tk_nextmove, memoryview)
+              and isinstance(identifier.tk_nextmove.obj, mmap.mmap),
+    "before_kb": before, "after_kb": mapped_kb(), "detected": detected,
+    "same": all(heap.classify(t) == identifier.classify(t) for t in texts.values()),
+}))
+"""
+
+CRAWL_IMPORTS = """
+import sys
+import crawler.commands, crawler.pipelines, crawler.run
+print(sorted({m.split(".")[0] for m in sys.modules if m.startswith(("whoosh", "indexer.search"))}))
+"""
+
+
+def _run(code: str) -> str:
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_the_fork_server_maps_the_language_model_and_reads_none_of_it() -> None:
+    """The workers' fork server maps the language model from a file instead of loading it
+    (70 MB in its heap, then in each worker's resident memory); detection reads pages of it
+    as it needs them, with the results of the model loaded whole."""
+    seen = json.loads(_run(PRELOAD_PROBE))
+    assert seen["mapped"]
+    assert seen["found"]
+    assert seen["before_kb"] < 1024  # the server itself has read none of the tables
+    assert seen["after_kb"] > seen["before_kb"]  # a detection reads what it needs
+    assert seen["detected"] == {"en": "en", "de": "de", "fr": "fr"}
+    assert seen["same"]
+
+
+def test_the_crawl_process_does_not_import_whoosh() -> None:
+    """Only the index writer process loads Whoosh and the search modules (about 6 MB)."""
+    assert _run(CRAWL_IMPORTS) == "[]"
