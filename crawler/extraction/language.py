@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from functools import cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
@@ -17,14 +16,24 @@ MIN_TEXT_CHARS = 200
 OVERRIDE_CONFIDENCE = 0.99
 
 
-@cache
+_loaded: list[LanguageIdentifier] = []  # the identifier, once loaded or given
+
+
 def _identifier() -> LanguageIdentifier:
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    if not _loaded:
+        _loaded.append(LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True))
+    return _loaded[0]
 
 
 def load_model() -> None:
     """Load the language model now: a fork server that does shares it with its workers."""
     _identifier()
+
+
+def use_identifier(identifier: LanguageIdentifier) -> None:
+    """Detect languages with ``identifier`` (py3langid's, normalised probabilities) from
+    now on: the crawl's fork server gives one whose model is mapped from a file."""
+    _loaded[:] = [identifier]
 
 
 def normalize_lang(code: str | None) -> str | None:

@@ -8,7 +8,6 @@ reach (``gc.freeze``), so a worker's collections do not write to, and copy, the 
 shares with the server.
 """
 
-import functools
 import gc
 
 from crawler.extraction import language
@@ -17,7 +16,6 @@ from crawler.processes.langmodel import mapped_identifier
 
 # The extractor's identifier, mapped: it would otherwise load its own copy into the heap
 # (tests/test_memory.py checks that the extractor uses this one).
-language._identifier = functools.cache(mapped_identifier)
-language._identifier()
+language.use_identifier(mapped_identifier())
 gc.collect()
 gc.freeze()
