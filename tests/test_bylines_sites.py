@@ -110,3 +110,24 @@ def test_copyright_paragraph_naming_a_person_credits_the_text():
         "Anna Weber"
     ]
     assert _byline("<p>Text.</p><footer><p>© 2019 Sven Schreivogel</p></footer>").authors == []
+
+
+def test_signatures_contacts_and_credits_are_not_read_from_page_furniture():
+    # sidebars and footers built of divs, named by class or id, are not the article
+    sidebar = '<p>Text.</p><div class="sidebar-right"><p>Kontakt<br>Sabrina Pfeifer</p></div>'
+    assert _byline(sidebar).authors == []
+    footer = '<p>Text.</p><div id="footer"><p>© 2024 Sabrina Pfeifer</p></div>'
+    assert _byline(footer).authors == []
+    closing = (
+        "<p>A.</p><p>B.</p><div class='site-footer'><p>x</p><p>y</p>"
+        "<p>Max Mustermann<br>Geschäftsführer</p></div>"
+    )
+    assert _byline(closing).authors == []
+    # an office is a word of its own (or a compound's last part after Bundes-, Landes-...)
+    for line in ("Lautsprecher-Test", "wheelchair user"):
+        body = f"<div><p>A.</p><p>B.</p><p>Anna Schmidt<br>{line}</p></div>"
+        assert _byline(body).authors == [], line
+    # a layout's class on <body> ("right-sidebar") does not make the whole page furniture
+    layout = "<p>Text.</p><p>More.</p><p>(c) Johannes Wolf • Weitere Rechte</p>"
+    tree = html.fromstring(page(layout).replace("<body>", '<body class="right-sidebar">'))
+    assert find_byline(read_page_meta(tree), tree, None, ()).authors == ["Johannes Wolf"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
@@ -10,6 +12,11 @@ NEXT_TEXT_XPATH = XPath(
 )
 TEXT_AND_BREAKS_XPATH = XPath(".//text()[not(ancestor::script or ancestor::style)] | .//br")
 OUTSIDE_ARTICLE_TAGS = frozenset({"footer", "nav"})
+# class or id words of a page's furniture around the article (a sidebar built of divs)
+FURNITURE_WORDS = frozenset(
+    {"aside", "footer", "sidebar", "widget", "widgets", "nav", "navbar", "navigation", "menu"}
+)
+MARK_WORD_RE = re.compile(r"[a-z]+")
 
 
 def element_text(element: HtmlElement) -> str:
@@ -34,5 +41,21 @@ def in_flow(element: HtmlElement) -> bool:
         marks = f"{node.get('class', '')} {node.get('id', '')}".casefold()
         style = node.get("style", "").replace(" ", "").casefold()
         if node.tag in OUTSIDE_ARTICLE_TAGS or "comment" in marks or "display:none" in style:
+            return False
+    return True
+
+
+def in_article(element: HtmlElement) -> bool:
+    """Tell whether ``element`` is article matter (:func:`in_flow`) and in no sidebar,
+    widget, menu or footer, however the page builds them (tags, or class and id words)."""
+    if not in_flow(element):
+        return False
+    for node in (element, *element.iterancestors()):
+        if node.tag in ("body", "html"):  # their classes describe the layout, not a part
+            break
+        if node.tag == "aside":
+            return False
+        marks = f"{node.get('class', '')} {node.get('id', '')}".casefold()
+        if FURNITURE_WORDS.intersection(MARK_WORD_RE.findall(marks)):
             return False
     return True

@@ -9,7 +9,7 @@ from typing import Any
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
-from crawler.extraction.flow import NEXT_TEXT_XPATH, element_text, in_flow, text_lines
+from crawler.extraction.flow import NEXT_TEXT_XPATH, element_text, in_article, text_lines
 
 # the last of three or more paragraphs, two short lines split by one <br>
 TWO_LINE_CLOSING_XPATH = XPath(
@@ -17,10 +17,12 @@ TWO_LINE_CLOSING_XPATH = XPath(
     "[string-length(normalize-space()) < 80]"
 )
 # the signer's office on the second line ("DITIB-Bundesvorsitzender", "Chief Executive Officer")
+# (a word of its own, or a German compound's last part after Bundes-/Landes-/Vize-)
 OFFICE_RE = re.compile(
-    r"vorsitzende|präsident|president|direktor|director|geschäftsführ|sprecher|leiter|chair"
-    r"|\bceo\b|executive|founder|gründer|minister|bürgermeister|mayor|secretary|sekretär"
-    r"|professor|directeur|directrice|presidente|directora",
+    r"(?<![^\W\d_])(?:bundes|landes|vize|ober)?(?:vorsitzende|präsident|president|direktor"
+    r"|director|geschäftsführ|sprecher|leiter|chair|ceo|executive|founder|gründer|minister"
+    r"|bürgermeister|mayor|secretary|sekretär|professor|directeur|directrice|presidente"
+    r"|directora)",
     re.I,
 )
 # a press contact's label alone in its element: the name follows ("Pressekontakt", "Media contact:")
@@ -55,7 +57,7 @@ def signed_names(tree: HtmlElement) -> list[str]:
     for paragraph in TWO_LINE_CLOSING_XPATH(tree):
         name = _joined(paragraph.xpath("br/preceding-sibling::node()"))
         office = _joined(paragraph.xpath("br/following-sibling::node()"))
-        if name and OFFICE_RE.search(office):
+        if name and OFFICE_RE.search(office) and in_article(paragraph):
             names.append(name)
     return names[:MAX_NAMES]
 
@@ -68,8 +70,7 @@ def contact_names(tree: HtmlElement) -> list[str]:
         if (
             not CONTACT_LABEL_RE.match(element.text or "")
             or len(element_text(element)) > MAX_CONTACT_CHARS
-            or not in_flow(element)
-            or next(element.iterancestors("aside"), None) is not None
+            or not in_article(element)
         ):
             continue
         following = text_lines(element)[1:] or [str(text) for text in NEXT_TEXT_XPATH(element)]
@@ -80,7 +81,7 @@ def contact_names(tree: HtmlElement) -> list[str]:
 
 def copyright_names(tree: HtmlElement) -> list[str]:
     """Return what copyright paragraphs of the article credit ("© 2019 Sven Schreivogel")."""
-    texts = [element_text(p) for p in COPYRIGHT_XPATH(tree) if in_flow(p)]
+    texts = [element_text(p) for p in COPYRIGHT_XPATH(tree) if in_article(p)]
     return [
         AFTER_HOLDER_RE.sub("", COPYRIGHT_RE.sub("", text))
         for text in texts
