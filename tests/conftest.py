@@ -50,7 +50,7 @@ def need_shared(path: Path) -> Path:
 
 
 # Fixtures that serve or crawl the demo site: a test that uses one is an integration test.
-INTEGRATION_FIXTURES = frozenset({"demo_site", "demo_sources", "demo_archive"})
+INTEGRATION_FIXTURES = frozenset({"demo_site", "demo_sources", "feed_sources", "demo_archive"})
 # So is a test whose own code runs the CLI or another program in a child process.
 CHILD_PROCESS = re.compile(r"\brun_cli\(|\bsubprocess\.|\bPopen\(")
 
@@ -99,6 +99,19 @@ def demo_sources(demo_site: dict[str, str], tmp_path_factory: pytest.TempPathFac
     return path
 
 
+@pytest.fixture(scope="session")
+def feed_sources(demo_site: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A sources file of one demo outlet read from its feed alone (no link following): a
+    crawl of about 30 pages, for a test that needs some articles, not the whole site."""
+    from crawler.demosite import sources_toml
+
+    path = tmp_path_factory.mktemp("sources") / "feed.toml"
+    toml = sources_toml({"courier": demo_site["courier"]})
+    assert "follow = true" in toml
+    path.write_text(toml.replace("follow = true", "follow = false"), encoding="utf-8")
+    return path
+
+
 FAST = setting_args(LOOPBACK_SETTINGS)
 
 
@@ -116,6 +129,23 @@ def run_cli(
         env=env,
         check=False,
     )
+
+
+def invoke_cli(
+    data: Path | None, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``search_cli.py [--data DATA] ARGS...`` in this process (click's ``CliRunner``).
+
+    As :func:`run_cli` returns, for a command that starts no reactor (not ``crawl``) when
+    the test is not about the process itself; an uncaught exception fails the test.
+    """
+    from click.testing import CliRunner
+
+    from search_cli import cli
+
+    argv = [*(("--data", str(data)) if data is not None else ()), *args]
+    result = CliRunner().invoke(cli, argv, env=env, catch_exceptions=False)
+    return subprocess.CompletedProcess(argv, result.exit_code, result.stdout, result.stderr)
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from crawler.demosite import expected_articles
-from tests.conftest import FAST, run_cli
+from tests.conftest import FAST, invoke_cli, run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -64,6 +64,6 @@ def test_dry_run_over_an_archive_leaves_out_what_it_holds_and_changes_nothing(
 
 
 def test_dry_run_takes_no_urls(tmp_path: Path) -> None:
-    result = run_cli(tmp_path, "crawl", "--dry-run", "--url", "http://127.0.0.1:9/a")
+    result = invoke_cli(tmp_path, "crawl", "--dry-run", "--url", "http://127.0.0.1:9/a")
     assert result.returncode == 2
     assert "--dry-run previews a sources file" in result.stderr

@@ -331,7 +331,7 @@ def test_exported_files_are_readable_by_others_and_folders_are_not_made_up(
     demo_archive: dict, tmp_path: Path
 ) -> None:
     data = demo_archive["data"]
-    umask = os.umask(0o022)  # the usual one: files 0644 (the children inherit it)
+    umask = os.umask(0o022)  # the usual one: files 0644
     try:
         _export_every_format(data, tmp_path)
     finally:
@@ -343,13 +343,13 @@ def test_exported_files_are_readable_by_others_and_folders_are_not_made_up(
 
 
 def _export_every_format(data: Path, tmp_path: Path) -> None:
-    from tests.conftest import run_cli
+    from tests.conftest import invoke_cli
 
     for name, fmt in (("a.db", "sqlite"), ("a.jsonl", "jsonl"), ("a.csv", "csv"),
                       ("md", "markdown")):
-        result = run_cli(data, "export", str(tmp_path / name), "--format", fmt, "--quiet")
+        result = invoke_cli(data, "export", str(tmp_path / name), "--format", fmt, "--quiet")
         assert result.returncode == 0, result.stderr
-        missing = run_cli(data, "export", str(tmp_path / "nosuch" / name), "--format", fmt)
+        missing = invoke_cli(data, "export", str(tmp_path / "nosuch" / name), "--format", fmt)
         assert missing.returncode == 1
         assert missing.stderr.strip() == f"Error: folder {tmp_path / 'nosuch'} does not exist"
     assert not (tmp_path / "nosuch").exists()

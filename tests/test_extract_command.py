@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from crawler.demosite import expected_articles
-from tests.conftest import run_cli
+from tests.conftest import invoke_cli, run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -22,14 +22,14 @@ def test_extract_prints_the_article_of_a_url_and_archives_nothing(
     demo_site: dict[str, str], tmp_path: Path
 ) -> None:
     expected = _gazette_article(demo_site)
-    result = run_cli(tmp_path, "extract", expected["url"], "--format", "json")
+    result = invoke_cli(tmp_path, "extract", expected["url"], "--format", "json")
     assert result.returncode == 0, result.stderr
     article = json.loads(result.stdout)
     assert article["title"] == expected["title"]
     assert article["authors"] == expected["authors"]
     assert article["published"].startswith(expected["published"])
     assert not list(tmp_path.iterdir())  # nothing archived
-    shown = run_cli(tmp_path, "extract", expected["url"])
+    shown = invoke_cli(tmp_path, "extract", expected["url"])
     assert shown.stdout.count(f"# {expected['title']}") == 1
 
 
@@ -40,13 +40,14 @@ def test_extract_reads_a_saved_page_with_its_address(
     saved = tmp_path / "page.html"
     with urllib.request.urlopen(expected["url"]) as response:
         saved.write_bytes(response.read())
-    result = run_cli(tmp_path, "extract", str(saved), "--url", expected["url"],
-                     "--format", "json")
+    result = invoke_cli(tmp_path, "extract", str(saved), "--url", expected["url"],
+                        "--format", "json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["url"] == expected["url"]
 
 
 def test_extract_of_a_missing_page_is_one_line(demo_site: dict[str, str], tmp_path: Path) -> None:
+    # a real process: nothing else (a warning, a traceback) on its stderr
     missing = f"{demo_site['gazette']}no/such/page"
     result = run_cli(tmp_path, "extract", missing)
     assert result.returncode == 1

@@ -14,7 +14,7 @@ from crawler.extraction.bylines import shown_name, split_byline
 from crawler.extraction.dates import labelled_date
 from crawler.extraction.solar_hijri import to_gregorian
 from crawler.extraction.text_dates import month_names, parse_text_date
-from tests.conftest import run_cli
+from tests.conftest import invoke_cli
 from tests.test_extract import page, paragraphs
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -191,7 +191,7 @@ def test_demo_russian_page_is_archived_with_its_date_and_author(demo_archive):
     data = demo_archive["data"]
     with sqlite3.connect(data / "archive.db") as db:
         (article_id,) = db.execute("select id from articles where language = 'ru'").fetchone()
-    shown = run_cli(data, "show", article_id, "--format", "json")
+    shown = invoke_cli(data, "show", article_id, "--format", "json")
     assert shown.returncode == 0, shown.stderr
     article = json.loads(shown.stdout)
     assert article["published"][:10] == "2024-03-14"

@@ -14,9 +14,11 @@ from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from crawler.extraction.agencies import agency_name, is_photo_credit
-from crawler.extraction.hosts import domain_keys, names_host
+from crawler.extraction.flow import NEXT_TEXT_XPATH, element_text, in_flow, text_lines
+from crawler.extraction.hosts import domain_keys, names_host, spells_site
 from crawler.extraction.meta_xpaths import AUTHOR_LINK_XPATHS, AUTHOR_META_KEYS, SIGNATURE_XPATH
 from crawler.extraction.page_meta import PageMeta, ld_text, ld_types
+from crawler.extraction.signatures import contact_names, copyright_names, signed_names
 from crawler.extraction.textnorm import squash
 
 logger = logging.getLogger(__name__)
@@ -211,15 +213,10 @@ SHORT_TEXT_XPATH = XPath(
 # an entity that lost its "&" ("Redacci;oacute;n", "Redacci; oacute"): a letter's name
 BROKEN_ENTITY_RE = re.compile(r"(?<=\w)[;&]\s*([A-Za-z]{4,8})(?:;|\b)")
 HANDLE_PARTS_RE = re.compile(r"[._\-]+")
-NEXT_TEXT_XPATH = XPath(
-    "following::text()[normalize-space()][not(ancestor::script or ancestor::style)][1]"
-)
 TEXT_CONTAINING_XPATH = XPath("//text()[contains(., $name)] | //meta/@content[contains(., $name)]")
-TEXT_AND_BREAKS_XPATH = XPath(".//text()[not(ancestor::script or ancestor::style)] | .//br")
 BYLINE_BLOCK_TAGS = frozenset(
     {"p", "span", "div", "em", "strong", "b", "i", "small", "address", "h4", "h5", "h6"}
 )
-OUTSIDE_ARTICLE_TAGS = frozenset({"footer", "nav"})
 MAX_BYLINE_ELEMENTS = 5
 MAX_BYLINE_ELEMENT_CHARS = 120
 MAX_BYLINE_LINE_CHARS = 80
@@ -386,21 +383,6 @@ def _ld_person(item: Any, exclude: list[str]) -> Byline:
     return split_byline(name, exclude, declared=True)
 
 
-def _text(element: HtmlElement) -> str:
-    return " ".join(" ".join(element.itertext()).split())
-
-
-def _lines(element: HtmlElement) -> list[str]:
-    """Return the non-empty text lines of ``element`` as its <br> elements break them."""
-    lines: list[list[str]] = [[]]
-    for node in TEXT_AND_BREAKS_XPATH(element):
-        if isinstance(node, str):
-            lines[-1].append(node)
-        else:
-            lines.append([])
-    return [text for text in (" ".join(" ".join(line).split()) for line in lines) if text]
-
-
 def _with_names(lines: list[str], after: HtmlElement) -> list[str]:
     """Join each bare label ("By", "Autor:") to the text after it: the next line or element."""
     joined: list[str] = []
@@ -416,20 +398,10 @@ def _with_names(lines: list[str], after: HtmlElement) -> list[str]:
     return joined
 
 
-def _in_flow(element: HtmlElement) -> bool:
-    """Tell whether ``element`` is visible article matter: not hidden, a comment, nav or footer."""
-    for node in (element, *element.iterancestors()):
-        marks = f"{node.get('class', '')} {node.get('id', '')}".casefold()
-        style = node.get("style", "").replace(" ", "").casefold()
-        if node.tag in OUTSIDE_ARTICLE_TAGS or "comment" in marks or "display:none" in style:
-            return False
-    return True
-
-
 def _in_teaser(element: HtmlElement, text: str) -> bool:
     """Tell whether ``element`` sits in a link to another article (a teaser card with a byline)."""
     link = next(element.iterancestors("a"), None)
-    return link is not None and len(_text(link)) > len(text) + TEASER_EXTRA_CHARS
+    return link is not None and len(element_text(link)) > len(text) + TEASER_EXTRA_CHARS
 
 
 def _byline_line(element: HtmlElement) -> str | None:
@@ -439,10 +411,11 @@ def _byline_line(element: HtmlElement) -> str | None:
     )
     if block is None:
         return None
-    line = next((x for x in _with_names(_lines(block), block) if BYLINE_OPENING_RE.match(x)), None)
+    lines = _with_names(text_lines(block), block)
+    line = next((x for x in lines if BYLINE_OPENING_RE.match(x)), None)
     if line is None or len(line) >= MAX_BYLINE_LINE_CHARS or not BYLINE_LINE_RE.match(line):
         return None
-    return line if _in_flow(block) and not _in_teaser(block, line) else None
+    return line if in_flow(block) and not _in_teaser(block, line) else None
 
 
 def byline_texts(tree: HtmlElement) -> tuple[list[str], list[str]]:
@@ -462,11 +435,11 @@ def byline_texts(tree: HtmlElement) -> tuple[list[str], list[str]]:
             f"{element.get('class', '')} {element.get('id', '')} {element.get('data-testid', '')}"
         )
         if len(classed) < MAX_BYLINE_ELEMENTS and BYLINE_ATTR_RE.search(marks):
-            text = "; ".join(_with_names(_lines(element), element))
+            text = "; ".join(_with_names(text_lines(element), element))
             if (
                 text
                 and len(text) < MAX_BYLINE_ELEMENT_CHARS
-                and _in_flow(element)
+                and in_flow(element)
                 and not _in_teaser(element, text)
             ):
                 classed.append(text)
@@ -492,7 +465,7 @@ def _dated_name(element: HtmlElement, text: str) -> bool:
         len(text) < MAX_BYLINE_LINE_CHARS
         and bool(DATED_NAME_RE.match(text))
         and len(element) == 0
-        and _in_flow(element)
+        and in_flow(element)
         and not _in_teaser(element, text)
     )
 
@@ -509,23 +482,27 @@ def _candidates(
         )
     for xpath in AUTHOR_LINK_XPATHS:
         for element in xpath(tree):
-            yield split_byline(_text(element), exclude, declared=True)
+            yield split_byline(element_text(element), exclude, declared=True)
     classed, lines = byline_texts(tree)
     for text in [*classed, *lines]:
         yield split_byline(text, exclude, min_words=2)
     for paragraph in SIGNATURE_XPATH(tree):
-        text = _text(paragraph)
+        text = element_text(paragraph)
         if not is_photo_credit(text):
             yield split_byline(text, exclude, min_words=2)
+    for text in signed_names(tree):
+        yield split_byline(text, exclude, min_words=2)
     if fallback and not _only_outside_article(tree, fallback):
         yield split_byline(fallback.replace(";", ","), exclude)
+    for text in [*contact_names(tree), *copyright_names(tree)]:
+        yield split_byline(text, exclude, min_words=2)
 
 
 def _only_outside_article(tree: HtmlElement, name: str) -> bool:
     """Tell whether ``name`` is on the page only in comments, navigation or teasers of others."""
     places = [text.getparent() for text in TEXT_CONTAINING_XPATH(tree, name=name.strip())]
     return bool(places) and not any(
-        _in_flow(place) and not _in_teaser(place, name) for place in places if place is not None
+        in_flow(place) and not _in_teaser(place, name) for place in places if place is not None
     )
 
 
@@ -550,7 +527,7 @@ def shown_name(tree: HtmlElement, name: str) -> str:
         if match is None or match[0] == name:
             continue
         candidate = " ".join(match[0].split())
-        if looks_like_name(candidate, min_words=2) and _in_flow(text.getparent()):
+        if looks_like_name(candidate, min_words=2) and in_flow(text.getparent()):
             found.add(candidate)
     return found.pop() if len(found) == 1 else name
 
@@ -558,17 +535,21 @@ def shown_name(tree: HtmlElement, name: str) -> str:
 def find_byline(
     page: PageMeta, tree: HtmlElement, fallback: str | None, exclude: Iterable[str]
 ) -> Byline:
-    """Find the authors: JSON-LD, meta, byline elements and lines, signature, then ``fallback``.
+    """Find the authors: JSON-LD, meta, byline elements and lines, signature, ``fallback``,
+    then a press contact.
 
-    A first name or a user handle gives way to the full name the page shows (:func:`shown_name`).
+    A first name or a user handle gives way to the full name the page shows (:func:`shown_name`);
+    a name that in full spells the site's host is the site's (:func:`spells_site`).
     """
     agencies: list[str] = []
-    for candidate in _candidates(page, tree, fallback, list(exclude)):
+    exclude = list(exclude)
+    for candidate in _candidates(page, tree, fallback, exclude):
         agencies.extend(candidate.agencies)
         # an agency credited higher up, spelled otherwise ("dpa" as "Dpa"), is no person
         credited = {squash(agency) for agency in agencies}
         people = [name for name in candidate.authors if squash(name) not in credited]
-        if people:
-            authors = [shown_name(tree, name) for name in people]
+        shown = [shown_name(tree, name) for name in people]
+        authors = [name for name in shown if not spells_site(name, exclude)]
+        if shown:  # the site's name where the author is named: nobody's
             return Byline(list(dict.fromkeys(authors)), list(dict.fromkeys(agencies)))
     return Byline([], list(dict.fromkeys(agencies)))

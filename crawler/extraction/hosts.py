@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from crawler.extraction.textnorm import squash
@@ -40,3 +41,24 @@ def names_host(name: str, hosts: Iterable[str]) -> bool:
     return len(key) >= MIN_NAME_IN_HOST and any(
         key == label for host in hosts for label in _host_labels(host)
     )
+
+
+def spells_site(name: str, names: list[str]) -> bool:
+    """Tell whether ``name`` in full spells a host among ``names`` (site names and hosts): a
+    blog named after its writer.
+
+    A first name counts in full as the site's name spells it from there ("mady" opening
+    "Mady Morrison - Yoga Lifestyle" on madymorrison.com); a full name as it is ("Andrea
+    Bottlinger", the page's full name for "Andrea", on andreabottlinger.wordpress.com).
+    """
+    if " " in name:
+        return names_host(name, names)
+    if names_host(f"{name}s", names):
+        return True  # a plural or possessive "s": "Weinlachgummi" on weinlachgummis.blogspot.com
+    opening = re.compile(rf"{re.escape(name)}(?:\s+[^\W\d_][\w'’\-]*)+", re.I)
+    for site in names:
+        match = opening.match(site)
+        words = match[0].split() if match else []
+        if any(names_host(" ".join(words[:n]), names) for n in range(2, min(len(words), 3) + 1)):
+            return True
+    return False
