@@ -239,6 +239,10 @@ def test_a_site_name_guessed_from_the_headline_shown_is_no_site_name():
     assert pick_title([], [name], [name], guessed=[f"Ins neue Jahr | {name}"]) == "Ins neue Jahr"
     blog = pick_title([], ["Ethify"], ["Ethify"], ["Fleisch ist aus"], ["Fleisch ist aus | Ethify"])
     assert blog == "Fleisch ist aus"
+    # a site name with an abbreviation's full stop, shown as the logo's h1, is no sentence
+    for site in ("St. Louis Post-Dispatch", "U.S. News & World Report", "Dr. Oetker Welt"):
+        title = pick_title([], [site, "Cards win"], [site], guessed=[f"Cards win | {site}"])
+        assert title == "Cards win", site
 
 
 def test_a_shown_heading_rewording_the_declared_title_is_the_headline():

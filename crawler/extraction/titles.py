@@ -33,6 +33,9 @@ from crawler.extraction.textnorm import squash
 SEPARATORS = r"\s+[-|–—:·•»«/~]+\s+|\s*[|•»«]\s*"
 SEPARATOR_CHARS = " -|–—:·•»«/~"
 WORD_RE = re.compile(r"\w+")
+# a full stop ending a sentence: two words or more on each side, the last before it a
+# lower-case word ("zu sein. Bedarf, Trend"; not "St. Louis", "U.S. News", "Acme Inc. Online")
+SENTENCE_STOP_RE = re.compile(r"\w+\W+[^\W\d_]*[a-zß-ÿ]{2}\.\s+\w+\W+\w")
 # soft hyphens and zero-width characters split words in headings but are invisible
 INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200f\u2060\ufeff]")
 MIN_TITLE_CHARS = 3
@@ -229,7 +232,8 @@ def shown_headlines(
     names: Iterable[str], titles: Sequence[str], headings: Iterable[str]
 ) -> set[str]:
     """Return the site names that are the page's headline: a sentence (a full stop between
-    words, which no host name has) shown as a main heading, the longest segment of a title.
+    words, which no host name or abbreviation gives) shown as a main heading, the longest
+    segment of a title.
 
     trafilatura guesses a site name from a title's part holding a dot (meant for
     "Spiegel.de"), which also takes "Vegetarier zu sein. Bedarf, Trend?" of "Vegetarier zu
@@ -239,7 +243,9 @@ def shown_headlines(
     longest = {
         squash(max(segments, key=len)) for segments in map(_segments, titles) if len(segments) > 1
     }
-    return {name for name in names if ". " in name and squash(name) in shown & longest}
+    return {
+        name for name in names if SENTENCE_STOP_RE.search(name) and squash(name) in shown & longest
+    }
 
 
 def _text(element: HtmlElement) -> str:
