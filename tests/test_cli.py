@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from indexer.packed import unpack
+from indexer.store import Archive
 from search_cli import cli
 from tests.conftest import REFERENCE_DIR, ROOT, invoke_cli, need_shared
 
@@ -123,6 +124,15 @@ def test_missing_archive_is_a_clear_error(tmp_path: Path) -> None:
     code, _, err = invoke(tmp_path / "nowhere", "stats")
     assert code == 1
     assert "no archive" in err
+
+
+def test_an_empty_archive_searches_to_no_hits(tmp_path: Path) -> None:
+    Archive(tmp_path / "archive.db").close()
+    assert invoke_cli(tmp_path, "index", "--rebuild").returncode == 0
+    for query in ("", "harbour", "date:2020"):
+        result = invoke_cli(tmp_path, "search", query)
+        assert result.returncode == 0, (query, result.stderr)
+        assert "0 articles" in result.stdout, query
 
 
 @pytest.mark.parametrize(

@@ -322,6 +322,8 @@ def first_by_date(searcher: Searcher, docs: set[int], *, newest: bool, limit: in
 
     The cached per-year sets are walked from the chosen end, and the months of the year
     where ``limit`` is reached; only the documents gathered so get their exact date read."""
+    if not docs:  # (an empty index has no date column to read)
+        return []
     years = _years(searcher)
     gathered: list[int] = []
     for year in reversed(years) if newest else years:
