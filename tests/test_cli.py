@@ -21,8 +21,8 @@ from tests.conftest import REFERENCE_DIR, ROOT, invoke_cli, need_shared
 
 
 def invoke(data: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, ["--data", str(data), *args])
-    return result.exit_code, result.stdout, result.stderr
+    result = invoke_cli(data, *args)
+    return result.returncode, result.stdout, result.stderr
 
 
 def _oracle(data: Path, phrase: str, source: str, since: str, until: str) -> list[str]:

@@ -12,6 +12,7 @@ NEXT_TEXT_XPATH = XPath(
 )
 TEXT_AND_BREAKS_XPATH = XPath(".//text()[not(ancestor::script or ancestor::style)] | .//br")
 OUTSIDE_ARTICLE_TAGS = frozenset({"footer", "nav"})
+PAGE_TAGS = frozenset({"body", "html"})  # their classes describe the page, not the element
 # class or id words of a page's furniture around the article (a sidebar built of divs)
 FURNITURE_WORDS = frozenset(
     {"aside", "footer", "sidebar", "widget", "widgets", "nav", "navbar", "navigation", "menu"}
@@ -37,25 +38,30 @@ def text_lines(element: HtmlElement) -> list[str]:
 
 def in_flow(element: HtmlElement) -> bool:
     """Tell whether ``element`` is visible article matter: not hidden, a comment, nav or footer."""
-    for node in (element, *element.iterancestors()):
-        marks = f"{node.get('class', '')} {node.get('id', '')}".casefold()
-        style = node.get("style", "").replace(" ", "").casefold()
-        if node.tag in OUTSIDE_ARTICLE_TAGS or "comment" in marks or "display:none" in style:
-            return False
-    return True
+    return _flows(element, furniture=False)
 
 
 def in_article(element: HtmlElement) -> bool:
     """Tell whether ``element`` is article matter (:func:`in_flow`) and in no sidebar,
     widget, menu or footer, however the page builds them (tags, or class and id words)."""
-    if not in_flow(element):
-        return False
+    return _flows(element, furniture=True)
+
+
+def _flows(element: HtmlElement, *, furniture: bool) -> bool:
+    """Walk up from ``element``: False at the first ancestor that is out of the article
+    (and, with ``furniture``, at one that is page furniture)."""
     for node in (element, *element.iterancestors()):
-        if node.tag in ("body", "html"):  # their classes describe the layout, not a part
-            break
-        if node.tag == "aside":
-            return False
         marks = f"{node.get('class', '')} {node.get('id', '')}".casefold()
-        if FURNITURE_WORDS.intersection(MARK_WORD_RE.findall(marks)):
+        style = node.get("style", "").replace(" ", "").casefold()
+        if node.tag in OUTSIDE_ARTICLE_TAGS or "comment" in marks or "display:none" in style:
+            return False
+        if furniture and _is_furniture(node, marks):
             return False
     return True
+
+
+def _is_furniture(node: HtmlElement, marks: str) -> bool:
+    """Tell whether ``node`` is an aside, or named a sidebar, widget, menu or footer."""
+    if node.tag in PAGE_TAGS:
+        return False
+    return node.tag == "aside" or bool(FURNITURE_WORDS.intersection(MARK_WORD_RE.findall(marks)))

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
+from crawler.extraction.flow import PAGE_TAGS
 from crawler.extraction.meta_xpaths import HEADING_XPATH
 from crawler.extraction.textnorm import squash
 
@@ -59,7 +60,6 @@ HIDDEN_CLASS_RE = re.compile(
 HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # a breadcrumb trail often ends with the page's title as an h1 ("Home > Politik > <h1>")
 CRUMB_RE = re.compile(r"crumb", re.I)
-PAGE_TAGS = frozenset({"body", "html"})  # their classes describe the page, not the element
 TITLE_XPATH = XPath("//head/title[1]")
 KICKER_CLASS_RE = re.compile(
     r"kicker|dachzeile|overline|topline|eyebrow|roofline|spitzmarke|supertitle|pretitle", re.I
