@@ -21,7 +21,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 import sqlite_utils
 
-from indexer.packed import PACKED_COLUMNS, pack
+from indexer.packed import pack, repack_markdown, stale_markdown
 from indexer.schema import MIGRATIONS, SCHEMA_VERSION, create_article_tables
 
 logger = logging.getLogger(__name__)
@@ -272,13 +272,17 @@ class ArchiveFile:
         """Rewrite the file without the free pages deletions leave (SQLite VACUUM), its
         write-ahead log emptied before and after; waits for other writers like a write.
 
-        Article bodies written plain (before schema v6) are packed first
+        Article bodies written before the current packing are packed first: texts written
+        plain (before schema v6), Markdown written plain or zlib'd without its text
         (:mod:`indexer.packed`); their content, version and index mark stay."""
         self._conn.create_function("pack", 1, pack, deterministic=True)
+        self._conn.create_function("repack_markdown", 2, repack_markdown, deterministic=True)
+        self._conn.create_function("stale_markdown", 1, stale_markdown, deterministic=True)
         with self._write():
-            for column in PACKED_COLUMNS:
-                self._conn.execute(f"UPDATE articles SET {column} = pack({column})"
-                                   f" WHERE typeof({column}) = 'text' AND {column} != ''")
+            self._conn.execute("UPDATE articles SET text = pack(text)"
+                               " WHERE typeof(text) = 'text' AND text != ''")
+            self._conn.execute("UPDATE articles SET markdown = repack_markdown(markdown, text)"
+                               " WHERE stale_markdown(markdown)")
         self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._conn.execute("VACUUM")
         self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # (VACUUM wrote the log)

@@ -21,7 +21,7 @@ import sqlite_utils
 
 from indexer import aliases
 from indexer.article import Article
-from indexer.packed import PACKED_COLUMNS, unpack
+from indexer.packed import PackedError, unpack
 from indexer.warcfile import WarcLocation
 
 SCHEMA_VERSION = 6
@@ -115,8 +115,12 @@ def row_article(row: dict[str, Any], lists: dict[str, list[str]]) -> Article:
     """Rebuild an article from its ``articles`` row and its author/agency/tag lists (the
     row of the store or of an export: bodies packed or not, see :mod:`indexer.packed`)."""
     data = {name: row[name] for name in ARTICLE_COLUMNS}
-    for name in PACKED_COLUMNS:
-        data[name] = unpack(data[name])
+    try:
+        data["text"] = unpack(data["text"])
+        data["markdown"] = unpack(data["markdown"], data["text"])
+    except PackedError as exc:
+        raise PackedError(f"article {data['id']}: {exc}; restore the archive from a backup"
+                          ) from None
     for name in _EMPTY_STRING_FIELDS:
         if data[name] is None:
             data[name] = ""

@@ -37,7 +37,7 @@ from indexer import aliases, stories, takedown
 from indexer.article import Article
 from indexer.crawls import CrawlRecords, Fetch
 from indexer.database import StoreError, translated
-from indexer.packed import PACKED_COLUMNS, pack
+from indexer.packed import pack, pack_markdown
 from indexer.schema import (
     ARTICLE_ID,
     PAGE_COLUMNS,
@@ -210,8 +210,8 @@ class Archive(CrawlRecords):
 
         def row(article: Article) -> dict[str, Any]:
             digest = digests.get(article.id) or fingerprint(article)
-            return {**article_row(article), **{c: pack(getattr(article, c)) for c in
-                                               PACKED_COLUMNS},
+            return {**article_row(article), "text": pack(article.text),
+                    "markdown": pack_markdown(article.markdown, article.text),
                     "fingerprint": digest, "version": version, "indexed_at": None, **marks}
 
         articles = self._db.table("articles")
