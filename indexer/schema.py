@@ -228,13 +228,26 @@ def article_data(article: Article) -> dict[str, Any]:
     return {name: getattr(article, name) for name in _FIELD_NAMES}
 
 
-def fingerprint(article: Article) -> str:
-    """Return a hash of everything in ``article`` but its fetch time: same hash, same content."""
+def fingerprint(article: Article) -> bytes:
+    """Return a hash of everything in ``article`` but its fetch time: same hash, same content
+    (SHA-256's first 16 bytes; rows written by earlier versions hold all 32, in hex, read by
+    :func:`stored_fingerprint`)."""
     data = article_data(article)
     del data["fetched_at"]
     if not data["kicker"]:  # absent before schema v3: articles without one keep their hash
         del data["kicker"]
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).digest()[:16]
+
+
+def stored_fingerprint(value: str | bytes | None) -> bytes | None:
+    """Return a stored :func:`fingerprint` as it is computed now (older rows: 64 hex digits;
+    None for what is neither, which matches no article)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return bytes.fromhex(value[:32])
+    except ValueError:
+        return None
 
 
 # The articles pending for the search index, in the order they were stored (rowid)
@@ -336,7 +349,7 @@ def _compact_bands(db: sqlite_utils.Database) -> None:
         ).fetchall()
         conn.executemany("INSERT OR IGNORE INTO syndication_bands VALUES (?, ?)", sorted(
             (bucket, member) for member, blob in rows
-            for bucket in syndication.band_buckets(syndication.from_blob(blob))
+            for bucket in syndication.stored_buckets(blob)
         ))
 
 

@@ -55,6 +55,7 @@ from indexer.schema import (
     read_article_lists,
     row_article,
     source_row,
+    stored_fingerprint,
     utc_now,
     write_article_links,
 )
@@ -117,7 +118,7 @@ class Archive(CrawlRecords):
             known = self._fingerprints([article.id for article, _, _ in entries])
             new: dict[str, Entry] = {}
             changed: dict[str, Entry] = {}
-            digests: dict[str, str] = {}
+            digests: dict[str, bytes] = {}
             for entry in entries:
                 article = entry[0]
                 digest = digests[article.id] = fingerprint(article)
@@ -178,12 +179,12 @@ class Archive(CrawlRecords):
             stories.group_copies(self._conn, regroup)
         return len(changed)
 
-    def _fingerprints(self, ids: Sequence[str]) -> dict[str, str]:
-        known: dict[str, str] = {}
+    def _fingerprints(self, ids: Sequence[str]) -> dict[str, bytes | None]:
+        known: dict[str, bytes | None] = {}
         for part in chunks(list(dict.fromkeys(ids))):
-            known.update(self._conn.execute(
+            known.update((i, stored_fingerprint(f)) for i, f in self._conn.execute(
                 f"SELECT id, fingerprint FROM articles WHERE id IN ({marks(part)})", part
-            ).fetchall())
+            ))
         return known
 
     def _write_articles(
@@ -192,7 +193,7 @@ class Archive(CrawlRecords):
         changed: Sequence[Article],
         marks: dict[str, Any],
         first_marks: dict[str, Any],
-        digests: Mapping[str, str] | None = None,
+        digests: Mapping[str, bytes] | None = None,
     ) -> None:
         """Insert ``new`` and overwrite ``changed`` rows with their links, as the next version.
 
