@@ -49,6 +49,7 @@ from indexer.schema import (
     article_row,
     chunks,
     fingerprint,
+    insert_rows,
     marks,
     page_row,
     published_filter,
@@ -56,6 +57,7 @@ from indexer.schema import (
     row_article,
     source_row,
     stored_fingerprint,
+    update_rows,
     utc_now,
     write_article_links,
 )
@@ -215,9 +217,8 @@ class Archive(CrawlRecords):
                     "markdown": pack_markdown(article.markdown, article.text),
                     "fingerprint": digest, "version": version, "indexed_at": None, **marks}
 
-        articles = self._db.table("articles")
-        articles.insert_all([{**row(a), **first_marks} for a in new])
-        articles.upsert_all([row(a) for a in changed], pk="id")
+        insert_rows(self._conn, "articles", [{**row(a), **first_marks} for a in new])
+        update_rows(self._conn, "articles", [row(a) for a in changed])
         write_article_links(self._db, stored)
     @translated
     def stories(self, ids: Sequence[str]) -> dict[str, str]:
