@@ -24,10 +24,13 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import shutil
 import sqlite3
 import sys
 import tempfile
+import threading
 import time
+import zlib
 from concurrent.futures import ProcessPoolExecutor
 from itertools import count
 from pathlib import Path
@@ -39,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 from warcio.statusandheaders import StatusAndHeaders  # noqa: E402
 from warcio.warcwriter import WARCWriter  # noqa: E402
 
-from bench.crawl import run_measured  # noqa: E402
+from bench.crawl import TreeUsage, run_measured  # noqa: E402
 from bench.extraction import SETS, load_set  # noqa: E402
 from crawler.processes.workers import extract_page  # noqa: E402
 
@@ -66,33 +69,44 @@ def copy_url(url: str, copy: int) -> str:
 
 
 def build_warc(
-    path: Path, pages: list[tuple[bytes, str]], responses: int
+    path: Path, pages: list[tuple[bytes, str]], responses: int, *, write: bool = True
 ) -> list[tuple[bytes, str]]:
-    """Write ``responses`` responses cycling over ``pages``; return (body, url) of each."""
+    """Write ``responses`` responses cycling over ``pages``; return (body, url) of each.
+
+    Each record is a gzip member of its own, as in CC-NEWS files, compressed at level 1:
+    warcio's own level 9 would take over 20 minutes for 50,000 pages here. Without
+    ``write``, only the list is made (the file is there from an earlier run).
+    """
     written: list[tuple[bytes, str]] = []
-    with path.open("wb") as out:
-        writer = WARCWriter(out, gzip=True)
+    with path.open("wb") if write else io.BytesIO() as out:
         for n in count():
             if len(written) >= responses:
                 break
             body, url = pages[n % len(pages)]
             address = copy_url(url, n // len(pages))
+            if not write:
+                written.append((body, address))
+                continue
             headers = StatusAndHeaders(
                 "200 OK",
                 [("Content-Type", "text/html"), ("Content-Length", str(len(body)))],
                 protocol="HTTP/1.1",
             )
+            plain = io.BytesIO()
+            writer = WARCWriter(plain, gzip=False)
             record = writer.create_warc_record(
                 address, "response", payload=io.BytesIO(body), http_headers=headers
             )
             writer.write_record(record)
+            member = zlib.compressobj(1, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+            out.write(member.compress(plain.getvalue()) + member.flush())
             written.append((body, address))
     return written
 
 
-def ceiling(pages: list[tuple[bytes, str]], workers: int) -> tuple[float, int]:
+def ceiling(pages: list[tuple[bytes, str]], workers: int) -> tuple[float, list[bool]]:
     """Return responses per second through ``extract_page`` on ``workers`` processes (as
-    the import calls it: no charset from the headers), and how many gave an article."""
+    the import calls it: no charset from the headers), and which pages gave an article."""
     with ProcessPoolExecutor(workers) as pool:
         list(pool.map(extract_page, *zip(*[(b, None, u) for b, u in pages[:workers]], strict=True)))
         start = time.perf_counter()
@@ -101,23 +115,119 @@ def ceiling(pages: list[tuple[bytes, str]], workers: int) -> tuple[float, int]:
             chunksize=16,
         ))
         seconds = time.perf_counter() - start
-    return len(pages) / seconds, sum(article is not None for article, _ in results)
+    return len(pages) / seconds, [article is not None for article, _ in results]
 
 
-def cli(data: Path, *args: str) -> tuple[float, float, str]:
-    """Run one search_cli.py command; return (wall seconds, peak PSS MB, stdout)."""
+def spread(items: list[tuple[bytes, str]], size: int) -> list[tuple[bytes, str]]:
+    """Return ``size`` items taken at even steps over the whole list (all when 0)."""
+    if size <= 0 or size >= len(items):
+        return items
+    step = len(items) / size
+    return [items[int(i * step)] for i in range(size)]
+
+
+def slope(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of (x, y) points (0 with fewer than two)."""
+    if len(points) < 2:
+        return 0.0
+    mx = sum(x for x, _ in points) / len(points)
+    my = sum(y for _, y in points) / len(points)
+    var = sum((x - mx) ** 2 for x, _ in points)
+    return sum((x - mx) * (y - my) for x, y in points) / var if var else 0.0
+
+
+def _stored(db: Path) -> int | None:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+    except sqlite3.Error:
+        return None
+
+
+def _index_mtime(data: Path) -> float:
+    index = data / "index"
+    return max((f.stat().st_mtime for f in index.rglob("*") if f.is_file()), default=0.0)
+
+
+class Watch:
+    """Prints a command's PSS, load and stored articles every ``every`` seconds while it
+    runs, and notes when its index folder first changes (the index sync's start)."""
+
+    def __init__(self, usage: TreeUsage, data: Path, every: float) -> None:
+        self.usage, self.data, self.every = usage, data, every
+        self.start = time.monotonic()
+        self.index_before = _index_mtime(data) if (data / "index").exists() else 0.0
+        self.index_from: float | None = None
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        last = self.start
+        while not self.done.wait(2):
+            now = time.monotonic()
+            if self.index_from is None and (self.data / "index").exists():
+                try:
+                    if _index_mtime(self.data) > self.index_before:
+                        self.index_from = now - self.start
+                except OSError:
+                    pass
+            if now - last >= self.every and self.usage.timeline:
+                last = now
+                print(f"    t={now - self.start:7.0f}s  PSS {self.usage.timeline[-1][1]:6.0f} MB  "
+                      f"load {os.getloadavg()[0]:4.1f}  stored {_stored(self.data / 'archive.db')}",
+                      flush=True)
+
+    def stop(self) -> None:
+        self.done.set()
+        self.thread.join()
+
+
+def pss_report(usage: TreeUsage, wall: float, responses: int) -> str:
+    """PSS at the start, middle and end of the run, its peak, and its slope over the
+    middle 80% of the run (MB per 10,000 responses, at the run's mean rate)."""
+    line = usage.timeline
+    if not line:
+        return "no PSS samples"
+    t0 = line[0][0]
+    points = [(t - t0, pss) for t, pss in line if pss > 0]  # 0: the command had ended
+
+    def at(frac: float) -> float:
+        return min(points, key=lambda p: abs(p[0] - frac * wall))[1]
+
+    body = [p for p in points if 0.1 * wall <= p[0] <= 0.9 * wall]
+    per_s = slope(body)
+    per_10k = per_s * wall / responses * 10_000
+    return (f"PSS MB at 10% {at(0.1):.0f}, 50% {at(0.5):.0f}, 90% {at(0.9):.0f}, end "
+            f"{points[-1][1]:.0f}, peak {usage.peak_pss_mb:.0f}; slope over 10-90%: "
+            f"{per_s * 60:+.2f} MB/min = {per_10k:+.1f} MB per 10,000 responses")
+
+
+def cli(data: Path, every: float, *args: str) -> tuple[float, TreeUsage, str, float | None]:
+    """Run one search_cli.py command; return (wall seconds, its tree's usage, stdout, and
+    the second its index folder first changed)."""
     cmd = [sys.executable, str(ROOT / "search_cli.py"), "--data", str(data), *args]
-    result, wall, usage = run_measured(cmd, cwd=ROOT)
+    usage = TreeUsage()
+    watch = Watch(usage, data, every)
+    try:
+        result, wall, usage = run_measured(cmd, usage, cwd=ROOT)
+    finally:
+        watch.stop()
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(args[:1])} failed ({result.returncode}): {result.stderr}")
-    return wall, usage.peak_pss_mb, result.stdout.strip()
+    return wall, usage, result.stdout.strip(), watch.index_from
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--responses", type=int, default=20_000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--ceiling-sample", type=int, default=0, help="measure the ceiling "
+                        "on this many responses spread over the WARC (default: all)")
+    parser.add_argument("--every", type=float, default=60.0, help="seconds between PSS lines")
     parser.add_argument("--dir", type=Path, help="work folder (default: a temporary one)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="take the WARC an earlier run left in --dir (same --responses)")
     args = parser.parse_args(argv)
     work = args.dir or Path(tempfile.mkdtemp(prefix="bulk-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -125,23 +235,37 @@ def main(argv: list[str] | None = None) -> int:
     pages = real_pages()
     if not pages:
         raise SystemExit("no labelled pages found: ../shared is needed")
-    written = build_warc(warc, pages, args.responses)
+    written = build_warc(warc, pages, args.responses, write=not (args.reuse and warc.exists()))
+    if (data := work / "data").exists():
+        shutil.rmtree(data)
     print(f"{len(written)} responses ({len(pages)} real pages) in {warc}, "
-          f"{warc.stat().st_size / 1e6:.0f} MB; {args.workers} workers")
+          f"{warc.stat().st_size / 1e6:.0f} MB; {args.workers} workers", flush=True)
 
-    rate, articles = ceiling(written, args.workers)
-    print(f"load average before the steps: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print(f"{'step':<14} {'wall s':>8} {'resp/s':>8} {'x ceiling':>9} {'PSS MB':>7}  summary")
-    print(f"{'ceiling':<14} {len(written) / rate:>8.1f} {rate:>8.1f} {1:>9.2f} {'':>7}  "
-          f"{articles} articles")
-    data = work / "data"
-    for step, extra in (("import-warc", ["import-warc", str(warc), "-q"]),
-                        ("reextract", ["reextract", "-q"])):
-        wall, pss, out = cli(data, *extra)
-        per_s = len(written) / wall
-        flag = "" if per_s >= TARGET_RATIO * rate and pss < PSS_LIMIT_MB else "  (below target)"
-        print(f"{step:<14} {wall:>8.1f} {per_s:>8.1f} {per_s / rate:>9.2f} {pss:>7.0f}  "
-              f"{out.splitlines()[-1][:90]}{flag}")
+    sample = spread(written, args.ceiling_sample)
+    load = os.getloadavg()
+    rate, gave = ceiling(sample, args.workers)
+    articles_only = [page for page, ok in zip(sample, gave, strict=True) if ok]
+    art_rate, _ = ceiling(articles_only, args.workers)
+    print(f"ceiling on {len(sample)} responses: {rate:.1f} responses/s, {sum(gave)} articles "
+          f"({rate * sum(gave) / len(sample):.1f} articles/s); on its {len(articles_only)} "
+          f"article pages alone (reextract's work): {art_rate:.1f}/s; load before/after "
+          f"{load[0]:.1f}/{os.getloadavg()[0]:.1f}", flush=True)
+    for step, extra, units, top in (
+        ("import-warc", ["import-warc", str(warc), "-q"], len(written), rate),
+        ("reextract", ["reextract", "-q"], None, art_rate),
+    ):
+        if units is None:
+            units = _stored(data / "archive.db") or 0
+        print(f"{step}: {units} pages to extract; load {os.getloadavg()[0]:.1f}", flush=True)
+        wall, usage, out, index_from = cli(data, args.every, *extra)
+        per_s = units / wall
+        below = per_s < TARGET_RATIO * top or usage.peak_pss_mb >= PSS_LIMIT_MB
+        sync = f"{wall - index_from:.0f} s" if index_from is not None else "?"
+        print(f"{step}: {wall:.1f} s wall, {per_s:.1f} pages/s = {per_s / top:.2f} x ceiling "
+              f"({top:.1f}/s){'  (BELOW TARGET)' if below else ''}; index written in the last "
+              f"{sync} (counted in the wall); load after {os.getloadavg()[0]:.1f}", flush=True)
+        print(f"  {pss_report(usage, wall, units)}", flush=True)
+        print(f"  {out}", flush=True)
     with sqlite3.connect(data / "archive.db") as db:
         stored = db.execute("SELECT count(*) FROM articles").fetchone()[0]
     print(f"articles stored: {stored} of {len(written)} responses; "

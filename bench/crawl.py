@@ -122,6 +122,7 @@ class TreeUsage:
     own_private: dict[int, float] = field(default_factory=dict)  # and of its private pages
     cpu: dict[int, float] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
+    timeline: list[tuple[float, float]] = field(default_factory=list)  # (monotonic s, PSS MB)
 
     def sample(self, root: int) -> None:
         """Read every process of the tree under ``root`` once."""
@@ -141,6 +142,7 @@ class TreeUsage:
                 self.names[pid] = _role(pid, root)
             todo += _children(pid)
         self.peak_pss_mb = max(self.peak_pss_mb, pss)
+        self.timeline.append((time.monotonic(), pss))
         if sum(rss.values()) > self.peak_mb:
             self.peak_mb, self.peak_parts = sum(rss.values()), rss
 
@@ -180,14 +182,15 @@ def _role(pid: int, root: int) -> str:
 
 
 def run_measured(
-    cmd: list[str], **kwargs: object
+    cmd: list[str], usage: TreeUsage | None = None, **kwargs: object
 ) -> tuple[subprocess.CompletedProcess, float, TreeUsage]:
-    """Run ``cmd``; return the result, wall seconds and its tree's RSS and CPU use."""
+    """Run ``cmd``; return the result, wall seconds and its tree's RSS and CPU use (sampled
+    into ``usage`` when given, so that a caller can watch it while the command runs)."""
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs
     )  # type: ignore[call-overload]
-    usage = TreeUsage()
+    usage = usage if usage is not None else TreeUsage()
     done = threading.Event()
 
     def sample() -> None:

@@ -18,7 +18,8 @@ import asyncio
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from multiprocessing.context import ForkServerContext
 from typing import NamedTuple, TypeVar
@@ -126,26 +127,45 @@ class ExtractorPool:
 
     async def extract(self, body: bytes, charset: str | None, url: str) -> Result:
         """Extract one page in a worker; a timeout or a dead worker becomes a reason."""
-        return await self._run(extract_page, (body, charset, url), lambda why: (None, why))
+        return await self.schedule_extract(body, charset, url)
 
     async def process(
         self, body: bytes, charset: str | None, url: str, *, classify: bool = False,
         not_found: frozenset[int] | None = None,
     ) -> PageResult:
         """Run :func:`process_page` in a worker; a timeout or a dead worker becomes a reason."""
-        args = (body, charset, url, classify, not_found)
-        return await self._run(process_page, args, lambda why: PageResult(None, why))
+        return await self.schedule_process(body, charset, url, classify=classify,
+                                           not_found=not_found)
 
-    async def _run(self, task: Callable[..., T], args: tuple, failed: Callable[[str], T]) -> T:
+    def schedule_extract(self, body: bytes, charset: str | None, url: str) -> Awaitable[Result]:
+        """:meth:`extract`, handed to the pool now (not when first awaited)."""
+        return self._run(extract_page, (body, charset, url), lambda why: (None, why))
+
+    def schedule_process(
+        self, body: bytes, charset: str | None, url: str, *, classify: bool = False,
+        not_found: frozenset[int] | None = None,
+    ) -> Awaitable[PageResult]:
+        """:meth:`process`, handed to the pool now (not when first awaited)."""
+        args = (body, charset, url, classify, not_found)
+        return self._run(process_page, args, lambda why: PageResult(None, why))
+
+    def _run(
+        self, task: Callable[..., T], args: tuple, failed: Callable[[str], T]
+    ) -> Awaitable[T]:
         future = self.pool.schedule(task, args=args, timeout=self.timeout)
-        try:
-            return await asyncio.wrap_future(future)
-        except FutureTimeout:
-            return failed(f"extraction took over {self.timeout:g}s")
-        except ProcessExpired as exc:
-            return failed(f"extraction worker died ({exc})")
+        return _outcome(future, self.timeout, failed)
 
     def close(self) -> None:
         """Let running tasks finish, then stop the workers."""
         self.pool.close()
         self.pool.join()
+
+
+async def _outcome(future: Future[T], timeout: float, failed: Callable[[str], T]) -> T:
+    """The result of a pool task; a timeout or a dead worker becomes ``failed(reason)``."""
+    try:
+        return await asyncio.wrap_future(future)
+    except FutureTimeout:
+        return failed(f"extraction took over {timeout:g}s")
+    except ProcessExpired as exc:
+        return failed(f"extraction worker died ({exc})")

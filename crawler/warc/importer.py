@@ -3,7 +3,10 @@
 Each HTML response with status 200 that passes the host or source filter goes through
 the same judgement and extraction as a page a crawl finds listed (the source's article URL
 patterns, then page signals on the tree extraction parses); pages not archived are
-counted by reason, as in a crawl's summary. The articles not yet archived are stored
+counted by reason, as in a crawl's summary. The pages are extracted on every core in
+batches, each one while this process stores the batch before it and reads the next
+(:mod:`crawler.processes.overlap`); the workers' syndication signatures are stored with
+the articles, not computed again here. The articles not yet archived are stored
 with a copy of their response in the archive's own WARC files, so the archive stays
 whole when the input files are gone. The copy keeps the original date and headers, with
 the body decoded (its ``Content-Encoding``, chunking and length headers dropped). Already
@@ -15,16 +18,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from warcio.statusandheaders import StatusAndHeaders
 
 from crawler.items import NOT_ARTICLE_URL, reason_key
-from crawler.processes.workers import ExtractorPool
+from crawler.processes.overlap import overlapped
+from crawler.processes.workers import ExtractorPool, PageResult
 from crawler.sources import Source, SourceError, adhoc_source
 from crawler.warc.reextract import page_encoding
 from crawler.warc.writer import RollingWarcWriter, status_line
@@ -119,17 +124,13 @@ def _candidates(
             progress(1)
 
 
-async def _extract_all(
-    pool: ExtractorPool, batch: Sequence[tuple[WarcResponse, str]], counts: ImportCounts
-) -> list[Article | None]:
-    """Judge and extract each page as a crawl does a listed one; count the others by reason."""
-    results = await asyncio.gather(*(
-        pool.process(r.body, page_encoding(r.headers), r.url) for r, _ in batch
+def _extract_all(
+    pool: ExtractorPool, batch: Sequence[tuple[WarcResponse, str]]
+) -> Awaitable[list[PageResult]]:
+    """Hand each page to the pool now, judged and extracted as a crawl does a listed one."""
+    return asyncio.gather(*(
+        pool.schedule_process(r.body, page_encoding(r.headers), r.url) for r, _ in batch
     ))
-    for result in results:
-        if result.article is None:
-            counts.not_stored[reason_key(result.reason or "no article")] += 1
-    return [result.article for result in results]
 
 
 def _identity(url: str) -> str | None:
@@ -149,30 +150,63 @@ def _copy(writer: RollingWarcWriter, response: WarcResponse) -> str:
     ))
 
 
-def _import_batch(
-    archive: Archive, pool: ExtractorPool, writer: RollingWarcWriter,
-    batch: Sequence[tuple[WarcResponse, str]], crawl_id: int, counts: ImportCounts,
+def _new_batches(
+    archive: Archive, candidates: Iterable[tuple[WarcResponse, str]], counts: ImportCounts
+) -> Iterator[list[tuple[WarcResponse, str]]]:
+    """Yield batches of the candidates not archived yet.
+
+    Each batch is taken while the one yielded before it is still being extracted (see
+    :func:`~crawler.processes.overlap.overlapped`): a page at an address of that batch
+    waits for the next one, when its twin is stored and it can be known.
+    """
+    in_flight: set[str | None] = set()
+    held: list[tuple[WarcResponse, str]] = []
+    pages = iter(candidates)
+    while chunk := list(islice(pages, BATCH)):
+        identities = {r.url: _identity(r.url) for r, _ in held + chunk}
+        archived = archive.known_urls(i for i in identities.values() if i)
+        fresh = []
+        for candidate in held + chunk:
+            if identities[candidate[0].url] in archived:
+                counts.known += 1
+            else:
+                fresh.append(candidate)
+        held = [c for c in fresh if identities[c[0].url] in in_flight]
+        batch = [c for c in fresh if identities[c[0].url] not in in_flight]
+        in_flight = {identities[r.url] for r, _ in batch} - {None}
+        yield batch
+    if held:
+        yield []  # taken once the last batch is stored
+        yield from _new_batches(archive, held, counts)
+
+
+def _store_batch(
+    archive: Archive, writer: RollingWarcWriter, batch: Sequence[tuple[WarcResponse, str]],
+    results: Sequence[PageResult], crawl_id: int, counts: ImportCounts,
 ) -> None:
-    identities = {r.url: _identity(r.url) for r, _ in batch}
-    archived = archive.known_urls(i for i in identities.values() if i)
-    counts.known += sum(identities[r.url] in archived for r, _ in batch)
-    batch = [(r, s) for r, s in batch if identities[r.url] not in archived]
-    articles = asyncio.run(_extract_all(pool, batch, counts))
-    found = [(a, r, s) for a, (r, s) in zip(articles, batch, strict=True) if a is not None]
+    """Store the articles of an extracted batch; count the other pages by reason."""
+    found = []
+    for result, (response, source) in zip(results, batch, strict=True):
+        if result.article is None:
+            counts.not_stored[reason_key(result.reason or "no article")] += 1
+        else:
+            found.append((result.article, result.signature, response, source))
     # the same article under another address is known; another text claiming its identity
     # (a canonical URL naming another page) is an article of its own (Archive.add_articles)
-    texts = {a.id: a.text for a in archive.get_many(list({a.id for a, _, _ in found}))}
+    texts = {a.id: a.text for a in archive.get_many(list({a.id for a, *_ in found}))}
     entries: list[tuple[Article, bytes, str]] = []
-    for article, response, source in found:
+    signatures = {}
+    for article, signature, response, source in found:
         if article.id in texts and same_text(texts[article.id], article.text):
             counts.known += 1
             continue
         texts.setdefault(article.id, article.text)
         article.source = source
         article.fetched_at = _fetched_at(response.date)
+        signatures[article.id] = signature  # the worker computed it
         entries.append((article, response.body, _copy(writer, response)))
     if entries:
-        counts.new += archive.add_articles(entries, crawl_id)["new"]
+        counts.new += archive.add_articles(entries, crawl_id, signatures=signatures)["new"]
 
 
 def import_warcs(
@@ -191,14 +225,12 @@ def import_warcs(
     pool = ExtractorPool(workers=workers)
     status = "interrupted"
     try:
-        batch: list[tuple[WarcResponse, str]] = []
-        for candidate in _candidates(paths, keep, counts, progress):
-            batch.append(candidate)
-            if len(batch) >= BATCH:
-                _import_batch(archive, pool, writer, batch, crawl_id, counts)
-                batch = []
-        if batch:
-            _import_batch(archive, pool, writer, batch, crawl_id, counts)
+        asyncio.run(overlapped(
+            _new_batches(archive, _candidates(paths, keep, counts, progress), counts),
+            lambda batch: _extract_all(pool, batch),
+            lambda batch, results: _store_batch(archive, writer, batch, results, crawl_id,
+                                                counts),
+        ))
         status = "finished"
     finally:
         pool.close()

@@ -4,18 +4,21 @@ After an extractor improvement the whole archive benefits without a re-crawl: ea
 article's raw response is read back (from its WARC record, else the compressed copy in
 the store), decoded as a crawl decodes it (crawler.extraction.html_input) and extracted in
 the same worker pool as a crawl. Work goes in batches, each committed on its own, so an
-interrupted run keeps what it did and a second run rewrites nothing already up to date.
+interrupted run keeps what it did and a second run rewrites nothing already up to date;
+each batch is extracted while the one before it is stored and the next one read
+(:mod:`crawler.processes.overlap`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from crawler.extraction.html_input import header_charset
+from crawler.processes.overlap import overlapped
 from crawler.processes.workers import ExtractorPool
 from crawler.run import CrawlBusyError, crawl_lock
 from indexer.article import Article
@@ -56,32 +59,45 @@ def raw_page(archive: Archive, article: Article) -> tuple[bytes, str | None] | N
     return None if body is None else (body, page_encoding([]))
 
 
-async def _extract_all(
-    pool: ExtractorPool, pages: list[tuple[Article, bytes, str | None]]
-) -> list[Article | None]:
-    results = await asyncio.gather(*(
-        pool.extract(body, encoding, old.fetched_url or old.url) for old, body, encoding in pages
+def _extract_all(
+    pool: ExtractorPool, pages: Sequence[tuple[Article, bytes, str | None]]
+) -> Awaitable[list[tuple[Article | None, str | None]]]:
+    """Hand each page to the pool now."""
+    return asyncio.gather(*(
+        pool.schedule_extract(body, encoding, old.fetched_url or old.url)
+        for old, body, encoding in pages
     ))
-    return [article for article, _ in results]
 
 
-def reextract_batch(
-    archive: Archive, pool: ExtractorPool, articles: Sequence[Article], counts: ReextractCounts
+Pages = tuple[int, list[tuple[Article, bytes, str | None]]]  # articles checked, their pages
+
+
+def _read_batches(archive: Archive, ids: Sequence[str], counts: ReextractCounts) -> Iterator[Pages]:
+    """Yield each batch of archived articles with their raw pages, read back."""
+    for start in range(0, len(ids), BATCH):
+        articles = archive.get_many(list(ids[start : start + BATCH]))
+        pages = []
+        for old in articles:
+            try:
+                page = raw_page(archive, old)
+            except StoreError as exc:  # a WARC file moved or damaged: the rest can go on
+                logger.warning("Cannot read the page of %s: %s", old.id, exc)
+                page = None
+            if page is None:
+                counts.no_page += 1
+            else:
+                pages.append((old, *page))
+        yield len(articles), pages
+
+
+def _store_batch(
+    archive: Archive, batch: Pages, results: Sequence[tuple[Article | None, str | None]],
+    counts: ReextractCounts,
 ) -> None:
-    """Re-extract and store one batch of archived articles."""
-    pages = []
-    for old in articles:
-        try:
-            page = raw_page(archive, old)
-        except StoreError as exc:  # a WARC file moved or damaged: the rest can go on
-            logger.warning("Cannot read the page of %s: %s", old.id, exc)
-            page = None
-        if page is None:
-            counts.no_page += 1
-        else:
-            pages.append((old, *page))
+    """Store the re-extracted articles of one batch."""
+    checked, pages = batch
     fresh = []
-    for (old, _, _), new in zip(pages, asyncio.run(_extract_all(pool, pages)), strict=True):
+    for (old, _, _), (new, _) in zip(pages, results, strict=True):
         if new is None:
             logger.info("no longer extracted as an article, kept as it was: %s", old.id)
             counts.rejected += 1
@@ -90,7 +106,7 @@ def reextract_batch(
         fresh.append(replace(new, url=old.url, id=old.id, source=old.source,
                              fetched_at=old.fetched_at))
     updated = archive.update_extractions(fresh)
-    counts.checked += len(articles)
+    counts.checked += checked
     counts.updated += updated
     counts.unchanged += len(fresh) - updated
 
@@ -130,12 +146,15 @@ def _reextract(
     ids = archive.article_ids(source=source, since=since)
     counts = ReextractCounts()
     pool = ExtractorPool(workers=workers)
+    def store(batch: Pages, results: Sequence[tuple[Article | None, str | None]]) -> None:
+        _store_batch(archive, batch, results, counts)
+        if progress is not None:
+            progress(batch[0])
+
     try:
-        for start in range(0, len(ids), BATCH):
-            batch = archive.get_many(ids[start : start + BATCH])
-            reextract_batch(archive, pool, batch, counts)
-            if progress is not None:
-                progress(len(batch))
+        asyncio.run(overlapped(
+            _read_batches(archive, ids, counts), lambda b: _extract_all(pool, b[1]), store
+        ))
     finally:
         pool.close()
     counts.indexed = ArchiveIndex(index_path).sync(archive)

@@ -1,0 +1,38 @@
+"""Bulk work in batches, extraction overlapped with the rest (``import-warc``, ``reextract``).
+
+The worker pool extracts one batch while this process stores the batch before it and
+reads the next one, so the workers never wait for the store or the reader: with a batch
+at a time, every core but one sat idle while a batch was read and stored, and all but
+one while its slowest page finished. At most two batches are in memory at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
+
+B = TypeVar("B")
+R = TypeVar("R")
+
+
+async def overlapped(
+    batches: Iterable[B],
+    extract: Callable[[B], Awaitable[R]],
+    store: Callable[[B, R], object],
+) -> None:
+    """For each batch, ``store(batch, await extract(batch))``, in order; the next batch is
+    taken from ``batches`` and handed to ``extract`` before the current one is stored.
+
+    ``extract`` must hand its work to the pool when its task first runs (before its first
+    real wait), as :class:`~crawler.processes.workers.ExtractorPool` does.
+    """
+    pending: tuple[B, asyncio.Future[R]] | None = None
+    for batch in batches:
+        task = asyncio.ensure_future(extract(batch))
+        await asyncio.sleep(0)  # the task's first step: its pages go to the pool now
+        if pending is not None:
+            store(pending[0], await pending[1])
+        pending = (batch, task)
+    if pending is not None:
+        store(pending[0], await pending[1])
