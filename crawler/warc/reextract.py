@@ -19,7 +19,7 @@ from crawler.extraction.html_input import header_charset
 from crawler.processes.workers import ExtractorPool
 from crawler.run import CrawlBusyError, crawl_lock
 from indexer.article import Article
-from indexer.search.whoosh.index import ArchiveIndex
+from indexer.search.engines import open_index
 from indexer.store import Archive, StoreError
 
 logger = logging.getLogger(__name__)
@@ -138,7 +138,7 @@ def _reextract(
                 progress(len(batch))
     finally:
         pool.close()
-    counts.indexed = ArchiveIndex(index_path).sync(archive)
+    counts.indexed = open_index(index_path).sync(archive)
     logger.info("re-extraction: %s", counts)
     return counts
 

@@ -8,9 +8,9 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING
 
-from indexer.search.engine import FACETS, Match, Page, newest_first
+from indexer.search.engine import FACETS, LazyMatches, Match, Page, newest_first
 from indexer.search.filters import Filters
 from indexer.search.query import HIGHLIGHT_FIELDS, ParsedQuery, QueryError, parse
 from indexer.search.whoosh import matching
@@ -140,8 +140,10 @@ class WhooshEngine:
                 searcher, prepared, None if wanted is None else max(wanted, 1)
             )
         if limit is None:
-            return Page(_StoredMatches(searcher, found[offset:]), total, partial,
-                        prepared.highlight)
+            lazy = LazyMatches(
+                found[offset:], lambda hit: Match(searcher.stored_fields(hit[0]), hit[1])
+            )
+            return Page(lazy, total, partial, prepared.highlight)
         page = found[offset : offset + limit] if limit else []
         matches = [Match(searcher.stored_fields(docnum), score) for docnum, score in page]
         return Page(matches, total, partial, prepared.highlight)
@@ -224,24 +226,3 @@ class WhooshEngine:
             return None
         return replaced if found else None
 
-
-class _StoredMatches(Sequence[Match]):
-    """Matches whose stored fields are read from the index when they are used (so every
-    match of a large result can be streamed)."""
-
-    def __init__(self, searcher: Searcher, found: Sequence[tuple[int, float | None]]):
-        self._searcher = searcher
-        self._found = found
-
-    def __len__(self) -> int:
-        return len(self._found)
-
-    @overload
-    def __getitem__(self, index: int) -> Match: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[Match]: ...
-    def __getitem__(self, index: int | slice) -> Match | list[Match]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        docnum, score = self._found[index]
-        return Match(self._searcher.stored_fields(docnum), score)
