@@ -8,7 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
-from indexer.search.errors import IndexCorruptError
+from indexer.search.errors import EngineRecordError
 
 ENGINES = ("whoosh", "tantivy")
 DEFAULT_ENGINE = "whoosh"
@@ -27,16 +27,16 @@ def check_engine(name: str) -> str:
 
 def engine_of(index_path: str | os.PathLike[str]) -> str:
     """Return the engine recorded in the index folder (Whoosh without a record); raise
-    IndexCorruptError for a record that names no engine or can't be read."""
+    EngineRecordError for a record that names no engine or can't be read."""
     record = Path(index_path) / RECORD
     try:
         name = record.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         return DEFAULT_ENGINE
     except (OSError, UnicodeDecodeError) as exc:
-        raise IndexCorruptError(f"cannot read the engine record {record}: {exc}") from None
+        raise EngineRecordError(f"cannot read the engine record {record}: {exc}") from None
     if name not in ENGINES:
-        raise IndexCorruptError(
+        raise EngineRecordError(
             f"the engine record {record} names no known engine ({name[:40]!r}): rebuild "
             f"the index with 'index --rebuild --engine {'|'.join(ENGINES)}'"
         )

@@ -5,7 +5,7 @@ searching).
 The choice is recorded in the index folder: a file :data:`RECORD` naming the engine
 (``whoosh`` or ``tantivy``). An index folder without it is a Whoosh index (every archive
 made before there was a choice, and every new one: Whoosh is the default). A record
-naming no known engine, or one that can't be read, is an error (IndexCorruptError), never
+naming no known engine, or one that can't be read, is an error (EngineRecordError), never
 a silent Whoosh. The Whoosh index's files are in the folder itself, tantivy's in the
 subfolder :data:`TANTIVY_DIR`.
 

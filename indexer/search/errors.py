@@ -24,8 +24,12 @@ class IndexMissingError(ArchiveIndexError):
 
 
 class IndexCorruptError(ArchiveIndexError):
-    """The index cannot be opened (missing or damaged files, outdated schema, an
-    unreadable engine record): rebuild it."""
+    """The index cannot be opened (missing or damaged files, outdated schema): rebuild it."""
+
+
+class EngineRecordError(ArchiveIndexError):
+    """The index folder's record of the archive's engine names no engine or can't be
+    read: not rebuilt on its own (which engine?), the user says with ``--engine``."""
 
 
 def index_problem(exc: BaseException, path: object) -> str | None:
