@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import tantivy
 from tantivy import DocAddress, Occur, Order, Query, Searcher
 
 from indexer.search.engine import FACETS, LazyMatches, Match, Page, newest_first
+from indexer.search.errors import IndexMissingError
 from indexer.search.filters import Filters
 from indexer.search.query import HIGHLIGHT_FIELDS, ParsedQuery, QueryError, parse
 from indexer.search.tantivy.schema import SCHEMA, stored_fields
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from indexer.article import Article
     from indexer.store import Archive
 
+OPEN_INDEXES = 4  # indexes kept open per thread
 FACET_SIZE = 1_000_000  # distinct values a facet aggregation may list (all of them)
 MORE_LIKE_TERMS = 12  # key terms of an article that find the articles like it
 SPELL_DISTANCE = 2  # edits between a misspelt word and a suggestion, at most
@@ -36,14 +39,26 @@ _local = threading.local()
 
 
 def cached_searcher(index_path: str | Path) -> Searcher:
-    """Return this thread's searcher of the index, of its latest commit."""
-    cache: dict[str, object] = _local.__dict__.setdefault("indexes", {})
-    key = str(Path(index_path).resolve())
-    index = cache.get(key)
+    """Return a searcher of the index's latest commit, from this thread's open indexes
+    (a few recently used ones, each holding open files; one made anew, as a rebuild
+    that replaced a damaged index does, is opened anew)."""
+    cache: OrderedDict[tuple[str, int], tantivy.Index] = _local.__dict__.setdefault(
+        "indexes", OrderedDict()
+    )
+    opened = TantivyIndex(index_path)
+    try:
+        key = (str(opened.dir.resolve()), opened.dir.stat().st_ino)
+    except OSError:
+        raise IndexMissingError(f"no index at {index_path}") from None
+    index = cache.pop(key, None)
     if index is None:
-        index = cache[key] = TantivyIndex(index_path).open()
-    index.reload()  # type: ignore[attr-defined]
-    return index.searcher()  # type: ignore[attr-defined]
+        index = opened.open()
+    else:
+        index.reload()
+    cache[key] = index
+    while len(cache) > OPEN_INDEXES:
+        cache.popitem(last=False)
+    return index.searcher()
 
 
 class TantivyEngine:
