@@ -48,6 +48,7 @@ __all__ = [
     "RECORD",
     "TANTIVY_DIR",
     "IndexWriter",
+    "IndexWrites",
     "check_engine",
     "claim",
     "engine_of",
@@ -100,6 +101,33 @@ class IndexWriter(Protocol):
     def doc_count(self) -> int:
         """Return the number of documents in the index."""
         ...
+
+
+class IndexWrites:
+    """The writes of a :class:`~indexer.search.engine.SearchEngine`, made by its index
+    (``self.index``, an :class:`IndexWriter`)."""
+
+    index: IndexWriter
+
+    def add(self, articles: Iterable[Article]) -> int:
+        """Index (or re-index) articles in one commit; return how many."""
+        return self.index.add(articles)
+
+    def delete(self, ids: Iterable[str]) -> int:
+        """Remove articles in one commit; return how many were there."""
+        return self.index.delete(ids)
+
+    def sync(self, archive: Archive) -> int:
+        """Index what the store marks pending; return how many."""
+        return self.index.sync(archive)
+
+    def rebuild(self, archive: Archive) -> int:
+        """Rebuild the index from the store; return how many articles it holds."""
+        return self.index.rebuild(archive)
+
+    def compact(self, archive: Archive | None = None, *, max_docs: int | None = None) -> int:
+        """Merge small segments; return how many were merged."""
+        return self.index.compact(archive, max_docs=max_docs)
 
 
 def open_index(

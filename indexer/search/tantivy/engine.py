@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,7 @@ import tantivy
 from tantivy import DocAddress, Occur, Order, Query, Searcher
 
 from indexer.search.engine import FACETS, LazyMatches, Match, Page, newest_first
+from indexer.search.engines import IndexWrites
 from indexer.search.errors import IndexMissingError
 from indexer.search.filters import Filters
 from indexer.search.query import HIGHLIGHT_FIELDS, ParsedQuery, QueryError, parse
@@ -27,8 +27,7 @@ from indexer.search.tantivy.writing import TantivyIndex
 from indexer.search.terms import TEXT_ANALYSIS, fold
 
 if TYPE_CHECKING:
-    from indexer.article import Article
-    from indexer.store import Archive
+    pass
 
 OPEN_INDEXES = 4  # indexes kept open per thread
 FACET_SIZE = 1_000_000  # distinct values a facet aggregation may list (all of them)
@@ -61,7 +60,7 @@ def cached_searcher(index_path: str | Path) -> Searcher:
     return index.searcher()
 
 
-class TantivyEngine:
+class TantivyEngine(IndexWrites):
     """The archive's tantivy index as a :class:`~indexer.search.engine.SearchEngine`."""
 
     analysis = TEXT_ANALYSIS
@@ -71,26 +70,6 @@ class TantivyEngine:
         IndexMissingError or IndexCorruptError when it won't open."""
         self.index = TantivyIndex(index_path)
         self.searcher = cached_searcher(index_path)
-
-    def add(self, articles: Iterable[Article]) -> int:
-        """Index (or re-index) articles in one commit; return how many."""
-        return self.index.add(articles)
-
-    def delete(self, ids: Iterable[str]) -> int:
-        """Remove articles in one commit; return how many were there."""
-        return self.index.delete(ids)
-
-    def sync(self, archive: Archive) -> int:
-        """Index what the store marks pending; return how many."""
-        return self.index.sync(archive)
-
-    def rebuild(self, archive: Archive) -> int:
-        """Rebuild the index from the store; return how many articles it holds."""
-        return self.index.rebuild(archive)
-
-    def compact(self, archive: Archive | None = None, *, max_docs: int | None = None) -> int:
-        """Merge small segments; return how many were merged."""
-        return self.index.compact(archive, max_docs=max_docs)
 
     def _prepare(self, query: ParsedQuery, filters: Filters) -> tuple[Query, set[str]]:
         """Return the query with the flags ANDed in, and the words to highlight."""

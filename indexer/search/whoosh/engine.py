@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from indexer.search.engine import FACETS, LazyMatches, Match, Page, newest_first
+from indexer.search.engines import IndexWrites
 from indexer.search.filters import Filters
 from indexer.search.query import HIGHLIGHT_FIELDS, ParsedQuery, QueryError, parse
 from indexer.search.whoosh import matching
@@ -35,8 +36,6 @@ with quiet_whoosh_import():
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
 
-    from indexer.article import Article
-    from indexer.store import Archive
 
 OPEN_SEARCHERS = 4  # indexes kept open per thread
 
@@ -91,7 +90,7 @@ def prepare(
     return Prepared(final, has_words, highlight)
 
 
-class WhooshEngine:
+class WhooshEngine(IndexWrites):
     """The archive's Whoosh index as a :class:`~indexer.search.engine.SearchEngine`."""
 
     analysis = ANALYSIS
@@ -101,26 +100,6 @@ class WhooshEngine:
         IndexMissingError or IndexCorruptError when it won't open."""
         self.index = ArchiveIndex(index_path)
         self.searcher = cached_searcher(index_path)
-
-    def add(self, articles: Iterable[Article]) -> int:
-        """Index (or re-index) articles in one commit; return how many."""
-        return self.index.add(articles)
-
-    def delete(self, ids: Iterable[str]) -> int:
-        """Remove articles in one commit; return how many were there."""
-        return self.index.delete(ids)
-
-    def sync(self, archive: Archive) -> int:
-        """Index what the store marks pending; return how many."""
-        return self.index.sync(archive)
-
-    def rebuild(self, archive: Archive) -> int:
-        """Rebuild the index from the store; return how many articles it holds."""
-        return self.index.rebuild(archive)
-
-    def compact(self, archive: Archive | None = None, *, max_docs: int | None = None) -> int:
-        """Merge small segments; return how many were merged."""
-        return self.index.compact(archive, max_docs=max_docs)
 
     def execute(
         self, query: ParsedQuery, filters: Filters, *, sort: str, limit: int | None, offset: int
