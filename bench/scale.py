@@ -8,10 +8,12 @@ The archive is bench/search.py's (same generator, build and query timing). At ea
 it prints: the build times per article added (store; index: a rebuild at the first size,
 then a sync of the new articles, as an archive grows, and ``index --compact`` before the
 queries); bytes per article on disk of the store (and of its articles and syndication
-tables with their indexes, and the rest), the index and the WARC files, beside the zlib'd
-text; p50/p95 per query kind (bench/search.py's kinds and "common phrase", a
-phrase of two very common words); a whole ``search`` process (wall, peak RSS); indexing
-1,000 new articles (which the archive keeps); ``index --compact`` after them; ``export``
+tables with their indexes, and the rest), the index (its current generation; the files of
+superseded ones, kept a while for readers, apart) and the WARC files, beside the zlib'd
+text, and the store plus index over the zlib'd text; p50/p95 per query kind
+(bench/search.py's kinds and "common phrase", a phrase of two very common words); a
+whole ``search`` process (wall, peak RSS); indexing 1,000 new articles (which the archive
+keeps); ``index --compact`` after them; ``export``
 to SQLite and to JSONL; ``stats`` and ``show`` (wall). Then a table of every figure per
 size with its growth exponent b, fitted by least squares on log(figure) = a + b
 log(articles): 1 is linear, 0 flat.
@@ -45,6 +47,7 @@ from bench.search import (
 )
 from indexer.layout import DataDir
 from indexer.search.whoosh.index import ArchiveIndex
+from indexer.search.whoosh.schema import INDEX_NAME, quiet_whoosh_import
 from indexer.store import Archive
 
 COMMON = 10  # the "very common" words: bench/search.py's very common term draws these
@@ -81,6 +84,30 @@ def disk_bytes(path: Path) -> int:
     if path.is_dir():
         return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())
+
+
+def index_bytes(path: Path) -> tuple[int, int]:
+    """Return the bytes of the index's current generation (its TOC, its segments' files and
+    every file of no generation) and those of superseded generations, which a commit
+    keeps for a grace period (``GRACE_SECONDS``) for searchers still reading them."""
+    with quiet_whoosh_import():
+        from whoosh.filedb.filestore import FileStorage
+        from whoosh.index import TOC
+
+    storage = FileStorage(str(path))
+    tocs = TOC._pattern(INDEX_NAME)
+    segments = TOC._segment_pattern(INDEX_NAME)
+    latest = TOC._latest_generation(storage, INDEX_NAME)
+    live = {s.segment_id() for s in TOC.read(storage, INDEX_NAME, latest).segments}
+    current = superseded = 0
+    for name in storage:
+        size = storage.file_length(name)
+        toc, segment = tocs.match(name), segments.match(name)
+        if (toc and int(toc.group(1)) != latest) or (segment and segment.group(1) not in live):
+            superseded += size
+        else:
+            current += size
+    return current, superseded
 
 
 # The store's parts reported per article: each table with its indexes
@@ -134,12 +161,17 @@ def measure(data: DataDir, corpus: Corpus, size: int, per_kind: int, seed: int
     figures["grow: index ms/article"] = 1000 * index_s / max(1, count - before)
     # Queries on a compacted index, as after a rebuild (a sync leaves small segments)
     figures["grow: index --compact s"] = time_process(data, ["index", "--compact"])[0]
-    for label, path in (("store", data.archive), ("index", data.index),
-                        ("WARC", data.root / "warc")):
+    for label, path in (("store", data.archive), ("WARC", data.root / "warc")):
         figures[f"disk: {label} B/article"] = disk_bytes(path) / count if path.exists() else 0
+    current, superseded = index_bytes(data.index)
+    figures["disk: index B/article"] = current / count  # without superseded generations
+    figures["disk: index superseded, kept a while B/article"] = superseded / count
     for part, size in store_parts(data.archive).items():
         figures[f"disk: store {part} B/article"] = size / count
     figures["disk: zlib'd text B/article"] = zlib_text_bytes(corpus, count)
+    figures["disk: (store + index) / zlib'd text"] = (
+        figures["disk: store B/article"] + figures["disk: index B/article"]
+    ) / figures["disk: zlib'd text B/article"]
 
     rng = random.Random(seed + 1)
     mix = query_mix(corpus, rng, per_kind)

@@ -21,7 +21,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 import sqlite_utils
 
-from indexer.packed import PACKED_COLUMNS, pack
+from indexer.packed import pack, repack_markdown, stale_markdown
 from indexer.schema import MIGRATIONS, SCHEMA_VERSION, create_article_tables
 
 logger = logging.getLogger(__name__)
@@ -32,6 +32,11 @@ NEARLY_FULL_BYTES = 1 << 20  # less room than this on a disk I/O error: the disk
 # to the log mid-transaction and are written again (20k bench articles in batches of
 # 10,000: 13.0 KB written per article, 9.1 with this; taken only as pages are used).
 WRITER_CACHE_KIB = 65_536
+# SQLite's page size of the archive file. An article row (its packed text) takes 1-3 KB:
+# on SQLite's default 4 KiB pages one or two fit and the rest of the page is lost (24k
+# bench articles: the ``articles`` table 2,609 B per article on 4 KiB pages, 2,060 on
+# 16 KiB). New archives get it; ``vacuum`` moves older ones to it when it can.
+PAGE_SIZE = 16_384
 
 
 class StoreError(Exception):
@@ -158,6 +163,8 @@ class ArchiveFile:
         self._conn.execute("PRAGMA synchronous = NORMAL")
         if not self.readonly:
             self._conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
+            if not self._conn.execute("PRAGMA page_count").fetchone()[0]:  # a new file
+                self._conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         if not self.readonly and self._db.journal_mode != "wal":
             self._db.enable_wal()
         version = self._schema_version()
@@ -272,16 +279,42 @@ class ArchiveFile:
         """Rewrite the file without the free pages deletions leave (SQLite VACUUM), its
         write-ahead log emptied before and after; waits for other writers like a write.
 
-        Article bodies written plain (before schema v6) are packed first
+        Article bodies written before the current packing are packed first: texts written
+        plain (before schema v6), Markdown written plain or zlib'd without its text
         (:mod:`indexer.packed`); their content, version and index mark stay."""
         self._conn.create_function("pack", 1, pack, deterministic=True)
+        self._conn.create_function("repack_markdown", 2, repack_markdown, deterministic=True)
+        self._conn.create_function("stale_markdown", 1, stale_markdown, deterministic=True)
         with self._write():
-            for column in PACKED_COLUMNS:
-                self._conn.execute(f"UPDATE articles SET {column} = pack({column})"
-                                   f" WHERE typeof({column}) = 'text' AND {column} != ''")
+            self._conn.execute("UPDATE articles SET text = pack(text)"
+                               " WHERE typeof(text) = 'text' AND text != ''")
+            self._conn.execute("UPDATE articles SET markdown = repack_markdown(markdown, text)"
+                               " WHERE stale_markdown(markdown)")
         self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self._conn.execute("VACUUM")
-        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # (VACUUM wrote the log)
+        if self._conn.execute("PRAGMA page_size").fetchall() == [(PAGE_SIZE,)]:
+            self._conn.execute("VACUUM")
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # (VACUUM wrote the log)
+        else:
+            self._vacuum_to_page_size()
+
+    def _vacuum_to_page_size(self) -> None:
+        """VACUUM into :data:`PAGE_SIZE` pages (written before it was chosen). SQLite
+        changes the page size only out of WAL mode, which needs the file to itself: while
+        another process has it open, a plain VACUUM is done, the next one tries again."""
+        try:
+            mode = self._conn.execute("PRAGMA journal_mode = DELETE").fetchall()[0][0]
+        except sqlite3.OperationalError:  # busy
+            mode = "wal"
+        if mode != "delete":
+            logger.info("archive in use: its page size stays until the next vacuum")
+            self._conn.execute("VACUUM")
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return
+        self._conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+        try:
+            self._conn.execute("VACUUM")  # (with a rollback journal: the log stays empty)
+        finally:
+            self._conn.execute("PRAGMA journal_mode = WAL").fetchall()
 
     @property
     def db(self) -> sqlite_utils.Database:

@@ -37,7 +37,7 @@ from indexer import aliases, stories, takedown
 from indexer.article import Article
 from indexer.crawls import CrawlRecords, Fetch
 from indexer.database import StoreError, translated
-from indexer.packed import PACKED_COLUMNS, pack
+from indexer.packed import pack, pack_markdown
 from indexer.schema import (
     ARTICLE_ID,
     PAGE_COLUMNS,
@@ -49,12 +49,15 @@ from indexer.schema import (
     article_row,
     chunks,
     fingerprint,
+    insert_rows,
     marks,
     page_row,
     published_filter,
     read_article_lists,
     row_article,
     source_row,
+    stored_fingerprint,
+    update_rows,
     utc_now,
     write_article_links,
 )
@@ -117,7 +120,7 @@ class Archive(CrawlRecords):
             known = self._fingerprints([article.id for article, _, _ in entries])
             new: dict[str, Entry] = {}
             changed: dict[str, Entry] = {}
-            digests: dict[str, str] = {}
+            digests: dict[str, bytes] = {}
             for entry in entries:
                 article = entry[0]
                 digest = digests[article.id] = fingerprint(article)
@@ -178,12 +181,12 @@ class Archive(CrawlRecords):
             stories.group_copies(self._conn, regroup)
         return len(changed)
 
-    def _fingerprints(self, ids: Sequence[str]) -> dict[str, str]:
-        known: dict[str, str] = {}
+    def _fingerprints(self, ids: Sequence[str]) -> dict[str, bytes | None]:
+        known: dict[str, bytes | None] = {}
         for part in chunks(list(dict.fromkeys(ids))):
-            known.update(self._conn.execute(
+            known.update((i, stored_fingerprint(f)) for i, f in self._conn.execute(
                 f"SELECT id, fingerprint FROM articles WHERE id IN ({marks(part)})", part
-            ).fetchall())
+            ))
         return known
 
     def _write_articles(
@@ -192,7 +195,7 @@ class Archive(CrawlRecords):
         changed: Sequence[Article],
         marks: dict[str, Any],
         first_marks: dict[str, Any],
-        digests: Mapping[str, str] | None = None,
+        digests: Mapping[str, bytes] | None = None,
     ) -> None:
         """Insert ``new`` and overwrite ``changed`` rows with their links, as the next version.
 
@@ -210,13 +213,12 @@ class Archive(CrawlRecords):
 
         def row(article: Article) -> dict[str, Any]:
             digest = digests.get(article.id) or fingerprint(article)
-            return {**article_row(article), **{c: pack(getattr(article, c)) for c in
-                                               PACKED_COLUMNS},
+            return {**article_row(article), "text": pack(article.text),
+                    "markdown": pack_markdown(article.markdown, article.text),
                     "fingerprint": digest, "version": version, "indexed_at": None, **marks}
 
-        articles = self._db.table("articles")
-        articles.insert_all([{**row(a), **first_marks} for a in new])
-        articles.upsert_all([row(a) for a in changed], pk="id")
+        insert_rows(self._conn, "articles", [{**row(a), **first_marks} for a in new])
+        update_rows(self._conn, "articles", [row(a) for a in changed])
         write_article_links(self._db, stored)
     @translated
     def stories(self, ids: Sequence[str]) -> dict[str, str]:

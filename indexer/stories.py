@@ -66,7 +66,7 @@ def group_copies(
             )
         member = conn.execute(
             "INSERT INTO syndication(article_id, story, signature) VALUES (?, ?, ?)",
-            [article.id, story, syndication.to_blob(sig)],
+            [article.id, story, syndication.to_blob(sig, buckets)],
         ).lastrowid
         conn.executemany(
             "INSERT OR IGNORE INTO syndication_bands(bucket, member) VALUES (?, ?)",
@@ -84,7 +84,7 @@ def ungroup(conn: sqlite3.Connection, article_id: str) -> None:
         conn.executemany(
             "DELETE FROM syndication_bands WHERE bucket = ? AND member = ?",
             [(bucket, member)
-             for bucket in syndication.band_buckets(syndication.from_blob(blob))],
+             for bucket in syndication.stored_buckets(blob)],
         )
         conn.execute("DELETE FROM syndication WHERE member = ?", [member])
     rest = conn.execute(

@@ -9,8 +9,9 @@ edits, a dropped closing paragraph or an outlet's own boilerplate lines change f
 shingles; two stories on the same topic (even from one template) share few 5-word runs.
 Texts under :data:`MIN_WORDS` words are too short to tell and are never grouped.
 
-The store (:class:`indexer.store.Archive`) keeps each signature, its band buckets and the
-story each article belongs to; :func:`collapse` folds search hits to one per story.
+The store (:class:`indexer.store.Archive`) keeps each signature (the low bits of its
+values and its band buckets: :func:`to_blob`), its band rows and the story each article
+belongs to; :func:`collapse` folds search hits to one per story.
 """
 
 from __future__ import annotations
@@ -33,12 +34,18 @@ THRESHOLD = 0.5
 MIN_WORDS = 40
 
 _PRIME = np.uint64((1 << 61) - 1)
+_SHIFT = np.uint64(61)
 _MASK = np.uint64(0xFFFFFFFF)
 _rng = np.random.default_rng(20240410)  # fixed: stored signatures must stay comparable
 _A = _rng.integers(1, 1 << 32, size=PERMUTATIONS, dtype=np.uint64)
 _B = _rng.integers(0, 1 << 32, size=PERMUTATIONS, dtype=np.uint64)
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SALTS = [band.to_bytes(16, "little") for band in range(BANDS)]  # one hash family per band
+KEPT_BITS = 8  # of each signature value, in the store (see similarities)
+_KEPT = np.dtype(np.uint8)
+_KEPT_MASK = np.uint32((1 << KEPT_BITS) - 1)
+_CHANCE = 2.0**-KEPT_BITS
+_WHOLE_BYTES = PERMUTATIONS * 4  # a signature stored whole (before b-bit storage)
 
 
 def words(text: str) -> list[str]:
@@ -66,9 +73,16 @@ def signature(text: str) -> np.ndarray | None:
     tokens = words(text)
     if len(tokens) < MIN_WORDS:
         return None
-    hashes = _shingle_hashes(tokens)
-    # (a * h + b) mod p with a, h < 2**32 cannot overflow 64 bits.
-    permuted = (np.outer(_A, hashes) + _B[:, None]) % _PRIME & _MASK
+    # (a * h + b) mod p with a, h < 2**32 cannot overflow 64 bits; p = 2**61 - 1, so
+    # x mod p is (x & p) + (x >> 61), less p once if that reaches it: the same values as
+    # NumPy's %, four times faster.
+    permuted = np.multiply.outer(_A, _shingle_hashes(tokens))
+    permuted += _B[:, None]
+    high = permuted >> _SHIFT
+    permuted &= _PRIME
+    permuted += high
+    np.subtract(permuted, _PRIME, out=permuted, where=permuted >= _PRIME)
+    permuted &= _MASK
     return permuted.min(axis=1).astype(np.uint32)
 
 
@@ -78,9 +92,16 @@ def similarity(first: np.ndarray, second: np.ndarray) -> float:
 
 
 def similarities(sig: np.ndarray, blobs: Sequence[bytes]) -> np.ndarray:
-    """Return :func:`similarity` of ``sig`` with each stored signature, at once."""
-    stored = np.frombuffer(b"".join(blobs), dtype="<u4").reshape(len(blobs), -1)
-    return np.mean(stored == sig, axis=1)
+    """Return :func:`similarity` of ``sig`` with each stored signature (:func:`to_blob`,
+    or the whole values of archives written before), at once.
+
+    Stored signatures keep the low :data:`KEPT_BITS` of each value, so two values agree by
+    chance with probability 2**-KEPT_BITS; the share of agreeing values is corrected for
+    it (b-bit MinHash), which keeps :data:`THRESHOLD` meaning the same similarity.
+    """
+    stored = np.stack([_kept_values(blob) for blob in blobs])
+    agree = np.mean(stored == (sig.astype(np.uint32) & _KEPT_MASK).astype(_KEPT), axis=1)
+    return np.clip((agree - _CHANCE) / (1 - _CHANCE), 0.0, 1.0)
 
 
 def band_buckets(sig: np.ndarray) -> list[int]:
@@ -101,14 +122,26 @@ def band_buckets(sig: np.ndarray) -> list[int]:
     ]
 
 
-def to_blob(sig: np.ndarray) -> bytes:
-    """Serialise a signature for the store."""
-    return sig.astype("<u4").tobytes()
+def to_blob(sig: np.ndarray, buckets: Sequence[int] | None = None) -> bytes:
+    """Serialise a signature for the store: the low :data:`KEPT_BITS` of each value (enough
+    to compare, see :func:`similarities`), then its :func:`band_buckets` (which need the
+    whole values; ``buckets`` if already computed), 256 bytes instead of 512."""
+    kept = (sig.astype(np.uint32) & _KEPT_MASK).astype(_KEPT).tobytes()
+    return kept + np.array(buckets or band_buckets(sig), dtype="<i4").tobytes()
 
 
-def from_blob(blob: bytes) -> np.ndarray:
-    """Read a signature stored by :func:`to_blob`."""
-    return np.frombuffer(blob, dtype="<u4")
+def stored_buckets(blob: bytes) -> list[int]:
+    """Return the :func:`band_buckets` of a signature stored by :func:`to_blob` (or whole,
+    as archives written before kept it)."""
+    if len(blob) == _WHOLE_BYTES:
+        return band_buckets(np.frombuffer(blob, dtype="<u4"))
+    return np.frombuffer(blob, dtype="<i4", offset=PERMUTATIONS * _KEPT.itemsize).tolist()
+
+
+def _kept_values(blob: bytes) -> np.ndarray:
+    if len(blob) == _WHOLE_BYTES:
+        return (np.frombuffer(blob, dtype="<u4") & _KEPT_MASK).astype(_KEPT)
+    return np.frombuffer(blob, dtype=_KEPT, count=PERMUTATIONS)
 
 
 class Stories(Protocol):

@@ -196,7 +196,8 @@ def test_stored_bodies_hold_neither_the_menu_nor_the_headline(demo_archive: dict
         rows = db.execute("select title, text, markdown from articles").fetchall()
     assert rows
     for title, packed_text, packed_markdown in rows:  # stored packed (indexer/packed.py)
-        text, markdown = unpack(packed_text), unpack(packed_markdown)
+        text = unpack(packed_text)
+        markdown = unpack(packed_markdown, text)
         first = text.splitlines()[0]
         assert not first.startswith("|"), first
         assert "| Home |" not in markdown

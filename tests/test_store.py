@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import signal
@@ -617,3 +618,47 @@ def test_bodies_are_kept_packed_and_read_back_whole(tmp_path: Path) -> None:
             "SELECT markdown FROM articles WHERE id = ?", [packed.id]).fetchone()[0], bytes)
         assert archive.get_many([packed.id, short.id]) == [packed, short]
         assert archive.pending_ids() == []
+
+
+def test_fingerprints_written_whole_in_hex_still_match(tmp_path: Path) -> None:
+    from indexer.schema import fingerprint
+
+    article = make_article(1)
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.add_articles([(article, page(1))])
+        stored = archive.db.execute("SELECT fingerprint FROM articles").fetchone()[0]
+        assert stored == fingerprint(article)
+        assert len(stored) == 16
+        whole = hashlib.sha256(b"the rest").hexdigest()[32:]  # earlier: 64 hex digits
+        with archive.db.conn:
+            archive.db.execute("UPDATE articles SET fingerprint = ?",
+                               [fingerprint(article).hex() + whole])
+        assert archive.add_articles([(article, page(1))])["unchanged"] == 1
+        assert archive.add_articles([(make_article(1, title="New"), page(1))])["updated"] == 1
+
+
+def test_new_archives_use_large_pages_and_vacuum_moves_old_ones(tmp_path: Path) -> None:
+    from indexer.database import PAGE_SIZE
+
+    def page_size(archive: Archive) -> int:
+        return int(archive.db.execute("PRAGMA page_size").fetchone()[0])
+
+    with Archive(tmp_path / "new.db") as archive:
+        assert page_size(archive) == PAGE_SIZE
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as db:  # an archive written before: SQLite's 4 KiB pages
+        db.execute("PRAGMA page_size = 4096")
+        db.execute("CREATE TABLE t (x)")
+        db.execute("DROP TABLE t")
+    with Archive(old) as archive:
+        archive.add_articles([(make_article(n), page(n)) for n in range(1, 4)])
+        assert page_size(archive) == 4096
+        with Archive(old, readonly=True) as reader:  # in use: a plain VACUUM
+            archive.vacuum()
+            assert page_size(archive) == 4096
+            assert reader.count() == 3
+    with Archive(old) as archive:
+        archive.vacuum()
+        assert page_size(archive) == PAGE_SIZE
+        assert archive.db.execute("PRAGMA journal_mode").fetchall() == [("wal",)]
+        assert archive.get_many([make_article(2).id]) == [make_article(2)]

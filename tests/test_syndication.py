@@ -14,10 +14,11 @@ from indexer.store import Archive
 from indexer.syndication import (
     band_buckets,
     collapse,
-    from_blob,
     shingle_hashes,
     signature,
+    similarities,
     similarity,
+    stored_buckets,
     to_blob,
 )
 
@@ -30,7 +31,7 @@ def _bands(archive: Archive) -> tuple[set[tuple[int, int]], set[tuple[int, int]]
     """The band rows stored, and those the stored signatures call for."""
     stored = set(archive.db.execute("SELECT bucket, member FROM syndication_bands").fetchall())
     wanted = {(bucket, member) for member, blob in archive.db.execute(
-        "SELECT member, signature FROM syndication") for bucket in band_buckets(from_blob(blob))}
+        "SELECT member, signature FROM syndication") for bucket in stored_buckets(blob)}
     return stored, wanted
 
 
@@ -103,7 +104,7 @@ def test_signature_values_never_change() -> None:
     sig = signature(text)
     assert sig is not None
     assert sig[:4].tolist() == [3217995, 5612720, 19954349, 14655410]
-    assert hashlib.sha256(to_blob(sig)).hexdigest() == (
+    assert hashlib.sha256(sig.astype("<u4").tobytes()).hexdigest() == (
         "61198b28607046eaa25d14fa31b443dc56b0c26d30502b9060d45e005c80c768"
     )
     hashes = shingle_hashes(text)
@@ -144,3 +145,22 @@ def test_a_schema_v5_archive_keeps_its_stories_and_groups_as_a_fresh_one(
         fresh.add_articles([(s.article, b"") for s in samples[:40]])
         fresh.add_articles([(s.article, b"") for s in samples[40:]])
         assert fresh.stories(ids) == grown
+
+
+def test_stored_signatures_compare_as_whole_ones() -> None:
+    # Kept as their low bits and band buckets (256 bytes); signatures stored whole by
+    # earlier versions (512 bytes) read the same way.
+    base = " ".join(f"word{i} in the harbour story number {i % 13}" for i in range(80))
+    sig = signature(base)
+    assert sig is not None
+    whole = sig.astype("<u4").tobytes()
+    assert len(to_blob(sig)) == 256
+    assert stored_buckets(to_blob(sig)) == stored_buckets(whole) == band_buckets(sig)
+    for edited in (base.replace("harbour", "port", 3), base[: len(base) // 2], "other " * 60
+                   + base[:200]):
+        other = signature(edited)
+        assert other is not None
+        exact = similarity(sig, other)
+        new, old = similarities(sig, [to_blob(other), other.astype("<u4").tobytes()])
+        assert new == old
+        assert abs(new - exact) < 0.05, (new, exact)

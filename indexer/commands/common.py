@@ -54,6 +54,7 @@ _USER_ERRORS = {
     "crawler.single": "PageError",
     "crawler.sources": "SourceError",
     "indexer.database": "StoreError",
+    "indexer.packed": "PackedError",
     "indexer.search": "QueryError",
     "indexer.search.errors": "ArchiveIndexError",
 }
