@@ -399,8 +399,7 @@ def test_bad_arguments_raise_query_error(ix: Path, kwargs: dict[str, object]) ->
 
 
 def test_prefix_expanding_to_too_many_words(ix: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("indexer.search.whoosh.translate.MAX_EXPANSIONS", 1)
-    monkeypatch.setattr("indexer.search.tantivy.translate.MAX_EXPANSIONS", 1)
+    monkeypatch.setattr("indexer.search.expansion.MAX_EXPANSIONS", 1)
     with pytest.raises(QueryError, match="too many words"):
         search(ix, "ec*")  # economy, economist...
 

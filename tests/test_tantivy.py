@@ -5,6 +5,9 @@ when sorted by date. And the engine's choice, end to end: the CLI, locks, a craw
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +18,12 @@ from crawler.processes.writer_config import WriterConfig
 from indexer.article import Article
 from indexer.search import Filters, count, facets, matching_ids, search
 from indexer.search.engines import engine_of, open_index
-from indexer.search.errors import EngineChangedError, EngineRecordError, IndexLockedError
+from indexer.search.errors import (
+    EngineChangedError,
+    EngineRecordError,
+    IndexCorruptError,
+    IndexLockedError,
+)
 from indexer.search.locking import write_lock
 from indexer.search.tantivy.writing import TantivyIndex
 from indexer.search.terms import STOP_WORDS, TEXT_ANALYSIS
@@ -206,6 +214,87 @@ def test_a_locked_index_is_retried_not_fatal(
     assert outcome.ok
     assert outcome.indexed == 5
     assert count(tmp_path / "index", "") == 5
+
+
+def _tantivy_archive(root: Path, n: int) -> TantivyIndex:
+    """A store of ``n`` articles and its tantivy index, every article indexed."""
+    with Archive(root / "archive.db") as archive:
+        archive.add_articles([(a, b"") for a in ARTICLES[:n]])
+        open_index(root / "index", engine="tantivy").rebuild(archive)
+    return TantivyIndex(root / "index")
+
+
+def _damage(index: TantivyIndex) -> None:
+    (index.dir / "meta.json").write_text("{not json", encoding="utf-8")
+
+
+def test_a_damaged_index_is_not_made_anew_by_a_write(tmp_path: Path) -> None:
+    """Only a rebuild replaces a damaged index: a sync refuses (its articles stay
+    pending), so no article already marked indexed goes missing from searches."""
+    index = _tantivy_archive(tmp_path, 30)
+    _damage(index)
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.add_articles([(a, b"") for a in ARTICLES[30:33]])
+        with pytest.raises(IndexCorruptError):
+            index.sync(archive)
+        assert len(archive.pending_ids()) == 3
+        assert index.open_or_rebuild(archive)
+        assert archive.pending_ids() == []
+    assert count(tmp_path / "index", "") == 33
+
+
+def test_a_failed_rebuild_leaves_the_index_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild builds beside the index and swaps it in whole: one that dies halfway
+    leaves the old index (here a damaged one, still seen as damaged, not as complete)."""
+    index = _tantivy_archive(tmp_path, 30)
+    before = count(tmp_path / "index", "")
+    real = Archive.iter_articles
+
+    def dying(self: Archive) -> Iterator[Article]:
+        for n, article in enumerate(real(self)):
+            if n == 10:
+                raise OSError("killed")
+            yield article
+
+    monkeypatch.setattr(Archive, "iter_articles", dying)
+    with Archive(tmp_path / "archive.db") as archive, pytest.raises(OSError, match="killed"):
+        index.rebuild(archive)
+    assert count(tmp_path / "index", "") == before == 30
+    _damage(index)
+    with Archive(tmp_path / "archive.db") as archive, pytest.raises(OSError, match="killed"):
+        index.rebuild(archive)
+    with pytest.raises(IndexCorruptError):
+        index.open()
+    assert [p.name for p in (tmp_path / "index").glob("tantivy.*")] == [index.dir.resolve().name]
+
+
+def test_tantivys_io_errors_are_oserrors_the_writer_survives(tmp_path: Path) -> None:
+    """An I/O error inside tantivy (a file size limit: a full disk alike) is OSError with
+    its errno, which the crawl's index writer reports and survives; the batch stays
+    pending."""
+    _tantivy_archive(tmp_path, 5)
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.add_articles([(a, b"") for a in ARTICLES[5:200]])
+    script = f"""
+import resource, signal, sys
+from indexer.search.tantivy.writing import TantivyIndex
+from indexer.store import Archive
+with Archive({str(tmp_path / "archive.db")!r}) as archive:
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+    try:
+        TantivyIndex({str(tmp_path / "index")!r}).sync(archive)
+    except OSError as exc:
+        print("OSError", exc.errno)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr[-1000:]
+    assert done.stdout.split() == ["OSError", "27"]
+    with Archive(tmp_path / "archive.db") as archive:
+        assert len(archive.pending_ids()) == 195
 
 
 def test_a_writer_of_the_old_engine_stops_after_a_switch(tmp_path: Path) -> None:

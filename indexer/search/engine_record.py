@@ -51,8 +51,11 @@ def claim(index_path: str | os.PathLike[str], name: str) -> None:
     tmp = folder / f".{RECORD}.tmp"
     tmp.write_text(f"{name}\n", encoding="utf-8")
     os.replace(tmp, folder / RECORD)
-    if name != "tantivy":
-        shutil.rmtree(folder / TANTIVY_DIR, ignore_errors=True)
+    if name != "tantivy":  # the link TANTIVY_DIR and the index folders it points to
+        if (folder / TANTIVY_DIR).is_symlink():
+            (folder / TANTIVY_DIR).unlink()
+        for entry in (folder / TANTIVY_DIR, *folder.glob(f"{TANTIVY_DIR}.*")):
+            shutil.rmtree(entry, ignore_errors=True)
     if name != "whoosh":
         for entry in folder.iterdir():
             if entry.is_file() and _WHOOSH_FILE.fullmatch(entry.name):

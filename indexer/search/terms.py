@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date
 
 from whoosh.lang.porter import stem
 from whoosh.support.charset import accent_map
@@ -67,6 +68,11 @@ def date_key(iso: str | None) -> int:
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return 0
     return year * 10_000 + month * 100 + day
+
+
+def day_key(day: date) -> int:
+    """Return ``yyyymmdd`` of a day (as :func:`date_key` of its ISO form)."""
+    return day.year * 10_000 + day.month * 100 + day.day
 
 
 def fold(text: str) -> str:

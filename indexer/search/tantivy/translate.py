@@ -3,24 +3,25 @@
 Terms are ours (the index holds them as :mod:`indexer.search.terms` makes them), so a
 term or phrase is looked up as it is. Title matches weigh twice as much as body matches
 (Whoosh's ``field_boost`` of the title). Prefixes are expanded against the index's terms
-with Whoosh's cap (:data:`indexer.search.whoosh.translate.MAX_EXPANSIONS`, the same
-number). Dates are a range of ``published`` (``yyyymmdd``); dates and flags don't score.
+as Whoosh's are (:mod:`indexer.search.expansion`). Dates are a range of ``published``
+(``yyyymmdd``); dates and flags don't score.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
 from tantivy import FieldType, Occur, Query, Searcher
 
 import indexer.search.query as q
+from indexer.search.expansion import prefix_words
 from indexer.search.filters import Filters
-from indexer.search.query import MAX_YEAR, MIN_YEAR, QueryError, clean_query
+from indexer.search.query import MAX_YEAR, MIN_YEAR, QueryError
 from indexer.search.tantivy.schema import SCHEMA
-from indexer.search.terms import lang_key, normalize_key
+from indexer.search.terms import day_key
 
-MAX_EXPANSIONS = 500  # words one prefix may expand to (as Whoosh's)
 TITLE_BOOST = 2.0
 
 
@@ -77,25 +78,14 @@ def _boolean(occur: Occur, queries: list[Query]) -> Query:
 
 def _expand(node: q.Prefix, searcher: Searcher, highlight: set[str]) -> Query:
     """Return the OR of the index's words starting with the prefix's stems."""
-    terms: list[Query] = []
-    for name in node.fields:
-        words = {
-            word
-            for stem in node.stems
-            for word, _ in searcher.terms_with_prefix(name, stem, limit=MAX_EXPANSIONS + 1)
-        }
-        if node.highlight:
-            highlight.update(words)
-        terms.extend(_term(name, w) for w in sorted(words))
-    if len(terms) > MAX_EXPANSIONS * len(node.fields):
-        raise QueryError(f"{node.text[:40]!r} matches too many words: make the prefix longer")
+
+    def words_of(name: str, stem: str, most: int) -> Iterable[str]:
+        return (word for word, _ in searcher.terms_with_prefix(name, stem, limit=most))
+
+    terms = [_term(name, w) for name, w in prefix_words(node, words_of, highlight)]
     if not terms:  # a term no document has: matches nothing
         return Query.term_query(SCHEMA, node.fields[0], node.key)
     return _boolean(Occur.Should, terms)
-
-
-def _ymd(day: date) -> int:
-    return day.year * 10_000 + day.month * 100 + day.day
 
 
 def date_range_query(since: date | None, until: date | None) -> Query:
@@ -104,22 +94,16 @@ def date_range_query(since: date | None, until: date | None) -> Query:
     hi = until or date(MAX_YEAR, 12, 31)
     if lo > hi:
         raise QueryError(f"empty date range: {lo} is after {hi}")
-    found = Query.range_query(SCHEMA, "published", FieldType.Unsigned, _ymd(lo), _ymd(hi))
+    found = Query.range_query(SCHEMA, "published", FieldType.Unsigned, day_key(lo), day_key(hi))
     return Query.const_score_query(found, 0.0)
 
 
 def filter_queries(filters: Filters) -> list[Query]:
     """Return one non-scoring query per flag given."""
-    found: list[Query] = []
-    for name, value, normalize in (
-        ("source", filters.source, lambda v: " ".join(v.split()).lower()),
-        ("author", filters.author, normalize_key),
-        ("agency", filters.agency, normalize_key),
-        ("lang", filters.lang, lang_key),
-    ):
-        if value is not None:
-            term = Query.term_query(SCHEMA, name, normalize(clean_query(value)))
-            found.append(Query.const_score_query(term, 0.0))
+    found = [
+        Query.const_score_query(Query.term_query(SCHEMA, name, key), 0.0)
+        for name, key in filters.flag_keys()
+    ]
     if (period := filters.period()) is not None:
         found.append(date_range_query(*period))
     return found

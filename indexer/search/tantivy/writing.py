@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterable, Iterator
@@ -29,7 +30,7 @@ from tantivy import IndexWriter
 
 from indexer.article import Article
 from indexer.search.engine_record import TANTIVY_DIR, claim
-from indexer.search.errors import IndexCorruptError, IndexMissingError
+from indexer.search.errors import IndexCorruptError, IndexLockedError, IndexMissingError
 from indexer.search.locking import locked_error, write_lock
 from indexer.search.tantivy.schema import SCHEMA, SCHEMA_VERSION, article_document
 
@@ -44,6 +45,7 @@ WRITER_HEAP = 20_000_000  # bytes of a writer's indexing buffer (tantivy's minim
 REBUILD_HEAP = 200_000_000
 REBUILD_THREADS = 2
 VERSION_FILE = "schema_version"
+_IO_ERROR = re.compile(r"\(os error (\d+)\)")
 
 
 class TantivyIndex:
@@ -99,7 +101,7 @@ class TantivyIndex:
             return False
         except (IndexMissingError, IndexCorruptError) as exc:
             logger.warning("%s: rebuilding the index from the store", exc)
-            self.rebuild(archive)
+            self.rebuild(archive, heap=WRITER_HEAP, threads=1)
             return True
 
     # -- writing -------------------------------------------------------------------------
@@ -118,18 +120,20 @@ class TantivyIndex:
     def _committing(self, *, heap: int, threads: int) -> Iterator[IndexWriter]:
         """Yield a writer holding tantivy's lock (IndexLockedError when another process
         keeps it for ``lock_timeout`` seconds); commit what it wrote on leaving (rolled
-        back on an error) and wait for its merges. Call holding the folder's write lock;
-        a missing or damaged index is made anew, empty."""
-        if not _opens(self):
-            self._create()
+        back on an error) and wait for its merges. Call holding the folder's write lock.
+        A missing index is made anew, empty; a damaged one is IndexCorruptError (only a
+        rebuild replaces it, so no article marked indexed goes missing)."""
+        if not self.exists():
+            self._install(self._fresh())
         index = self.open()
         deadline = time.monotonic() + self.lock_timeout
         while True:
             try:
-                writer = index.writer(heap_size=heap, num_threads=threads)
+                with tantivy_errors(self.path):
+                    writer = index.writer(heap_size=heap, num_threads=threads)
                 break
-            except ValueError as exc:  # LockBusy: a writer of this index elsewhere
-                if "LockBusy" not in str(exc) or time.monotonic() >= deadline:
+            except IndexLockedError:  # a writer of this index elsewhere
+                if time.monotonic() >= deadline:
                     raise locked_error(self.path, self.lock_timeout) from None
                 time.sleep(0.1)
         try:
@@ -137,15 +141,38 @@ class TantivyIndex:
         except BaseException:
             writer.rollback()
             raise
-        writer.commit()
-        writer.wait_merging_threads()
+        self.commit(writer)
+        with tantivy_errors(self.path):
+            writer.wait_merging_threads()  # (the writer is done with)
 
-    def _create(self) -> None:
-        """Make an empty index (call holding the write lock)."""
-        shutil.rmtree(self.dir, ignore_errors=True)
-        self.dir.mkdir(parents=True)
-        tantivy.Index(SCHEMA, path=str(self.dir))
-        (self.dir / VERSION_FILE).write_text(f"{SCHEMA_VERSION}\n", encoding="utf-8")
+    def commit(self, writer: IndexWriter) -> None:
+        """Commit the writer's documents (searches see them from then on)."""
+        with tantivy_errors(self.path):
+            writer.commit()
+
+    def _fresh(self) -> Path:
+        """Return a new, empty index folder beside the index (see :meth:`_install`)."""
+        fresh = self.path / f"{TANTIVY_DIR}.{time.time_ns()}"
+        fresh.mkdir(parents=True)
+        with tantivy_errors(self.path):
+            tantivy.Index(SCHEMA, path=str(fresh))
+        return fresh
+
+    def _install(self, fresh: Path) -> None:
+        """Make the complete index in ``fresh`` the index, in one step: the name
+        :data:`TANTIVY_DIR` is a link to it, replaced atomically (a search sees the old
+        index or the new, never none), then the folders it replaces are removed. Call
+        holding the write lock."""
+        (fresh / VERSION_FILE).write_text(f"{SCHEMA_VERSION}\n", encoding="utf-8")
+        if self.dir.is_dir() and not self.dir.is_symlink():  # (a folder, not a link)
+            shutil.rmtree(self.dir)
+        link = self.path / f".{TANTIVY_DIR}.link"
+        link.unlink(missing_ok=True)
+        link.symlink_to(fresh.name)
+        os.replace(link, self.dir)
+        for old in self.path.glob(f"{TANTIVY_DIR}.*"):  # replaced, or left by a killed rebuild
+            if old.is_dir() and old.name != fresh.name:
+                shutil.rmtree(old, ignore_errors=True)
 
     def create(self) -> None:
         """Create an empty index if there is none."""
@@ -182,23 +209,40 @@ class TantivyIndex:
             while ids := archive.pending_ids(limit=batch_size):
                 articles = archive.get_many(ids)
                 _write(writer, articles, [*ids, *archive.retired_ids(ids)])
-                writer.commit()
+                self.commit(writer)
                 archive.mark_indexed(ids)
                 total += len(ids)
                 logger.info("synced %d articles", total)
         return total
 
-    def rebuild(self, archive: Archive) -> int:
-        """Replace every document by the store's articles in one commit, record tantivy as
-        the archive's engine; return the count. Holds the write lock throughout."""
+    def rebuild(
+        self, archive: Archive, *, heap: int = REBUILD_HEAP, threads: int = REBUILD_THREADS
+    ) -> int:
+        """Build a fresh index of the store's articles beside the index and swap it in
+        (a rebuild that fails or is killed leaves the old index as it was), record
+        tantivy as the archive's engine; return the count. Holds the write lock
+        throughout; ``heap``: bytes of the writer's buffer for its ``threads``."""
         with write_lock(self.path, self.lock_timeout, engine=None):
             pending = archive.pending_ids()
-            with self._committing(heap=REBUILD_HEAP, threads=REBUILD_THREADS) as writer:
-                writer.delete_all_documents()
+            fresh = self._fresh()
+            writer = None
+            try:
+                with tantivy_errors(self.path):
+                    index = tantivy.Index.open(str(fresh))
+                    writer = index.writer(heap_size=heap, num_threads=threads)
                 n = 0
                 for article in archive.iter_articles():
                     writer.add_document(article_document(article))
                     n += 1
+                self.commit(writer)
+                with tantivy_errors(self.path):
+                    writer.wait_merging_threads()
+                self._install(fresh)
+            except BaseException:
+                if writer is not None:
+                    writer.rollback()  # (its threads stop writing into the folder)
+                shutil.rmtree(fresh, ignore_errors=True)
+                raise
             claim(self.path, "tantivy")
             archive.mark_indexed(pending)
         logger.info("rebuilt the index: %d articles", n)
@@ -215,18 +259,27 @@ class TantivyIndex:
         return merged
 
 
+@contextmanager
+def tantivy_errors(path: Path) -> Iterator[None]:
+    """Turn tantivy's errors (all ValueError) into ours: its lock busy is
+    IndexLockedError, an I/O error OSError (with its errno: a full disk is one), any
+    other IndexCorruptError; each a one-line message naming the index ``path``."""
+    try:
+        yield
+    except ValueError as exc:
+        detail = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        if "LockBusy" in detail:
+            raise IndexLockedError(f"index at {path} is being written by another process") from None
+        if (io := _IO_ERROR.search(detail)) or "IO error" in detail:
+            errno = int(io.group(1)) if io else 0
+            raise OSError(errno, f"index at {path}: {detail}") from None
+        raise IndexCorruptError(f"index at {path} failed ({detail}): rebuild it") from None
+
+
 def _write(writer: IndexWriter, articles: Iterable[Article], delete: list[str]) -> None:
     """Delete the documents of the ids ``delete``, then add the articles' documents."""
     for article_id in delete:
         writer.delete_documents_by_term("id", article_id)
     for article in articles:
         writer.add_document(article_document(article))
-
-
-def _opens(index: TantivyIndex) -> bool:
-    try:
-        index.open()
-        return True
-    except (IndexMissingError, IndexCorruptError):
-        return False
 
