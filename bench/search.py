@@ -11,6 +11,14 @@ the wall time and peak RSS of a whole ``search_cli.py search`` process, and the 
 index 1,000 new articles (added to the bench archive, which so grows by 1,000 a run;
 ``--no-sync`` leaves that out and the archive as it was). ``--slowest N`` prints each
 kind's N slowest queries, ``--kinds`` runs only some kinds.
+
+``--engine whoosh,tantivy`` measures both engines on the same archive in one run: each
+engine's index is kept in a folder of its own beside the store (``index.whoosh``,
+``index.tantivy``) and moved to ``index`` while it is measured. Per engine: the rebuild
+time (``--rebuild`` forces it), index bytes per article beside the zlib'd text, p50/p95
+per kind (plus "common phrase": two adjacent very common words) with the totals checked
+equal across engines, a whole search process, and the same 1,000 new articles indexed
+by each.
 Targets at 100k: p95 <= 50 ms per kind, a search process
 <= 0.5 s and <= 300 MB, 1,000 new articles indexed in <= 3 s.
 """
@@ -28,6 +36,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -36,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from indexer.article import Article
 from indexer.layout import DataDir
 from indexer.search import search
-from indexer.search.whoosh.index import ArchiveIndex
+from indexer.search.engines import open_index
 from indexer.store import Archive
 
 logger = logging.getLogger(__name__)
@@ -134,13 +143,13 @@ def build(data: DataDir, n: int, corpus: Corpus) -> dict[str, float]:
     built); return the seconds each took (``store``, ``index``: 0 when skipped)."""
     seconds = {"store": fill_store(data, n, corpus), "index": 0.0}
     with Archive(data.archive) as archive:
-        index = ArchiveIndex(data.index)
+        index = open_index(data.index)
         if not index.exists() or index.doc_count() != archive.count():
             started = time.perf_counter()
             index.rebuild(archive)
             seconds["index"] = time.perf_counter() - started
             print(f"index: rebuilt {archive.count():,} in {seconds['index']:.1f} s")
-        size = sum(f.stat().st_size for f in data.index.iterdir()) / 2**20
+        size = sum(f.stat().st_size for f in data.index.rglob("*") if f.is_file()) / 2**20
         print(f"index size: {size:.0f} MB; store {data.archive.stat().st_size / 2**20:.0f} MB")
     return seconds
 
@@ -236,8 +245,135 @@ def time_new_articles(data: DataDir, corpus: Corpus, count: int = 1000) -> tuple
         start = archive.count()
         archive.add_articles([(a, b"") for a in corpus.articles(start, count)])
         started, started_cpu = time.perf_counter(), time.process_time()
-        ArchiveIndex(data.index).sync(archive)
+        open_index(data.index).sync(archive)
         return time.perf_counter() - started, time.process_time() - started_cpu
+
+
+@contextmanager
+def engine_in_place(data: DataDir, engine: str) -> Iterator[None]:
+    """Move the engine's index folder (``index.<engine>``) to the archive's ``index``
+    for the time of the block (the archive then records that engine)."""
+    kept = data.root / f"index.{engine}"
+    if data.index.exists():
+        raise RuntimeError(f"{data.index} is in the way: move it to index.<engine> first")
+    if kept.exists():
+        kept.rename(data.index)
+    try:
+        yield
+    finally:
+        data.index.rename(kept)
+
+
+def engine_build(data: DataDir, engine: str, *, rebuild: bool) -> float:
+    """Rebuild the engine's index unless it holds the whole store; return the seconds."""
+    with Archive(data.archive) as archive, engine_in_place(data, engine):
+        index = open_index(data.index, engine=engine)
+        opened = open_index(data.index) if index.exists() else None
+        if not rebuild and opened is not None and type(opened) is type(index) and (
+            index.doc_count() == archive.count()
+        ):
+            return 0.0
+        started = time.perf_counter()
+        index.rebuild(archive)
+        seconds = time.perf_counter() - started
+        print(f"{engine} index: rebuilt {archive.count():,} in {seconds:.1f} s", flush=True)
+        return seconds
+
+
+def time_new_articles_each(
+    data: DataDir, corpus: Corpus, engines: list[str], count: int = 1000
+) -> dict[str, tuple[float, float]]:
+    """Store ``count`` new articles, index them into each engine's index in turn (the
+    write of a sync), then mark them indexed; return (wall, CPU) seconds per engine."""
+    seconds = {}
+    with Archive(data.archive) as archive:
+        start = archive.count()
+        archive.add_articles([(a, b"") for a in corpus.articles(start, count)])
+        ids = archive.pending_ids()
+        for engine in engines:
+            with engine_in_place(data, engine):
+                started, started_cpu = time.perf_counter(), time.process_time()
+                articles = archive.get_many(ids)
+                open_index(data.index).add(articles, retired=archive.retired_ids(ids))
+                wall = time.perf_counter() - started
+                seconds[engine] = (wall, time.process_time() - started_cpu)
+        archive.mark_indexed(ids)
+    return seconds
+
+
+def index_parts(index: Path) -> dict[str, int]:
+    """Return the bytes of an index's files by kind (their suffix: tantivy's postings
+    ``.idx``, positions ``.pos``, terms ``.term``, stored hits ``.store``, fast fields
+    ``.fast``, lengths ``.fieldnorm``; Whoosh's ``.pst``, ``.trm``, ``.sto``...)."""
+    parts: dict[str, int] = {}
+    for path in index.rglob("*"):
+        if path.is_file() and path.suffix:
+            parts[path.suffix] = parts.get(path.suffix, 0) + path.stat().st_size
+    return dict(sorted(parts.items(), key=lambda kv: -kv[1]))
+
+
+def totals(data: DataDir, mix: dict[str, list[dict]]) -> list[int]:
+    """Return the number of matches of every query of the mix, in order."""
+    with Archive(data.archive, readonly=True) as archive:
+        return [
+            search(data.index, archive=archive, limit=0, **kwargs).total
+            for queries in mix.values() for kwargs in queries
+        ]
+
+
+def compare_engines(args: argparse.Namespace, data: DataDir, corpus: Corpus) -> None:
+    """Measure every engine of ``--engine`` on the same archive, in this one run."""
+    from bench.scale import common_phrase, disk_bytes, zlib_text_bytes
+
+    engines = args.engine.split(",")
+    fill_store(data, args.n, corpus)
+    if data.index.exists():  # a bench archive made before: its index is the default's
+        data.index.rename(data.root / "index.whoosh")
+    rng = random.Random(args.seed + 1)
+    mix = query_mix(corpus, rng, args.per_kind)
+    mix["common phrase"] = [{"query": common_phrase(corpus, rng)} for _ in range(args.per_kind)]
+    if args.kinds:
+        mix = {kind: mix[kind] for kind in args.kinds.split(",")}
+    with Archive(data.archive, readonly=True) as archive:
+        count = archive.count()
+    rows: dict[str, dict[str, float]] = {}
+    found: dict[str, list[int]] = {}
+    for engine in engines:
+        figures = {"rebuild s": engine_build(data, engine, rebuild=args.rebuild)}
+        with engine_in_place(data, engine):
+            figures["index B/article"] = disk_bytes(data.index) / count
+            for part, size in index_parts(data.index).items():
+                figures[f"  {engine} {part} B/article"] = size / count
+            for kind, (p50, p95, cpu) in time_queries(data, mix, args.slowest).items():
+                figures[f"p50 ms: {kind}"], figures[f"p95 ms: {kind}"] = p50, p95
+                figures[f"CPU p50 ms: {kind}"] = cpu
+            found[engine] = totals(data, mix)
+            word = corpus.words[1000]
+            for label, cli_args in (("", ["search", word]),
+                                    (" (very common)", ["search", corpus.words[0]])):
+                wall, rss, _ = time_process(data, cli_args)
+                figures[f"search process s{label}"] = wall
+                figures[f"search process MB{label}"] = rss
+        rows[engine] = figures
+        print(f"{engine} measured (load average {os.getloadavg()[0]:.1f})", flush=True)
+    if not args.no_sync:
+        for engine, (wall, cpu) in time_new_articles_each(data, corpus, engines).items():
+            rows[engine]["1,000 new articles s"] = wall
+            rows[engine]["1,000 new articles CPU s"] = cpu
+    text = zlib_text_bytes(corpus, count)
+    store = disk_bytes(data.archive)
+    print(f"\n{count:,} articles; zlib'd text {text:.0f} B/article; store {store / count:.0f}"
+          f" B/article; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"{'figure':<40}" + "".join(f"{e:>12}" for e in engines))
+    names = list(dict.fromkeys(name for engine in engines for name in rows[engine]))
+    for name in names:
+        print(f"{name:<40}" + "".join(f"{rows[e].get(name, 0.0):>12.1f}" for e in engines))
+    for engine in engines:
+        total = store / count + rows[engine]["index B/article"]
+        print(f"{engine}: store + index {total:.0f} B/article, {total / text:.2f}x the zlib'd "
+              f"text (index alone {rows[engine]['index B/article'] / text:.2f}x)")
+    same = all(found[e] == found[engines[0]] for e in engines)
+    print(f"totals equal across engines: {same} ({len(found[engines[0]])} queries)")
 
 
 def main() -> None:
@@ -252,10 +388,17 @@ def main() -> None:
         "--no-sync", action="store_true", help="don't add and index 1,000 new articles"
     )
     parser.add_argument("--kinds", help="only these query kinds (comma-separated)")
+    parser.add_argument(
+        "--engine", help="engines to compare on the same archive (comma-separated: whoosh,tantivy)"
+    )
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the indexes first")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     data = DataDir(args.dir or Path(tempfile.gettempdir()) / f"news-archive-bench-{args.n}")
     corpus = Corpus(args.seed, args.n)
+    if args.engine:
+        compare_engines(args, data, corpus)
+        return
     build(data, args.n, corpus)
 
     rng = random.Random(args.seed + 1)

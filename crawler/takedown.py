@@ -14,8 +14,8 @@ from pathlib import Path
 
 from crawler.run import CrawlBusyError, crawl_lock
 from indexer.layout import DataDir
-from indexer.search.whoosh.errors import ArchiveIndexError
-from indexer.search.whoosh.index import ArchiveIndex
+from indexer.search.engines import open_index
+from indexer.search.errors import ArchiveIndexError
 from indexer.store import Archive, StoreError
 
 
@@ -53,7 +53,7 @@ def delete_articles(
                     return result
                 ids += whole
             result.deleted = archive.delete(ids)
-            index = ArchiveIndex(data.index)
+            index = open_index(data.index)
             if index.exists():
                 result.unindexed = index.delete(result.deleted + result.already)
     except CrawlBusyError as exc:
@@ -99,7 +99,7 @@ def vacuum(data: DataDir) -> Vacuumed:
             before = _size(data.archive)
             archive.vacuum()
             after = _size(data.archive)
-            return Vacuumed(before, after, ArchiveIndex(data.index).rebuild(archive))
+            return Vacuumed(before, after, open_index(data.index).rebuild(archive))
     except CrawlBusyError as exc:
         raise StoreError(f"cannot vacuum now: {exc}") from None
 

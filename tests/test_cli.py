@@ -251,7 +251,7 @@ def test_a_query_error_in_the_engine_is_not_taken_for_a_damaged_index(
 ) -> None:
     """A prefix expanding to too many words fails while the engine translates the query
     (in indexer/search/whoosh/): one error line, and no rebuild of a sound index."""
-    monkeypatch.setattr("indexer.search.whoosh.translate.MAX_EXPANSIONS", 1)
+    monkeypatch.setattr("indexer.search.expansion.MAX_EXPANSIONS", 1)
     code, _out, err = invoke(demo_archive["data"], "search", "re*")
     assert code == 1
     assert err.startswith("Error: ")

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+import indexer.search.engines as engines_module
 import indexer.search.whoosh.index as index_module
 import indexer.search.whoosh.writing as writing_module
 from indexer.article import Article
@@ -420,7 +421,7 @@ def test_index_compact_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         with Archive(tmp_path / "archive.db") as store:
             store.add_articles([(make_article(1000 + n), b"")])
             index.sync(store)
-    monkeypatch.setattr(index_module, "COMPACT_MAX_DOCS", 2)
+    monkeypatch.setattr(engines_module, "COMPACT_MAX_DOCS", 2)
     result = runner.invoke(cli, ["--data", str(tmp_path), "index", "--compact"])
     assert result.stdout.splitlines()[-1] == "merged 0 index segments"  # 3 over the bound
     monkeypatch.undo()

@@ -35,7 +35,8 @@ from crawler.sources import MAX_REVISIT_DAYS
 from crawler.warc.revisits import revisit_conditions
 from crawler.warc.writer import RollingWarcWriter
 from indexer.layout import DataDir
-from indexer.search.whoosh.index import ArchiveIndex, IndexLockedError
+from indexer.search.engines import IndexWriter, open_index
+from indexer.search.errors import IndexLockedError
 from indexer.store import Archive, Fetch
 from indexer.warcfile import warc_dir
 
@@ -160,7 +161,7 @@ class Ingester:
     """Store and index what the workers hand over, one batch at a time."""
 
     def __init__(
-        self, server: redis.Redis, archive: Archive, index: ArchiveIndex, warc: RollingWarcWriter
+        self, server: redis.Redis, archive: Archive, index: IndexWriter, warc: RollingWarcWriter
     ) -> None:
         self.server = server
         self.archive = archive
@@ -236,8 +237,9 @@ class Ingester:
         try:
             self.counts.indexed += self.index.sync(self.archive)
             self.unindexed = False
-        except IndexLockedError as exc:
+        except IndexLockedError as exc:  # (or the engine was changed: opened again)
             logger.warning("%s: new articles stay pending for the next time", exc)
+            self.index = open_index(self.index.path)
 
     def _store(
         self, articles: list[ArticleItem], fetches: list[Fetch], locations: dict[str, str]
@@ -335,7 +337,7 @@ def run_ingest(
     paths = DataDir(Path(data_dir))
     with crawl_lock(data_dir), Archive(paths.archive) as archive:
         warc = RollingWarcWriter(warc_dir(paths.archive), prefix="ingest", max_size=WARC_MAX_SIZE)
-        ingester = Ingester(server, archive, ArchiveIndex(paths.index), warc)
+        ingester = Ingester(server, archive, open_index(paths.index), warc)
         ingester.start(revisit_days)
         status = "finished"
         last = noted = time.monotonic()

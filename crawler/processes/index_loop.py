@@ -3,7 +3,10 @@
 Every ``interval`` seconds it indexes what the store holds pending; when told to finish,
 it syncs once more, merges small segments if there are ``compact_at`` of them, answers
 with the :class:`~crawler.processes.indexing.Outcome` and returns. Only the writer
-imports this module (and Whoosh with it).
+imports this module (and the archive's engine with it). The index is opened anew
+(:func:`~indexer.search.engines.open_index`) for each sync, so that a change of the
+archive's engine during the crawl (``index --rebuild --engine``) is followed: a writer of
+the old engine finds it changed once it holds the lock (EngineChangedError, retried).
 """
 
 from __future__ import annotations
@@ -20,12 +23,8 @@ from pathlib import Path
 from crawler.archive_errors import describe_os_error
 from crawler.processes.procs import name_process
 from crawler.processes.writer_config import Outcome, WriterConfig
-from indexer.search.whoosh.index import (
-    COMPACT_MAX_DOCS,
-    ArchiveIndex,
-    ArchiveIndexError,
-    IndexLockedError,
-)
+from indexer.search.engines import COMPACT_MAX_DOCS, IndexWriter, open_index
+from indexer.search.errors import ArchiveIndexError, IndexLockedError
 from indexer.store import Archive, StoreError
 
 logger = logging.getLogger(__name__)
@@ -40,16 +39,15 @@ def run(config: WriterConfig, conn: Connection, logs: Queue[logging.LogRecord | 
     root.setLevel(config.log_level)
     finish = threading.Event()
     threading.Thread(target=_listen, args=(conn, finish), daemon=True).start()
-    index = ArchiveIndex(config.index_path, lock_timeout=config.lock_timeout)
     total, repaired = 0, False
     while True:
         final = finish.wait(config.interval)
-        outcome = _sync(index, config.archive_path, repair=not repaired)
+        outcome = _sync(config, repair=not repaired)
         repaired = repaired or outcome.ok
         total += outcome.indexed
         if final:
             if outcome.ok and config.compact_at:
-                _compact(index, config)
+                _compact(config)
             conn.send(replace(outcome, indexed=total))
             return
 
@@ -63,12 +61,18 @@ def _listen(conn: Connection, finish: threading.Event) -> None:
     finish.set()
 
 
-def _sync(index: ArchiveIndex, archive_path: str, *, repair: bool) -> Outcome:
+def _index(config: WriterConfig) -> IndexWriter:
+    """Return the writer of the archive's index, of the engine it records now."""
+    return open_index(config.index_path, lock_timeout=config.lock_timeout)
+
+
+def _sync(config: WriterConfig, *, repair: bool) -> Outcome:
     """Index what the store holds pending, repairing a damaged index first if ``repair``."""
-    if not Path(archive_path).exists():
+    if not Path(config.archive_path).exists():
         return Outcome()  # nothing stored yet
     try:
-        with Archive(archive_path) as archive:
+        index = _index(config)
+        with Archive(config.archive_path) as archive:
             if repair and index.exists():
                 index.open_or_rebuild(archive)
             indexed = index.sync(archive)
@@ -85,10 +89,11 @@ def _sync(index: ArchiveIndex, archive_path: str, *, repair: bool) -> Outcome:
     return Outcome(indexed=indexed)
 
 
-def _compact(index: ArchiveIndex, config: WriterConfig) -> None:
+def _compact(config: WriterConfig) -> None:
     """Merge small segments (:meth:`ArchiveIndex.compact`) once the index has
     ``compact_at`` segments or more, within ``compact_max_docs`` documents."""
     try:
+        index = _index(config)
         if index.segment_count() < config.compact_at:
             return
         with Archive(config.archive_path, readonly=True) as archive:

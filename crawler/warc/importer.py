@@ -35,7 +35,7 @@ from crawler.warc.reextract import page_encoding
 from crawler.warc.writer import RollingWarcWriter, status_line
 from indexer.aliases import same_text
 from indexer.article import Article
-from indexer.search.whoosh.index import ArchiveIndex
+from indexer.search.engines import open_index
 from indexer.store import Archive
 from indexer.urls import normalize_url, strip_www
 from indexer.warcfile import WarcError, WarcResponse, iter_responses
@@ -239,6 +239,6 @@ def import_warcs(
             "pages": counts.responses, "new": counts.new, "known": counts.known,
             "not_article": counts.not_articles, **counts.not_stored_stats(),
         })
-    counts.indexed = ArchiveIndex(index_path).sync(archive)
+    counts.indexed = open_index(index_path).sync(archive)
     logger.info("WARC import: %s", counts)
     return counts

@@ -22,7 +22,7 @@ from crawler.processes.overlap import overlapped
 from crawler.processes.workers import ExtractorPool
 from crawler.run import CrawlBusyError, crawl_lock
 from indexer.article import Article
-from indexer.search.whoosh.index import ArchiveIndex
+from indexer.search.engines import open_index
 from indexer.store import Archive, StoreError
 
 logger = logging.getLogger(__name__)
@@ -157,7 +157,7 @@ def _reextract(
         ))
     finally:
         pool.close()
-    counts.indexed = ArchiveIndex(index_path).sync(archive)
+    counts.indexed = open_index(index_path).sync(archive)
     logger.info("re-extraction: %s", counts)
     return counts
 

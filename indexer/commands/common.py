@@ -56,7 +56,7 @@ _USER_ERRORS = {
     "indexer.database": "StoreError",
     "indexer.packed": "PackedError",
     "indexer.search": "QueryError",
-    "indexer.search.whoosh.index": "ArchiveIndexError",
+    "indexer.search.errors": "ArchiveIndexError",
 }
 
 
@@ -128,7 +128,7 @@ def with_index(data: DataDir, work: Callable[[Any], Any], *, texts_only: bool = 
     """Run ``work(archive)`` against the index; a missing or damaged index is rebuilt
     from the store first (with a note on stderr), then ``work`` runs again. With
     ``texts_only``, ``work`` gets the store's texts only (see :func:`open_archive`)."""
-    from indexer.search import ArchiveIndex, index_problem
+    from indexer.search import index_problem, open_index
 
     with open_archive(data, readonly=True, texts_only=texts_only) as archive:
         try:
@@ -138,7 +138,7 @@ def with_index(data: DataDir, work: Callable[[Any], Any], *, texts_only: bool = 
                 raise
     click.echo(f"{problem}: rebuilding it from the store...", err=True)
     with open_archive(data) as archive:
-        ArchiveIndex(data.index).rebuild(archive)
+        open_index(data.index).rebuild(archive)
         return work(archive)
 
 

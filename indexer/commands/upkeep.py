@@ -26,14 +26,27 @@ from indexer.layout import DataDir
     help="Then merge the index's small segments into one, at most 20,000 documents "
     "(searches keep working).",
 )
+@click.option(
+    "--engine",
+    metavar="NAME",
+    help="With --rebuild: the archive's full-text engine from now on: whoosh (the "
+    "default) or tantivy (faster on large archives; see the README).",
+)
 @click.pass_obj
 @user_errors
-def index(data: DataDir, rebuild: bool, compact: bool) -> None:
+def index(data: DataDir, rebuild: bool, compact: bool, engine: str | None) -> None:
     """Bring the search index up to date with the store (or rebuild it)."""
-    from indexer.search.whoosh.index import COMPACT_MAX_DOCS, ArchiveIndex
+    from indexer.search.engines import COMPACT_MAX_DOCS, check_engine, engine_of, open_index
 
+    if engine is not None:
+        try:
+            check_engine(engine)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        if not rebuild and engine != engine_of(data.index):
+            raise click.ClickException("changing the engine rebuilds the index: add --rebuild")
     with open_archive(data) as archive:
-        idx = ArchiveIndex(data.index)
+        idx = open_index(data.index, engine=engine)
         count = idx.rebuild(archive) if rebuild else idx.sync(archive)
         click.echo(f"{'rebuilt index with' if rebuild else 'indexed'} {count} articles")
         if compact:

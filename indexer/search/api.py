@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from indexer.search.engine import FACETS, Match, Page, SearchEngine
+from indexer.search.engine_record import engine_of
 from indexer.search.filters import Filters
 from indexer.search.query import Analysis, QueryError, parse
 from indexer.search.results import Hit, HitStream, SearchResult, TextSource
 from indexer.search.snippets import add_snippets
-from indexer.search.whoosh.engine import WhooshEngine
 
 if TYPE_CHECKING:
     from indexer.store import Archive
@@ -31,8 +31,16 @@ NO_FILTERS = Filters()
 
 
 def open_engine(index_path: str | Path) -> SearchEngine:
-    """Return the engine over the index at ``index_path`` (the one place that picks it);
-    raise IndexMissingError or IndexCorruptError when the index won't open."""
+    """Return the engine over the index at ``index_path``, the one the archive records
+    (:mod:`indexer.search.engines`; the one place that picks it for searching); raise
+    IndexMissingError or IndexCorruptError when the index won't open. Only that engine
+    is imported."""
+    if engine_of(index_path) == "tantivy":
+        from indexer.search.tantivy.engine import TantivyEngine
+
+        return TantivyEngine(index_path)
+    from indexer.search.whoosh.engine import WhooshEngine
+
     return WhooshEngine(index_path)
 
 

@@ -1,16 +1,18 @@
 """The seam between search and the full-text engine: what an engine must do.
 
 :mod:`indexer.search.api` parses a query (:mod:`indexer.search.query`) and hands the
-tree to a :class:`SearchEngine`; the one engine today is Whoosh
+tree to a :class:`SearchEngine`: Whoosh's
 (:class:`indexer.search.whoosh.engine.WhooshEngine`, over
-:class:`indexer.search.whoosh.index.ArchiveIndex`).
+:class:`indexer.search.whoosh.index.ArchiveIndex`), the default, or tantivy's
+(:class:`indexer.search.tantivy.engine.TantivyEngine`), as the archive records
+(:mod:`indexer.search.engines`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar, overload
 
 from indexer.search.filters import Filters
 from indexer.search.query import Analysis, ParsedQuery, QueryError
@@ -38,6 +40,30 @@ class Match(NamedTuple):
 
     fields: Mapping[str, Any]
     score: float | None
+
+
+_Found = TypeVar("_Found")
+
+
+class LazyMatches(Sequence[Match], Generic[_Found]):
+    """Matches made from what the engine found (``read`` gives one its stored fields)
+    only when they are used, so that every match of a large result can be streamed."""
+
+    def __init__(self, found: Sequence[_Found], read: Callable[[_Found], Match]):
+        self._found = found
+        self._read = read
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+    @overload
+    def __getitem__(self, index: int) -> Match: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Match]: ...
+    def __getitem__(self, index: int | slice) -> Match | list[Match]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return self._read(self._found[index])
 
 
 @dataclass

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from indexer.search.query import parse_period
+from indexer.search.query import clean_query, parse_period
+from indexer.search.terms import lang_key, normalize_key
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,17 @@ class Filters:
         """Return these filters with the given flags replaced (a TypeError for unknown
         names, as for unknown keyword arguments)."""
         return replace(self, **flags) if flags else self
+
+    def flag_keys(self) -> list[tuple[str, str]]:
+        """Return (index field, matching key) of each name flag given (source, author,
+        agency, lang), as the index writes them."""
+        flags = (
+            ("source", self.source, lambda v: " ".join(v.split()).lower()),
+            ("author", self.author, normalize_key),
+            ("agency", self.agency, normalize_key),
+            ("lang", self.lang, lang_key),
+        )
+        return [(name, keyed(clean_query(v))) for name, v, keyed in flags if v is not None]
 
     def period(self) -> tuple[date | None, date | None] | None:
         """Return the (first, last) day of ``since`` and ``until``, or None without them."""

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING
 
-from indexer.search.engine import FACETS, Match, Page, newest_first
+from indexer.search.engine import FACETS, LazyMatches, Match, Page, newest_first
+from indexer.search.engines import IndexWrites
 from indexer.search.filters import Filters
 from indexer.search.query import HIGHLIGHT_FIELDS, ParsedQuery, QueryError, parse
 from indexer.search.whoosh import matching
@@ -35,8 +36,6 @@ with quiet_whoosh_import():
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
 
-    from indexer.article import Article
-    from indexer.store import Archive
 
 OPEN_SEARCHERS = 4  # indexes kept open per thread
 
@@ -91,7 +90,7 @@ def prepare(
     return Prepared(final, has_words, highlight)
 
 
-class WhooshEngine:
+class WhooshEngine(IndexWrites):
     """The archive's Whoosh index as a :class:`~indexer.search.engine.SearchEngine`."""
 
     analysis = ANALYSIS
@@ -101,26 +100,6 @@ class WhooshEngine:
         IndexMissingError or IndexCorruptError when it won't open."""
         self.index = ArchiveIndex(index_path)
         self.searcher = cached_searcher(index_path)
-
-    def add(self, articles: Iterable[Article]) -> int:
-        """Index (or re-index) articles in one commit; return how many."""
-        return self.index.add(articles)
-
-    def delete(self, ids: Iterable[str]) -> int:
-        """Remove articles in one commit; return how many were there."""
-        return self.index.delete(ids)
-
-    def sync(self, archive: Archive) -> int:
-        """Index what the store marks pending; return how many."""
-        return self.index.sync(archive)
-
-    def rebuild(self, archive: Archive) -> int:
-        """Rebuild the index from the store; return how many articles it holds."""
-        return self.index.rebuild(archive)
-
-    def compact(self, archive: Archive | None = None, *, max_docs: int | None = None) -> int:
-        """Merge small segments; return how many were merged."""
-        return self.index.compact(archive, max_docs=max_docs)
 
     def execute(
         self, query: ParsedQuery, filters: Filters, *, sort: str, limit: int | None, offset: int
@@ -140,8 +119,10 @@ class WhooshEngine:
                 searcher, prepared, None if wanted is None else max(wanted, 1)
             )
         if limit is None:
-            return Page(_StoredMatches(searcher, found[offset:]), total, partial,
-                        prepared.highlight)
+            lazy = LazyMatches(
+                found[offset:], lambda hit: Match(searcher.stored_fields(hit[0]), hit[1])
+            )
+            return Page(lazy, total, partial, prepared.highlight)
         page = found[offset : offset + limit] if limit else []
         matches = [Match(searcher.stored_fields(docnum), score) for docnum, score in page]
         return Page(matches, total, partial, prepared.highlight)
@@ -224,24 +205,3 @@ class WhooshEngine:
             return None
         return replaced if found else None
 
-
-class _StoredMatches(Sequence[Match]):
-    """Matches whose stored fields are read from the index when they are used (so every
-    match of a large result can be streamed)."""
-
-    def __init__(self, searcher: Searcher, found: Sequence[tuple[int, float | None]]):
-        self._searcher = searcher
-        self._found = found
-
-    def __len__(self) -> int:
-        return len(self._found)
-
-    @overload
-    def __getitem__(self, index: int) -> Match: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[Match]: ...
-    def __getitem__(self, index: int | slice) -> Match | list[Match]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        docnum, score = self._found[index]
-        return Match(self._searcher.stored_fields(docnum), score)

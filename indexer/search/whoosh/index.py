@@ -70,12 +70,14 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from indexer.article import Article
+from indexer.search.engine_record import claim
+from indexer.search.locking import write_lock
 from indexer.search.whoosh import forked
 from indexer.search.whoosh.errors import (
     ArchiveIndexError,
@@ -116,7 +118,6 @@ with quiet_whoosh_import():
     from whoosh.fields import Schema
     from whoosh.filedb.filestore import FileStorage
     from whoosh.index import TOC
-    from whoosh.util.filelock import try_for
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
@@ -153,7 +154,6 @@ MERGE_FACTOR = 10  # segments of one size class that a commit merges together
 COMMIT_MERGE_DOCS = 1_000  # at most this many documents of older segments merged per commit
 PARALLEL_ADD = 500  # adds of at least this many articles write two segments at once
 FAST_MERGE_DOCS = 10_000  # larger writes (per process) and merges pool postings on disk
-COMPACT_MAX_DOCS = 20_000  # documents a compaction merges at most (index --compact, crawls)
 COMPACT_LIMIT_MB = 64  # Whoosh's posting pool for compactions above FAST_MERGE_DOCS
 
 
@@ -247,8 +247,8 @@ class ArchiveIndex:
 
     # -- writing -------------------------------------------------------------------------
 
-    def _locked(self) -> _WriteLock:
-        return _WriteLock(self._storage(), self.lock_timeout)
+    def _locked(self, *, switching: bool = False) -> AbstractContextManager[None]:
+        return _write_lock(self.path, self.lock_timeout, switching=switching)
 
     def add(self, articles: Iterable[Article], *, retired: Iterable[str] = ()) -> int:
         """Add or replace articles (by id) in one commit, dropping the documents of the
@@ -388,7 +388,7 @@ class ArchiveIndex:
         """Build a fresh index from the whole store beside the target, swap it in; return
         the count. Holds the target's write lock throughout, so no sync interleaves."""
         self.path.mkdir(parents=True, exist_ok=True)
-        with self._locked():
+        with self._locked(switching=True):
             pending = archive.pending_ids()
             parallel = archive.count() >= PARALLEL_THRESHOLD
             fresh = self._fresh_dir()
@@ -397,6 +397,7 @@ class ArchiveIndex:
                 self._install(fresh)
             finally:
                 shutil.rmtree(fresh, ignore_errors=True)
+            claim(self.path, "whoosh")
             archive.mark_indexed(pending)
         logger.info("rebuilt the index: %d articles", n)
         return n + self.sync(archive)
@@ -523,28 +524,14 @@ def _merge(writer: Any, segments: list[Any], chosen: list[Any]) -> list[Any]:
     return [s for s in segments if s not in chosen]
 
 
-class _WriteLock:
-    """The index's Whoosh write lock, held as a context manager."""
-
-    def __init__(self, storage: FileStorage, timeout: float):
-        self.lock = storage.lock(f"{INDEX_NAME}_WRITELOCK")
-        self.storage = storage
-        self.timeout = timeout
-
-    def __enter__(self) -> _WriteLock:
-        if not try_for(self.lock.acquire, timeout=self.timeout, delay=0.1):
-            raise _locked_error(Path(self.storage.folder), self.timeout)
-        _clean_temp_files(Path(self.storage.folder))
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.lock.release()
-
-
-def _locked_error(path: Path, timeout: float) -> IndexLockedError:
-    return IndexLockedError(
-        f"index at {path} is being written by another process (waited {timeout:g}s)"
-    )
+@contextmanager
+def _write_lock(folder: Path, timeout: float, *, switching: bool = False) -> Iterator[None]:
+    """Hold the index folder's write lock (:mod:`indexer.search.locking`); unless
+    ``switching`` (a rebuild, which records Whoosh), only while the archive's engine is
+    Whoosh. Temporary files a killed writer left are removed first."""
+    with write_lock(folder, timeout, engine=None if switching else "whoosh"):
+        _clean_temp_files(folder)
+        yield
 
 
 def _clean_temp_files(path: Path) -> None:

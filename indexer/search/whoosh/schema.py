@@ -3,14 +3,24 @@ document of an article; see :mod:`indexer.search.whoosh.index` for the choices."
 
 from __future__ import annotations
 
-import re
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
 from indexer.article import Article
+from indexer.search.terms import (
+    LEAD_CHARS,
+    WORD_PATTERN,
+    date_key,
+    display_names,
+    lang_key,
+    name_keys,
+    normalize_key,
+)
+
+__all__ = ["LEAD_CHARS", "WORD_PATTERN", "date_key", "lang_key", "normalize_key"]
 
 
 @contextmanager
@@ -37,7 +47,6 @@ with quiet_whoosh_import():
 
 INDEX_NAME = "MAIN"
 SCHEMA_VERSION = "1"
-LEAD_CHARS = 400
 _VERSION_FIELD = f"schema_v{SCHEMA_VERSION}"
 
 TEXT_ANALYZER = (
@@ -48,8 +57,6 @@ TEXT_ANALYZER = (
     | StemFilter(cachesize=50_000)
 )
 SPELL_ANALYZER = RegexTokenizer() | CharsetFilter(accent_map) | LowercaseFilter()
-# The words of RegexTokenizer's default pattern, \w+(\.?\w+)*, without a capturing group.
-WORD_PATTERN = re.compile(r"\w+(?:\.?\w+)*")
 WORD_CACHE_SIZE = 500_000  # analysed forms of raw words kept per analyzer
 
 
@@ -193,45 +200,6 @@ def build_schema() -> Schema:
     )
 
 
-def normalize_key(value: str) -> str:
-    """Return the matching form of a name or keyword: one-spaced, lowercase, no accents."""
-    return " ".join(value.replace(",", " ").split()).translate(accent_map).lower()
-
-
-def _keys(names: Iterable[str], *, last_names: bool = False) -> str:
-    """Return comma-joined matching keys for names (plus each last name if asked)."""
-    keys: list[str] = []
-    for name in names:
-        key = normalize_key(name)
-        if not key:
-            continue
-        keys.append(key)
-        if last_names and " " in key:
-            keys.append(key.rsplit(" ", 1)[1])
-    return ",".join(dict.fromkeys(keys))
-
-
-def _display(names: Iterable[str]) -> str:
-    """Return comma-joined display names (commas inside a name become spaces)."""
-    return ",".join(" ".join(n.replace(",", " ").split()) for n in names if n.strip())
-
-
-def lang_key(language: str | None) -> str:
-    """Return the matching form of a language tag: its primary subtag (``en-GB`` -> ``en``)."""
-    return normalize_key(re.split(r"[-_]", language or "", maxsplit=1)[0])
-
-
-def date_key(iso: str | None) -> int:
-    """Return ``yyyymmdd`` of an ISO 8601 date string, or 0 when absent or malformed."""
-    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", iso or "")
-    if not m:
-        return 0
-    year, month, day = (int(g) for g in m.groups())
-    if not (1 <= month <= 12 and 1 <= day <= 31):
-        return 0
-    return year * 10_000 + month * 100 + day
-
-
 def article_document(article: Article) -> dict[str, Any]:
     """Return the Whoosh document of an article."""
     published = date_key(article.published)
@@ -241,14 +209,14 @@ def article_document(article: Article) -> dict[str, Any]:
         "title": article.title or "",
         "body": article.text or article.description or "",
         "lead": article.description or (article.text or "")[:LEAD_CHARS],
-        "authors": _display(article.authors),
-        "agencies": _display(article.agencies),
-        "author": _keys(article.authors, last_names=True),
-        "agency": _keys(article.agencies),
+        "authors": ",".join(display_names(article.authors)),
+        "agencies": ",".join(display_names(article.agencies)),
+        "author": ",".join(name_keys(article.authors, last_names=True)),
+        "agency": ",".join(name_keys(article.agencies)),
         "source": article.source or "",
-        "tag": _keys(article.tags),
+        "tag": ",".join(name_keys(article.tags)),
         "lang": lang_key(article.language),
-        "section": _keys([article.section or ""]),
+        "section": ",".join(name_keys([article.section or ""])),
         "published": published,
         "published_iso": article.published,
         "spell": f"{article.title or ''}\n{article.description or ''}",

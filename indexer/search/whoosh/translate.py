@@ -6,16 +6,19 @@ date range becomes whole ``year`` and ``month`` terms plus short day ranges at i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import islice
 from typing import Any
 
 import indexer.search.query as q
+from indexer.search.expansion import prefix_words
 from indexer.search.filters import Filters
-from indexer.search.query import MAX_YEAR, MIN_YEAR, QueryError, clean_query, month_end
+from indexer.search.query import MAX_YEAR, MIN_YEAR, QueryError, month_end
+from indexer.search.terms import day_key
 from indexer.search.whoosh.phrases import FastPhrase
-from indexer.search.whoosh.schema import lang_key, normalize_key, quiet_whoosh_import
+from indexer.search.whoosh.schema import quiet_whoosh_import
 
 with quiet_whoosh_import():
     from whoosh.query import (
@@ -29,9 +32,6 @@ with quiet_whoosh_import():
         Query,
         Term,
     )
-
-MAX_EXPANSIONS = 500  # words one prefix may expand to
-
 
 @dataclass
 class Translation:
@@ -72,22 +72,14 @@ def _to_whoosh(node: q.Node, reader: Any, highlight: set[str]) -> Query:
 
 def _expand(node: q.Prefix, reader: Any, highlight: set[str]) -> Query:
     """Return the OR of the index's words starting with the prefix's stems."""
-    terms: list[Query] = []
-    for name in node.fields:
-        found = (islice(reader.expand_prefix(name, s), MAX_EXPANSIONS + 1) for s in node.stems)
-        words = {w.decode("utf-8") for expansion in found for w in expansion}
-        if node.highlight:
-            highlight.update(words)
-        terms.extend(Term(name, w) for w in sorted(words))
-    if len(terms) > MAX_EXPANSIONS * len(node.fields):
-        raise QueryError(f"{node.text[:40]!r} matches too many words: make the prefix longer")
+
+    def words_of(name: str, stem: str, most: int) -> Iterable[str]:
+        return (w.decode("utf-8") for w in islice(reader.expand_prefix(name, stem), most))
+
+    terms = [Term(name, w) for name, w in prefix_words(node, words_of, highlight)]
     if not terms:  # a term no document has: matches nothing
         return Term(node.fields[0], node.key)
     return Or(terms) if len(terms) > 1 else terms[0]
-
-
-def _ymd(day: date) -> int:
-    return day.year * 10_000 + day.month * 100 + day.day
 
 
 def date_range_query(since: date | None, until: date | None) -> Query:
@@ -116,22 +108,14 @@ def date_parts(since: date | None, until: date | None) -> list[Query]:
             end = last
         else:
             end = min(last, hi)
-            parts.append(NumericRange("published", _ymd(day), _ymd(end)))
+            parts.append(NumericRange("published", day_key(day), day_key(end)))
         day = end + timedelta(days=1)
     return parts
 
 
 def filter_queries(filters: Filters, *, dates: bool = True) -> list[Query]:
     """Return one non-scoring query per flag given (but the dates if not ``dates``)."""
-    found: list[Query] = []
-    for name, value, normalize in (
-        ("source", filters.source, lambda v: " ".join(v.split()).lower()),
-        ("author", filters.author, normalize_key),
-        ("agency", filters.agency, normalize_key),
-        ("lang", filters.lang, lang_key),
-    ):
-        if value is not None:
-            found.append(ConstantScoreQuery(Term(name, normalize(clean_query(value))), 0.0))
+    found: list[Query] = [ConstantScoreQuery(Term(n, key), 0.0) for n, key in filters.flag_keys()]
     if dates and (period := filters.period()) is not None:
         found.append(date_range_query(*period))
     return found

@@ -1,0 +1,126 @@
+"""The tantivy index's fields and the document of an article.
+
+Text fields (``title``, ``body``, and ``spell``: the unstemmed words of titles and
+descriptions, for "did you mean") take our terms as they are (tantivy's
+``PreTokenizedString``): the words of :class:`indexer.search.terms.TextAnalysis`, at the
+positions Whoosh gives them (stop words take none), so phrases match as in Whoosh.
+Keys (``author``, ``agency``, ``source``, ``tag``, ``lang``, ``section``) are whole terms.
+``published`` (``yyyymmdd``, 0 when unknown) is indexed for date ranges and a fast
+field for sorting newest first; ``oldest`` (the same, undated last) for oldest first.
+Facets read fast fields: ``source``, ``lang``, ``tag``, ``authors`` and ``agencies``
+(display names), and ``published`` for years and months.
+
+What a hit shows (:class:`indexer.search.engine.Match`) is stored as one small JSON
+value, ``hit``; nothing else is stored (the text stays in the store).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tantivy import Document, PreTokenizedString, Schema, SchemaBuilder, Token
+
+from indexer.article import Article
+from indexer.search.terms import (
+    LEAD_CHARS,
+    WORD_PATTERN,
+    date_key,
+    display_names,
+    fold,
+    lang_key,
+    name_keys,
+    word_form,
+)
+
+SCHEMA_VERSION = 1
+TEXT_FIELDS = ("title", "body")
+KEY_FIELDS = ("author", "agency", "source", "tag", "lang", "section")
+FACET_FIELDS = ("source", "lang", "tag", "authors", "agencies")
+UNDATED_LAST = 99_999_999  # ``oldest`` of an undated article
+HIT_FIELDS = ("url", "title", "published_iso", "source", "authors", "agencies", "lead")
+
+
+def build_schema() -> Schema:
+    """Return the index schema (see the module docstring)."""
+    builder = SchemaBuilder()
+    builder.add_text_field("id", tokenizer_name="raw", index_option="basic")
+    for name in TEXT_FIELDS:
+        builder.add_text_field(name, index_option="position")
+    builder.add_text_field("spell", index_option="basic")
+    for name in KEY_FIELDS:
+        builder.add_text_field(
+            name, fast=name in FACET_FIELDS, tokenizer_name="raw", index_option="basic"
+        )
+    for name in ("authors", "agencies"):
+        builder.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
+    builder.add_unsigned_field("published", indexed=True, fast=True)
+    builder.add_unsigned_field("oldest", fast=True)
+    builder.add_bytes_field("hit", stored=True)
+    return builder.build()
+
+
+SCHEMA = build_schema()
+
+
+def _tokens(text: str, *, stemmed: bool) -> PreTokenizedString:
+    """Return the text's words as index terms at Whoosh's positions: stop words take no
+    position, and the first kept word is at its raw position."""
+    tokens: list[Token] = []
+    pos: int | None = None
+    for raw_pos, raw in enumerate(WORD_PATTERN.findall(text)):
+        form = word_form(raw) if stemmed else fold(raw)
+        if not form:
+            continue
+        pos = raw_pos if pos is None else pos + 1
+        tokens.append(Token(form, pos, 0, 0))
+    return PreTokenizedString("", tokens)
+
+
+def article_document(article: Article) -> Document:
+    """Return the tantivy document of an article."""
+    doc = Document()
+    doc.add_text("id", article.id)
+    title = article.title or ""
+    body = article.text or article.description or ""
+    doc.add_pre_tokenized_text("title", _tokens(title, stemmed=True))
+    doc.add_pre_tokenized_text("body", _tokens(body, stemmed=True))
+    spell = f"{title}\n{article.description or ''}"
+    doc.add_pre_tokenized_text("spell", _tokens(spell, stemmed=False))
+    authors, agencies = display_names(article.authors), display_names(article.agencies)
+    keys: dict[str, list[str]] = {
+        "author": name_keys(article.authors, last_names=True),
+        "agency": name_keys(article.agencies),
+        "source": [article.source.strip().lower()] if article.source.strip() else [],
+        "tag": name_keys(article.tags),
+        "lang": [key] if (key := lang_key(article.language)) else [],
+        "section": name_keys([article.section or ""]),
+        "authors": list(dict.fromkeys(authors)),
+        "agencies": list(dict.fromkeys(agencies)),
+    }
+    for name, values in keys.items():
+        for value in values:
+            doc.add_text(name, value)
+    published = date_key(article.published)
+    doc.add_unsigned("published", published)
+    doc.add_unsigned("oldest", published or UNDATED_LAST)
+    hit = {
+        "url": article.url,
+        "title": title,
+        "published_iso": article.published,
+        "source": article.source or "",
+        "authors": ",".join(authors),
+        "agencies": ",".join(agencies),
+        "lead": article.description or (article.text or "")[:LEAD_CHARS],
+    }
+    doc.add_bytes("hit", json.dumps([article.id, *(hit[k] for k in HIT_FIELDS)]).encode())
+    return doc
+
+
+def stored_fields(doc: Document) -> dict[str, Any]:
+    """Return a document's stored fields as a :class:`~indexer.search.engine.Match` has
+    them (empty values left out, as Whoosh leaves them out)."""
+    article_id, *values = json.loads(doc.get_first("hit") or b"[]")
+    fields = {"id": article_id}
+    fields.update((k, v) for k, v in zip(HIT_FIELDS, values, strict=True) if v not in ("", None))
+    return fields
