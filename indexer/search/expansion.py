@@ -1,14 +1,27 @@
-"""Prefix queries, for every engine: the index's words a prefix stands for, capped."""
+"""What every engine's translation of a query shares: the index's words a prefix stands
+for (capped), and the translation's result."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from indexer.search.query import Prefix, QueryError
 
 MAX_EXPANSIONS = 500  # words one prefix may expand to, in each field
 
+EngineQuery = TypeVar("EngineQuery")
 WordsOf = Callable[[str, str, int], Iterable[str]]  # (field, stem, at most) -> index words
+
+
+@dataclass
+class Translation(Generic[EngineQuery]):
+    """An engine's query of a query tree, and the words its prefixes expanded to (to mark
+    in snippets)."""
+
+    query: EngineQuery
+    highlight: set[str] = field(default_factory=set)
 
 
 def prefix_words(node: Prefix, words_of: WordsOf, highlight: set[str]) -> list[tuple[str, str]]:

@@ -10,13 +10,12 @@ as Whoosh's are (:mod:`indexer.search.expansion`). Dates are a range of ``publis
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date
 
 from tantivy import FieldType, Occur, Query, Searcher
 
 import indexer.search.query as q
-from indexer.search.expansion import prefix_words
+from indexer.search.expansion import Translation, prefix_words
 from indexer.search.filters import Filters
 from indexer.search.query import MAX_YEAR, MIN_YEAR, QueryError
 from indexer.search.tantivy.schema import SCHEMA
@@ -25,15 +24,7 @@ from indexer.search.terms import day_key
 TITLE_BOOST = 2.0
 
 
-@dataclass
-class Translation:
-    """A tantivy query and the words its prefixes expanded to (to mark in snippets)."""
-
-    query: Query
-    highlight: set[str] = field(default_factory=set)
-
-
-def translate(tree: q.Node, searcher: Searcher) -> Translation:
+def translate(tree: q.Node, searcher: Searcher) -> Translation[Query]:
     """Return the tantivy query of a query tree, expanding prefixes from ``searcher``."""
     highlight: set[str] = set()
     return Translation(_to_tantivy(tree, searcher, highlight), highlight)

@@ -7,13 +7,12 @@ date range becomes whole ``year`` and ``month`` terms plus short day ranges at i
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import islice
 from typing import Any
 
 import indexer.search.query as q
-from indexer.search.expansion import prefix_words
+from indexer.search.expansion import Translation, prefix_words
 from indexer.search.filters import Filters
 from indexer.search.query import MAX_YEAR, MIN_YEAR, QueryError, month_end
 from indexer.search.terms import day_key
@@ -33,15 +32,7 @@ with quiet_whoosh_import():
         Term,
     )
 
-@dataclass
-class Translation:
-    """A Whoosh query and the words its prefixes expanded to (to mark in snippets)."""
-
-    query: Query
-    highlight: set[str] = field(default_factory=set)
-
-
-def translate(tree: q.Node, reader: Any) -> Translation:
+def translate(tree: q.Node, reader: Any) -> Translation[Query]:
     """Return the Whoosh query of a query tree, expanding prefixes from ``reader``."""
     highlight: set[str] = set()
     return Translation(_to_whoosh(tree, reader, highlight), highlight)
