@@ -84,6 +84,7 @@ class CrawlRecords(ArchiveFile):
                 (json.dumps(fields), crawl_id),
             )
 
+    @translated
     def finish_crawl(self, crawl_id: int, *, status: str, stats: Mapping[str, Any]) -> None:
         """Record the end of a crawl with its final status and counters."""
         with self._write():
