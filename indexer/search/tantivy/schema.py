@@ -68,21 +68,22 @@ def build_schema() -> Schema:
 SCHEMA = build_schema()
 
 
-def _tokens(text: str, *, stemmed: bool) -> list[Token]:
-    """Return the text's words as index terms at Whoosh's positions: stop words take no
-    position, and the first kept word is at its raw position."""
-    tokens: list[Token] = []
+def _words(text: str, *, stemmed: bool) -> list[tuple[str, int]]:
+    """Return the text's words as index terms with Whoosh's positions: stop words take
+    no position, and the first kept word is at its raw position."""
+    words: list[tuple[str, int]] = []
     pos: int | None = None
     for raw_pos, raw in enumerate(WORD_PATTERN.findall(text)):
         form = word_form(raw) if stemmed else fold(raw)
         if not form:
             continue
         pos = raw_pos if pos is None else pos + 1
-        tokens.append(Token(form, pos, 0, 0))
-    return tokens
+        words.append((form, pos))
+    return words
 
 
-def _add_words(doc: Document, name: str, tokens: list[Token]) -> None:
+def _add_words(doc: Document, name: str, words: list[tuple[str, int]]) -> None:
+    tokens = [Token(form, pos, 0, 0) for form, pos in words]
     doc.add_pre_tokenized_text(name, PreTokenizedString("", tokens))
 
 
@@ -98,13 +99,13 @@ def article_document(article: Article, common: frozenset[str] = frozenset()) -> 
     doc.add_text("id", article.id)
     texts = text_fields(article)
     for name, text in texts.items():
-        tokens = _tokens(text, stemmed=True)
-        _add_words(doc, name, tokens)
-        if common and (found := pairs([t.text for t in tokens], common)):
-            _add_words(doc, grams_field(name), [Token(t, 0, 0, 0) for t in found])
+        words = _words(text, stemmed=True)
+        _add_words(doc, name, words)
+        if common and (found := pairs([form for form, _ in words], common)):
+            _add_words(doc, grams_field(name), [(term, 0) for term in found])
     title = texts["title"]
     spell = f"{title}\n{article.description or ''}"
-    _add_words(doc, "spell", _tokens(spell, stemmed=False))
+    _add_words(doc, "spell", _words(spell, stemmed=False))
     authors, agencies = display_names(article.authors), display_names(article.agencies)
     keys: dict[str, list[str]] = {
         "author": name_keys(article.authors, last_names=True),
