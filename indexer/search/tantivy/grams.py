@@ -41,17 +41,10 @@ def grams_field(field: str) -> str:
     return f"{field}_grams"
 
 
-def pair(first: str, second: str) -> str:
-    """Return the term of two adjacent words."""
-    return f"{first} {second}"
-
-
 def pairs(words: Sequence[str], common: frozenset[str]) -> list[str]:
     """Return the terms of the adjacent pairs of ``words`` (a field's terms in order)
-    whose words are both common."""
-    return [
-        pair(a, b) for a, b in itertools.pairwise(words) if a in common and b in common
-    ]
+    whose words are both common (``"a b"``: no term has a space)."""
+    return [f"{a} {b}" for a, b in itertools.pairwise(words) if a in common and b in common]
 
 
 def choose(texts: Iterable[Iterable[str]]) -> list[str]:
