@@ -3,7 +3,9 @@ store, written like the Whoosh one (:class:`indexer.search.whoosh.index.ArchiveI
 :meth:`TantivyIndex.sync` indexes what the store marks pending, batch by batch, and marks
 each batch indexed only after its commit; :meth:`TantivyIndex.rebuild` replaces every
 document in one commit (searches see the old index until then), and records tantivy as
-the archive's engine (:func:`indexer.search.engines.claim`).
+the archive's engine (:func:`indexer.search.engines.claim`). A rebuild also chooses the
+index's common words and records them in its folder; every write indexes the pairs of
+the words it records (:mod:`indexer.search.tantivy.grams`).
 
 Every write holds the index folder's write lock (:mod:`indexer.search.locking`, shared
 with Whoosh) and then tantivy's own; either one busy for ``lock_timeout`` seconds is
