@@ -22,6 +22,7 @@ from indexer.search.tantivy.writing import TantivyIndex
 from indexer.search.terms import TEXT_ANALYSIS
 from indexer.search.whoosh.index import ArchiveIndex
 from indexer.store import Archive
+from tests.conftest import run_cli
 
 OLD_INDEX = Path(__file__).parent / "data" / "tantivy-before-grams.tar.gz"  # (before grams)
 RNG = random.Random(1919)
@@ -157,3 +158,24 @@ def test_an_index_written_before_grams_is_searched_then_upgraded(tmp_path: Path)
     for query in queries:
         assert sorted(matching_ids(index, query)) == expected[query]
     assert _common_pair_documents(index, "body", "harbour", "storm") > 0
+
+
+@pytest.mark.parametrize("damage", [b"\xff\xfe\x00garbage\n", b"the\nw7\nnew\n"])
+def test_a_damaged_record_of_common_words_is_found_and_the_index_rebuilt(
+    tmp_path: Path, damage: bytes
+) -> None:
+    # Unreadable (was a traceback), or readable but not the index's own list (was wrong
+    # totals, silently): a damaged index, which a search rebuilds from the store.
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.add_articles([(a, b"") for a in ARTICLES[:40]])
+        open_index(tmp_path / "index", engine="tantivy").rebuild(archive)
+    query = ("search", "--count", '"harbour storm"')  # (processes: no cached searcher)
+    expected = run_cli(tmp_path, *query).stdout
+    assert int(expected) > 0
+    (TantivyIndex(tmp_path / "index").dir / COMMON_FILE).write_bytes(damage)
+    result = run_cli(tmp_path, *query)
+    assert (result.returncode, result.stdout) == (0, expected)
+    assert "common_words" in result.stderr
+    assert "rebuilding it from the store" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert recorded(TantivyIndex(tmp_path / "index").dir)

@@ -18,7 +18,7 @@ from tantivy import DocAddress, Occur, Order, Query, Searcher
 
 from indexer.search.engine import FACETS, LazyMatches, Match, Page, newest_first
 from indexer.search.engines import IndexWrites
-from indexer.search.errors import IndexMissingError
+from indexer.search.errors import IndexCorruptError, IndexMissingError
 from indexer.search.filters import Filters
 from indexer.search.query import HIGHLIGHT_FIELDS, ParsedQuery, QueryError, parse
 from indexer.search.tantivy import grams
@@ -38,6 +38,16 @@ SPELL_DISTANCE = 2  # edits between a misspelt word and a suggestion, at most
 _local = threading.local()
 
 
+def _current(index: TantivyIndex) -> tuple[str, int]:
+    """Return the folder the index's link names now, and its inode (a rebuild makes a
+    new one); raise IndexMissingError if there is none."""
+    try:
+        folder = index.dir.resolve(strict=True)
+        return str(folder), folder.stat().st_ino
+    except OSError:
+        raise IndexMissingError(f"no index at {index.path}") from None
+
+
 def cached_searcher(index_path: str | Path) -> tuple[Searcher, frozenset[str] | None]:
     """Return a searcher of the index's latest commit, from this thread's open indexes
     (a few recently used ones, each holding open files; one made anew, as a rebuild
@@ -47,16 +57,18 @@ def cached_searcher(index_path: str | Path) -> tuple[Searcher, frozenset[str] | 
         _local.__dict__.setdefault("indexes", OrderedDict())
     )
     opened = TantivyIndex(index_path)
-    try:
-        folder = opened.dir.resolve(strict=True)
-        key = (str(folder), folder.stat().st_ino)
-    except OSError:
-        raise IndexMissingError(f"no index at {index_path}") from None
+    key = _current(opened)
     entry = cache.pop(key, None)
-    if entry is None:
-        entry = (opened.open(folder), grams.recorded(folder))
-    else:
+    if entry is not None:
         entry[0].reload()
+    else:
+        try:
+            entry = (opened.open(Path(key[0])), grams.recorded(Path(key[0])))
+        except (IndexMissingError, IndexCorruptError):
+            if _current(opened) == key:  # (not swapped by a rebuild meanwhile: damaged)
+                raise
+            key = _current(opened)
+            entry = (opened.open(Path(key[0])), grams.recorded(Path(key[0])))
     cache[key] = entry
     while len(cache) > OPEN_INDEXES:
         cache.popitem(last=False)

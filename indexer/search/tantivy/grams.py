@@ -24,9 +24,12 @@ anew.
 from __future__ import annotations
 
 import itertools
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+
+from indexer.search.errors import IndexCorruptError
 
 COMMON_FILE = "common_words"
 # Common words at most: the pairs of a text, and the disk, grow with them (bench archive
@@ -61,14 +64,25 @@ def choose(texts: Iterable[Iterable[str]]) -> list[str]:
 
 
 def record(folder: Path, words: Iterable[str]) -> None:
-    """Record an index's common words in its folder (one a line)."""
-    (folder / COMMON_FILE).write_text("".join(f"{w}\n" for w in words), encoding="utf-8")
+    """Record an index's common words in its folder: one a line, then the CRC-32 of
+    those lines (a list that is not the index's would give wrong totals silently)."""
+    lines = "".join(f"{w}\n" for w in words)
+    check = zlib.crc32(lines.encode())
+    (folder / COMMON_FILE).write_text(f"{lines}# crc32 {check:08x}\n", encoding="utf-8")
 
 
 def recorded(folder: Path) -> frozenset[str] | None:
-    """Return the common words recorded in an index folder (None: none recorded)."""
+    """Return the common words recorded in an index folder (None: none recorded); raise
+    IndexCorruptError if the record can't be read or fails its check."""
+    path = folder / COMMON_FILE
     try:
-        return frozenset((folder / COMMON_FILE).read_text(encoding="utf-8").split())
+        lines, _, check = path.read_text(encoding="utf-8").rpartition("# crc32 ")
     except FileNotFoundError:
         return None
-
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IndexCorruptError(f"index at {folder} is damaged ({path.name}: {exc}): "
+                                "rebuild it (index --rebuild)") from None
+    if check.strip() != f"{zlib.crc32(lines.encode()):08x}":
+        raise IndexCorruptError(f"index at {folder} is damaged ({path.name} fails its "
+                                "check): rebuild it (index --rebuild)")
+    return frozenset(lines.split())

@@ -207,8 +207,12 @@ class TantivyIndex:
         return there
 
     def sync(self, archive: Archive, *, batch_size: int = BATCH_SIZE) -> int:
-        """Index everything pending in the store, batch by batch; return the count."""
-        if self.exists() and not archive.pending_ids(limit=1):
+        """Index everything pending in the store, batch by batch; return the count. A
+        missing index is rebuilt (the store marks the articles it held indexed)."""
+        if not self.exists():
+            self.create()  # (under the lock: EngineChangedError if the engine changed)
+            return self.rebuild(archive)
+        if not archive.pending_ids(limit=1):
             return 0
         total = 0
         with self._writer() as writer:
