@@ -383,14 +383,15 @@ def _compact_bands(db: sqlite_utils.Database) -> None:
         ).fetchall()
         conn.executemany("INSERT OR IGNORE INTO syndication_bands VALUES (?, ?)", sorted(
             (bucket, member) for member, blob in rows
-            for bucket in syndication.stored_buckets(blob)
+            for bucket in syndication.stored_buckets(blob) or ()
         ))
 
 
 def _compact_links(db: sqlite_utils.Database) -> None:
     """Schema v6 -> v7: the author/agency/tag link tables and ``aliases`` without rowid
     (their keys were stored twice, in the table and in its primary-key index); no alias
-    for an article's own identity (:func:`indexer.aliases.compact_table`)."""
+    for an article's own identity (:func:`indexer.aliases.compact_table`); syndication
+    signatures as their low bits only (:func:`indexer.syndication.to_blob`)."""
     conn = db.conn
     for link in LINK_TABLES:
         columns = ", ".join(["article_id", link.key, "position", *map(_quoted, link.extra)])
@@ -401,6 +402,11 @@ def _compact_links(db: sqlite_utils.Database) -> None:
                      f" FROM {link.link_table}_v6 ORDER BY article_id, position")
         conn.execute(f"DROP TABLE {link.link_table}_v6")
     aliases.compact_table(conn)
+    from indexer import syndication  # (NumPy: only for this upgrade)
+
+    conn.create_function("compact_blob", 1, syndication.compact_blob, deterministic=True)
+    conn.execute("UPDATE syndication SET signature = compact_blob(signature)"
+                 " WHERE signature IS NOT NULL")
 
 
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {

@@ -136,6 +136,7 @@ class Archive(CrawlRecords):
                     (new if article.id in new else changed)[article.id] = entry
                 known[article.id] = digest
             self._save_revisions([article for article, _, _ in changed.values()])
+            before = stories.band_buckets_of(self._conn, list(changed))
             self._write_articles(
                 [a for a, _, _ in new.values()], [a for a, _, _ in changed.values()],
                 {"last_crawl": crawl_id}, {"first_seen_crawl": crawl_id}, digests,
@@ -149,7 +150,7 @@ class Archive(CrawlRecords):
                 self._conn.executemany(UPSERT_PAGE, [[row[c] for c in PAGE_COLUMNS]
                                                       for row in pages])
             stories.group_copies(
-                self._conn, [article for article, _, _ in stored], signatures, set(new)
+                self._conn, [article for article, _, _ in stored], signatures, set(new), before
             )
             reached_by = reached_by or {}
             aliases.record(self._conn, [
@@ -175,10 +176,11 @@ class Archive(CrawlRecords):
             changed = {
                 a.id: a for a in articles if a.id in known and known[a.id] != fingerprint(a)
             }
+            before = stories.band_buckets_of(self._conn, list(changed))
             self._write_articles([], list(changed.values()), {}, {})
             grouped = set(self.stories([a.id for a in articles]))
             regroup = [a for a in articles if a.id in changed or a.id not in grouped]
-            stories.group_copies(self._conn, regroup)
+            stories.group_copies(self._conn, regroup, before=before)
         return len(changed)
 
     def _fingerprints(self, ids: Sequence[str]) -> dict[str, bytes | None]:
