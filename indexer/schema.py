@@ -145,6 +145,7 @@ def row_article(row: dict[str, Any], lists: dict[str, list[str]]) -> Article:
     try:
         data["text"] = unpack(data["text"])
         data["markdown"] = unpack(data["markdown"], data["text"])
+        data["description"] = unpack(data["description"], data["text"])
     except PackedError as exc:
         raise PackedError(f"article {data['id']}: {exc}; restore the archive from a backup"
                           ) from None
@@ -171,8 +172,10 @@ def create_article_tables(
     *,
     extra_columns: dict[str, type] | None = None,
     extra_foreign_keys: Sequence[tuple[str, str, str]] = (),
+    link_indexes: bool = True,
 ) -> None:
-    """Create ``sources``, ``crawls``, ``articles`` and the author/agency/tag tables if missing."""
+    """Create ``sources``, ``crawls``, ``articles`` and the author/agency/tag tables if missing
+    (with ``link_indexes``, the link tables indexed by name too: the articles of a tag)."""
     db.table("sources").create(
         {"name": str, "url": str, "first_seen": str}, pk="name", if_not_exists=True
     )
@@ -196,12 +199,12 @@ def create_article_tables(
         names = db.table(link.table)
         names.create({"id": int, "name": str}, pk="id", not_null={"name"}, if_not_exists=True)
         names.create_index(["name"], unique=True, if_not_exists=True)
-        _create_link_table(db.conn, link)
+        _create_link_table(db.conn, link, indexed=link_indexes)
 
 
-def _create_link_table(conn: sqlite3.Connection, link: LinkTable) -> None:
+def _create_link_table(conn: sqlite3.Connection, link: LinkTable, *, indexed: bool) -> None:
     """Create a link table without rowid: its key (article, position) is the row, not
-    copied again into an index (a third of what links took); an index by name."""
+    copied again into an index; ``indexed``: with an index by name."""
     extra = "".join(f", {_quoted(name)} TEXT" for name in link.extra)
     conn.execute(
         f"CREATE TABLE IF NOT EXISTS {link.link_table} ("
@@ -209,8 +212,9 @@ def _create_link_table(conn: sqlite3.Connection, link: LinkTable) -> None:
         f" {link.key} INTEGER REFERENCES {link.table}(id), position INTEGER NOT NULL{extra},"
         " PRIMARY KEY (article_id, position)) WITHOUT ROWID"
     )
-    conn.execute(f"CREATE INDEX IF NOT EXISTS idx_{link.link_table}_{link.key}"
-                 f" ON {link.link_table}({link.key})")
+    if indexed:
+        conn.execute(f"CREATE INDEX IF NOT EXISTS idx_{link.link_table}_{link.key}"
+                     f" ON {link.link_table}({link.key})")
 
 
 def write_article_links(db: sqlite_utils.Database, articles: Sequence[Article]) -> None:
@@ -389,7 +393,9 @@ def _compact_bands(db: sqlite_utils.Database) -> None:
 
 def _compact_links(db: sqlite_utils.Database) -> None:
     """Schema v6 -> v7: the author/agency/tag link tables and ``aliases`` without rowid
-    (their keys were stored twice, in the table and in its primary-key index); no alias
+    (their keys were stored twice, in the table and in its primary-key index), the link
+    tables without an index by name (the store never looks articles up by name; the
+    export keeps it, for Datasette's facets); no alias
     for an article's own identity (:func:`indexer.aliases.compact_table`); syndication
     signatures as their low bits only (:func:`indexer.syndication.to_blob`)."""
     conn = db.conn
@@ -397,7 +403,7 @@ def _compact_links(db: sqlite_utils.Database) -> None:
         columns = ", ".join(["article_id", link.key, "position", *map(_quoted, link.extra)])
         conn.execute(f"ALTER TABLE {link.link_table} RENAME TO {link.link_table}_v6")
         conn.execute(f"DROP INDEX IF EXISTS idx_{link.link_table}_{link.key}")
-        _create_link_table(conn, link)
+        _create_link_table(conn, link, indexed=False)
         conn.execute(f"INSERT INTO {link.link_table}({columns}) SELECT {columns}"
                      f" FROM {link.link_table}_v6 ORDER BY article_id, position")
         conn.execute(f"DROP TABLE {link.link_table}_v6")

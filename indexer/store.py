@@ -37,7 +37,7 @@ from indexer import aliases, stories, takedown
 from indexer.article import Article
 from indexer.crawls import CrawlRecords, Fetch
 from indexer.database import StoreError, translated
-from indexer.packed import pack, pack_markdown
+from indexer.packed import pack, pack_against_text
 from indexer.schema import (
     ARTICLE_ID,
     PAGE_COLUMNS,
@@ -216,7 +216,8 @@ class Archive(CrawlRecords):
         def row(article: Article) -> dict[str, Any]:
             digest = digests.get(article.id) or fingerprint(article)
             return {**article_row(article), "text": pack(article.text),
-                    "markdown": pack_markdown(article.markdown, article.text),
+                    "markdown": pack_against_text(article.markdown, article.text),
+                    "description": pack_against_text(article.description, article.text),
                     "fingerprint": digest, "version": version, "indexed_at": None, **marks}
 
         insert_rows(self._conn, "articles", [{**row(a), **first_marks} for a in new])

@@ -10,7 +10,8 @@ shingles; two stories on the same topic (even from one template) share few 5-wor
 Texts under :data:`MIN_WORDS` words are too short to tell and are never grouped.
 
 The store (:class:`indexer.store.Archive`) keeps each signature (the low bits of its
-values: :func:`to_blob`), its band rows and the story each article belongs to; :func:`collapse` folds search hits to one per story.
+values: :func:`to_blob`), its band rows and the story each article belongs to;
+:func:`collapse` folds search hits to one per story.
 """
 
 from __future__ import annotations

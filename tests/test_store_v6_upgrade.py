@@ -78,7 +78,9 @@ def test_a_v6_archive_upgrades_and_answers_as_a_fresh_one(tmp_path: Path) -> Non
         assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == 7
         seen = _seen(upgraded)
         assert seen == _seen(fresh)
-        assert len(seen["articles"]) == 29 and seen["retired"] and seen["deleted"]
+        assert len(seen["articles"]) == 29
+        assert seen["retired"]
+        assert seen["deleted"]
         assert len(set(seen["stories"].values())) < len(seen["stories"])  # it holds copies
         tables = dict(upgraded.db.execute("SELECT name, sql FROM sqlite_schema"
                                           " WHERE type = 'table'").fetchall())
@@ -89,7 +91,8 @@ def test_a_v6_archive_upgrades_and_answers_as_a_fresh_one(tmp_path: Path) -> Non
         assert {n for (n,) in upgraded.db.execute(
             "SELECT DISTINCT length(signature) FROM syndication")} == {128}
         stored, wanted = _bands(upgraded)
-        assert stored == wanted and len(stored) > 30 * 20
+        assert stored == wanted
+        assert len(stored) > 30 * 20
         for archive in (upgraded, fresh):  # a grouped article edited, one taken down
             first = archive.get_many(archive.article_ids())[0]
             archive.add_articles([(replace(first, text=first.text + " Updated."), b"")])

@@ -12,8 +12,8 @@ import numpy as np
 from bench.syndication import build_test_set, evaluate
 from indexer.article import Article
 from indexer.search import search
-from indexer.stories import band_buckets_of
 from indexer.store import Archive
+from indexer.stories import band_buckets_of
 from indexer.syndication import (
     band_buckets,
     collapse,
