@@ -11,7 +11,7 @@ import json
 import re
 import sqlite3
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -138,12 +138,14 @@ UPSERT_PAGE = (
 )
 
 
-def row_article(row: dict[str, Any], lists: dict[str, list[str]]) -> Article:
+def row_article(row: dict[str, Any], lists: dict[str, list[str]],
+                shared: Mapping[int, bytes] | None = None) -> Article:
     """Rebuild an article from its ``articles`` row and its author/agency/tag lists (the
-    row of the store or of an export: bodies packed or not, see :mod:`indexer.packed`)."""
+    row of the store or of an export: bodies packed or not, see :mod:`indexer.packed`;
+    ``shared``: the store's dictionaries)."""
     data = {name: row[name] for name in ARTICLE_COLUMNS}
     try:
-        data["text"] = unpack(data["text"])
+        data["text"] = unpack(data["text"], shared=shared)
         data["markdown"] = unpack(data["markdown"], data["text"])
         data["description"] = unpack(data["description"], data["text"])
     except PackedError as exc:
@@ -397,7 +399,8 @@ def _compact_links(db: sqlite_utils.Database) -> None:
     tables without an index by name (the store never looks articles up by name; the
     export keeps it, for Datasette's facets); no alias
     for an article's own identity (:func:`indexer.aliases.compact_table`); syndication
-    signatures as their low bits only (:func:`indexer.syndication.to_blob`)."""
+    signatures as their low bits only (:func:`indexer.syndication.to_blob`); the
+    ``dictionaries`` table of the texts' shared zlib dictionary (:mod:`indexer.packed`)."""
     conn = db.conn
     for link in LINK_TABLES:
         columns = ", ".join(["article_id", link.key, "position", *map(_quoted, link.extra)])
@@ -413,6 +416,10 @@ def _compact_links(db: sqlite_utils.Database) -> None:
     conn.create_function("compact_blob", 1, syndication.compact_blob, deterministic=True)
     conn.execute("UPDATE syndication SET signature = compact_blob(signature)"
                  " WHERE signature IS NOT NULL")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS dictionaries (id INTEGER PRIMARY KEY, data BLOB NOT NULL,"
+        " trained_at TEXT NOT NULL)"
+    )
 
 
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {

@@ -213,9 +213,11 @@ class Archive(CrawlRecords):
         )
         digests = digests or {}
 
+        shared = self._shared_dictionary([a.text for a in stored])
+
         def row(article: Article) -> dict[str, Any]:
             digest = digests.get(article.id) or fingerprint(article)
-            return {**article_row(article), "text": pack(article.text),
+            return {**article_row(article), "text": pack(article.text, shared),
                     "markdown": pack_against_text(article.markdown, article.text),
                     "description": pack_against_text(article.description, article.text),
                     "fingerprint": digest, "version": version, "indexed_at": None, **marks}
@@ -329,7 +331,8 @@ class Archive(CrawlRecords):
                 names = [d[0] for d in cursor.description]
                 rows = [dict(zip(names, values, strict=True)) for values in cursor]
                 lists = read_article_lists(self._conn, [row["id"] for row in rows])
-            found.update((row["id"], row_article(row, lists[row["id"]])) for row in rows)
+            found.update((row["id"], row_article(row, lists[row["id"]], self.dictionaries))
+                         for row in rows)
         return [found[i] for i in ids if i in found]
 
     @property
