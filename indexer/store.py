@@ -13,8 +13,11 @@ locations to ``pages``, ``revisions`` and the syndication tables; 3 the ``kicker
 ``articles``; 4 adds ``aliases`` (every address an article was reached by,
 :mod:`indexer.aliases`); 5 the ``deleted`` tables (:mod:`indexer.takedown`); 6 stores the
 syndication band buckets compactly (integers, one B-tree: :mod:`indexer.stories`), indexes
-only the pending articles, and packs article bodies (:mod:`indexer.packed`). Opening an
-older archive upgrades it in place.
+only the pending articles, and packs article bodies (:mod:`indexer.packed`); 7 keeps
+nothing twice: link tables and ``aliases`` without rowid (and no alias of an article's own
+identity), the link tables without an index by name, syndication signatures as their low
+bits only, and adds ``dictionaries`` (the texts' shared zlib dictionary; descriptions are
+packed against the text from then on). Opening an older archive upgrades it in place.
 
 Opening, upgrading and transactions (WAL, busy timeout, ``BEGIN IMMEDIATE``) are
 :class:`indexer.database.ArchiveFile`'s; the syndication tables' SQL is in
