@@ -100,9 +100,11 @@ class SharedDictionaries(dict[int, bytes]):
         return dict.__getitem__(self, key)
 
 
-def pack_against_text(value: str, text: str) -> str | bytes:
+def pack_against_text(value: str | None, text: str) -> str | bytes | None:
     """Return an article's Markdown or description as the store keeps it: zlib'd with the
     start of its ``text`` as preset dictionary when that is shorter, else as it is."""
+    if not value:
+        return value
     dictionary = _dictionary(text)
     if not dictionary:
         return pack(value)
@@ -135,12 +137,14 @@ def unpack(value: str | bytes | None, text: str = "",
         raise PackedError(f"a stored article body is damaged ({exc})") from None
 
 
-def repack_against_text(value: str | bytes | None, text: str | bytes | None) -> str | bytes:
+def repack_against_text(value: str | bytes | None, text: str | bytes | None,
+                        dictionaries: Mapping[int, bytes] | None = None) -> str | bytes:
     """Return a stored Markdown or description (of any version) packed against its stored
-    ``text``; damaged bytes are returned as they are (nothing is lost by trying)."""
+    ``text`` (packed with one of the archive's ``dictionaries``, or not); damaged bytes are
+    returned as they are (nothing is lost by trying)."""
     try:
-        plain = unpack(text)
-        return pack_against_text(unpack(value, plain), plain)
+        plain = unpack(text, shared=dictionaries)
+        return pack_against_text(unpack(value, plain), plain) or ""
     except PackedError:
         return value or ""
 
