@@ -19,6 +19,7 @@ from dataclasses import replace
 from indexer.article import Article, article_id
 from indexer.packed import SharedDictionaries, unpack
 from indexer.urls import normalize_url
+from indexer.versions import next_version
 
 logger = logging.getLogger(__name__)
 
@@ -191,7 +192,7 @@ def _move_row(conn: sqlite3.Connection, old_id: str, new_url: str) -> None:
     new_id = article_id(new_url)
     conn.execute("PRAGMA defer_foreign_keys = ON")  # until the commit: ids change together
     old_url = conn.execute("SELECT url FROM articles WHERE id = ?", [old_id]).fetchone()[0]
-    version = conn.execute("SELECT coalesce(max(version), 0) + 1 FROM articles").fetchone()[0]
+    version = next_version(conn)
     conn.execute(
         "UPDATE articles SET id = ?, url = ?, indexed_at = NULL, version = ? WHERE id = ?",
         [new_id, new_url, version, old_id],

@@ -400,7 +400,9 @@ def _compact_links(db: sqlite_utils.Database) -> None:
     export keeps it, for Datasette's facets); no alias
     for an article's own identity (:func:`indexer.aliases.compact_table`); syndication
     signatures as their low bits only (:func:`indexer.syndication.to_blob`); the
-    ``dictionaries`` table of the texts' shared zlib dictionary (:mod:`indexer.packed`)."""
+    ``dictionaries`` table of the texts' shared zlib dictionary (:mod:`indexer.packed`);
+    the archive's version in ``counters`` instead of an index of every row's
+    (:mod:`indexer.versions`)."""
     conn = db.conn
     for link in LINK_TABLES:
         columns = ", ".join(["article_id", link.key, "position", *map(_quoted, link.extra)])
@@ -420,6 +422,11 @@ def _compact_links(db: sqlite_utils.Database) -> None:
         "CREATE TABLE IF NOT EXISTS dictionaries (id INTEGER PRIMARY KEY, data BLOB NOT NULL,"
         " trained_at TEXT NOT NULL)"
     )
+    conn.execute("CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY,"
+                 " value INTEGER NOT NULL) WITHOUT ROWID")
+    conn.execute("INSERT OR IGNORE INTO counters(name, value)"
+                 " SELECT 'version', coalesce(max(version), 0) FROM articles")
+    conn.execute("DROP INDEX IF EXISTS idx_articles_version")
 
 
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {

@@ -16,8 +16,9 @@ syndication band buckets compactly (integers, one B-tree: :mod:`indexer.stories`
 only the pending articles, and packs article bodies (:mod:`indexer.packed`); 7 keeps
 nothing twice: link tables and ``aliases`` without rowid (and no alias of an article's own
 identity), the link tables without an index by name, syndication signatures as their low
-bits only, and adds ``dictionaries`` (the texts' shared zlib dictionary; descriptions are
-packed against the text from then on). Opening an older archive upgrades it in place.
+bits only, the archive's version in ``counters`` (:mod:`indexer.versions`) rather than
+an index of every row's, and adds ``dictionaries`` (the texts' shared zlib dictionary;
+descriptions are packed against the text from then on). Opening an older archive upgrades it in place.
 
 Opening, upgrading and transactions (WAL, busy timeout, ``BEGIN IMMEDIATE``) are
 :class:`indexer.database.ArchiveFile`'s; the syndication tables' SQL is in
@@ -66,6 +67,7 @@ from indexer.schema import (
     write_article_links,
 )
 from indexer.urls import normalize_url
+from indexer.versions import current_version, next_version
 from indexer.warcfile import WarcError, WarcLocation, WarcResponse, read_response, warc_dir
 
 __all__ = ["Archive", "Fetch", "StoreError"]
@@ -211,7 +213,7 @@ class Archive(CrawlRecords):
         stored = [*new, *changed]
         if not stored:
             return
-        version = self._version() + 1
+        version = next_version(self._conn)
         self._db.table("sources").insert_all(
             [source_row(a) for a in stored if a.source], pk="name", ignore=True
         )
@@ -427,11 +429,6 @@ class Archive(CrawlRecords):
         for part in chunks(selected):
             yield from self.get_many(list(part))
 
-    def _version(self) -> int:
-        """Return the version of the latest write: every stored batch gets the next one."""
-        row = self._conn.execute("SELECT coalesce(max(version), 0) FROM articles").fetchone()
-        return int(row[0])
-
     @translated
     def pending_ids(self, limit: int | None = None) -> list[str]:
         """Return the ids of stored articles not yet in the search index, oldest first.
@@ -439,7 +436,7 @@ class Archive(CrawlRecords):
         Also notes the archive version seen, for :meth:`mark_indexed`.
         """
         with self._read():
-            self._pending_as_of = self._version()
+            self._pending_as_of = current_version(self._conn)
             return [row[0] for row in self._conn.execute(
                 "SELECT id FROM articles WHERE indexed_at IS NULL ORDER BY rowid LIMIT ?",
                 [-1 if limit is None else limit],

@@ -11,6 +11,7 @@ from typing import Any
 from bench.syndication import build_test_set
 from indexer.store import Archive
 from indexer.stories import band_buckets_of
+from indexer.versions import current_version
 
 # Written by the store at schema v6 (commit 21900ef) with _fill, then vacuumed.
 V6_ARCHIVE = Path(__file__).parent / "data" / "archive-v6-store.db.gz"
@@ -90,6 +91,10 @@ def test_a_v6_archive_upgrades_and_answers_as_a_fresh_one(tmp_path: Path) -> Non
             "SELECT count(*) FROM aliases a JOIN articles r ON r.url = a.url").fetchone()[0]
         assert {n for (n,) in upgraded.db.execute(
             "SELECT DISTINCT length(signature) FROM syndication")} == {128}
+        assert current_version(upgraded.db.conn) == upgraded.db.execute(
+            "SELECT max(version) FROM articles").fetchone()[0] > 1
+        assert "idx_articles_version" not in {n for (n,) in upgraded.db.execute(
+            "SELECT name FROM sqlite_schema WHERE type = 'index'")}
         stored, wanted = _bands(upgraded)
         assert stored == wanted
         assert len(stored) > 30 * 20
@@ -100,3 +105,9 @@ def test_a_v6_archive_upgrades_and_answers_as_a_fresh_one(tmp_path: Path) -> Non
         stored, wanted = _bands(upgraded)
         assert stored == wanted
         assert _seen(upgraded) == _seen(fresh)
+        for archive in (upgraded, fresh):  # a sync leaves what changed meanwhile pending
+            pending = archive.pending_ids()
+            changed = archive.get_many(pending[:1])[0]
+            archive.add_articles([(replace(changed, text=changed.text + " Again."), b"")])
+            archive.mark_indexed(pending)
+            assert archive.pending_ids() == [changed.id]
