@@ -241,8 +241,7 @@ class ArchiveFile:
             link_indexes=False,
         )
         articles = self._db.table("articles")
-        for column in ("indexed_at", "fetched_url", "canonical_url"):
-            articles.create_index([column], if_not_exists=True)
+        articles.create_index(["indexed_at"], if_not_exists=True)
         self._db.table("fetches").create(
             {
                 "id": int,

@@ -402,7 +402,8 @@ def _compact_links(db: sqlite_utils.Database) -> None:
     signatures as their low bits only (:func:`indexer.syndication.to_blob`); the
     ``dictionaries`` table of the texts' shared zlib dictionary (:mod:`indexer.packed`);
     the archive's version in ``counters`` instead of an index of every row's
-    (:mod:`indexer.versions`)."""
+    (:mod:`indexer.versions`); the indexes of fetched and canonical URLs without the rows
+    that have none (an empty fetched URL is stored NULL from then on)."""
     conn = db.conn
     for link in LINK_TABLES:
         columns = ", ".join(["article_id", link.key, "position", *map(_quoted, link.extra)])
@@ -427,6 +428,10 @@ def _compact_links(db: sqlite_utils.Database) -> None:
     conn.execute("INSERT OR IGNORE INTO counters(name, value)"
                  " SELECT 'version', coalesce(max(version), 0) FROM articles")
     conn.execute("DROP INDEX IF EXISTS idx_articles_version")
+    for column in ("fetched_url", "canonical_url"):
+        conn.execute(f"DROP INDEX IF EXISTS idx_articles_{column}")
+        conn.execute(f"CREATE INDEX idx_articles_{column} ON articles({column})"
+                     f" WHERE {column} IS NOT NULL")
 
 
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {

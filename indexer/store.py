@@ -17,8 +17,9 @@ only the pending articles, and packs article bodies (:mod:`indexer.packed`); 7 k
 nothing twice: link tables and ``aliases`` without rowid (and no alias of an article's own
 identity), the link tables without an index by name, syndication signatures as their low
 bits only, the archive's version in ``counters`` (:mod:`indexer.versions`) rather than
-an index of every row's, and adds ``dictionaries`` (the texts' shared zlib dictionary;
-descriptions are packed against the text from then on). Opening an older archive upgrades it in place.
+an index of every row's, URL indexes without the rows that have none, and adds
+``dictionaries`` (the texts' shared zlib dictionary; descriptions are packed against the
+text from then on). Opening an older archive upgrades it in place.
 
 Opening, upgrading and transactions (WAL, busy timeout, ``BEGIN IMMEDIATE``) are
 :class:`indexer.database.ArchiveFile`'s; the syndication tables' SQL is in
@@ -223,7 +224,8 @@ class Archive(CrawlRecords):
 
         def row(article: Article) -> dict[str, Any]:
             digest = digests.get(article.id) or fingerprint(article)
-            return {**article_row(article), "text": pack(article.text, shared),
+            return {**article_row(article), "fetched_url": article.fetched_url or None,
+                    "text": pack(article.text, shared),
                     "markdown": pack_against_text(article.markdown, article.text),
                     "description": pack_against_text(article.description, article.text),
                     "fingerprint": digest, "version": version, "indexed_at": None, **marks}
