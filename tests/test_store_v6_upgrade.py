@@ -10,8 +10,8 @@ from typing import Any
 
 from bench.syndication import build_test_set
 from indexer.store import Archive
-from indexer.stories import band_buckets_of
 from indexer.versions import current_version
+from tests.conftest import syndication_bands
 
 # Written by the store at schema v6 (commit 21900ef) with _fill, then vacuumed.
 V6_ARCHIVE = Path(__file__).parent / "data" / "archive-v6-store.db.gz"
@@ -61,15 +61,6 @@ def _seen(archive: Archive) -> dict[str, Any]:
     }
 
 
-def _bands(archive: Archive) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
-    """The band rows stored, and those the stored texts' signatures call for."""
-    stored = set(archive.db.execute("SELECT bucket, member FROM syndication_bands").fetchall())
-    members = dict(archive.db.execute("SELECT article_id, member FROM syndication"))
-    wanted = {(bucket, members[i]) for i, buckets in band_buckets_of(
-        archive.db.conn, list(members)).items() for bucket in buckets}
-    return stored, wanted
-
-
 def test_a_v6_archive_upgrades_and_answers_as_a_fresh_one(tmp_path: Path) -> None:
     path = tmp_path / "old" / "archive.db"
     path.parent.mkdir()
@@ -95,14 +86,14 @@ def test_a_v6_archive_upgrades_and_answers_as_a_fresh_one(tmp_path: Path) -> Non
             "SELECT max(version) FROM articles").fetchone()[0] > 1
         assert "idx_articles_version" not in {n for (n,) in upgraded.db.execute(
             "SELECT name FROM sqlite_schema WHERE type = 'index'")}
-        stored, wanted = _bands(upgraded)
+        stored, wanted = syndication_bands(upgraded)
         assert stored == wanted
         assert len(stored) > 30 * 20
         for archive in (upgraded, fresh):  # a grouped article edited, one taken down
             first = archive.get_many(archive.article_ids())[0]
             archive.add_articles([(replace(first, text=first.text + " Updated."), b"")])
             archive.delete([archive.article_ids()[1]])
-        stored, wanted = _bands(upgraded)
+        stored, wanted = syndication_bands(upgraded)
         assert stored == wanted
         assert _seen(upgraded) == _seen(fresh)
         for archive in (upgraded, fresh):  # a sync leaves what changed meanwhile pending

@@ -13,7 +13,6 @@ from bench.syndication import build_test_set, evaluate
 from indexer.article import Article
 from indexer.search import search
 from indexer.store import Archive
-from indexer.stories import band_buckets_of
 from indexer.syndication import (
     band_buckets,
     collapse,
@@ -25,19 +24,11 @@ from indexer.syndication import (
     stored_buckets,
     to_blob,
 )
+from tests.conftest import syndication_bands
 
 # Written by the store at schema v5 (text band buckets by article id): the first 40
 # articles of build_test_set(7), stored in one batch, then vacuumed.
 V5_ARCHIVE = Path(__file__).parent / "data" / "archive-v5-syndication.db.gz"
-
-
-def _bands(archive: Archive) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
-    """The band rows stored, and those the stored signatures call for."""
-    stored = set(archive.db.execute("SELECT bucket, member FROM syndication_bands").fetchall())
-    members = dict(archive.db.execute("SELECT article_id, member FROM syndication"))
-    wanted = {(bucket, members[i]) for i, buckets in band_buckets_of(
-        archive.db.conn, list(members)).items() for bucket in buckets}
-    return stored, wanted
 
 
 def test_demo_wire_story_is_grouped_and_nothing_else(demo_archive: dict) -> None:
@@ -132,7 +123,7 @@ def test_a_schema_v5_archive_keeps_its_stories_and_groups_as_a_fresh_one(
     ids = [s.article.id for s in samples]
     with Archive(path) as upgraded:
         assert upgraded.stories(ids) == before
-        stored, wanted = _bands(upgraded)
+        stored, wanted = syndication_bands(upgraded)
         assert stored == wanted
         assert len(stored) > 30 * len(before)
         assert upgraded.get_many(ids[:40]) == [s.article for s in samples[:40]]
@@ -144,7 +135,7 @@ def test_a_schema_v5_archive_keeps_its_stories_and_groups_as_a_fresh_one(
         upgraded.add_articles([(s.article, b"") for s in samples[40:]])
         grown = upgraded.stories(ids)
         upgraded.delete([samples[0].article.id])  # bands of a migrated row go with it
-        stored, wanted = _bands(upgraded)
+        stored, wanted = syndication_bands(upgraded)
         assert stored == wanted
     with Archive(tmp_path / "fresh.db") as fresh:
         fresh.add_articles([(s.article, b"") for s in samples[:40]])
