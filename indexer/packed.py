@@ -126,7 +126,7 @@ def unpack(value: str | bytes | None, text: str = "",
     try:
         if _has_dictionary(value):
             unpacker = zlib.decompressobj(zdict=_dictionary(text) if text else _shared(
-                value, {} if shared is None else shared))
+                value, shared or {}))
             raw = unpacker.decompress(value) + unpacker.flush()
             if not unpacker.eof:
                 raise zlib.error("incomplete or truncated stream")
