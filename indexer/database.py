@@ -334,8 +334,7 @@ class ArchiveFile:
             for name, function in (
                 ("repack_text", lambda v: repack(v, shared, self.dictionaries)),
                 ("stale_text", lambda v: stale_text(v, shared)),
-                ("repack", lambda v, t: repack_against_text(v, t, self.dictionaries)),
-                ("stale", stale_against_text),
+                ("repack", repack_against_text), ("stale", stale_against_text),
             ):
                 self._conn.create_function(name, function.__code__.co_argcount, function,
                                            deterministic=True)

@@ -100,11 +100,9 @@ class SharedDictionaries(dict[int, bytes]):
         return dict.__getitem__(self, key)
 
 
-def pack_against_text(value: str | None, text: str) -> str | bytes | None:
+def pack_against_text(value: str, text: str) -> str | bytes:
     """Return an article's Markdown or description as the store keeps it: zlib'd with the
     start of its ``text`` as preset dictionary when that is shorter, else as it is."""
-    if not value:
-        return value
     dictionary = _dictionary(text)
     if not dictionary:
         return pack(value)
@@ -137,14 +135,12 @@ def unpack(value: str | bytes | None, text: str = "",
         raise PackedError(f"a stored article body is damaged ({exc})") from None
 
 
-def repack_against_text(value: str | bytes | None, text: str | bytes | None,
-                        dictionaries: Mapping[int, bytes] | None = None) -> str | bytes:
+def repack_against_text(value: str | bytes | None, text: str | bytes | None) -> str | bytes:
     """Return a stored Markdown or description (of any version) packed against its stored
-    ``text`` (packed with one of the archive's ``dictionaries``, or not); damaged bytes are
-    returned as they are (nothing is lost by trying)."""
+    ``text``; damaged bytes are returned as they are (nothing is lost by trying)."""
     try:
-        plain = unpack(text, shared=dictionaries)
-        return pack_against_text(unpack(value, plain), plain) or ""
+        plain = unpack(text)
+        return pack_against_text(unpack(value, plain), plain)
     except PackedError:
         return value or ""
 

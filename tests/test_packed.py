@@ -134,12 +134,9 @@ def test_texts_share_a_dictionary_once_the_archive_is_large_enough(tmp_path: Pat
     rng = random.Random(5)
     vocabulary = ["".join(rng.choices("bdfgklmnprstaeiou", k=rng.randint(3, 9)))
                   for _ in range(3000)]
-    weights = [1 / (r + 1) for r in range(3000)]
-    articles = [Article(url=f"https://news.example/{n}", source="example",
-                        text=" ".join(rng.choices(vocabulary, weights=weights, k=120)))
-                for n in range(SHARED_MIN_ARTICLES)]
-    for article in articles:
-        article.description = article.text[:300]
+    articles = [Article(url=f"https://news.example/{n}", source="example", text=" ".join(
+        rng.choices(vocabulary, weights=[1 / (r + 1) for r in range(3000)], k=120)))
+        for n in range(SHARED_MIN_ARTICLES)]
     half = SHARED_MIN_ARTICLES // 2
     with Archive(tmp_path / "archive.db") as archive:
         archive.add_articles([(a, b"") for a in articles[:half]])  # too few: no dictionary
@@ -162,13 +159,8 @@ def test_texts_share_a_dictionary_once_the_archive_is_large_enough(tmp_path: Pat
                                        text=edited.text + " Corrected."), b"")])
         assert archive.revisions(edited.id)[0]["text"] == edited.text
         archive.mark_indexed(archive.pending_ids())
-        with archive.db.conn:  # descriptions as written before schema v7: plain
-            archive.db.conn.executemany("UPDATE articles SET description = ? WHERE id = ?", [
-                (a.description, a.id) for a in (articles[0], articles[-2])])
         archive.vacuum()  # packs the first half with the dictionary too
         texts = _stored(archive, "text")
         assert not any(stale_text(texts[a.id], shared) for a in articles)
-        descriptions = _stored(archive, "description")
-        assert all(isinstance(descriptions[a.id], bytes) for a in (articles[0], articles[-2]))
         assert archive.get_many([a.id for a in articles[:-1]]) == articles[:-1]
         assert archive.pending_ids() == []
