@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from indexer.article import Article, article_id
-from indexer.packed import SharedDictionaries, unpack
+from indexer.packed import unpack
 from indexer.urls import normalize_url
 from indexer.versions import next_version
 
@@ -138,10 +138,9 @@ def keep_apart(conn: sqlite3.Connection, articles: Sequence[Article]) -> tuple[l
     ids = list(dict.fromkeys(a.id for a in articles))
     # identity -> (fetched identity, text, position in result or None when archived)
     held: dict[str, tuple[str | None, str, int | None]] = {}
-    shared = SharedDictionaries(conn)
     for start in range(0, len(ids), CHUNK):
         part = ids[start : start + CHUNK]
-        held.update((i, (_identity(f), unpack(t, shared=shared), None)) for i, f, t in conn.execute(
+        held.update((i, (_identity(f), unpack(t), None)) for i, f, t in conn.execute(
             f"SELECT id, fetched_url, text FROM articles WHERE id IN ({_marks(part)})", part
         ))
     result: list[Article] = []
@@ -215,14 +214,12 @@ def follow_moves(conn: sqlite3.Connection, articles: Sequence[Article]) -> int:
     it. Return how many moved.
     """
     moved = 0
-    shared = SharedDictionaries(conn)
     for article in articles:
         fetched = _identity(article.fetched_url)
         if not fetched:
             continue
         row = _holder(conn, fetched)
-        if row is None or row[0] == article.id or not same_text(
-                unpack(row[1], shared=shared), article.text):
+        if row is None or row[0] == article.id or not same_text(unpack(row[1]), article.text):
             continue
         if conn.execute("SELECT 1 FROM articles WHERE id = ?", [article.id]).fetchone():
             continue  # the new identity is another article's: keep_apart decides

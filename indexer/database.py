@@ -14,27 +14,15 @@ import functools
 import logging
 import os
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
 import sqlite_utils
 
-from indexer.packed import (
-    SHARED_MIN_ARTICLES,
-    TRAINING_TEXTS,
-    PackedError,
-    SharedDictionaries,
-    dictionary_id,
-    repack,
-    repack_against_text,
-    stale_against_text,
-    stale_text,
-    train_dictionary,
-    unpack,
-)
-from indexer.schema import MIGRATIONS, SCHEMA_VERSION, create_article_tables, utc_now
+from indexer.packed import pack, repack_against_text, stale_against_text
+from indexer.schema import MIGRATIONS, SCHEMA_VERSION, create_article_tables
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +113,6 @@ class ArchiveFile:
         self.timeout = timeout
         self.readonly = readonly
         self._pending_as_of: int | None = None
-        self._dictionaries: SharedDictionaries | None = None
         self._conn = self._connect()
         self._db = sqlite_utils.Database(self._conn, execute_plugins=False)
         try:
@@ -264,38 +251,6 @@ class ArchiveFile:
         self._conn.execute("PRAGMA user_version = 1")
         logger.info("created archive schema v1 in %s", self.path)
 
-    @property
-    def dictionaries(self) -> SharedDictionaries:
-        """The shared dictionaries of the archive's texts (:mod:`indexer.packed`)."""
-        if self._dictionaries is None:
-            self._dictionaries = SharedDictionaries(self._conn)
-        return self._dictionaries
-
-    def _shared_dictionary(self, texts: Sequence[str]) -> bytes:
-        """Return the dictionary new texts are packed with: the archive's, else one trained
-        from these ``texts`` and stored ones once the archive holds
-        :data:`~indexer.packed.SHARED_MIN_ARTICLES` articles with them, else none (b"").
-        Call inside a write transaction."""
-        row = self._conn.execute(
-            "SELECT data FROM dictionaries ORDER BY trained_at DESC, id LIMIT 1").fetchone()
-        if row:
-            return bytes(row[0])
-        have = self._conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-        if have + len(texts) < SHARED_MIN_ARTICLES:
-            return b""
-        sample = list(texts[:TRAINING_TEXTS])
-        for (text,) in self._conn.execute(
-                "SELECT text FROM articles LIMIT ?", [TRAINING_TEXTS - len(sample)]):
-            with suppress(PackedError):  # (a damaged one: the others train it)
-                sample.append(unpack(text))
-        shared = train_dictionary(sample)
-        if shared:
-            self._conn.execute(
-                "INSERT OR IGNORE INTO dictionaries(id, data, trained_at) VALUES (?, ?, ?)",
-                [dictionary_id(shared), shared, utc_now()])
-            logger.info("trained the archive's shared dictionary (%d bytes)", len(shared))
-        return shared
-
     @contextmanager
     def _write(self) -> Iterator[None]:
         """Run the block as one write transaction, taking the write lock up front."""
@@ -325,21 +280,15 @@ class ArchiveFile:
         write-ahead log emptied before and after; waits for other writers like a write.
 
         Article bodies written before the current packing are packed first: texts written
-        plain (before schema v6) or without the archive's shared dictionary (trained here
-        if the archive is large enough and has none yet), Markdown and descriptions written
-        plain or zlib'd without their text (:mod:`indexer.packed`); their content, version
-        and index mark stay."""
+        plain (before schema v6), Markdown and descriptions written plain or zlib'd without
+        their text (:mod:`indexer.packed`); their content, version and index mark stay."""
+        for name, function in (("pack", pack), ("repack", repack_against_text),
+                               ("stale", stale_against_text)):
+            self._conn.create_function(name, function.__code__.co_argcount, function,
+                                       deterministic=True)
         with self._write():
-            shared = self._shared_dictionary([])
-            for name, function in (
-                ("repack_text", lambda v: repack(v, shared, self.dictionaries)),
-                ("stale_text", lambda v: stale_text(v, shared)),
-                ("repack", repack_against_text), ("stale", stale_against_text),
-            ):
-                self._conn.create_function(name, function.__code__.co_argcount, function,
-                                           deterministic=True)
-            self._conn.execute("UPDATE articles SET text = repack_text(text)"
-                               " WHERE stale_text(text) AND repack_text(text) IS NOT text")
+            self._conn.execute("UPDATE articles SET text = pack(text)"
+                               " WHERE typeof(text) = 'text' AND text != ''")
             for column in ("markdown", "description"):  # (not rows it would leave as they are)
                 self._conn.execute(
                     f"UPDATE articles SET {column} = repack({column}, text) WHERE"

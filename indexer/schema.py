@@ -11,7 +11,7 @@ import json
 import re
 import sqlite3
 import zlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -138,14 +138,12 @@ UPSERT_PAGE = (
 )
 
 
-def row_article(row: dict[str, Any], lists: dict[str, list[str]],
-                shared: Mapping[int, bytes] | None = None) -> Article:
+def row_article(row: dict[str, Any], lists: dict[str, list[str]]) -> Article:
     """Rebuild an article from its ``articles`` row and its author/agency/tag lists (the
-    row of the store or of an export: bodies packed or not, see :mod:`indexer.packed`;
-    ``shared``: the store's dictionaries)."""
+    row of the store or of an export: bodies packed or not, see :mod:`indexer.packed`)."""
     data = {name: row[name] for name in ARTICLE_COLUMNS}
     try:
-        data["text"] = unpack(data["text"], shared=shared)
+        data["text"] = unpack(data["text"])
         data["markdown"] = unpack(data["markdown"], data["text"])
         data["description"] = unpack(data["description"], data["text"])
     except PackedError as exc:
@@ -400,8 +398,7 @@ def _compact_links(db: sqlite_utils.Database) -> None:
     export keeps it, for Datasette's facets); no alias
     for an article's own identity (:func:`indexer.aliases.compact_table`); syndication
     signatures as their low bits only (:func:`indexer.syndication.to_blob`); the
-    ``dictionaries`` table of the texts' shared zlib dictionary (:mod:`indexer.packed`);
-    the archive's version in ``counters`` instead of an index of every row's
+    archive's version in ``counters`` instead of an index of every row's
     (:mod:`indexer.versions`); the indexes of fetched and canonical URLs without the rows
     that have none (an empty fetched URL is stored NULL from then on)."""
     conn = db.conn
@@ -419,10 +416,6 @@ def _compact_links(db: sqlite_utils.Database) -> None:
     conn.create_function("compact_blob", 1, syndication.compact_blob, deterministic=True)
     conn.execute("UPDATE syndication SET signature = compact_blob(signature)"
                  " WHERE signature IS NOT NULL")
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS dictionaries (id INTEGER PRIMARY KEY, data BLOB NOT NULL,"
-        " trained_at TEXT NOT NULL)"
-    )
     conn.execute("CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY,"
                  " value INTEGER NOT NULL) WITHOUT ROWID")
     conn.execute("INSERT OR IGNORE INTO counters(name, value)"

@@ -17,9 +17,8 @@ only the pending articles, and packs article bodies (:mod:`indexer.packed`); 7 k
 nothing twice: link tables and ``aliases`` without rowid (and no alias of an article's own
 identity), the link tables without an index by name, syndication signatures as their low
 bits only, the archive's version in ``counters`` (:mod:`indexer.versions`) rather than
-an index of every row's, URL indexes without the rows that have none, and adds
-``dictionaries`` (the texts' shared zlib dictionary; descriptions are packed against the
-text from then on). Opening an older archive upgrades it in place.
+an index of every row's, URL indexes without the rows that have none (descriptions are
+packed against the text from then on). Opening an older archive upgrades it in place.
 
 Opening, upgrading and transactions (WAL, busy timeout, ``BEGIN IMMEDIATE``) are
 :class:`indexer.database.ArchiveFile`'s; the syndication tables' SQL is in
@@ -220,12 +219,10 @@ class Archive(CrawlRecords):
         )
         digests = digests or {}
 
-        shared = self._shared_dictionary([a.text for a in stored])
-
         def row(article: Article) -> dict[str, Any]:
             digest = digests.get(article.id) or fingerprint(article)
             return {**article_row(article), "fetched_url": article.fetched_url or None,
-                    "text": pack(article.text, shared),
+                    "text": pack(article.text),
                     "markdown": pack_against_text(article.markdown, article.text),
                     "description": pack_against_text(article.description, article.text),
                     "fingerprint": digest, "version": version, "indexed_at": None, **marks}
@@ -339,8 +336,7 @@ class Archive(CrawlRecords):
                 names = [d[0] for d in cursor.description]
                 rows = [dict(zip(names, values, strict=True)) for values in cursor]
                 lists = read_article_lists(self._conn, [row["id"] for row in rows])
-            found.update((row["id"], row_article(row, lists[row["id"]], self.dictionaries))
-                         for row in rows)
+            found.update((row["id"], row_article(row, lists[row["id"]])) for row in rows)
         return [found[i] for i in ids if i in found]
 
     @property

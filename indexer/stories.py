@@ -19,7 +19,7 @@ import numpy as np
 
 from indexer import syndication
 from indexer.article import Article
-from indexer.packed import PackedError, SharedDictionaries, unpack
+from indexer.packed import PackedError, unpack
 from indexer.schema import chunks, marks
 
 
@@ -108,7 +108,6 @@ def band_buckets_of(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, l
     kept in the signature by earlier versions, else those of the stored text's signature
     (the store keeps only the signature's low bits). Take them before the text changes."""
     found: dict[str, list[int]] = {}
-    shared = SharedDictionaries(conn)
     for part in chunks(list(dict.fromkeys(ids))):
         for article_id, blob, text in conn.execute(
             "SELECT s.article_id, s.signature, a.text FROM syndication s"
@@ -117,17 +116,17 @@ def band_buckets_of(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, l
         ):
             buckets = syndication.stored_buckets(blob)
             if buckets is None:
-                sig = syndication.signature(_text(text, shared))
+                sig = syndication.signature(_text(text))
                 buckets = [] if sig is None else syndication.band_buckets(sig)
             found[article_id] = buckets
     return found
 
 
-def _text(stored: str | bytes | None, shared: SharedDictionaries) -> str:
+def _text(stored: str | bytes | None) -> str:
     """A stored text; a damaged one is no text (its band rows stay: they only add
     candidates, which the comparison of signatures rejects)."""
     try:
-        return unpack(stored, shared=shared)
+        return unpack(stored)
     except PackedError:
         return ""
 

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import gzip
 import json
-import random
 import zlib
 from pathlib import Path
 
 from indexer.article import Article
-from indexer.packed import (
-    DICTIONARY_BYTES,
-    SHARED_MIN_ARTICLES,
-    dictionary_id,
-    stale_against_text,
-    stale_text,
-)
-from indexer.search.results import StoreTexts
+from indexer.packed import DICTIONARY_BYTES, stale_against_text
 from indexer.store import Archive
 from tests.conftest import invoke_cli
 
@@ -128,39 +120,3 @@ def test_description_is_packed_against_the_text_and_old_plain_ones_are_repacked(
         archive.vacuum()
         assert _stored(archive, "description") == stored
         assert archive.get_many([article.id, short.id]) == [article, short]
-
-
-def test_texts_share_a_dictionary_once_the_archive_is_large_enough(tmp_path: Path) -> None:
-    rng = random.Random(5)
-    vocabulary = ["".join(rng.choices("bdfgklmnprstaeiou", k=rng.randint(3, 9)))
-                  for _ in range(3000)]
-    articles = [Article(url=f"https://news.example/{n}", source="example", text=" ".join(
-        rng.choices(vocabulary, weights=[1 / (r + 1) for r in range(3000)], k=120)))
-        for n in range(SHARED_MIN_ARTICLES)]
-    half = SHARED_MIN_ARTICLES // 2
-    with Archive(tmp_path / "archive.db") as archive:
-        archive.add_articles([(a, b"") for a in articles[:half]])  # too few: no dictionary
-        assert archive.db.execute("SELECT count(*) FROM dictionaries").fetchone()[0] == 0
-        archive.add_articles([(a, b"") for a in articles[half:]])
-        ((key, shared),) = archive.db.execute("SELECT id, data FROM dictionaries").fetchall()
-        assert key == dictionary_id(shared)
-        texts = _stored(archive, "text")
-        for article in articles[half:]:
-            assert not stale_text(texts[article.id], shared)
-        assert all(stale_text(texts[a.id], shared) for a in articles[:half])
-        alone = sum(len(zlib.compress(a.text.encode())) for a in articles[half:])
-        assert sum(len(texts[a.id]) for a in articles[half:]) < alone * 0.9
-        assert archive.get_many([a.id for a in articles]) == articles
-        with StoreTexts(archive.path) as store:  # what search snippets read
-            assert {t.id: t.text for t in store.get_many([a.id for a in articles])} == {
-                a.id: a.text for a in articles}
-        edited = articles[-1]  # the version it replaces is read back whole
-        archive.add_articles([(Article(url=edited.url, source="example",
-                                       text=edited.text + " Corrected."), b"")])
-        assert archive.revisions(edited.id)[0]["text"] == edited.text
-        archive.mark_indexed(archive.pending_ids())
-        archive.vacuum()  # packs the first half with the dictionary too
-        texts = _stored(archive, "text")
-        assert not any(stale_text(texts[a.id], shared) for a in articles)
-        assert archive.get_many([a.id for a in articles[:-1]]) == articles[:-1]
-        assert archive.pending_ids() == []

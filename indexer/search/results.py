@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from indexer.packed import SharedDictionaries, unpack
+from indexer.packed import unpack
 from indexer.terminal import Span, render_snippet
 
 
@@ -86,15 +86,12 @@ class StoreTexts:
         """Open the store file at ``path`` read-only."""
         uri = f"{Path(path).resolve().as_uri()}?mode=ro"
         self.conn = sqlite3.connect(uri, uri=True, timeout=timeout)
-        self._shared: SharedDictionaries | None = None
 
     def get_many(self, ids: list[str]) -> list[ArticleText]:
         """Return the (id, text) of the stored articles with these ids, in any order."""
         marks = ",".join("?" * len(ids))
         rows = self.conn.execute(f"SELECT id, text FROM articles WHERE id IN ({marks})", ids)
-        if self._shared is None:
-            self._shared = SharedDictionaries(self.conn)
-        return [ArticleText(i, unpack(text, shared=self._shared)) for i, text in rows]
+        return [ArticleText(i, unpack(text)) for i, text in rows]
 
     def source_names(self) -> list[str]:
         """Return the names of the sources the store holds articles of, sorted."""
