@@ -38,6 +38,9 @@ from indexer.store import Archive, StoreError
 logger = logging.getLogger(__name__)
 
 BATCH = 200
+# Articles per transaction of the SQLite export: each commit flushes a full-text segment
+# that later merges rewrite (60,000 bench articles: 4.2 GB written with 200, 1.5 with 2,000)
+SQLITE_BATCH = 2_000
 LIST_SEPARATOR = "; "
 FTS_COLUMNS = ["title", "text"]
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
@@ -82,14 +85,17 @@ class ExportFilters(TypedDict, total=False):
     progress: Callable[[int], None] | None
 
 
-def _batches(archive: Archive, filters: ExportFilters) -> Iterator[list[Article]]:
-    """Yield the selected articles in batches, reporting each batch once it is consumed."""
+def _batches(
+    archive: Archive, filters: ExportFilters, size: int = BATCH
+) -> Iterator[list[Article]]:
+    """Yield the selected articles in batches of ``size``, reporting each batch once it is
+    consumed."""
     selected = archive.article_ids(
         ids=filters.get("ids"), since=filters.get("since"), until=filters.get("until"),
         source=filters.get("source"), added_since=filters.get("added_since"),
     )
     progress = filters.get("progress")
-    for part in chunks(selected, BATCH):
+    for part in chunks(selected, size):
         articles = archive.get_many(list(part))
         yield articles
         if progress is not None:
@@ -274,7 +280,7 @@ def export_sqlite(archive: Archive, path: str | Path, **filters: Unpack[ExportFi
             db.table("crawls").upsert_all(archive.db.table("crawls").rows, pk="id")
             if db["articles"].count:  # brought up to date: taken down or moved since
                 _drop(db, sorted(archive.deleted_ids() | archive.retired_ids()))
-        for articles in _batches(archive, filters):
+        for articles in _batches(archive, filters, SQLITE_BATCH):
             names = sorted({a.source for a in articles if a.source})
             with _writing(db):
                 db.table("sources").upsert_all(
