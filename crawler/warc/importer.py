@@ -11,8 +11,8 @@ with a copy of their response in the archive's own WARC files, so the archive st
 whole when the input files are gone. A record whose body needs no decoding (gzipped per
 record, as CC-NEWS is) is copied as it is, its gzip member and all; any other is written
 anew with the original date and headers and the body decoded (its ``Content-Encoding``,
-chunking and length headers dropped). Already
-archived URLs are skipped, so importing a file twice adds nothing.
+chunking and length headers dropped). Already archived URLs are skipped, so importing a
+file twice adds nothing.
 """
 
 from __future__ import annotations
