@@ -3,6 +3,7 @@ exponent of every figure.
 
     python bench/scale.py                                  # 100k, 300k, 1M articles
     python bench/scale.py --sizes 10000,30000,90000 --dir /tmp/scale
+    python bench/scale.py --engine tantivy --sizes 100000,300000,600000
 
 The archive is bench/search.py's (same generator, build and query timing). At each size
 it prints: the build times per article added (store; index: a rebuild at the first size,
@@ -11,7 +12,8 @@ queries); bytes per article on disk of the store (and of its articles and syndic
 tables with their indexes, and the rest), the index (its current generation; the files of
 superseded ones, kept a while for readers, apart) and the WARC files, beside the zlib'd
 text, and the store plus index over the zlib'd text; p50/p95 per query kind
-(bench/search.py's kinds and "common phrase", a phrase of two very common words); a
+(bench/search.py's kinds and "common phrase", a phrase of two very common words) and
+the CPU p50 (this process's own: steadier than the wall on a loaded machine); a
 whole ``search`` process (wall, peak RSS); indexing 1,000 new articles (which the archive
 keeps); ``index --compact`` after them; ``export``
 to SQLite and to JSONL; ``stats`` and ``show`` (wall). Then a table of every figure per
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import math
 import os
 import random
@@ -46,7 +49,7 @@ from bench.search import (
     time_queries,
 )
 from indexer.layout import DataDir
-from indexer.search.whoosh.index import ArchiveIndex
+from indexer.search.engines import DEFAULT_ENGINE, ENGINES, TANTIVY_DIR, engine_of, open_index
 from indexer.search.whoosh.schema import INDEX_NAME, quiet_whoosh_import
 from indexer.store import Archive
 
@@ -87,9 +90,32 @@ def disk_bytes(path: Path) -> int:
 
 
 def index_bytes(path: Path) -> tuple[int, int]:
-    """Return the bytes of the index's current generation (its TOC, its segments' files and
-    every file of no generation) and those of superseded generations, which a commit
-    keeps for a grace period (``GRACE_SECONDS``) for searchers still reading them."""
+    """Return the bytes of the index's current generation and those of superseded ones,
+    kept a while for searchers still reading them (of the recorded engine)."""
+    if engine_of(path) == "tantivy":
+        return tantivy_index_bytes(path / TANTIVY_DIR)
+    return whoosh_index_bytes(path)
+
+
+def tantivy_index_bytes(path: Path) -> tuple[int, int]:
+    """Return the bytes of a tantivy index's live segments (files named after a segment
+    of its meta.json) with its other files, and those of segments no longer live."""
+    live = {s["segment_id"].replace("-", "") for s in
+            json.loads((path / "meta.json").read_text())["segments"]}
+    current = superseded = 0
+    for file in path.iterdir():
+        segment = file.name.split(".")[0]
+        dead = len(segment) == 32 and segment not in live
+        size = file.stat().st_size
+        superseded += size if dead else 0
+        current += 0 if dead else size
+    return current, superseded
+
+
+def whoosh_index_bytes(path: Path) -> tuple[int, int]:
+    """Return the bytes of a Whoosh index's current generation (its TOC, its segments'
+    files and every file of no generation) and those of superseded generations, which a
+    commit keeps for a grace period (``GRACE_SECONDS``)."""
     with quiet_whoosh_import():
         from whoosh.filedb.filestore import FileStorage
         from whoosh.index import TOC
@@ -138,11 +164,12 @@ def zlib_text_bytes(corpus: Corpus, count: int, sample: int = 300) -> float:
     return sum(sizes) / len(sizes)
 
 
-def measure(data: DataDir, corpus: Corpus, size: int, per_kind: int, seed: int
-            ) -> dict[str, float]:
-    """Grow the archive to ``size`` and return every figure at that size (ms, s, MB, bytes)."""
+def measure(data: DataDir, corpus: Corpus, size: int, per_kind: int, seed: int,
+            engine: str = DEFAULT_ENGINE) -> dict[str, float]:
+    """Grow the archive to ``size`` (its index of ``engine``) and return every figure at
+    that size (ms, s, MB, bytes)."""
     figures: dict[str, float] = {}
-    index = ArchiveIndex(data.index)
+    index = open_index(data.index, engine=engine)
     with Archive(data.archive) as archive:
         before = archive.count()
     if before and index.exists():  # grown as an archive grows: stored, then synced
@@ -152,7 +179,7 @@ def measure(data: DataDir, corpus: Corpus, size: int, per_kind: int, seed: int
             index.sync(archive)
             index_s = time.perf_counter() - started
     else:
-        built = build(data, size, corpus)
+        built = build(data, size, corpus, engine)
         store_s, index_s = built["store"], built["index"]
     with Archive(data.archive) as archive:
         count = archive.count()
@@ -176,23 +203,29 @@ def measure(data: DataDir, corpus: Corpus, size: int, per_kind: int, seed: int
     rng = random.Random(seed + 1)
     mix = query_mix(corpus, rng, per_kind)
     mix["common phrase"] = [{"query": common_phrase(corpus, rng)} for _ in range(per_kind)]
-    for kind, (p50, p95, _cpu) in time_queries(data, mix).items():
+    for kind, (p50, p95, cpu) in time_queries(data, mix).items():
         figures[f"query p50 ms: {kind}"] = p50
         figures[f"query p95 ms: {kind}"] = p95
+        figures[f"query CPU p50 ms: {kind}"] = cpu
 
     word = corpus.words[1000]
-    wall, rss, _ = time_process(data, ["search", word])
+    wall, rss, cpu = time_process(data, ["search", word])
     figures["search process s"], figures["search process peak MB"] = wall, rss
-    figures["index 1,000 new articles s"] = time_new_articles(data, corpus)[0]
-    figures["index --compact s"] = time_process(data, ["index", "--compact"])[0]
+    figures["search process CPU s"] = cpu
+    figures["index 1,000 new articles s"], figures["index 1,000 new articles CPU s"] = (
+        time_new_articles(data, corpus)
+    )
     with tempfile.TemporaryDirectory(dir=data.root.parent) as tmp:
-        for fmt, name in (("sqlite", "export.db"), ("jsonl", "export.jsonl")):
-            target = str(Path(tmp) / name)
-            figures[f"export {fmt} s"] = time_process(
-                data, ["export", "--format", fmt, "--quiet", target]
-            )[0]
-    figures["stats s"] = time_process(data, ["stats"])[0]
-    figures["show s"] = time_process(data, ["show", some_id])[0]
+        commands = {
+            "index --compact": ["index", "--compact"],
+            "export sqlite": ["export", "--format", "sqlite", "--quiet", f"{tmp}/export.db"],
+            "export jsonl": ["export", "--format", "jsonl", "--quiet", f"{tmp}/export.jsonl"],
+            "stats": ["stats"],
+            "show": ["show", some_id],
+        }
+        for name, args in commands.items():  # (wall and CPU: the CPU is steadier under load)
+            wall, _, cpu = time_process(data, args)
+            figures[f"{name} s"], figures[f"{name} CPU s"] = wall, cpu
     figures["articles"] = count
     figures["load average"] = os.getloadavg()[0]
     return figures
@@ -217,6 +250,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,300000,1000000",
                         help="articles at each step, ascending (default 100000,300000,1000000)")
     parser.add_argument("--dir", type=Path, help="archive folder (default in the temp dir)")
+    parser.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
+                        help="the index's engine (an existing archive keeps its own)")
     parser.add_argument("--per-kind", type=int, default=40, help="queries per kind and size")
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--fresh", action="store_true", help="delete the folder first")
@@ -230,12 +265,13 @@ def main() -> None:
     for size in sizes:
         corpus = Corpus(args.seed, size)
         print(f"\n== {size:,} articles", flush=True)
-        figures = measure(data, corpus, size, args.per_kind, args.seed)
+        figures = measure(data, corpus, size, args.per_kind, args.seed, args.engine)
         for name, value in figures.items():
             print(f"  {name:<44}{value:>12.1f}", flush=True)
         results.append(figures)
     print_table(sizes, results)
-    print(f"\n{os.cpu_count()} CPUs; exponent b: figure ~ articles^b (1 linear, 0 flat)")
+    print(f"\nengine {engine_of(data.index)}; {os.cpu_count()} CPUs; "
+          "exponent b: figure ~ articles^b (1 linear, 0 flat)")
 
 
 if __name__ == "__main__":

@@ -138,12 +138,15 @@ def fill_store(data: DataDir, n: int, corpus: Corpus) -> float:
     return seconds
 
 
-def build(data: DataDir, n: int, corpus: Corpus) -> dict[str, float]:
-    """Fill the store with ``n`` articles and rebuild the index (each skipped if already
-    built); return the seconds each took (``store``, ``index``: 0 when skipped)."""
+def build(
+    data: DataDir, n: int, corpus: Corpus, engine: str | None = None
+) -> dict[str, float]:
+    """Fill the store with ``n`` articles and rebuild the index (of ``engine``, else the
+    recorded one; each skipped if already built); return the seconds each took
+    (``store``, ``index``: 0 when skipped)."""
     seconds = {"store": fill_store(data, n, corpus), "index": 0.0}
     with Archive(data.archive) as archive:
-        index = open_index(data.index)
+        index = open_index(data.index, engine=engine)
         if not index.exists() or index.doc_count() != archive.count():
             started = time.perf_counter()
             index.rebuild(archive)

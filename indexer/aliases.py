@@ -19,6 +19,7 @@ from dataclasses import replace
 from indexer.article import Article, article_id
 from indexer.packed import unpack
 from indexer.urls import normalize_url
+from indexer.versions import next_version
 
 logger = logging.getLogger(__name__)
 
@@ -56,19 +57,54 @@ def same_text(a: str, b: str) -> bool:
 
 def create_table(conn: sqlite3.Connection) -> None:
     """Create ``aliases`` and fill it with the fetched addresses of archived articles."""
+    _create(conn)
+    rows = conn.execute("SELECT id, fetched_url FROM articles").fetchall()
+    record(conn, [(url, i) for i, url in rows])
+
+
+def compact_table(conn: sqlite3.Connection) -> None:
+    """Schema v6 -> v7: ``aliases`` without rowid (the URL key is the row: no second copy
+    of it in an index) and without the aliases of articles' own identities, which
+    ``articles.url`` already answers for."""
+    conn.execute("ALTER TABLE aliases RENAME TO aliases_v6")
+    conn.execute(_TABLE)
     conn.execute(
-        "CREATE TABLE IF NOT EXISTS aliases (url TEXT PRIMARY KEY,"
-        " article_id TEXT NOT NULL REFERENCES articles(id))"
+        "INSERT INTO aliases(url, article_id) SELECT url, article_id FROM aliases_v6 a"
+        " WHERE NOT EXISTS (SELECT 1 FROM articles r WHERE r.id = a.article_id"
+        " AND r.url = a.url) ORDER BY url"
     )
+    conn.execute("DROP TABLE aliases_v6")
+    _create(conn)
+
+
+_TABLE = (
+    "CREATE TABLE IF NOT EXISTS aliases (url TEXT PRIMARY KEY,"
+    " article_id TEXT NOT NULL REFERENCES articles(id)) WITHOUT ROWID"
+)
+
+
+def _create(conn: sqlite3.Connection) -> None:
+    conn.execute(_TABLE)
     conn.execute("CREATE INDEX IF NOT EXISTS aliases_article_id ON aliases(article_id)")
-    rows = conn.execute("SELECT id, url, fetched_url FROM articles").fetchall()
-    record(conn, [(url, i) for i, *urls in rows for url in urls])
 
 
 def record(conn: sqlite3.Connection, pairs: Iterable[tuple[str | None, str]]) -> None:
-    """Record ``(url, article id)`` pairs in identity form; an alias already taken stays."""
-    rows = [(u, i) for url, i in pairs if (u := _identity(url))]
+    """Record ``(url, article id)`` pairs in identity form; an alias already taken stays.
+
+    An article's own identity is no alias of it (``articles.url`` holds it): not recorded.
+    """
+    rows = [(u, i) for url, i in pairs if (u := _identity(url)) and article_id(u) != i]
     conn.executemany("INSERT OR IGNORE INTO aliases(url, article_id) VALUES (?, ?)", rows)
+
+
+def _holder(conn: sqlite3.Connection, url: str) -> tuple[str, str | bytes] | None:
+    """The id and stored text of the article this identity URL leads to (an alias of it,
+    else its own identity), if any."""
+    return conn.execute(
+        "SELECT r.id, r.text FROM aliases a JOIN articles r ON r.id = a.article_id"
+        " WHERE a.url = ?", [url],
+    ).fetchone() or conn.execute(
+        "SELECT id, text FROM articles WHERE url = ?", [url]).fetchone()
 
 
 def known(conn: sqlite3.Connection, urls: Sequence[str]) -> set[str]:
@@ -154,7 +190,8 @@ def _move_row(conn: sqlite3.Connection, old_id: str, new_url: str) -> None:
     owns; it is pending for the index again."""
     new_id = article_id(new_url)
     conn.execute("PRAGMA defer_foreign_keys = ON")  # until the commit: ids change together
-    version = conn.execute("SELECT coalesce(max(version), 0) + 1 FROM articles").fetchone()[0]
+    old_url = conn.execute("SELECT url FROM articles WHERE id = ?", [old_id]).fetchone()[0]
+    version = next_version(conn)
     conn.execute(
         "UPDATE articles SET id = ?, url = ?, indexed_at = NULL, version = ? WHERE id = ?",
         [new_id, new_url, version, old_id],
@@ -162,6 +199,9 @@ def _move_row(conn: sqlite3.Connection, old_id: str, new_url: str) -> None:
     for table in ARTICLE_TABLES:
         conn.execute(f"UPDATE {table} SET article_id = ? WHERE article_id = ?", [new_id, old_id])
     conn.execute("UPDATE syndication SET story = ? WHERE story = ?", [new_id, old_id])
+    # the identity it leaves is an alias of it now; the one it takes is its own
+    record(conn, [(old_url, new_id)])
+    conn.execute("DELETE FROM aliases WHERE url = ? AND article_id = ?", [new_url, new_id])
 
 
 def follow_moves(conn: sqlite3.Connection, articles: Sequence[Article]) -> int:
@@ -178,10 +218,7 @@ def follow_moves(conn: sqlite3.Connection, articles: Sequence[Article]) -> int:
         fetched = _identity(article.fetched_url)
         if not fetched:
             continue
-        row = conn.execute(
-            "SELECT r.id, r.text FROM aliases a JOIN articles r ON r.id = a.article_id"
-            " WHERE a.url = ?", [fetched],
-        ).fetchone()
+        row = _holder(conn, fetched)
         if row is None or row[0] == article.id or not same_text(unpack(row[1]), article.text):
             continue
         if conn.execute("SELECT 1 FROM articles WHERE id = ?", [article.id]).fetchone():

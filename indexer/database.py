@@ -21,7 +21,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 import sqlite_utils
 
-from indexer.packed import pack, repack_markdown, stale_markdown
+from indexer.packed import pack, repack_against_text, stale_against_text
 from indexer.schema import MIGRATIONS, SCHEMA_VERSION, create_article_tables
 
 logger = logging.getLogger(__name__)
@@ -225,10 +225,10 @@ class ArchiveFile:
                 ("first_seen_crawl", "crawls", "id"),
                 ("last_crawl", "crawls", "id"),
             ],
+            link_indexes=False,
         )
         articles = self._db.table("articles")
-        for column in ("indexed_at", "fetched_url", "canonical_url", "version"):
-            articles.create_index([column], if_not_exists=True)
+        articles.create_index(["indexed_at"], if_not_exists=True)
         self._db.table("fetches").create(
             {
                 "id": int,
@@ -280,16 +280,19 @@ class ArchiveFile:
         write-ahead log emptied before and after; waits for other writers like a write.
 
         Article bodies written before the current packing are packed first: texts written
-        plain (before schema v6), Markdown written plain or zlib'd without its text
-        (:mod:`indexer.packed`); their content, version and index mark stay."""
-        self._conn.create_function("pack", 1, pack, deterministic=True)
-        self._conn.create_function("repack_markdown", 2, repack_markdown, deterministic=True)
-        self._conn.create_function("stale_markdown", 1, stale_markdown, deterministic=True)
+        plain (before schema v6), Markdown and descriptions written plain or zlib'd without
+        their text (:mod:`indexer.packed`); their content, version and index mark stay."""
+        for name, function in (("pack", pack), ("repack", repack_against_text),
+                               ("stale", stale_against_text)):
+            self._conn.create_function(name, function.__code__.co_argcount, function,
+                                       deterministic=True)
         with self._write():
             self._conn.execute("UPDATE articles SET text = pack(text)"
                                " WHERE typeof(text) = 'text' AND text != ''")
-            self._conn.execute("UPDATE articles SET markdown = repack_markdown(markdown, text)"
-                               " WHERE stale_markdown(markdown)")
+            for column in ("markdown", "description"):  # (not rows it would leave as they are)
+                self._conn.execute(
+                    f"UPDATE articles SET {column} = repack({column}, text) WHERE"
+                    f" stale({column}) AND repack({column}, text) IS NOT {column}")
         self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         if self._conn.execute("PRAGMA page_size").fetchall() == [(PAGE_SIZE,)]:
             self._conn.execute("VACUUM")

@@ -1,21 +1,23 @@
-"""Article bodies packed in the store: ``text`` zlib'd, ``markdown`` zlib'd against it.
+"""Article bodies packed in the store: ``text`` zlib'd, ``markdown`` and ``description``
+zlib'd against it.
 
-The store's ``articles.text`` and ``articles.markdown`` hold a body compressed (a BLOB)
-when that is shorter, else as it is (TEXT). The Markdown is the text's words again with
-marks, so it is compressed with the article's text as zlib's preset dictionary
-(:func:`pack_markdown`): it then costs its marks and links, not its words a second time.
-A stream made so says it in its header (zlib's FDICT flag), so rows of every version read
-the same way: plain text (before schema v6), a plain zlib stream (v6, either column) or a
-stream against the text (markdown, from then on). Only the store packs: exports
-(:mod:`indexer.export`) write plain text. Readers of those columns go through
-:func:`unpack`; this module imports nothing heavy, for the ``search`` command.
+The store's ``articles.text``, ``articles.markdown`` and ``articles.description`` hold a
+body compressed (a BLOB) when that is shorter, else as it is (TEXT). The Markdown is the
+text's words again with marks, and a description mostly the text's words, so they are
+compressed with the article's text as zlib's preset dictionary (:func:`pack_against_text`):
+they then cost what is not in the text, not its words a second time. A stream made so
+says it in its header (zlib's FDICT flag), so rows of every version read the same way:
+plain text (before schema v6; descriptions before v7), a plain zlib stream (v6, text or
+markdown) or a stream against the text (markdown from v6, description from v7). Only the
+store packs: exports (:mod:`indexer.export`) write plain text. Readers of those columns
+go through :func:`unpack`; this module imports nothing heavy, for the ``search`` command.
 """
 
 from __future__ import annotations
 
 import zlib
 
-PACKED_COLUMNS = ("text", "markdown")
+PACKED_COLUMNS = ("text", "markdown", "description")
 LEVEL = 6
 # The dictionary is the text's first bytes up to this: zlib reaches 32 KiB back, and the
 # Markdown's words lie the dictionary's length plus the marks before them behind.
@@ -34,20 +36,23 @@ def pack(text: str) -> str | bytes:
     return packed if len(packed) < len(raw) else text
 
 
-def pack_markdown(markdown: str, text: str) -> str | bytes:
-    """Return an article's Markdown as the store keeps it: zlib'd with the start of its
-    ``text`` as preset dictionary when that is shorter, else as it is."""
+def pack_against_text(value: str | None, text: str) -> str | bytes | None:
+    """Return an article's Markdown or description as the store keeps it: zlib'd with the
+    start of its ``text`` as preset dictionary when that is shorter, else as it is
+    (None and "" as they are)."""
+    if not value:
+        return value
     dictionary = _dictionary(text)
     if not dictionary:
-        return pack(markdown)
-    raw = markdown.encode("utf-8")
+        return pack(value)
+    raw = value.encode("utf-8")
     packer = zlib.compressobj(LEVEL, zdict=dictionary)
     packed = packer.compress(raw) + packer.flush()
-    return packed if len(packed) < len(raw) else markdown
+    return packed if len(packed) < len(raw) else value
 
 
 def unpack(value: str | bytes | None, text: str = "") -> str:
-    """Return the body kept by :func:`pack` or :func:`pack_markdown` (``text``: the
+    """Return the body kept by :func:`pack` or :func:`pack_against_text` (``text``: the
     article's text, for the latter), or written plain by an older version; raise
     :class:`PackedError` for damaged bytes."""
     if value is None:
@@ -67,19 +72,20 @@ def unpack(value: str | bytes | None, text: str = "") -> str:
         raise PackedError(f"a stored article body is damaged ({exc})") from None
 
 
-def repack_markdown(markdown: str | bytes | None, text: str | bytes | None) -> str | bytes:
-    """Return a stored Markdown (of any version) packed against its stored ``text``;
-    damaged bytes are returned as they are (nothing is lost by trying)."""
+def repack_against_text(value: str | bytes | None, text: str | bytes | None) -> str | bytes:
+    """Return a stored Markdown or description (of any version) packed against its stored
+    ``text``; damaged bytes are returned as they are (nothing is lost by trying)."""
     try:
         plain = unpack(text)
-        return pack_markdown(unpack(markdown, plain), plain)
+        return pack_against_text(unpack(value, plain), plain) or ""
     except PackedError:
-        return markdown or ""
+        return value or ""
 
 
-def stale_markdown(value: str | bytes | None) -> bool:
-    """Tell whether a stored Markdown is not in the current form: plain text (before
-    schema v6) or zlib'd without the text (v6); :func:`repack_markdown` brings it there."""
+def stale_against_text(value: str | bytes | None) -> bool:
+    """Tell whether a stored Markdown or description is not in the current form: plain
+    text (before schema v6; descriptions before v7) or zlib'd without the text (v6);
+    :func:`repack_against_text` brings it there."""
     if isinstance(value, bytes):
         return not _against_text(value)
     return bool(value)

@@ -24,7 +24,7 @@ from indexer.article import Article
 from indexer.packed import PackedError, unpack
 from indexer.warcfile import WarcLocation
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 CHUNK = 500  # ids per ``IN (...)`` query
 PAGE_ENCODING = "zlib"
 ARTICLE_ID = re.compile(r"[0-9a-f]{16}")  # what article_id() returns
@@ -145,6 +145,7 @@ def row_article(row: dict[str, Any], lists: dict[str, list[str]]) -> Article:
     try:
         data["text"] = unpack(data["text"])
         data["markdown"] = unpack(data["markdown"], data["text"])
+        data["description"] = unpack(data["description"], data["text"])
     except PackedError as exc:
         raise PackedError(f"article {data['id']}: {exc}; restore the archive from a backup"
                           ) from None
@@ -171,8 +172,10 @@ def create_article_tables(
     *,
     extra_columns: dict[str, type] | None = None,
     extra_foreign_keys: Sequence[tuple[str, str, str]] = (),
+    link_indexes: bool = True,
 ) -> None:
-    """Create ``sources``, ``crawls``, ``articles`` and the author/agency/tag tables if missing."""
+    """Create ``sources``, ``crawls``, ``articles`` and the author/agency/tag tables if missing
+    (with ``link_indexes``, the link tables indexed by name too: the articles of a tag)."""
     db.table("sources").create(
         {"name": str, "url": str, "first_seen": str}, pk="name", if_not_exists=True
     )
@@ -196,14 +199,22 @@ def create_article_tables(
         names = db.table(link.table)
         names.create({"id": int, "name": str}, pk="id", not_null={"name"}, if_not_exists=True)
         names.create_index(["name"], unique=True, if_not_exists=True)
-        links = db.table(link.link_table)
-        links.create(
-            {"article_id": str, link.key: int, "position": int, **link.extra},
-            pk=("article_id", "position"),
-            foreign_keys=[("article_id", "articles", "id"), (link.key, link.table, "id")],
-            if_not_exists=True,
-        )
-        links.create_index([link.key], if_not_exists=True)
+        _create_link_table(db.conn, link, indexed=link_indexes)
+
+
+def _create_link_table(conn: sqlite3.Connection, link: LinkTable, *, indexed: bool) -> None:
+    """Create a link table without rowid: its key (article, position) is the row, not
+    copied again into an index; ``indexed``: with an index by name."""
+    extra = "".join(f", {_quoted(name)} TEXT" for name in link.extra)
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {link.link_table} ("
+        "article_id TEXT NOT NULL REFERENCES articles(id),"
+        f" {link.key} INTEGER REFERENCES {link.table}(id), position INTEGER NOT NULL{extra},"
+        " PRIMARY KEY (article_id, position)) WITHOUT ROWID"
+    )
+    if indexed:
+        conn.execute(f"CREATE INDEX IF NOT EXISTS idx_{link.link_table}_{link.key}"
+                     f" ON {link.link_table}({link.key})")
 
 
 def write_article_links(db: sqlite_utils.Database, articles: Sequence[Article]) -> None:
@@ -376,8 +387,44 @@ def _compact_bands(db: sqlite_utils.Database) -> None:
         ).fetchall()
         conn.executemany("INSERT OR IGNORE INTO syndication_bands VALUES (?, ?)", sorted(
             (bucket, member) for member, blob in rows
-            for bucket in syndication.stored_buckets(blob)
+            for bucket in syndication.stored_buckets(blob) or ()
         ))
+
+
+def _compact_links(db: sqlite_utils.Database) -> None:
+    """Schema v6 -> v7: the author/agency/tag link tables and ``aliases`` without rowid
+    (their keys were stored twice, in the table and in its primary-key index), the link
+    tables without an index by name (the store never looks articles up by name; the
+    export keeps it, for Datasette's facets); no alias
+    for an article's own identity (:func:`indexer.aliases.compact_table`); syndication
+    signatures as their low bits only (:func:`indexer.syndication.to_blob`); the
+    archive's version in ``counters`` instead of an index of every row's
+    (:mod:`indexer.versions`); the indexes of fetched and canonical URLs without the rows
+    that have none (an empty fetched URL is stored NULL from then on)."""
+    conn = db.conn
+    for link in LINK_TABLES:
+        columns = ", ".join(["article_id", link.key, "position", *map(_quoted, link.extra)])
+        conn.execute(f"ALTER TABLE {link.link_table} RENAME TO {link.link_table}_v6")
+        conn.execute(f"DROP INDEX IF EXISTS idx_{link.link_table}_{link.key}")
+        _create_link_table(conn, link, indexed=False)
+        conn.execute(f"INSERT INTO {link.link_table}({columns}) SELECT {columns}"
+                     f" FROM {link.link_table}_v6 ORDER BY article_id, position")
+        conn.execute(f"DROP TABLE {link.link_table}_v6")
+    aliases.compact_table(conn)
+    from indexer import syndication  # (NumPy: only for this upgrade)
+
+    conn.create_function("compact_blob", 1, syndication.compact_blob, deterministic=True)
+    conn.execute("UPDATE syndication SET signature = compact_blob(signature)"
+                 " WHERE signature IS NOT NULL")
+    conn.execute("CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY,"
+                 " value INTEGER NOT NULL) WITHOUT ROWID")
+    conn.execute("INSERT OR IGNORE INTO counters(name, value)"
+                 " SELECT 'version', coalesce(max(version), 0) FROM articles")
+    conn.execute("DROP INDEX IF EXISTS idx_articles_version")
+    for column in ("fetched_url", "canonical_url"):
+        conn.execute(f"DROP INDEX IF EXISTS idx_articles_{column}")
+        conn.execute(f"CREATE INDEX idx_articles_{column} ON articles({column})"
+                     f" WHERE {column} IS NOT NULL")
 
 
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
@@ -386,6 +433,7 @@ MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     3: _add_aliases,
     4: _add_deleted,
     5: _compact_store,
+    6: _compact_links,
 }
 
 

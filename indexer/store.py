@@ -13,8 +13,12 @@ locations to ``pages``, ``revisions`` and the syndication tables; 3 the ``kicker
 ``articles``; 4 adds ``aliases`` (every address an article was reached by,
 :mod:`indexer.aliases`); 5 the ``deleted`` tables (:mod:`indexer.takedown`); 6 stores the
 syndication band buckets compactly (integers, one B-tree: :mod:`indexer.stories`), indexes
-only the pending articles, and packs article bodies (:mod:`indexer.packed`). Opening an
-older archive upgrades it in place.
+only the pending articles, and packs article bodies (:mod:`indexer.packed`); 7 keeps
+nothing twice: link tables and ``aliases`` without rowid (and no alias of an article's own
+identity), the link tables without an index by name, syndication signatures as their low
+bits only, the archive's version in ``counters`` (:mod:`indexer.versions`) rather than
+an index of every row's, URL indexes without the rows that have none (descriptions are
+packed against the text from then on). Opening an older archive upgrades it in place.
 
 Opening, upgrading and transactions (WAL, busy timeout, ``BEGIN IMMEDIATE``) are
 :class:`indexer.database.ArchiveFile`'s; the syndication tables' SQL is in
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -37,7 +42,7 @@ from indexer import aliases, stories, takedown
 from indexer.article import Article
 from indexer.crawls import CrawlRecords, Fetch
 from indexer.database import StoreError, translated
-from indexer.packed import pack, pack_markdown
+from indexer.packed import pack, pack_against_text
 from indexer.schema import (
     ARTICLE_ID,
     PAGE_COLUMNS,
@@ -62,6 +67,7 @@ from indexer.schema import (
     write_article_links,
 )
 from indexer.urls import normalize_url
+from indexer.versions import current_version, next_version
 from indexer.warcfile import WarcError, WarcLocation, WarcResponse, read_response, warc_dir
 
 __all__ = ["Archive", "Fetch", "StoreError"]
@@ -136,6 +142,7 @@ class Archive(CrawlRecords):
                     (new if article.id in new else changed)[article.id] = entry
                 known[article.id] = digest
             self._save_revisions([article for article, _, _ in changed.values()])
+            before = stories.band_buckets_of(self._conn, list(changed))
             self._write_articles(
                 [a for a, _, _ in new.values()], [a for a, _, _ in changed.values()],
                 {"last_crawl": crawl_id}, {"first_seen_crawl": crawl_id}, digests,
@@ -149,7 +156,7 @@ class Archive(CrawlRecords):
                 self._conn.executemany(UPSERT_PAGE, [[row[c] for c in PAGE_COLUMNS]
                                                       for row in pages])
             stories.group_copies(
-                self._conn, [article for article, _, _ in stored], signatures, set(new)
+                self._conn, [article for article, _, _ in stored], signatures, set(new), before
             )
             reached_by = reached_by or {}
             aliases.record(self._conn, [
@@ -175,10 +182,11 @@ class Archive(CrawlRecords):
             changed = {
                 a.id: a for a in articles if a.id in known and known[a.id] != fingerprint(a)
             }
+            before = stories.band_buckets_of(self._conn, list(changed))
             self._write_articles([], list(changed.values()), {}, {})
             grouped = set(self.stories([a.id for a in articles]))
             regroup = [a for a in articles if a.id in changed or a.id not in grouped]
-            stories.group_copies(self._conn, regroup)
+            stories.group_copies(self._conn, regroup, before=before)
         return len(changed)
 
     def _fingerprints(self, ids: Sequence[str]) -> dict[str, bytes | None]:
@@ -205,7 +213,7 @@ class Archive(CrawlRecords):
         stored = [*new, *changed]
         if not stored:
             return
-        version = self._version() + 1
+        version = next_version(self._conn)
         self._db.table("sources").insert_all(
             [source_row(a) for a in stored if a.source], pk="name", ignore=True
         )
@@ -213,8 +221,10 @@ class Archive(CrawlRecords):
 
         def row(article: Article) -> dict[str, Any]:
             digest = digests.get(article.id) or fingerprint(article)
-            return {**article_row(article), "text": pack(article.text),
-                    "markdown": pack_markdown(article.markdown, article.text),
+            return {**article_row(article), "fetched_url": article.fetched_url or None,
+                    "text": pack(article.text),
+                    "markdown": pack_against_text(article.markdown, article.text),
+                    "description": pack_against_text(article.description, article.text),
                     "fingerprint": digest, "version": version, "indexed_at": None, **marks}
 
         insert_rows(self._conn, "articles", [{**row(a), **first_marks} for a in new])
@@ -434,11 +444,6 @@ class Archive(CrawlRecords):
         for part in chunks(selected):
             yield from self.get_many(list(part))
 
-    def _version(self) -> int:
-        """Return the version of the latest write: every stored batch gets the next one."""
-        row = self._conn.execute("SELECT coalesce(max(version), 0) FROM articles").fetchone()
-        return int(row[0])
-
     @translated
     def pending_ids(self, limit: int | None = None) -> list[str]:
         """Return the ids of stored articles not yet in the search index, oldest first.
@@ -446,7 +451,7 @@ class Archive(CrawlRecords):
         Also notes the archive version seen, for :meth:`mark_indexed`.
         """
         with self._read():
-            self._pending_as_of = self._version()
+            self._pending_as_of = current_version(self._conn)
             return [row[0] for row in self._conn.execute(
                 "SELECT id FROM articles WHERE indexed_at IS NULL ORDER BY rowid LIMIT ?",
                 [-1 if limit is None else limit],
@@ -464,11 +469,14 @@ class Archive(CrawlRecords):
         """Record that these articles are now in the search index.
 
         After :meth:`pending_ids`, an article changed since that call is left pending: the
-        index may hold its older version, so the next sync takes it again.
+        index may hold its older version, so the next sync takes it again. The mark is the
+        time in Unix seconds (``datetime(indexed_at, 'unixepoch')`` in SQL; before schema v7
+        ISO 8601 text): 10 bytes, where the 25 of ISO text grew every row enough to split
+        most pages of a table filled in order (20k bench articles: 170 B per article).
         """
         as_of = self._pending_as_of
         unchanged = "1" if as_of is None else "version <= ?"
-        now = utc_now()
+        now = str(int(time.time()))
         with self._write():
             for part in chunks(list(ids)):
                 self._conn.execute(

@@ -5,7 +5,8 @@ in ``syndication`` with the story it belongs to; articles sharing a story id are
 ``syndication_bands`` holds its band buckets, one row (bucket, member) each, ``member``
 being the ``syndication`` row's integer key: a table without rowid and with no other
 index, so each article adds 32 small entries to one B-tree (no article id repeated, no
-second index; its buckets to delete are computed again from its signature). Functions over
+second index; its buckets to delete are computed again from its stored text, whose
+signature's low bits only are kept: :func:`band_buckets_of`). Functions over
 the archive's connection, called inside its transactions.
 """
 
@@ -18,6 +19,7 @@ import numpy as np
 
 from indexer import syndication
 from indexer.article import Article
+from indexer.packed import PackedError, unpack
 from indexer.schema import chunks, marks
 
 
@@ -26,17 +28,21 @@ def group_copies(
     articles: Sequence[Article],
     signatures: Mapping[str, np.ndarray | None] | None = None,
     fresh: Set[str] = frozenset(),
+    before: Mapping[str, Sequence[int]] | None = None,
 ) -> None:
     """Find the syndicated copies of these just-stored articles; record their stories.
 
     ``signatures`` are precomputed signatures by id (see
     :meth:`indexer.store.Archive.add_articles`);
-    ``fresh`` the ids stored for the first time, which have no story to leave yet.
+    ``fresh`` the ids stored for the first time, which have no story to leave yet;
+    ``before`` the band buckets of the others' stored signatures, taken by
+    :func:`band_buckets_of` before their text changed.
     """
     signatures = signatures or {}
+    before = before or {}
     for article in articles:
         if article.id not in fresh:
-            ungroup(conn, article.id)
+            ungroup(conn, article.id, before.get(article.id))
         if article.id in signatures:
             sig = signatures[article.id]
         else:
@@ -66,7 +72,7 @@ def group_copies(
             )
         member = conn.execute(
             "INSERT INTO syndication(article_id, story, signature) VALUES (?, ?, ?)",
-            [article.id, story, syndication.to_blob(sig, buckets)],
+            [article.id, story, syndication.to_blob(sig)],
         ).lastrowid
         conn.executemany(
             "INSERT OR IGNORE INTO syndication_bands(bucket, member) VALUES (?, ?)",
@@ -74,17 +80,20 @@ def group_copies(
         )
 
 
-def ungroup(conn: sqlite3.Connection, article_id: str) -> None:
-    """Take an article out of its story; a story named after it is renamed."""
+def ungroup(conn: sqlite3.Connection, article_id: str,
+            buckets: Sequence[int] | None = None) -> None:
+    """Take an article out of its story; a story named after it is renamed. Its band rows
+    go by ``buckets`` if given, else by those of its stored text (:func:`band_buckets_of`)."""
     row = conn.execute(
-        "SELECT member, signature FROM syndication WHERE article_id = ?", [article_id]
+        "SELECT member FROM syndication WHERE article_id = ?", [article_id]
     ).fetchone()
     if row is not None:
-        member, blob = row
+        (member,) = row
+        if buckets is None:
+            buckets = band_buckets_of(conn, [article_id]).get(article_id, [])
         conn.executemany(
             "DELETE FROM syndication_bands WHERE bucket = ? AND member = ?",
-            [(bucket, member)
-             for bucket in syndication.stored_buckets(blob)],
+            [(bucket, member) for bucket in buckets],
         )
         conn.execute("DELETE FROM syndication WHERE member = ?", [member])
     rest = conn.execute(
@@ -92,6 +101,34 @@ def ungroup(conn: sqlite3.Connection, article_id: str) -> None:
     ).fetchone()[0]
     if rest is not None:
         conn.execute("UPDATE syndication SET story = ? WHERE story = ?", [rest, article_id])
+
+
+def band_buckets_of(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, list[int]]:
+    """Return the band buckets of these articles' stored signatures, by id (those grouped):
+    kept in the signature by earlier versions, else those of the stored text's signature
+    (the store keeps only the signature's low bits). Take them before the text changes."""
+    found: dict[str, list[int]] = {}
+    for part in chunks(list(dict.fromkeys(ids))):
+        for article_id, blob, text in conn.execute(
+            "SELECT s.article_id, s.signature, a.text FROM syndication s"
+            f" JOIN articles a ON a.id = s.article_id WHERE s.article_id IN ({marks(part)})",
+            part,
+        ):
+            buckets = syndication.stored_buckets(blob)
+            if buckets is None:
+                sig = syndication.signature(_text(text))
+                buckets = [] if sig is None else syndication.band_buckets(sig)
+            found[article_id] = buckets
+    return found
+
+
+def _text(stored: str | bytes | None) -> str:
+    """A stored text; a damaged one is no text (its band rows stay: they only add
+    candidates, which the comparison of signatures rejects)."""
+    try:
+        return unpack(stored)
+    except PackedError:
+        return ""
 
 
 def story_of(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, str]:

@@ -10,8 +10,8 @@ shingles; two stories on the same topic (even from one template) share few 5-wor
 Texts under :data:`MIN_WORDS` words are too short to tell and are never grouped.
 
 The store (:class:`indexer.store.Archive`) keeps each signature (the low bits of its
-values and its band buckets: :func:`to_blob`), its band rows and the story each article
-belongs to; :func:`collapse` folds search hits to one per story.
+values: :func:`to_blob`), its band rows and the story each article belongs to;
+:func:`collapse` folds search hits to one per story.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ _KEPT = np.dtype(np.uint8)
 _KEPT_MASK = np.uint32((1 << KEPT_BITS) - 1)
 _CHANCE = 2.0**-KEPT_BITS
 _WHOLE_BYTES = PERMUTATIONS * 4  # a signature stored whole (before b-bit storage)
+_KEPT_BYTES = PERMUTATIONS * _KEPT.itemsize
 
 
 def words(text: str) -> list[str]:
@@ -122,20 +123,26 @@ def band_buckets(sig: np.ndarray) -> list[int]:
     ]
 
 
-def to_blob(sig: np.ndarray, buckets: Sequence[int] | None = None) -> bytes:
-    """Serialise a signature for the store: the low :data:`KEPT_BITS` of each value (enough
-    to compare, see :func:`similarities`), then its :func:`band_buckets` (which need the
-    whole values; ``buckets`` if already computed), 256 bytes instead of 512."""
-    kept = (sig.astype(np.uint32) & _KEPT_MASK).astype(_KEPT).tobytes()
-    return kept + np.array(buckets or band_buckets(sig), dtype="<i4").tobytes()
+def to_blob(sig: np.ndarray) -> bytes:
+    """Serialise a signature for the store: the low :data:`KEPT_BITS` of each value, enough
+    to compare (see :func:`similarities`), 128 bytes instead of 512. Its band buckets need
+    the whole values: they are computed again from the article's text when needed."""
+    return (sig.astype(np.uint32) & _KEPT_MASK).astype(_KEPT).tobytes()
 
 
-def stored_buckets(blob: bytes) -> list[int]:
-    """Return the :func:`band_buckets` of a signature stored by :func:`to_blob` (or whole,
-    as archives written before kept it)."""
+def stored_buckets(blob: bytes) -> list[int] | None:
+    """Return the :func:`band_buckets` of a signature stored by earlier versions (whole,
+    or with its buckets after its kept values); None for one stored by :func:`to_blob`."""
     if len(blob) == _WHOLE_BYTES:
         return band_buckets(np.frombuffer(blob, dtype="<u4"))
-    return np.frombuffer(blob, dtype="<i4", offset=PERMUTATIONS * _KEPT.itemsize).tolist()
+    if len(blob) == _KEPT_BYTES + BANDS * 4:
+        return np.frombuffer(blob, dtype="<i4", offset=_KEPT_BYTES).tolist()
+    return None
+
+
+def compact_blob(blob: bytes) -> bytes:
+    """Return a signature stored by an earlier version as :func:`to_blob` stores it."""
+    return _kept_values(blob).tobytes()
 
 
 def _kept_values(blob: bytes) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import indexer.search.whoosh.index as index_module
 import indexer.search.whoosh.writing as writing_module
 from indexer.article import Article
 from indexer.search import search
+from indexer.search.engines import ENGINES, open_index
 from indexer.search.whoosh.index import (
     MERGE_FACTOR,
     SMALL_BLOCK,
@@ -25,6 +27,7 @@ from indexer.search.whoosh.index import (
     date_key,
 )
 from indexer.store import Archive
+from tests.conftest import invoke_cli
 
 
 def make_article(n: int, **changes: object) -> Article:
@@ -568,3 +571,15 @@ def test_an_index_written_where_the_classes_used_to_be_still_opens(
         assert re.search(re.escape(module.encode()) + rb"\W{1,4}" + name, saved)
     assert index.doc_count() == 3
     assert search(index.path, "harbours").total == 3
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_index_rebuilds_an_index_folder_that_was_deleted(tmp_path: Path, engine: str) -> None:
+    # The store marks its articles indexed: a sync alone made an empty index ("indexed 0
+    # articles") and every search found nothing.
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.add_articles([(make_article(n), b"") for n in range(5)])
+        open_index(tmp_path / "index", engine=engine).rebuild(archive)
+    shutil.rmtree(tmp_path / "index")
+    assert invoke_cli(tmp_path, "index").returncode == 0
+    assert invoke_cli(tmp_path, "search", "harbour", "--count").stdout.strip() == "5"

@@ -8,7 +8,7 @@ import zlib
 from pathlib import Path
 
 from indexer.article import Article
-from indexer.packed import DICTIONARY_BYTES, stale_markdown
+from indexer.packed import DICTIONARY_BYTES, stale_against_text
 from indexer.store import Archive
 from tests.conftest import invoke_cli
 
@@ -42,7 +42,7 @@ def test_markdown_is_packed_against_its_text_and_read_back_whole(tmp_path: Path)
             alone = zlib.compress(article.markdown.encode())  # as schema v6 packed it
             packed = markdown[article.id]
             assert isinstance(packed, bytes)
-            assert not stale_markdown(packed)
+            assert not stale_against_text(packed)
             assert len(packed) < (len(alone) / 1.5 if article is short else len(alone) + 8)
         assert archive.get_many([short.id, long.id, no_text.id]) == [short, long, no_text]
     exported = tmp_path / "export.jsonl"
@@ -68,10 +68,10 @@ def test_old_rows_read_and_vacuum_packs_them_against_the_text(tmp_path: Path) ->
             archive.db.execute("UPDATE articles SET markdown = ? WHERE id = ?",
                                [zlib.compress(v6.markdown.encode()), v6.id])
         assert archive.get_many([plain.id, v6.id]) == [plain, v6]
-        assert stale_markdown(_stored(archive, "markdown")[v6.id])
+        assert stale_against_text(_stored(archive, "markdown")[v6.id])
         archive.vacuum()
         markdown = _stored(archive, "markdown")
-        assert not any(stale_markdown(value) for value in markdown.values())
+        assert not any(stale_against_text(value) for value in markdown.values())
         assert isinstance(_stored(archive, "text")[plain.id], bytes)
         assert archive.get_many([plain.id, v6.id]) == [plain, v6]
         assert archive.get_many(ids) == before
@@ -97,3 +97,26 @@ def test_damaged_body_is_a_one_line_error(tmp_path: Path) -> None:
         assert result.stderr.count("\n") == 1, result.stderr
         assert f"article {article.id}" in result.stderr
         assert "damaged" in result.stderr
+
+
+def test_description_is_packed_against_the_text_and_old_plain_ones_are_repacked(
+    tmp_path: Path,
+) -> None:
+    article = _article(1, 12)
+    article.description = PARAGRAPH.format(n=1) + " " + PARAGRAPH.format(n=2)
+    short = Article(url="https://news.example/short", text=article.text, description="Hafen")
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.add_articles([(article, b""), (short, b"")])
+        stored = _stored(archive, "description")
+        packed = stored[article.id]
+        assert isinstance(packed, bytes)
+        assert len(packed) < len(article.description.encode()) / 2
+        assert stored[short.id] == "Hafen"  # packing would not make it shorter
+        assert archive.get_many([article.id, short.id]) == [article, short]
+        with archive.db.conn:  # as written before schema v7: plain
+            archive.db.execute("UPDATE articles SET description = ? WHERE id = ?",
+                               [article.description, article.id])
+        assert archive.get_many([article.id]) == [article]
+        archive.vacuum()
+        assert _stored(archive, "description") == stored
+        assert archive.get_many([article.id, short.id]) == [article, short]

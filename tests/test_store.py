@@ -662,3 +662,45 @@ def test_new_archives_use_large_pages_and_vacuum_moves_old_ones(tmp_path: Path) 
         assert page_size(archive) == PAGE_SIZE
         assert archive.db.execute("PRAGMA journal_mode").fetchall() == [("wal",)]
         assert archive.get_many([make_article(2).id]) == [make_article(2)]
+
+
+def test_the_index_mark_is_unix_seconds_and_older_iso_marks_still_count(tmp_path: Path) -> None:
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.add_articles([(make_article(n), page(n)) for n in range(3)])
+        with archive.db.conn:  # marked by a version before v7
+            archive.db.execute("UPDATE articles SET indexed_at = '2024-05-01T10:00:00+00:00'"
+                               " WHERE id = ?", [make_article(0).id])
+        before = int(time.time())
+        archive.mark_indexed(archive.pending_ids())
+        marks = dict(archive.db.execute(
+            "SELECT id, datetime(indexed_at, 'unixepoch') FROM articles"
+            " WHERE id != ?", [make_article(0).id]).fetchall())
+        for n in (1, 2):
+            (stored,) = archive.db.execute("SELECT indexed_at FROM articles WHERE id = ?",
+                                           [make_article(n).id]).fetchone()
+            assert stored.isdigit()
+            assert before <= int(stored) <= time.time()
+            assert marks[make_article(n).id] == time.strftime(
+                "%Y-%m-%d %H:%M:%S", time.gmtime(int(stored)))
+        assert archive.pending_ids() == []
+        assert archive.stats()["pending_index"] == 0
+
+
+def test_url_indexes_leave_out_articles_without_that_url(tmp_path: Path) -> None:
+    bare = Article(url="https://news.example/bare", title="Bare", text="No fetched URL.")
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.add_articles([(bare, b""), (make_article(1), page(1))])
+        assert archive.get_many([bare.id]) == [bare]
+        assert archive.get(make_article(1).fetched_url) == make_article(1)
+        assert archive.get(bare.url) == bare
+        assert archive.db.execute("SELECT count(*) FROM articles"
+                                  " WHERE fetched_url IS NULL").fetchone()[0] == 1
+        sql = dict(archive.db.execute(
+            "SELECT name, sql FROM sqlite_schema WHERE name LIKE 'idx_articles_%_url'"))
+        assert set(sql) == {"idx_articles_fetched_url", "idx_articles_canonical_url"}
+        assert all(s.endswith("IS NOT NULL") for s in sql.values())
+        plan = " ".join(str(r) for r in archive.db.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM articles WHERE fetched_url = ?"
+            " OR canonical_url = ?", ["a", "b"]))
+        assert "idx_articles_fetched_url" in plan
+        assert "idx_articles_canonical_url" in plan

@@ -7,6 +7,8 @@ import hashlib
 import sqlite3
 from pathlib import Path
 
+import numpy as np
+
 from bench.syndication import build_test_set, evaluate
 from indexer.article import Article
 from indexer.search import search
@@ -14,6 +16,7 @@ from indexer.store import Archive
 from indexer.syndication import (
     band_buckets,
     collapse,
+    compact_blob,
     shingle_hashes,
     signature,
     similarities,
@@ -21,18 +24,11 @@ from indexer.syndication import (
     stored_buckets,
     to_blob,
 )
+from tests.conftest import syndication_bands
 
 # Written by the store at schema v5 (text band buckets by article id): the first 40
 # articles of build_test_set(7), stored in one batch, then vacuumed.
 V5_ARCHIVE = Path(__file__).parent / "data" / "archive-v5-syndication.db.gz"
-
-
-def _bands(archive: Archive) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
-    """The band rows stored, and those the stored signatures call for."""
-    stored = set(archive.db.execute("SELECT bucket, member FROM syndication_bands").fetchall())
-    wanted = {(bucket, member) for member, blob in archive.db.execute(
-        "SELECT member, signature FROM syndication") for bucket in stored_buckets(blob)}
-    return stored, wanted
 
 
 def test_demo_wire_story_is_grouped_and_nothing_else(demo_archive: dict) -> None:
@@ -127,7 +123,7 @@ def test_a_schema_v5_archive_keeps_its_stories_and_groups_as_a_fresh_one(
     ids = [s.article.id for s in samples]
     with Archive(path) as upgraded:
         assert upgraded.stories(ids) == before
-        stored, wanted = _bands(upgraded)
+        stored, wanted = syndication_bands(upgraded)
         assert stored == wanted
         assert len(stored) > 30 * len(before)
         assert upgraded.get_many(ids[:40]) == [s.article for s in samples[:40]]
@@ -139,7 +135,7 @@ def test_a_schema_v5_archive_keeps_its_stories_and_groups_as_a_fresh_one(
         upgraded.add_articles([(s.article, b"") for s in samples[40:]])
         grown = upgraded.stories(ids)
         upgraded.delete([samples[0].article.id])  # bands of a migrated row go with it
-        stored, wanted = _bands(upgraded)
+        stored, wanted = syndication_bands(upgraded)
         assert stored == wanted
     with Archive(tmp_path / "fresh.db") as fresh:
         fresh.add_articles([(s.article, b"") for s in samples[:40]])
@@ -148,19 +144,24 @@ def test_a_schema_v5_archive_keeps_its_stories_and_groups_as_a_fresh_one(
 
 
 def test_stored_signatures_compare_as_whole_ones() -> None:
-    # Kept as their low bits and band buckets (256 bytes); signatures stored whole by
-    # earlier versions (512 bytes) read the same way.
+    # Kept as their low bits (128 bytes); signatures stored whole (512 bytes) or with
+    # their band buckets (256) by earlier versions read the same way.
     base = " ".join(f"word{i} in the harbour story number {i % 13}" for i in range(80))
     sig = signature(base)
     assert sig is not None
     whole = sig.astype("<u4").tobytes()
-    assert len(to_blob(sig)) == 256
-    assert stored_buckets(to_blob(sig)) == stored_buckets(whole) == band_buckets(sig)
+    with_buckets = to_blob(sig) + np.array(band_buckets(sig), dtype="<i4").tobytes()
+    assert len(to_blob(sig)) == 128
+    assert stored_buckets(to_blob(sig)) is None
+    assert stored_buckets(with_buckets) == stored_buckets(whole) == band_buckets(sig)
+    assert compact_blob(whole) == compact_blob(with_buckets) == to_blob(sig)
     for edited in (base.replace("harbour", "port", 3), base[: len(base) // 2], "other " * 60
                    + base[:200]):
         other = signature(edited)
         assert other is not None
         exact = similarity(sig, other)
-        new, old = similarities(sig, [to_blob(other), other.astype("<u4").tobytes()])
-        assert new == old
+        new, old, v6 = similarities(sig, [
+            to_blob(other), other.astype("<u4").tobytes(),
+            to_blob(other) + np.array(band_buckets(other), dtype="<i4").tobytes()])
+        assert new == old == v6
         assert abs(new - exact) < 0.05, (new, exact)

@@ -18,9 +18,10 @@ from tantivy import DocAddress, Occur, Order, Query, Searcher
 
 from indexer.search.engine import FACETS, LazyMatches, Match, Page, newest_first
 from indexer.search.engines import IndexWrites
-from indexer.search.errors import IndexMissingError
+from indexer.search.errors import IndexCorruptError, IndexMissingError
 from indexer.search.filters import Filters
 from indexer.search.query import HIGHLIGHT_FIELDS, ParsedQuery, QueryError, parse
+from indexer.search.tantivy import grams
 from indexer.search.tantivy.schema import SCHEMA, stored_fields
 from indexer.search.tantivy.translate import filter_queries, translate
 from indexer.search.tantivy.writing import TantivyIndex
@@ -37,27 +38,41 @@ SPELL_DISTANCE = 2  # edits between a misspelt word and a suggestion, at most
 _local = threading.local()
 
 
-def cached_searcher(index_path: str | Path) -> Searcher:
+def _current(index: TantivyIndex) -> tuple[str, int]:
+    """Return the folder the index's link names now, and its inode (a rebuild makes a
+    new one); raise IndexMissingError if there is none."""
+    try:
+        folder = index.dir.resolve(strict=True)
+        return str(folder), folder.stat().st_ino
+    except OSError:
+        raise IndexMissingError(f"no index at {index.path}") from None
+
+
+def cached_searcher(index_path: str | Path) -> tuple[Searcher, frozenset[str] | None]:
     """Return a searcher of the index's latest commit, from this thread's open indexes
     (a few recently used ones, each holding open files; one made anew, as a rebuild
-    that replaced a damaged index does, is opened anew)."""
-    cache: OrderedDict[tuple[str, int], tantivy.Index] = _local.__dict__.setdefault(
-        "indexes", OrderedDict()
+    that replaced a damaged index does, is opened anew), and the common words recorded
+    in the folder it reads (:mod:`indexer.search.tantivy.grams`; None: none)."""
+    cache: OrderedDict[tuple[str, int], tuple[tantivy.Index, frozenset[str] | None]] = (
+        _local.__dict__.setdefault("indexes", OrderedDict())
     )
     opened = TantivyIndex(index_path)
-    try:
-        key = (str(opened.dir.resolve()), opened.dir.stat().st_ino)
-    except OSError:
-        raise IndexMissingError(f"no index at {index_path}") from None
-    index = cache.pop(key, None)
-    if index is None:
-        index = opened.open()
+    key = _current(opened)
+    entry = cache.pop(key, None)
+    if entry is not None:
+        entry[0].reload()
     else:
-        index.reload()
-    cache[key] = index
+        try:
+            entry = (opened.open(Path(key[0])), grams.recorded(Path(key[0])))
+        except (IndexMissingError, IndexCorruptError):
+            if _current(opened) == key:  # (not swapped by a rebuild meanwhile: damaged)
+                raise
+            key = _current(opened)
+            entry = (opened.open(Path(key[0])), grams.recorded(Path(key[0])))
+    cache[key] = entry
     while len(cache) > OPEN_INDEXES:
         cache.popitem(last=False)
-    return index.searcher()
+    return entry[0].searcher(), entry[1]
 
 
 class TantivyEngine(IndexWrites):
@@ -69,11 +84,12 @@ class TantivyEngine(IndexWrites):
         """Open (or reuse this thread's) index at ``index_path``; raise
         IndexMissingError or IndexCorruptError when it won't open."""
         self.index = TantivyIndex(index_path)
-        self.searcher = cached_searcher(index_path)
+        self.searcher, self.common = cached_searcher(index_path)
 
     def _prepare(self, query: ParsedQuery, filters: Filters) -> tuple[Query, set[str]]:
         """Return the query with the flags ANDed in, and the words to highlight."""
-        translated = None if query.tree is None else translate(query.tree, self.searcher)
+        tree = query.tree
+        translated = None if tree is None else translate(tree, self.searcher, self.common)
         highlight = query.highlight | (translated.highlight if translated else set())
         parts = ([translated.query] if translated else []) + filter_queries(filters)
         if not parts:

@@ -4,6 +4,8 @@ Text fields (``title``, ``body``, and ``spell``: the unstemmed words of titles a
 descriptions, for "did you mean") take our terms as they are (tantivy's
 ``PreTokenizedString``): the words of :class:`indexer.search.terms.TextAnalysis`, at the
 positions Whoosh gives them (stop words take none), so phrases match as in Whoosh.
+``title_grams`` and ``body_grams`` hold the pairs of adjacent common words of each
+(:mod:`indexer.search.tantivy.grams`).
 Keys (``author``, ``agency``, ``source``, ``tag``, ``lang``, ``section``) are whole terms.
 ``published`` (``yyyymmdd``, 0 when unknown) is indexed for date ranges and a fast
 field for sorting newest first; ``oldest`` (the same, undated last) for oldest first.
@@ -22,6 +24,7 @@ from typing import Any
 from tantivy import Document, PreTokenizedString, Schema, SchemaBuilder, Token
 
 from indexer.article import Article
+from indexer.search.tantivy.grams import grams_field, pairs
 from indexer.search.terms import (
     LEAD_CHARS,
     WORD_PATTERN,
@@ -57,36 +60,52 @@ def build_schema() -> Schema:
     builder.add_unsigned_field("published", indexed=True, fast=True)
     builder.add_unsigned_field("oldest", fast=True)
     builder.add_bytes_field("hit", stored=True)
+    for name in TEXT_FIELDS:  # (last: an index made before them has the same field ids)
+        builder.add_text_field(grams_field(name), index_option="freq")
     return builder.build()
 
 
 SCHEMA = build_schema()
 
 
-def _tokens(text: str, *, stemmed: bool) -> PreTokenizedString:
-    """Return the text's words as index terms at Whoosh's positions: stop words take no
-    position, and the first kept word is at its raw position."""
-    tokens: list[Token] = []
+def _words(text: str, *, stemmed: bool) -> list[tuple[str, int]]:
+    """Return the text's words as index terms with Whoosh's positions: stop words take
+    no position, and the first kept word is at its raw position."""
+    words: list[tuple[str, int]] = []
     pos: int | None = None
     for raw_pos, raw in enumerate(WORD_PATTERN.findall(text)):
         form = word_form(raw) if stemmed else fold(raw)
         if not form:
             continue
         pos = raw_pos if pos is None else pos + 1
-        tokens.append(Token(form, pos, 0, 0))
-    return PreTokenizedString("", tokens)
+        words.append((form, pos))
+    return words
 
 
-def article_document(article: Article) -> Document:
-    """Return the tantivy document of an article."""
+def _add_words(doc: Document, name: str, words: list[tuple[str, int]]) -> None:
+    tokens = [Token(form, pos, 0, 0) for form, pos in words]
+    doc.add_pre_tokenized_text(name, PreTokenizedString("", tokens))
+
+
+def text_fields(article: Article) -> dict[str, str]:
+    """Return the text of each of :data:`TEXT_FIELDS` of an article."""
+    return {"title": article.title or "", "body": article.text or article.description or ""}
+
+
+def article_document(article: Article, common: frozenset[str] = frozenset()) -> Document:
+    """Return the tantivy document of an article, with the pairs of its ``common`` words
+    (see :mod:`indexer.search.tantivy.grams`)."""
     doc = Document()
     doc.add_text("id", article.id)
-    title = article.title or ""
-    body = article.text or article.description or ""
-    doc.add_pre_tokenized_text("title", _tokens(title, stemmed=True))
-    doc.add_pre_tokenized_text("body", _tokens(body, stemmed=True))
+    texts = text_fields(article)
+    for name, text in texts.items():
+        words = _words(text, stemmed=True)
+        _add_words(doc, name, words)
+        if common and (found := pairs([form for form, _ in words], common)):
+            _add_words(doc, grams_field(name), [(term, 0) for term in found])
+    title = texts["title"]
     spell = f"{title}\n{article.description or ''}"
-    doc.add_pre_tokenized_text("spell", _tokens(spell, stemmed=False))
+    _add_words(doc, "spell", _words(spell, stemmed=False))
     authors, agencies = display_names(article.authors), display_names(article.agencies)
     keys: dict[str, list[str]] = {
         "author": name_keys(article.authors, last_names=True),

@@ -3,7 +3,9 @@ store, written like the Whoosh one (:class:`indexer.search.whoosh.index.ArchiveI
 :meth:`TantivyIndex.sync` indexes what the store marks pending, batch by batch, and marks
 each batch indexed only after its commit; :meth:`TantivyIndex.rebuild` replaces every
 document in one commit (searches see the old index until then), and records tantivy as
-the archive's engine (:func:`indexer.search.engines.claim`).
+the archive's engine (:func:`indexer.search.engines.claim`). A rebuild also chooses the
+index's common words and records them in its folder; every write indexes the pairs of
+the words it records (:mod:`indexer.search.tantivy.grams`).
 
 Every write holds the index folder's write lock (:mod:`indexer.search.locking`, shared
 with Whoosh) and then tantivy's own; either one busy for ``lock_timeout`` seconds is
@@ -32,7 +34,9 @@ from indexer.article import Article
 from indexer.search.engine_record import TANTIVY_DIR, claim
 from indexer.search.errors import IndexCorruptError, IndexLockedError, IndexMissingError
 from indexer.search.locking import locked_error, write_lock
-from indexer.search.tantivy.schema import SCHEMA, SCHEMA_VERSION, article_document
+from indexer.search.tantivy import grams
+from indexer.search.tantivy.schema import SCHEMA, SCHEMA_VERSION, article_document, text_fields
+from indexer.search.terms import TEXT_ANALYSIS
 
 if TYPE_CHECKING:
     from indexer.store import Archive
@@ -68,18 +72,20 @@ class TantivyIndex:
         """Return True if an index (possibly damaged) exists at the path."""
         return (self.dir / "meta.json").is_file()
 
-    def open(self) -> tantivy.Index:
-        """Open the index, raising IndexMissingError or IndexCorruptError."""
-        if not self.exists():
+    def open(self, folder: Path | None = None) -> tantivy.Index:
+        """Open the index (in ``folder``, the one :data:`TANTIVY_DIR` links to, if
+        given), raising IndexMissingError or IndexCorruptError."""
+        folder = folder or self.dir
+        if not (folder / "meta.json").is_file():
             raise IndexMissingError(f"no index at {self.path}")
         try:
-            version = (self.dir / VERSION_FILE).read_text(encoding="utf-8").strip()
+            version = (folder / VERSION_FILE).read_text(encoding="utf-8").strip()
         except OSError:
             version = ""
         if version != str(SCHEMA_VERSION):
             raise IndexCorruptError(f"index at {self.path} has an outdated schema: rebuild it")
         try:
-            return tantivy.Index.open(str(self.dir))
+            return tantivy.Index.open(str(folder))
         except ValueError as exc:
             detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
             message = f"index at {self.path} is damaged ({detail}): rebuild it"
@@ -184,7 +190,7 @@ class TantivyIndex:
         ``retired`` ids; return the count."""
         latest = {article.id: article for article in articles}  # an id twice: keep the last
         with self._writer() as writer:
-            _write(writer, latest.values(), [*latest, *retired])
+            _write(writer, latest.values(), [*latest, *retired], grams.recorded(self.dir))
         logger.debug("indexed %d articles", len(latest))
         return len(latest)
 
@@ -197,18 +203,23 @@ class TantivyIndex:
             for i in ids
         )
         with self._writer() as writer:
-            _write(writer, [], ids)
+            _write(writer, [], ids, None)
         return there
 
     def sync(self, archive: Archive, *, batch_size: int = BATCH_SIZE) -> int:
-        """Index everything pending in the store, batch by batch; return the count."""
-        if self.exists() and not archive.pending_ids(limit=1):
+        """Index everything pending in the store, batch by batch; return the count. A
+        missing index is rebuilt (the store marks the articles it held indexed)."""
+        if not self.exists():
+            self.create()  # (under the lock: EngineChangedError if the engine changed)
+            return self.rebuild(archive)
+        if not archive.pending_ids(limit=1):
             return 0
         total = 0
         with self._writer() as writer:
+            common = grams.recorded(self.dir)
             while ids := archive.pending_ids(limit=batch_size):
                 articles = archive.get_many(ids)
-                _write(writer, articles, [*ids, *archive.retired_ids(ids)])
+                _write(writer, articles, [*ids, *archive.retired_ids(ids)], common)
                 self.commit(writer)
                 archive.mark_indexed(ids)
                 total += len(ids)
@@ -227,12 +238,14 @@ class TantivyIndex:
             fresh = self._fresh()
             writer = None
             try:
+                common = frozenset(_common_words(archive))
+                grams.record(fresh, sorted(common))
                 with tantivy_errors(self.path):
                     index = tantivy.Index.open(str(fresh))
                     writer = index.writer(heap_size=heap, num_threads=threads)
                 n = 0
                 for article in archive.iter_articles():
-                    writer.add_document(article_document(article))
+                    writer.add_document(article_document(article, common))
                     n += 1
                 self.commit(writer)
                 with tantivy_errors(self.path):
@@ -276,10 +289,27 @@ def tantivy_errors(path: Path) -> Iterator[None]:
         raise IndexCorruptError(f"index at {path} failed ({detail}): rebuild it") from None
 
 
-def _write(writer: IndexWriter, articles: Iterable[Article], delete: list[str]) -> None:
-    """Delete the documents of the ids ``delete``, then add the articles' documents."""
+def _write(
+    writer: IndexWriter,
+    articles: Iterable[Article],
+    delete: list[str],
+    common: frozenset[str] | None,
+) -> None:
+    """Delete the documents of the ids ``delete``, then add the articles' documents
+    (with the pairs of the index's ``common`` words, if it has a list)."""
     for article_id in delete:
         writer.delete_documents_by_term("id", article_id)
     for article in articles:
-        writer.add_document(article_document(article))
+        writer.add_document(article_document(article, common or frozenset()))
+
+
+def _common_words(archive: Archive) -> list[str]:
+    """Return the common words of the store's articles (:func:`grams.choose`) in a
+    sample of :data:`grams.SAMPLE` of them, evenly spread over their dates."""
+    ids = archive.article_ids()
+    sample = ids[:: max(1, len(ids) // grams.SAMPLE)]
+    return grams.choose(
+        [w for text in text_fields(article).values() for w in TEXT_ANALYSIS.words(text)]
+        for article in archive.get_many(sample)
+    )
 

@@ -370,9 +370,11 @@ class ArchiveIndex:
         return len(chosen)
 
     def sync(self, archive: Archive, *, batch_size: int = BATCH_SIZE) -> int:
-        """Index everything pending in the store, batch by batch; return the count."""
+        """Index everything pending in the store, batch by batch; return the count. A
+        missing index is rebuilt (the store marks the articles it held indexed)."""
         if not self.exists():
-            self.create()
+            self.create()  # (under the lock: EngineChangedError if the engine changed)
+            return self.rebuild(archive)
         total = 0
         while ids := archive.pending_ids(limit=batch_size):
             articles = archive.get_many(ids)
