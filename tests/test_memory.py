@@ -106,3 +106,29 @@ def test_a_worker_builds_no_library_tables_of_its_own() -> None:
                             capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
     assert float(result.stdout.split()[-1]) < 5
+
+
+TRIM_PROBE = """
+import re
+from crawler.processes.workers import extract_page
+from tests.sites.hostile import article_html, prose
+
+def private_mb():
+    text = open("/proc/self/smaps_rollup").read()
+    return sum(int(n) for n in re.findall(r"Private_\\w+:\\s+(\\d+)", text)) / 1024
+
+page = article_html("Harbour dues rise", prose("Harbour dues rise")).encode()
+extract_page(page, None, "https://a.example/1")
+chunks = [bytes(60_000) for _ in range(1500)]  # 90 MB of heap (under the mmap threshold)
+del chunks[:-1]  # freed, below the last one: glibc keeps them
+before = private_mb()
+for n in range(9):
+    extract_page(page, None, f"https://a.example/{n}")
+print(round(before - private_mb()))
+"""
+
+
+def test_an_extraction_worker_gives_freed_heap_back() -> None:
+    """Every ten pages a worker returns the heap's free pages to the system (they stayed
+    resident: a worker kept its high-water mark)."""
+    assert float(_run(TRIM_PROBE)) > 60
