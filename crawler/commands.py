@@ -297,7 +297,7 @@ def reextract(data: DataDir, source: str | None, since: str | None, quiet: bool)
 
     with open_archive(data) as archive:
         check_source(archive, source)
-        total = len(archive.article_ids(source=source, since=since))
+        total = archive.count(source=source, since=since)
         show_bar = not quiet and sys.stderr.isatty()
         with click.progressbar(
             length=total, label="re-extracting", file=sys.stderr, hidden=not show_bar

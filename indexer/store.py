@@ -391,14 +391,7 @@ class Archive(CrawlRecords):
         :func:`~indexer.schema.added_bound`). Without ``ids`` the order is by publication
         date (undated last), then id; with ``ids`` it is the given order, filtered.
         """
-        where, params = published_filter(since, until)
-        if source is not None:
-            where.append("source = ?")
-            params.append(source)
-        if added_since is not None:
-            where.append("fetched_at >= ?")
-            params.append(added_bound(added_since))
-        condition = " AND ".join(where) or "1"
+        condition, params = _article_filter(source, since, until, added_since)
         if ids is None:
             return [row[0] for row in self._conn.execute(
                 f"SELECT id FROM articles WHERE {condition}"
@@ -413,6 +406,30 @@ class Archive(CrawlRecords):
                 [*part, *params],
             ))
         return [i for i in wanted if i in matching]
+
+    def article_id_pages(
+        self, size: int, *, source: str | None = None, since: str | None = None
+    ) -> Iterator[list[str]]:
+        """Yield the ids of the matching articles (filters of :meth:`article_ids`), ``size``
+        at a time, in the order they were stored (rowid).
+
+        Each page is read by key after the last (never the whole list in memory), and the
+        key is one no update changes: a caller rewriting the articles it was given (their
+        publication dates included) between pages meets none twice and misses none.
+        """
+        condition, params = _article_filter(source, since, None, None)
+        last = 0
+        while rows := self._id_page(f"rowid > ? AND {condition}", [last, *params], size):
+            last = rows[-1][0]
+            yield [row[1] for row in rows]
+
+    @translated
+    def _id_page(self, condition: str, params: list[Any], size: int) -> list[tuple[int, str]]:
+        with self._read():
+            return self._conn.execute(
+                f"SELECT rowid, id FROM articles WHERE {condition} ORDER BY rowid LIMIT ?",
+                [*params, size],
+            ).fetchall()
 
     def iter_articles(
         self,
@@ -490,9 +507,12 @@ class Archive(CrawlRecords):
         return [r[0] for r in self._conn.execute("SELECT name FROM sources ORDER BY name")]
 
     @translated
-    def count(self) -> int:
-        """Return the number of stored articles."""
-        return int(self._conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+    def count(self, *, source: str | None = None, since: str | None = None) -> int:
+        """Return the number of stored articles (matching the filters of :meth:`article_ids`)."""
+        condition, params = _article_filter(source, since, None, None)
+        return int(self._conn.execute(
+            f"SELECT count(*) FROM articles WHERE {condition}", params
+        ).fetchone()[0])
 
     @translated
     def stats(self) -> dict[str, Any]:
@@ -533,3 +553,17 @@ class Archive(CrawlRecords):
             },
             "pending_index": pending or 0,
         }
+
+
+def _article_filter(
+    source: str | None, since: str | None, until: str | None, added_since: str | None
+) -> tuple[str, list[str]]:
+    """The SQL condition on ``articles`` and its parameters for :meth:`Archive.article_ids`."""
+    where, params = published_filter(since, until)
+    if source is not None:
+        where.append("source = ?")
+        params.append(source)
+    if added_since is not None:
+        where.append("fetched_at >= ?")
+        params.append(added_bound(added_since))
+    return " AND ".join(where) or "1", params

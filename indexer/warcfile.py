@@ -10,6 +10,8 @@ read back from an archive cannot exhaust memory.
 from __future__ import annotations
 
 import logging
+import os
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +66,8 @@ class WarcResponse:
     body: bytes
     date: str
     offset: int | None = None
+    # The record as stored, one gzip member (from :func:`iter_responses` with ``members``)
+    member: bytes | None = None
 
     def header(self, name: str) -> str | None:
         """Return the first value of an HTTP header, if present (case-insensitive)."""
@@ -115,8 +119,11 @@ def read_response(directory: str | Path, location: WarcLocation | str) -> WarcRe
     raise WarcError(f"no response record at {location}")
 
 
-def iter_responses(path: str | Path) -> Iterator[WarcResponse]:
+def iter_responses(path: str | Path, *, members: bool = False) -> Iterator[WarcResponse]:
     """Yield every response record of a WARC file (``.warc`` or ``.warc.gz``) with its offset.
+
+    With ``members``, each record of a file gzipped per record comes with its gzip member
+    as stored (:func:`record_member`), to copy without compressing it again.
 
     A gzipped file cut off inside a record (a copy that did not finish, a full disk) gives
     no error in warcio, which reads what it can: the records read are yielded, then a
@@ -132,6 +139,9 @@ def iter_responses(path: str | Path) -> Iterator[WarcResponse]:
                 if record.rec_type == "response" and record.http_headers is not None:
                     response = _response(record, None)
                     response.offset = records.get_record_offset()  # reads to the record's end
+                    if members and gzipped:
+                        response.member = record_member(
+                            stream.fileno(), response.offset, records.get_record_length())
                     yield response
                 start = records.get_record_offset()
                 end = start + records.get_record_length()  # reads to the record's end
@@ -147,6 +157,21 @@ def iter_responses(path: str | Path) -> Iterator[WarcResponse]:
         raise _cut_off(path, end, Path(path).stat().st_size) from exc
     if gzipped and end < size:
         raise _cut_off(path, end, size)
+
+
+def record_member(fd: int, offset: int, length: int) -> bytes | None:
+    """The ``length`` bytes at ``offset`` of a file if they are one whole gzip member holding
+    one WARC record, else None (a file gzipped whole, not per record)."""
+    member = os.pread(fd, length, offset)
+    unpack = zlib.decompressobj(zlib.MAX_WBITS + 16)
+    try:
+        head = unpack.decompress(member, 8)
+        while unpack.unconsumed_tail:  # to the member's end, a buffer at a time
+            unpack.decompress(unpack.unconsumed_tail, 1 << 16)
+    except zlib.error:
+        return None
+    whole = unpack.eof and not unpack.unused_data and head.startswith(b"WARC/")
+    return member if whole else None
 
 
 def _cut_off(path: str | Path, end: int, size: int) -> WarcError:

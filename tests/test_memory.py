@@ -10,7 +10,7 @@ import json
 import subprocess
 import sys
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SHARED, need_shared
 
 # Run in a fresh interpreter: the fork server's preload, then what the extractor detects.
 PRELOAD_PROBE = """
@@ -79,3 +79,56 @@ def test_the_fork_server_maps_the_language_model_and_reads_none_of_it() -> None:
 def test_the_crawl_process_does_not_import_whoosh() -> None:
     """Only the index writer process loads Whoosh and the search modules (about 6 MB)."""
     assert _run(CRAWL_IMPORTS) == "[]"
+
+
+FIRST_PAGES_PROBE = """
+import sys, tracemalloc
+import crawler.processes.worker_preload
+from crawler.processes.workers import extract_page
+tracemalloc.start()
+for path, url in zip(sys.argv[1::2], sys.argv[2::2]):
+    extract_page(open(path, "rb").read(), None, url)
+print(round(tracemalloc.get_traced_memory()[0] / 2**20, 1))
+"""
+
+
+def test_a_worker_builds_no_library_tables_of_its_own() -> None:
+    """The tables the extractor's libraries build on first use come from the fork server:
+    the first page needing htmldate's extensive search (dateparser, every locale), the
+    first through justext, leave under 5 MB in a worker (about 60 MB before)."""
+    pages = need_shared(SHARED / "corpus" / "pages")
+    args = [str(pages / "der-erfolg-gibt-recht.de.rinderleber.html"),
+            "http://www.der-erfolg-gibt-recht.de/rezepte/rinderleber-geschnetzeltes-mit-apfel-"
+            "und-zwiebel.htm",
+            str(pages / "feuerwehrtaucher-oldenburg.de.ausbildung.html"),
+            "http://feuerwehrtaucher-oldenburg.de/bootsdienst/ausbildung.html"]
+    result = subprocess.run([sys.executable, "-c", FIRST_PAGES_PROBE, *args], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert float(result.stdout.split()[-1]) < 5
+
+
+TRIM_PROBE = """
+import re
+from crawler.processes.workers import extract_page
+from tests.sites.hostile import article_html, prose
+
+def private_mb():
+    text = open("/proc/self/smaps_rollup").read()
+    return sum(int(n) for n in re.findall(r"Private_\\w+:\\s+(\\d+)", text)) / 1024
+
+page = article_html("Harbour dues rise", prose("Harbour dues rise")).encode()
+extract_page(page, None, "https://a.example/1")
+chunks = [bytes(60_000) for _ in range(1500)]  # 90 MB of heap (under the mmap threshold)
+del chunks[:-1]  # freed, below the last one: glibc keeps them
+before = private_mb()
+for n in range(9):
+    extract_page(page, None, f"https://a.example/{n}")
+print(round(before - private_mb()))
+"""
+
+
+def test_an_extraction_worker_gives_freed_heap_back() -> None:
+    """Every ten pages a worker returns the heap's free pages to the system (they stayed
+    resident: a worker kept its high-water mark)."""
+    assert float(_run(TRIM_PROBE)) > 60

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from crawler.warc import reextract
 from indexer.search import search
 from indexer.store import Archive
 from search_cli import cli
@@ -54,3 +55,40 @@ def test_reextract_repairs_store_and_index_then_changes_nothing(copied_archive: 
 
     again = _invoke(data, "reextract", "--source", "ledger", "--quiet")
     assert f"{count} articles: 0 updated, {count} unchanged" in again
+
+
+def _archive_rows(data: Path) -> tuple[list[tuple], list[tuple]]:
+    """Every article's row (without its write version and index time), and the stories."""
+    with sqlite3.connect(data / "archive.db") as db:
+        columns = [c for (c,) in db.execute("select name from pragma_table_info('articles')")
+                   if c not in ("version", "indexed_at")]
+        articles = db.execute(f"select {', '.join(columns)} from articles order by id").fetchall()
+        stories = db.execute("select article_id, story from syndication order by 1").fetchall()
+    return articles, stories
+
+
+def test_reextract_in_pages_takes_every_article_once(
+    copied_archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ids are read a page (batch) at a time, by a key the re-extraction does not
+    change: every article is stored with a date far earlier than its page's, so one keyed
+    by publication date would come back after the cursor (and be checked twice). Pages of
+    3 leave the same archive as pages larger than it."""
+    whole = tmp_path / "whole"
+    shutil.copytree(copied_archive, whole)
+    for data in (copied_archive, whole):
+        with sqlite3.connect(data / "archive.db") as db:
+            db.execute("update articles set title = ?, published = '1901-01-01',"
+                       " fingerprint = 'old'", (BOGUS,))
+    with Archive(copied_archive / "archive.db") as archive:
+        count = archive.count()
+    assert count > 3 * 2
+
+    monkeypatch.setattr(reextract, "BATCH", count + 1)
+    assert f"re-extracted {count} articles: {count} updated" in _invoke(whole, "reextract", "-q")
+    monkeypatch.setattr(reextract, "BATCH", 3)
+    out = _invoke(copied_archive, "reextract", "-q")
+    assert f"re-extracted {count} articles: {count} updated, 0 unchanged" in out
+    paged = _archive_rows(copied_archive)
+    assert paged == _archive_rows(whole)
+    assert BOGUS not in {value for row in paged[0] for value in row}

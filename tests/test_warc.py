@@ -230,3 +230,56 @@ def test_import_warc_counts_the_pages_it_does_not_store_by_reason(tmp_path: Path
     assert stats.exit_code == 0, stats.stderr
     assert json.loads(stats.stdout)["not_stored"] == {
         "not_an_article_page": 1, "soft_404": 1, "text_too_short": 1}
+
+
+def test_import_copies_a_record_stored_as_read_without_compressing_it_again(
+    tmp_path: Path,
+) -> None:
+    """A response whose body needs no decoding is copied into the archive's WARC files as
+    the gzip member it was read as; one sent gzip-encoded is written decoded, as before.
+    Both read back with warcio, digests checked, and give the page the import extracted."""
+    plain_url = "https://news.example/2024/05/01/harbour-dues-rise"
+    encoded_url = "https://news.example/2024/05/02/bridge-closed"
+    plain = article_html("Harbour dues rise", prose("Harbour dues rise")).encode()
+    encoded = article_html("Bridge closed", prose("Bridge closed")).encode()
+    source = tmp_path / "cc-news.warc.gz"
+    with source.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for url, body, extra in ((plain_url, plain, [("Content-Length", str(len(plain)))]),
+                                 (encoded_url, gzip.compress(encoded),
+                                  [("Content-Encoding", "gzip")])):
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html"), *extra],
+                                       protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(
+                url, "response", payload=BytesIO(body), http_headers=headers))
+    members = {}
+    with source.open("rb") as stream:
+        records = ArchiveIterator(stream)
+        for record in records:
+            url = record.rec_headers.get_header("WARC-Target-URI")
+            records.read_to_end()
+            members[url] = (records.get_record_offset(), records.get_record_length())
+    data = tmp_path / "data"
+    result = CliRunner().invoke(cli, ["--data", str(data), "import-warc", str(source), "-q"])
+    assert result.exit_code == 0, result.stderr
+    assert "imported 2 new articles" in result.stdout
+
+    with Archive(data / "archive.db") as archive:
+        located = {a.fetched_url: WarcLocation.parse(str(archive.page_location(a.id)))
+                   for a in archive.iter_articles()}
+    (copy,) = {loc.file for loc in located.values()}
+    copied = (data / "warc" / copy).read_bytes()
+    offset, length = members[plain_url]
+    original = source.read_bytes()[offset:offset + length]
+    start = located[plain_url].offset
+    assert copied[start:start + length] == original  # the member itself
+    with (data / "warc" / copy).open("rb") as stream:
+        seen = {}
+        for record in ArchiveIterator(stream, check_digests=True):
+            if record.rec_type == "response":
+                seen[record.rec_headers.get_header("WARC-Target-URI")] = (
+                    record.content_stream().read(), record.http_headers.get_header(
+                        "Content-Encoding"), record.digest_checker.passed)
+    assert seen == {plain_url: (plain, None, True), encoded_url: (encoded, None, True)}
+    for url, body in ((plain_url, plain), (encoded_url, encoded)):
+        assert read_response(data / "warc", located[url]).body == body

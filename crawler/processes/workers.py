@@ -33,6 +33,7 @@ from crawler.extraction.article import extract_with_reason
 from crawler.extraction.classify import page_verdict
 from crawler.extraction.html_input import decode_html
 from crawler.extraction.limits import report_cuts_on_stderr
+from crawler.processes.heap import page_done
 from crawler.processes.procs import name_process
 from indexer import syndication
 from indexer.article import Article
@@ -74,7 +75,10 @@ def extract_page(body: bytes, charset: str | None, url: str) -> Result:
     ``charset``: what the response's ``Content-Type`` header names, if anything; the body is
     decoded as :func:`~crawler.extraction.article.extract_article` decodes bytes.
     """
-    return extract_with_reason(body, url, http_charset=charset)
+    try:
+        return extract_with_reason(body, url, http_charset=charset)
+    finally:
+        page_done()
 
 
 def process_page(body: bytes, charset: str | None, url: str, classify: bool,
@@ -87,6 +91,14 @@ def process_page(body: bytes, charset: str | None, url: str, classify: bool,
     turned down (a soft 404, a listing) comes back with ``article_page`` False and the reason.
     ``not_found``: the text shingles of the site's own 404 page, if known.
     """
+    try:
+        return _process_page(body, charset, url, classify, not_found)
+    finally:
+        page_done()
+
+
+def _process_page(body: bytes, charset: str | None, url: str, classify: bool,
+                  not_found: frozenset[int] | None) -> PageResult:
     verdicts: list[str | None] = []
 
     def accept(tree: HtmlElement) -> str | None:

@@ -6,14 +6,16 @@ the store), decoded as a crawl decodes it (crawler.extraction.html_input) and ex
 the same worker pool as a crawl. Work goes in batches, each committed on its own, so an
 interrupted run keeps what it did and a second run rewrites nothing already up to date;
 each batch is extracted while the one before it is stored and the next one read
-(:mod:`crawler.processes.overlap`).
+(:mod:`crawler.processes.overlap`). The articles are taken in the order they were stored,
+a batch of ids at a time (:meth:`~indexer.store.Archive.article_id_pages`), not all their
+ids first (about 100 MB for a million articles).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -72,10 +74,11 @@ def _extract_all(
 Pages = tuple[int, list[tuple[Article, bytes, str | None]]]  # articles checked, their pages
 
 
-def _read_batches(archive: Archive, ids: Sequence[str], counts: ReextractCounts) -> Iterator[Pages]:
-    """Yield each batch of archived articles with their raw pages, read back."""
-    for start in range(0, len(ids), BATCH):
-        articles = archive.get_many(list(ids[start : start + BATCH]))
+def _read_batches(archive: Archive, ids: Iterable[list[str]], counts: ReextractCounts
+                  ) -> Iterator[Pages]:
+    """Yield each batch of archived articles (one per list of ids) with their raw pages."""
+    for batch in ids:
+        articles = archive.get_many(batch)
         pages = []
         for old in articles:
             try:
@@ -143,7 +146,7 @@ def _reextract(
     workers: int,
     progress: Callable[[int], object] | None,
 ) -> ReextractCounts:
-    ids = archive.article_ids(source=source, since=since)
+    ids = archive.article_id_pages(BATCH, source=source, since=since)
     counts = ReextractCounts()
     pool = ExtractorPool(workers=workers)
     def store(batch: Pages, results: Sequence[tuple[Article | None, str | None]]) -> None:

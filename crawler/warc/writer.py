@@ -171,6 +171,20 @@ class RollingWarcWriter:
             raise
         return WarcLocation(self._name, start)
 
+    def write_member(self, member: bytes) -> WarcLocation:
+        """Append a record already gzipped as one member (a response read from another
+        WARC file, copied as it is); return its location."""
+        self._open()
+        assert self._file is not None
+        start = self._file.tell()
+        try:
+            self._file.write(member)
+            self._file.flush()
+        except OSError:
+            self._abandon(start)
+            raise
+        return WarcLocation(self._name, start)
+
     def _abandon(self, start: int) -> None:
         """Cut a half-written record off the current file and close it (a full disk)."""
         assert self._file is not None
