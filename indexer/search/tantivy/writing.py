@@ -305,9 +305,10 @@ def _write(
 
 def _common_words(archive: Archive) -> list[str]:
     """Return the common words of the store's articles (:func:`grams.choose`) in a
-    sample of :data:`grams.SAMPLE` of them, evenly spread over their dates."""
-    ids = archive.article_ids()
-    sample = ids[:: max(1, len(ids) // grams.SAMPLE)]
+    sample of about :data:`grams.SAMPLE` of them, evenly spread over the order they were
+    stored: the first of each page of ids (the ids are never all in memory)."""
+    step = max(1, archive.count() // grams.SAMPLE)
+    sample = [page[0] for page in archive.article_id_pages(step)]
     return grams.choose(
         [w for text in text_fields(article).values() for w in TEXT_ANALYSIS.words(text)]
         for article in archive.get_many(sample)
