@@ -1,0 +1,163 @@
+"""The bulk paths' transactions: many extraction batches per commit, nothing committed lost."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from crawler.warc import importer, reextract
+from indexer import database, stories
+from indexer.database import ArchiveFile
+from indexer.store import Archive
+from search_cli import cli
+from tests.sites.hostile import article_html, prose
+from tests.test_warc import _warc_of
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = 12
+
+
+def _pages(first: int = 0, count: int = PAGES) -> dict[str, str]:
+    return {f"https://news.example/2024/05/{n:02d}/story-{n}": article_html(
+        f"Story {n}", prose(f"Story {n} of the harbour")) for n in range(first, first + count)}
+
+
+def _commits_of(monkeypatch: pytest.MonkeyPatch, table_write: str) -> list[int]:
+    """Record, for each transaction that committed statements starting ``table_write``
+    (e.g. ``INSERT INTO articles``), how many such statements it ran (one per row)."""
+    commits: list[int] = []
+    open_writes = [0]
+
+    def trace(statement: str) -> None:
+        if statement.startswith(table_write):
+            open_writes[0] += 1
+        elif statement == "COMMIT":
+            if open_writes[0]:
+                commits.append(open_writes[0])
+            open_writes[0] = 0
+
+    connect = ArchiveFile._connect
+
+    def traced(self: ArchiveFile) -> sqlite3.Connection:
+        conn = connect(self)
+        conn.set_trace_callback(trace)
+        return conn
+
+    monkeypatch.setattr(ArchiveFile, "_connect", traced)
+    return commits
+
+
+def _import(data: Path, warc: Path) -> str:
+    result = CliRunner().invoke(cli, ["--data", str(data), "import-warc", str(warc), "-q"])
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def test_import_commits_many_batches_at_once_up_to_its_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches of 2: one commit for the 12 articles (they were 6), and with a bound of 4
+    articles, a commit every 4."""
+    monkeypatch.setattr(importer, "BATCH", 2)
+    commits = _commits_of(monkeypatch, "INSERT INTO articles")
+    warc = _warc_of(tmp_path / "a.warc.gz", _pages())
+    assert _import(tmp_path / "one", warc).startswith(f"imported {PAGES} new articles")
+    assert commits == [PAGES]
+
+    commits.clear()
+    monkeypatch.setattr(database, "GROUP_ARTICLES", 4)
+    assert _import(tmp_path / "three", warc).startswith(f"imported {PAGES} new articles")
+    assert commits == [4, 4, 4]
+
+
+def test_reextract_commits_many_batches_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importer, "BATCH", 2)
+    monkeypatch.setattr(reextract, "BATCH", 2)
+    data = tmp_path / "data"
+    _import(data, _warc_of(tmp_path / "a.warc.gz", _pages()))
+    with sqlite3.connect(data / "archive.db") as db:  # as if an older extractor wrote them
+        db.execute("UPDATE articles SET fingerprint = x'00'")
+    commits = _commits_of(monkeypatch, 'UPDATE articles SET "')  # (not the index marks)
+    result = CliRunner().invoke(cli, ["--data", str(data), "reextract", "-q"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith(f"re-extracted {PAGES} articles: {PAGES} updated")
+    assert commits == [PAGES]
+
+
+def test_a_failed_write_in_a_group_leaves_nothing_and_keeps_the_writes_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crawler.extract import extract_article
+
+    first, second = ([extract_article(html.encode(), url) for url, html in pages.items()]
+                     for pages in (_pages(0, 2), _pages(2, 2)))
+    with Archive(tmp_path / "archive.db") as archive:
+        with archive.grouped_writes():
+            archive.add_articles([(a, b"") for a in first])
+            monkeypatch.setattr(stories, "group_copies", _fail)  # after its rows are written
+            with pytest.raises(RuntimeError):
+                archive.add_articles([(a, b"") for a in second])
+            monkeypatch.undo()
+        assert sorted(archive.article_ids()) == sorted(a.id for a in first)
+        assert len(archive.stories([a.id for a in first])) == 2  # grouped as one story
+
+
+def _fail(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("failed mid-way")
+
+
+# import-warc in a process of its own, committing every 4 articles, that kills itself
+# (SIGKILL) once it has stored the third batch of 2: that batch is not committed.
+KILLED_IMPORT = """
+import os, signal, sys
+from crawler.warc import importer
+from indexer import database
+from search_cli import cli
+
+importer.BATCH = 2
+database.GROUP_ARTICLES = 4
+store, stored = importer._store_batch, []
+
+def store_then_die(*args, **kwargs):
+    store(*args, **kwargs)
+    stored.append(1)
+    if len(stored) == 3:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+importer._store_batch = store_then_die
+cli(sys.argv[1:])
+"""
+
+
+def test_an_import_killed_mid_way_loses_nothing_committed_and_the_next_run_resumes(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    warc = _warc_of(tmp_path / "a.warc.gz", _pages())
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_IMPORT, "--data", str(data), "import-warc", str(warc),
+         "-q"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert killed.returncode == -9, killed.stderr
+    with Archive(data / "archive.db") as archive:
+        assert archive.count() == 4  # two batches committed, the third lost
+        kept = set(archive.article_ids())
+
+    out = _import(data, warc)
+    assert out.startswith(f"imported {PAGES - 4} new articles from {PAGES} responses: "
+                          "4 already archived")
+    with Archive(data / "archive.db") as archive:
+        assert archive.count() == PAGES
+        assert kept < set(archive.article_ids())
+        assert [c["status"] for c in archive.crawls()] == ["killed", "finished"]
+        for article in archive.iter_articles():  # each page in the archive's WARC files
+            location = archive.page_location(article.id)
+            assert location is not None
+            assert archive.read_warc(location).url == article.fetched_url
