@@ -24,7 +24,7 @@ from indexer.article import Article
 from indexer.packed import PackedError, unpack
 from indexer.warcfile import WarcLocation
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 CHUNK = 500  # ids per ``IN (...)`` query
 PAGE_ENCODING = "zlib"
 ARTICLE_ID = re.compile(r"[0-9a-f]{16}")  # what article_id() returns
@@ -427,6 +427,18 @@ def _compact_links(db: sqlite_utils.Database) -> None:
                      f" WHERE {column} IS NOT NULL")
 
 
+def _band_generations(db: sqlite_utils.Database) -> None:
+    """Schema v7 -> v8: the syndication band buckets keyed by their member's generation
+    (:func:`indexer.stories.band_key`): a commit writes to the part of the band B-tree of
+    the articles stored lately, not all over it. Generation 0 keeps its keys."""
+    from indexer.stories import GENERATION_BITS
+
+    db.conn.execute(
+        f"UPDATE syndication_bands SET bucket = (member >> {GENERATION_BITS}) * {1 << 32}"
+        f" + bucket WHERE member >= {1 << GENERATION_BITS}"
+    )
+
+
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     1: _add_warc_revisions_syndication,
     2: _add_kicker,
@@ -434,6 +446,7 @@ MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     4: _add_deleted,
     5: _compact_store,
     6: _compact_links,
+    7: _band_generations,
 }
 
 

@@ -18,7 +18,8 @@ nothing twice: link tables and ``aliases`` without rowid (and no alias of an art
 identity), the link tables without an index by name, syndication signatures as their low
 bits only, the archive's version in ``counters`` (:mod:`indexer.versions`) rather than
 an index of every row's, URL indexes without the rows that have none (descriptions are
-packed against the text from then on). Opening an older archive upgrades it in place.
+packed against the text from then on); 8 keys the syndication band buckets by generation
+(:func:`indexer.stories.band_key`). Opening an older archive upgrades it in place.
 
 Opening, upgrading and transactions (WAL, busy timeout, ``BEGIN IMMEDIATE``) are
 :class:`indexer.database.ArchiveFile`'s; the syndication tables' SQL is in

@@ -6,8 +6,13 @@ in ``syndication`` with the story it belongs to; articles sharing a story id are
 being the ``syndication`` row's integer key: a table without rowid and with no other
 index, so each article adds 32 small entries to one B-tree (no article id repeated, no
 second index; its buckets to delete are computed again from its stored text, whose
-signature's low bits only are kept: :func:`band_buckets_of`). Functions over
-the archive's connection, called inside its transactions.
+signature's low bits only are kept: :func:`band_buckets_of`). The ``bucket`` column holds
+the bucket keyed by the member's generation (:func:`band_key`, schema v8): the entries of
+the articles stored lately lie together, in a part of the B-tree that stops growing when
+its generation is full; a commit changes pages of that part only, however large the
+archive (random buckets over the whole B-tree: a page per entry past some 100,000
+articles). A lookup seeks the buckets in each generation. Functions over the archive's
+connection, called inside its transactions.
 """
 
 from __future__ import annotations
@@ -20,7 +25,25 @@ import numpy as np
 from indexer import syndication
 from indexer.article import Article
 from indexer.packed import PackedError, unpack
-from indexer.schema import chunks, marks
+from indexer.schema import CHUNK, chunks, marks
+
+# Members (``syndication`` rows, in storing order) per generation of band keys: 2**15 =
+# 32,768 articles, about 800 pages of 16 KiB of band entries; a million articles make 31
+# generations, so 992 seeks for a lookup of 32 buckets.
+GENERATION_BITS = 15
+_BUCKETS = 1 << 32  # band buckets are 32-bit signed integers
+
+
+def band_key(bucket: int, member: int) -> int:
+    """The stored key of a band bucket of a member: the bucket within its generation."""
+    return (member >> GENERATION_BITS) * _BUCKETS + bucket
+
+
+def _lookup_keys(conn: sqlite3.Connection, buckets: Sequence[int]) -> list[int]:
+    """The keys of these buckets in every generation of the stored members."""
+    last = conn.execute("SELECT coalesce(max(member), 0) FROM syndication").fetchone()[0]
+    return [generation * _BUCKETS + bucket
+            for generation in range((last >> GENERATION_BITS) + 1) for bucket in buckets]
 
 
 def group_copies(
@@ -50,11 +73,14 @@ def group_copies(
         if sig is None:
             continue
         buckets = syndication.band_buckets(sig)
-        candidates = conn.execute(
-            "SELECT s.article_id, s.story, s.signature FROM syndication s WHERE s.member IN"
-            f" (SELECT member FROM syndication_bands WHERE bucket IN ({marks(buckets)}))",
-            buckets,
-        ).fetchall()
+        candidates = []
+        # (whole generations per query: a member is found in one only)
+        for keys in chunks(_lookup_keys(conn, buckets), len(buckets) * (CHUNK // len(buckets))):
+            candidates += conn.execute(
+                "SELECT s.article_id, s.story, s.signature FROM syndication s WHERE s.member"
+                f" IN (SELECT member FROM syndication_bands WHERE bucket IN ({marks(keys)}))",
+                keys,
+            ).fetchall()
         stories: set[str] = set()
         if candidates:
             similar = syndication.similarities(sig, [blob for _, _, blob in candidates])
@@ -70,13 +96,13 @@ def group_copies(
                 f"UPDATE syndication SET story = ? WHERE story IN ({marks(merged)})",
                 [story, *merged],
             )
-        member = conn.execute(
-            "INSERT INTO syndication(article_id, story, signature) VALUES (?, ?, ?)",
-            [article.id, story, syndication.to_blob(sig)],
-        ).lastrowid
+        (member,) = conn.execute(
+            "INSERT INTO syndication(article_id, story, signature) VALUES (?, ?, ?)"
+            " RETURNING member", [article.id, story, syndication.to_blob(sig)],
+        ).fetchone()
         conn.executemany(
             "INSERT OR IGNORE INTO syndication_bands(bucket, member) VALUES (?, ?)",
-            [(bucket, member) for bucket in buckets],
+            [(band_key(bucket, member), member) for bucket in buckets],
         )
 
 
@@ -93,7 +119,7 @@ def ungroup(conn: sqlite3.Connection, article_id: str,
             buckets = band_buckets_of(conn, [article_id]).get(article_id, [])
         conn.executemany(
             "DELETE FROM syndication_bands WHERE bucket = ? AND member = ?",
-            [(bucket, member) for bucket in buckets],
+            [(band_key(bucket, member), member) for bucket in buckets],
         )
         conn.execute("DELETE FROM syndication WHERE member = ?", [member])
     rest = conn.execute(

@@ -1,5 +1,5 @@
-"""A schema v6 archive (written by the code before v7) upgrades to v7 keeping every article,
-alias, story and link, and reads and grows as an archive written by v7 does."""
+"""A schema v6 archive (written by the code before v7) upgrades to the current version
+keeping every article, alias, story and link, and reads and grows as a fresh archive does."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.syndication import build_test_set
+from indexer.schema import SCHEMA_VERSION
 from indexer.store import Archive
 from indexer.versions import current_version
 from tests.conftest import syndication_bands
@@ -67,7 +68,7 @@ def test_a_v6_archive_upgrades_and_answers_as_a_fresh_one(tmp_path: Path) -> Non
     path.write_bytes(gzip.decompress(V6_ARCHIVE.read_bytes()))
     with Archive(path) as upgraded, Archive(tmp_path / "fresh.db") as fresh:
         _fill(fresh)
-        assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == 7
+        assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         seen = _seen(upgraded)
         assert seen == _seen(fresh)
         assert len(seen["articles"]) == 29

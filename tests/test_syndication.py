@@ -8,8 +8,10 @@ import sqlite3
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from bench.syndication import build_test_set, evaluate
+from indexer import stories
 from indexer.article import Article
 from indexer.search import search
 from indexer.store import Archive
@@ -165,3 +167,39 @@ def test_stored_signatures_compare_as_whole_ones() -> None:
             to_blob(other) + np.array(band_buckets(other), dtype="<i4").tobytes()])
         assert new == old == v6
         assert abs(new - exact) < 0.05, (new, exact)
+
+
+def test_band_keys_by_generation_group_as_one_b_tree_and_upgrade(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Generations of 4 members: the band entries lie in storing order of generations
+    (a commit writes the latest part of the B-tree only), the stories are those of one
+    generation, and a v5 archive's rows are keyed by generation when it upgrades."""
+    samples = build_test_set()
+    ids = [s.article.id for s in samples]
+    with Archive(tmp_path / "one.db") as one:
+        one.add_articles([(s.article, b"") for s in samples])
+        stories_of_one = one.stories(ids)
+    monkeypatch.setattr(stories, "GENERATION_BITS", 2)
+    with Archive(tmp_path / "four.db") as four:
+        for part in range(0, len(samples), 10):
+            four.add_articles([(s.article, b"") for s in samples[part:part + 10]])
+        assert four.stories(ids) == stories_of_one
+        members = [m for (m,) in four.db.execute(
+            "SELECT member FROM syndication_bands ORDER BY bucket, member")]
+        assert members[-1] >> 2 > 5  # many generations...
+        assert [m >> 2 for m in members] == sorted(m >> 2 for m in members)  # ...in order
+        stored, wanted = syndication_bands(four)
+        assert stored == wanted
+        four.delete(ids[-3:])  # the keys of its bands are found again
+        stored, wanted = syndication_bands(four)
+        assert stored == wanted
+
+    path = tmp_path / "v5.db"
+    path.write_bytes(gzip.decompress(V5_ARCHIVE.read_bytes()))
+    with Archive(path) as upgraded:
+        stored, wanted = syndication_bands(upgraded)
+        assert stored == wanted
+        assert max(key for key, _ in stored) > 1 << 32  # (not the buckets as they were)
+        upgraded.add_articles([(s.article, b"") for s in samples[40:]])
+        assert upgraded.stories(ids) == stories_of_one
