@@ -433,10 +433,20 @@ def _band_generations(db: sqlite_utils.Database) -> None:
     the articles stored lately, not all over it. Generation 0 keeps its keys."""
     from indexer.stories import GENERATION_BITS
 
-    db.conn.execute(
-        f"UPDATE syndication_bands SET bucket = (member >> {GENERATION_BITS}) * {1 << 32}"
-        f" + bucket WHERE member >= {1 << GENERATION_BITS}"
+    conn = db.conn
+    last = conn.execute("SELECT coalesce(max(member), 0) FROM syndication_bands").fetchone()[0]
+    if last < 1 << GENERATION_BITS:
+        return
+    conn.execute("ALTER TABLE syndication_bands RENAME TO syndication_bands_v7")
+    conn.execute(
+        "CREATE TABLE syndication_bands (bucket INTEGER NOT NULL, member INTEGER NOT NULL,"
+        " PRIMARY KEY (bucket, member)) WITHOUT ROWID"
     )
+    conn.execute(  # in key order: each page written once
+        f"INSERT INTO syndication_bands SELECT (member >> {GENERATION_BITS}) * {1 << 32}"
+        " + bucket AS key, member FROM syndication_bands_v7 ORDER BY key, member"
+    )
+    conn.execute("DROP TABLE syndication_bands_v7")
 
 
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
