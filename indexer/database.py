@@ -48,9 +48,10 @@ PAGE_SIZE = 16_384
 # than a transaction adds entries, each entry costs a 16 KiB page (synthetic articles,
 # archive of 11,000: 103 KB of log per article in transactions of 100 articles, 15 KB
 # in 1,000, 5 KB in 5,000). The time bound keeps the write lock short enough for
-# another writer (a crawl) to wait for it within its busy timeout (30 s).
+# another writer (a crawl beside an import) to get it within its busy timeout (30 s): it
+# is held up to the bound, the wait for the next batch and one store.
 GROUP_ARTICLES = 5_000
-GROUP_SECONDS = 20.0
+GROUP_SECONDS = 15.0
 
 
 class StoreError(Exception):
