@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping, Sequence, Set
+from typing import cast
 
 import numpy as np
 
@@ -96,10 +97,10 @@ def group_copies(
                 f"UPDATE syndication SET story = ? WHERE story IN ({marks(merged)})",
                 [story, *merged],
             )
-        (member,) = conn.execute(
-            "INSERT INTO syndication(article_id, story, signature) VALUES (?, ?, ?)"
-            " RETURNING member", [article.id, story, syndication.to_blob(sig)],
-        ).fetchone()
+        member = cast(int, conn.execute(
+            "INSERT INTO syndication(article_id, story, signature) VALUES (?, ?, ?)",
+            [article.id, story, syndication.to_blob(sig)],
+        ).lastrowid)
         conn.executemany(
             "INSERT OR IGNORE INTO syndication_bands(bucket, member) VALUES (?, ?)",
             [(band_key(bucket, member), member) for bucket in buckets],

@@ -100,11 +100,14 @@ def test_a_failed_write_in_a_group_leaves_nothing_and_keeps_the_writes_before(
                      for pages in (_pages(0, 2), _pages(2, 2)))
     with Archive(tmp_path / "archive.db") as archive:
         with archive.grouped_writes():
+            assert archive.db.execute("PRAGMA wal_autocheckpoint").fetchone() == (
+                database.GROUP_CHECKPOINT_PAGES,)  # checkpointed less often meanwhile
             archive.add_articles([(a, b"") for a in first])
             monkeypatch.setattr(stories, "group_copies", _fail)  # after its rows are written
             with pytest.raises(RuntimeError):
                 archive.add_articles([(a, b"") for a in second])
             monkeypatch.undo()
+        assert archive.db.execute("PRAGMA wal_autocheckpoint").fetchone() == (1000,)
         assert sorted(archive.article_ids()) == sorted(a.id for a in first)
         assert len(archive.stories([a.id for a in first])) == 2  # grouped as one story
 
