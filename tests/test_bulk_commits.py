@@ -116,9 +116,9 @@ def _fail(*args: object, **kwargs: object) -> None:
     raise RuntimeError("failed mid-way")
 
 
-# import-warc in a process of its own, committing every 4 articles, that kills itself
-# (SIGKILL) once it has stored the third batch of 2: that batch is not committed.
-KILLED_IMPORT = """
+# import-warc in a process of its own, committing every 4 articles, that sends itself a
+# signal once it has stored its third batch of 2 (not committed yet).
+SIGNALLED_IMPORT = """
 import os, signal, sys
 from crawler.warc import importer
 from indexer import database
@@ -128,38 +128,42 @@ importer.BATCH = 2
 database.GROUP_ARTICLES = 4
 store, stored = importer._store_batch, []
 
-def store_then_die(*args, **kwargs):
+def store_then_signal(*args, **kwargs):
     store(*args, **kwargs)
     stored.append(1)
     if len(stored) == 3:
-        os.kill(os.getpid(), signal.SIGKILL)
+        os.kill(os.getpid(), signal.{signal})
 
-importer._store_batch = store_then_die
+importer._store_batch = store_then_signal
 cli(sys.argv[1:])
 """
 
 
-def test_an_import_killed_mid_way_loses_nothing_committed_and_the_next_run_resumes(
-    tmp_path: Path,
+@pytest.mark.parametrize(("signal", "status", "kept", "crawl"), [
+    ("SIGKILL", -9, 4, "killed"),  # the third batch is lost
+    ("SIGINT", 1, 6, "interrupted"),  # Ctrl-C: what was stored is committed
+])
+def test_an_import_killed_or_interrupted_loses_nothing_committed_and_the_next_run_resumes(
+    tmp_path: Path, signal: str, status: int, kept: int, crawl: str
 ) -> None:
     data = tmp_path / "data"
     warc = _warc_of(tmp_path / "a.warc.gz", _pages())
-    killed = subprocess.run(
-        [sys.executable, "-c", KILLED_IMPORT, "--data", str(data), "import-warc", str(warc),
-         "-q"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+    stopped = subprocess.run(
+        [sys.executable, "-c", SIGNALLED_IMPORT.format(signal=signal), "--data", str(data),
+         "import-warc", str(warc), "-q"], cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
-    assert killed.returncode == -9, killed.stderr
+    assert stopped.returncode == status, stopped.stderr
     with Archive(data / "archive.db") as archive:
-        assert archive.count() == 4  # two batches committed, the third lost
-        kept = set(archive.article_ids())
+        assert archive.count() == kept
+        before = set(archive.article_ids())
 
     out = _import(data, warc)
-    assert out.startswith(f"imported {PAGES - 4} new articles from {PAGES} responses: "
-                          "4 already archived")
+    assert out.startswith(f"imported {PAGES - kept} new articles from {PAGES} responses: "
+                          f"{kept} already archived")
     with Archive(data / "archive.db") as archive:
         assert archive.count() == PAGES
-        assert kept < set(archive.article_ids())
-        assert [c["status"] for c in archive.crawls()] == ["killed", "finished"]
+        assert before < set(archive.article_ids())
+        assert [c["status"] for c in archive.crawls()] == [crawl, "finished"]
         for article in archive.iter_articles():  # each page in the archive's WARC files
             location = archive.page_location(article.id)
             assert location is not None
