@@ -3,7 +3,8 @@
 The worker pool extracts one batch while this process stores the batch before it and
 reads the next one, so the workers never wait for the store or the reader: with a batch
 at a time, every core but one sat idle while a batch was read and stored, and all but
-one while its slowest page finished. At most two batches are in memory at once.
+one while its slowest page finished. At most two batches are in memory at once; the heap
+they freed is handed back after each batch stored (:func:`~crawler.processes.heap.trim_heap`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
+
+from crawler.processes.heap import trim_heap
 
 B = TypeVar("B")
 R = TypeVar("R")
@@ -33,6 +36,8 @@ async def overlapped(
         await asyncio.sleep(0)  # the task's first step: its pages go to the pool now
         if pending is not None:
             store(pending[0], await pending[1])
+            pending = None
+            trim_heap()
         pending = (batch, task)
     if pending is not None:
         store(pending[0], await pending[1])
