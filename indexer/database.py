@@ -22,7 +22,8 @@ from typing import Concatenate, ParamSpec, TypeVar
 import sqlite_utils
 
 from indexer.packed import pack, repack_against_text, stale_against_text
-from indexer.schema import MIGRATIONS, SCHEMA_VERSION, create_article_tables
+from indexer.schema import MIGRATIONS, create_article_tables
+from indexer.schema_version import SCHEMA_VERSION, newer_archive
 
 logger = logging.getLogger(__name__)
 
@@ -173,7 +174,7 @@ class ArchiveFile:
                 self._create_schema()
             version = self._schema_version()
         if version > SCHEMA_VERSION:
-            raise StoreError(f"archive {self.path} was written by a newer version of this tool")
+            raise StoreError(newer_archive(self.path))
         if 0 < version < SCHEMA_VERSION:
             if self.readonly:  # upgraded by a writing connection, when the file allows it
                 self._upgrade_for_reading()

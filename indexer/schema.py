@@ -24,7 +24,6 @@ from indexer.article import Article
 from indexer.packed import PackedError, unpack
 from indexer.warcfile import WarcLocation
 
-SCHEMA_VERSION = 8
 CHUNK = 500  # ids per ``IN (...)`` query
 PAGE_ENCODING = "zlib"
 ARTICLE_ID = re.compile(r"[0-9a-f]{16}")  # what article_id() returns

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.syndication import build_test_set
-from indexer.schema import SCHEMA_VERSION
+from indexer.schema_version import SCHEMA_VERSION
 from indexer.store import Archive
 from indexer.syndication import BANDS
 from indexer.versions import current_version

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bench.syndication import build_test_set
-from indexer.schema import SCHEMA_VERSION
+from indexer.schema_version import SCHEMA_VERSION
 from indexer.store import Archive
 from indexer.syndication import BANDS
 from tests.conftest import syndication_bands
