@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from indexer.packed import unpack
+from indexer.readonly import connect_readonly
 from indexer.schema_version import SCHEMA_VERSION, NewerArchiveError, newer_archive
 from indexer.terminal import Span, render_snippet
 
@@ -84,10 +84,10 @@ class StoreTexts:
     imports (sqlite-utils, NumPy) take about 0.3 s: most of what a search waits for."""
 
     def __init__(self, path: str | Path, *, timeout: float = 30.0):
-        """Open the store file at ``path`` read-only; raise NewerArchiveError for one
+        """Open the store file at ``path`` read-only (as immutable on a read-only mount:
+        :func:`~indexer.readonly.connect_readonly`); raise NewerArchiveError for one
         written by a newer version of this tool (whose rows it may not read)."""
-        uri = f"{Path(path).resolve().as_uri()}?mode=ro"
-        self.conn = sqlite3.connect(uri, uri=True, timeout=timeout)
+        self.conn = connect_readonly(Path(path), timeout)
         if self.conn.execute("PRAGMA user_version").fetchone()[0] > SCHEMA_VERSION:
             self.conn.close()
             raise NewerArchiveError(newer_archive(path))
