@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tarfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -425,3 +426,15 @@ def test_documents_indexed_by_earlier_versions_show_what_they_keep(tmp_path: Pat
     hits = search(tmp_path / "index", "", limit=100).hits
     assert len(hits) == 40
     assert all(hit.url and hit.title and hit.snippet for hit in hits)
+
+
+def test_hits_read_a_store_put_in_place_of_the_one_read_before(tmp_path: Path) -> None:
+    article = ARTICLES[1]
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.add_articles([(article, b"")])
+        open_index(tmp_path / "index", engine="tantivy").rebuild(archive)
+    assert search(tmp_path / "index", "", snippets=False).hits[0].title == article.title
+    with Archive(tmp_path / "restored.db") as restored:
+        restored.add_articles([(replace(article, title="Restored title"), b"")])
+    (tmp_path / "restored.db").replace(tmp_path / "archive.db")
+    assert search(tmp_path / "index", "", snippets=False).hits[0].title == "Restored title"

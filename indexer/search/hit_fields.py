@@ -50,14 +50,18 @@ def read(index_path: str | Path, ids: Sequence[str]) -> dict[str, dict[str, Any]
 
 
 def _open(store: Path) -> StoreTexts | None:
-    """This thread's open reader of ``store`` (None if there is no such file)."""
-    cache: OrderedDict[Path, StoreTexts] = _local.__dict__.setdefault("stores", OrderedDict())
-    texts = cache.pop(store, None)
+    """This thread's open reader of ``store`` (None if there is no such file; a file
+    put in its place, a restored backup say, is opened anew)."""
+    cache: OrderedDict[tuple[Path, int], StoreTexts] = _local.__dict__.setdefault(
+        "stores", OrderedDict())
+    try:
+        key = (store, store.stat().st_ino)
+    except OSError:
+        return None
+    texts = cache.pop(key, None)
     if texts is None:
-        if not store.is_file():
-            return None
         texts = StoreTexts(store)
-    cache[store] = texts
+    cache[key] = texts
     while len(cache) > OPEN_STORES:
         cache.popitem(last=False)[1].close()
     return texts
