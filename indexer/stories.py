@@ -56,7 +56,7 @@ def group_copies(
         ).fetchall()
         stories: list[str] = []
         if candidates:
-            similar = syndication.similarities(sig, [blob for _, blob in candidates])
+            similar = syndication.similarities(sig, [kept for _, kept in candidates])
             stories = sorted({
                 story
                 for (story, _), value in zip(candidates, similar, strict=True)

@@ -40,6 +40,8 @@ def read(index_path: str | Path, ids: Sequence[str]) -> dict[str, dict[str, Any]
     """Return what a hit shows of each of these articles, by id, from the store beside
     the index at ``index_path``; articles it does not hold (or a store that cannot be
     read: a warning) are left out."""
+    if not ids:
+        return {}
     store = DataDir(Path(index_path).parent).archive
     try:
         texts = _open(store)
