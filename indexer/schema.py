@@ -26,7 +26,6 @@ from indexer.warcfile import WarcLocation
 
 CHUNK = 500  # ids per ``IN (...)`` query
 PAGE_ENCODING = "zlib"
-ARTICLE_ID = re.compile(r"[0-9a-f]{16}")  # what article_id() returns
 
 # Article fields kept as columns of ``articles`` (``links`` as JSON text); the name lists
 # (authors, agencies, tags) go to their own tables, see LINK_TABLES.
