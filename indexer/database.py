@@ -51,7 +51,7 @@ PAGE_SIZE = 16_384
 # archive of 11,000: 103 KB of log per article in transactions of 100 articles, 15 KB
 # in 1,000, 5 KB in 5,000). The time bound keeps the write lock short enough for
 # another writer (a crawl beside an import) to get it within its busy timeout (30 s): it
-# is held up to the bound, the wait for the next batch and one store.
+# is held up to the bound and one store (``commit_due`` while waiting for the next batch).
 GROUP_ARTICLES = 5_000
 GROUP_SECONDS = 15.0
 # Meanwhile the log is copied into the file every this many pages (64 MiB; SQLite's
@@ -114,7 +114,11 @@ class _Group:
     def full(self, articles: int) -> bool:
         """Count ``articles`` more; tell whether the transaction is due for its commit."""
         self.taken += articles
-        return self.taken >= self.articles or time.monotonic() - self.began >= self.seconds
+        return self.taken >= self.articles or self.overdue()
+
+    def overdue(self) -> bool:
+        """Tell whether the transaction has been open for its time bound."""
+        return time.monotonic() - self.began >= self.seconds
 
 
 P = ParamSpec("P")
@@ -327,6 +331,13 @@ class ArchiveFile:
                 self._commit_group()
             finally:
                 self._conn.execute(f"PRAGMA wal_autocheckpoint = {every}")
+
+    def commit_due(self) -> None:
+        """Within :meth:`grouped_writes`, commit the open transaction if it has been open
+        for its time bound (called while the writer waits for its next writes: the write
+        lock is then held no longer than the bound, however long the wait)."""
+        if self._group is not None and self._group.overdue():
+            self._commit_group()
 
     @translated
     def _commit_group(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import subprocess
 import sys
@@ -168,3 +169,37 @@ def test_an_import_killed_or_interrupted_loses_nothing_committed_and_the_next_ru
             location = archive.page_location(article.id)
             assert location is not None
             assert archive.read_warc(location).url == article.fetched_url
+
+
+def test_a_slow_batch_does_not_hold_the_write_lock_past_the_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the next batch is still extracted (one slow page), the group's transaction is
+    committed once its time bound passes: a crawl storing beside the import gets the lock
+    within its busy timeout, and the import's first batch is already committed."""
+    from crawler.extract import extract_article
+    from crawler.processes import overlap
+
+    monkeypatch.setattr(overlap, "IDLE_SECONDS", 0.05)
+    first, second, crawl = ([extract_article(html.encode(), url) for url, html in p.items()]
+                            for p in (_pages(0, 2), _pages(2, 2), _pages(4, 1)))
+    path = tmp_path / "archive.db"
+    got_in: list[str] = []
+
+    async def extract(batch: list) -> list:
+        if batch is second:  # a slow page: another writer comes meanwhile
+            await asyncio.sleep(0.3)
+            with Archive(path, timeout=0.5) as beside:
+                beside.add_articles([(a, b"") for a in crawl])
+                got_in.append("crawl")
+        return batch
+
+    with Archive(path) as archive, archive.grouped_writes(seconds=0.1):
+        asyncio.run(overlap.overlapped(
+            [first, second], extract,
+            lambda batch, done: archive.add_articles([(a, b"") for a in done]),
+            idle=archive.commit_due,
+        ))
+    assert got_in == ["crawl"]
+    with Archive(path) as archive:
+        assert archive.count() == 5

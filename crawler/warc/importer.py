@@ -252,6 +252,7 @@ def import_warcs(
                 lambda batch: _extract_all(pool, batch),
                 lambda batch, results: _store_batch(archive, writer, batch, results, crawl_id,
                                                     counts),
+                idle=archive.commit_due,
             ))
         status = "finished"
     finally:

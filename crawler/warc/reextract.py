@@ -158,7 +158,8 @@ def _reextract(
     try:
         with archive.grouped_writes():
             asyncio.run(overlapped(
-                _read_batches(archive, ids, counts), lambda b: _extract_all(pool, b[1]), store
+                _read_batches(archive, ids, counts), lambda b: _extract_all(pool, b[1]), store,
+                idle=archive.commit_due,
             ))
     finally:
         pool.close()
