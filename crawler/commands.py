@@ -290,8 +290,9 @@ DEMO_QUERY = "Reuters"
 def reextract(data: DataDir, source: str | None, since: str | None, quiet: bool) -> None:
     """Run the current extractor over the archived pages; update the store and index.
 
-    Idempotent and safe to interrupt: each batch is committed on its own, and articles
-    already up to date are not rewritten.
+    Idempotent and safe to interrupt: what was re-extracted is committed every few
+    thousand articles or seconds (and when interrupted), and articles already up to date
+    are not rewritten.
     """
     from crawler.warc.reextract import reextract as run_reextract
 

@@ -113,7 +113,7 @@ class Archive(CrawlRecords):
         that :meth:`known_urls` knows.
         """
         counts = {"new": 0, "updated": 0, "unchanged": 0, "kept_apart": 0}
-        with self._write():
+        with self._write(len(batch)):
             gone = takedown.deleted_ids(self._conn, [e[0].id for e in batch])
             batch = [e for e in batch if e[0].id not in gone]  # not even moved onto one
             aliases.follow_moves(self._conn, [e[0] for e in batch])
@@ -177,7 +177,7 @@ class Archive(CrawlRecords):
         archive upgraded from schema v1), are grouped again. Return how many were updated
         (and are now pending for the index).
         """
-        with self._write():
+        with self._write(len(articles)):
             known = self._fingerprints([a.id for a in articles])
             changed = {
                 a.id: a for a in articles if a.id in known and known[a.id] != fingerprint(a)

@@ -31,5 +31,11 @@ def page_done() -> None:
     """Count a page extracted; every :data:`TRIM_EVERY` pages, trim the heap."""
     global _pages
     _pages += 1
-    if _pages % TRIM_EVERY == 0 and _trim is not None:
+    if _pages % TRIM_EVERY == 0:
+        trim_heap()
+
+
+def trim_heap() -> None:
+    """Give the heap's free pages back to the system now."""
+    if _trim is not None:
         _trim(0)

@@ -6,13 +6,15 @@ patterns, then page signals on the tree extraction parses); pages not archived a
 counted by reason, as in a crawl's summary. The pages are extracted on every core in
 batches, each one while this process stores the batch before it and reads the next
 (:mod:`crawler.processes.overlap`); the workers' syndication signatures are stored with
-the articles, not computed again here. The articles not yet archived are stored
-with a copy of their response in the archive's own WARC files, so the archive stays
-whole when the input files are gone. A record whose body needs no decoding (gzipped per
-record, as CC-NEWS is) is copied as it is, its gzip member and all; any other is written
-anew with the original date and headers and the body decoded (its ``Content-Encoding``,
-chunking and length headers dropped). Already archived URLs are skipped, so importing a
-file twice adds nothing.
+the articles, not computed again here. The articles not yet archived are stored with a
+copy of their response in the archive's own WARC files, so the archive stays whole when
+the input files are gone; they are committed a few thousand or some seconds at a time
+(:meth:`~indexer.database.ArchiveFile.grouped_writes`): a run killed mid-way loses the
+articles since the last commit, which the next run imports again. A record whose body
+needs no decoding (gzipped per record, as CC-NEWS is) is copied as it is, its gzip member
+and all; any other is written anew with the original date and headers and the body
+decoded (its ``Content-Encoding``, chunking and length headers dropped). Already archived
+URLs are skipped, so importing a file twice adds nothing.
 """
 
 from __future__ import annotations
@@ -244,12 +246,14 @@ def import_warcs(
     pool = ExtractorPool(workers=workers)
     status = "interrupted"
     try:
-        asyncio.run(overlapped(
-            _new_batches(archive, _candidates(paths, keep, counts, progress), counts),
-            lambda batch: _extract_all(pool, batch),
-            lambda batch, results: _store_batch(archive, writer, batch, results, crawl_id,
-                                                counts),
-        ))
+        with archive.grouped_writes():
+            asyncio.run(overlapped(
+                _new_batches(archive, _candidates(paths, keep, counts, progress), counts),
+                lambda batch: _extract_all(pool, batch),
+                lambda batch, results: _store_batch(archive, writer, batch, results, crawl_id,
+                                                    counts),
+                idle=archive.commit_due,
+            ))
         status = "finished"
     finally:
         pool.close()

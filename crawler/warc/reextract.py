@@ -3,7 +3,8 @@
 After an extractor improvement the whole archive benefits without a re-crawl: each
 article's raw response is read back (from its WARC record, else the compressed copy in
 the store), decoded as a crawl decodes it (crawler.extraction.html_input) and extracted in
-the same worker pool as a crawl. Work goes in batches, each committed on its own, so an
+the same worker pool as a crawl. Work goes in batches, committed a few thousand articles
+or some seconds at a time (:meth:`~indexer.database.ArchiveFile.grouped_writes`), so an
 interrupted run keeps what it did and a second run rewrites nothing already up to date;
 each batch is extracted while the one before it is stored and the next one read
 (:mod:`crawler.processes.overlap`). The articles are taken in the order they were stored,
@@ -155,9 +156,11 @@ def _reextract(
             progress(batch[0])
 
     try:
-        asyncio.run(overlapped(
-            _read_batches(archive, ids, counts), lambda b: _extract_all(pool, b[1]), store
-        ))
+        with archive.grouped_writes():
+            asyncio.run(overlapped(
+                _read_batches(archive, ids, counts), lambda b: _extract_all(pool, b[1]), store,
+                idle=archive.commit_due,
+            ))
     finally:
         pool.close()
     counts.indexed = open_index(index_path).sync(archive)
