@@ -362,7 +362,7 @@ def _remove_abandoned_builds(path: Path) -> None:
     process holds locked)."""
     for stale in path.parent.glob(f".{glob.escape(path.name)}.*{BUILDING}"):
         try:
-            fd = os.open(stale, os.O_RDWR)
+            fd = os.open(stale, os.O_RDONLY)
         except FileNotFoundError:  # (its export just ended)
             continue
         try:
