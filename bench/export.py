@@ -88,7 +88,7 @@ def measure(cli: Path, data: DataDir, again: bool) -> dict[str, float]:
 def print_table(results: list[dict[str, float]]) -> None:
     """Print each figure per size, its growth exponent and its value at 1M articles."""
     counts = [r["articles"] for r in results]
-    print(f"\n{"figure":<34}" + "".join(f"{int(n):>12,}" for n in counts)
+    print(f"\n{'figure':<34}" + "".join(f"{int(n):>12,}" for n in counts)
           + f"{'exponent':>10}{'at 1M':>12}")
     for name in results[0]:
         if name == "articles":
