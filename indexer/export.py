@@ -42,8 +42,9 @@ from indexer.store import Archive, StoreError
 logger = logging.getLogger(__name__)
 
 BATCH = 200
-# Articles per transaction of the SQLite export: each commit flushes a full-text segment
-# that later merges rewrite (60,000 bench articles: 4.2 GB written with 200, 1.5 with 2,000)
+# Articles per batch of the SQLite export; per transaction of an update of an existing one:
+# each commit flushes a full-text segment that later merges rewrite (60,000 bench
+# articles: 4.2 GB written with 200, 1.5 with 2,000)
 SQLITE_BATCH = 2_000
 BUILDING = ".building"  # suffix of a new SQLite export's file while it is written
 LIST_SEPARATOR = "; "
@@ -389,6 +390,7 @@ def _fill(archive: Archive, path: Path, filters: ExportFilters) -> int:
             db.execute(f"PRAGMA {pragma}")
         create_article_tables(db, indexes=False)
         triggers = _full_text_index_without_triggers(db)
+        columns = ", ".join(FTS_COLUMNS)
         written = indexed = 0
         with _writing(db):
             insert_rows(db.conn, "crawls", list(archive.db.table("crawls").rows))
@@ -396,10 +398,10 @@ def _fill(archive: Archive, path: Path, filters: ExportFilters) -> int:
                 _write_sources(db, archive, articles)
                 insert_rows(db.conn, "articles", [article_row(a) for a in articles])
                 write_article_links(db, articles)
-                columns = ", ".join(FTS_COLUMNS)
                 db.execute(f"INSERT INTO articles_fts(rowid, {columns})"
                            f" SELECT rowid, {columns} FROM articles WHERE rowid > ?", [indexed])
-                indexed = db.execute("SELECT max(rowid) FROM articles").fetchone()[0]
+                indexed = db.execute("SELECT coalesce(max(rowid), 0) FROM articles"
+                                     ).fetchone()[0]
                 written += len(articles)
             create_article_indexes(db)
             for sql in triggers:
