@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import fcntl
 import io
 import json
 import math
@@ -359,3 +360,16 @@ def _export_every_format(data: Path, tmp_path: Path) -> None:
         assert missing.returncode == 1
         assert missing.stderr.strip() == f"Error: folder {tmp_path / 'nosuch'} does not exist"
     assert not (tmp_path / "nosuch").exists()
+
+
+def test_a_new_export_removes_only_the_files_of_dead_builds(
+    archive: Archive, tmp_path: Path
+) -> None:
+    # An export killed midway leaves its building file; one still running holds it locked.
+    dead, alive = tmp_path / ".x.db.dead.building", tmp_path / ".x.db.alive.building"
+    dead.write_bytes(b"half")
+    alive.write_bytes(b"half")
+    with alive.open("rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert export_sqlite(archive, tmp_path / "x.db") == len(SPECS)
+        assert sorted(p.name for p in tmp_path.glob(".x.db.*")) == [alive.name]
