@@ -8,10 +8,14 @@ Builds a WARC of ``--responses`` HTTP responses from the real labelled pages of
 addresses: copy k of a page is served by host ``c{k}.{its host}``, same path), then, in
 one run on this machine:
 
-1. the extraction-only ceiling: every response through ``extract_page`` on ``--workers``
-   processes (default: every core), nothing stored;
-2. ``search_cli.py import-warc`` of the WARC into a fresh archive;
-3. ``search_cli.py reextract`` over that archive.
+1. ``search_cli.py import-warc`` of the WARC into a fresh archive;
+2. ``search_cli.py reextract`` over that archive;
+
+each between two measurements of its extraction-only ceiling, just before and just after it:
+the sample's responses (``--ceiling-sample``) through ``extract_page`` on ``--workers``
+processes (default: every core), nothing stored; for ``reextract``, the sample's article pages
+alone. Its ratio is to the mean of the two, so that a load that changes during a long run
+(another program starting) moves both sides.
 
 Printed per step: responses per second, the ratio to the ceiling, articles stored, and the
 peak PSS of the command's process tree (shared pages counted once), with the load average.
@@ -242,30 +246,34 @@ def main(argv: list[str] | None = None) -> int:
           f"{warc.stat().st_size / 1e6:.0f} MB; {args.workers} workers", flush=True)
 
     sample = spread(written, args.ceiling_sample)
-    load = os.getloadavg()
-    rate, gave = ceiling(sample, args.workers)
+    before, gave = ceiling(sample, args.workers)
     articles_only = [page for page, ok in zip(sample, gave, strict=True) if ok]
-    art_rate, _ = ceiling(articles_only, args.workers)
-    print(f"ceiling on {len(sample)} responses: {rate:.1f} responses/s, {sum(gave)} articles "
-          f"({rate * sum(gave) / len(sample):.1f} articles/s); on its {len(articles_only)} "
-          f"article pages alone (reextract's work): {art_rate:.1f}/s; load before/after "
-          f"{load[0]:.1f}/{os.getloadavg()[0]:.1f}", flush=True)
-    for step, extra, units, top in (
-        ("import-warc", ["import-warc", str(warc), "-q"], len(written), rate),
-        ("reextract", ["reextract", "-q"], None, art_rate),
+    print(f"ceiling on {len(sample)} responses: {before:.1f} responses/s, {sum(gave)} articles "
+          f"(reextract's ceiling: on those {len(articles_only)} article pages alone); load "
+          f"{os.getloadavg()[0]:.1f}", flush=True)
+    for step, extra, units, pages_of_step in (
+        ("import-warc", ["import-warc", str(warc), "-q"], len(written), sample),
+        ("reextract", ["reextract", "-q"], None, articles_only),
     ):
         if units is None:
             units = _stored(data / "archive.db") or 0
-        print(f"{step}: {units} pages to extract; load {os.getloadavg()[0]:.1f}", flush=True)
+        top_before = before if pages_of_step is sample else ceiling(pages_of_step, args.workers)[0]
+        print(f"{step}: {units} pages to extract; ceiling just before {top_before:.1f}/s; load "
+              f"{os.getloadavg()[0]:.1f}", flush=True)
         wall, usage, out, index_from = cli(data, args.every, *extra)
+        top_after = ceiling(pages_of_step, args.workers)[0]
+        top = (top_before + top_after) / 2
         per_s = units / wall
         below = per_s < TARGET_RATIO * top or usage.peak_pss_mb >= PSS_LIMIT_MB
         sync = f"{wall - index_from:.0f} s" if index_from is not None else "?"
         print(f"{step}: {wall:.1f} s wall, {per_s:.1f} pages/s = {per_s / top:.2f} x ceiling "
-              f"({top:.1f}/s){'  (BELOW TARGET)' if below else ''}; index written in the last "
-              f"{sync} (counted in the wall); load after {os.getloadavg()[0]:.1f}", flush=True)
+              f"({top:.1f}/s: the mean of {top_before:.1f} just before and {top_after:.1f} just "
+              f"after, the load changing){'  (BELOW TARGET)' if below else ''}; index written "
+              f"in the last {sync} (counted in the wall); load after {os.getloadavg()[0]:.1f}",
+              flush=True)
         print(f"  {pss_report(usage, wall, units)}", flush=True)
         print(f"  {out}", flush=True)
+        before = top_after
     with sqlite3.connect(data / "archive.db") as db:
         stored = db.execute("SELECT count(*) FROM articles").fetchone()[0]
     print(f"articles stored: {stored} of {len(written)} responses; "

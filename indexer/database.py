@@ -22,7 +22,9 @@ from typing import Concatenate, ParamSpec, TypeVar
 import sqlite_utils
 
 from indexer.packed import pack, repack_against_text, stale_against_text
-from indexer.schema import MIGRATIONS, SCHEMA_VERSION, create_article_tables
+from indexer.readonly import connect_readonly
+from indexer.schema import MIGRATIONS, create_article_tables
+from indexer.schema_version import SCHEMA_VERSION, newer_archive
 
 logger = logging.getLogger(__name__)
 
@@ -126,36 +128,12 @@ class ArchiveFile:
         if self.readonly:
             if not self.path.is_file():
                 raise StoreError(f"no archive at {self.path}")
-            return self._connect_readonly()
+            return connect_readonly(self.path, self.timeout)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create {self.path.parent}: {exc.strerror}") from exc
         return sqlite3.connect(self.path, timeout=self.timeout)
-
-    def _connect_readonly(self) -> sqlite3.Connection:
-        """Open for reading; on a read-only mount (a backup, a shared copy) as immutable.
-
-        SQLite reads a WAL database only where it can create the ``-shm`` file beside it.
-        Where it cannot, and the folder is not writable, nobody can be writing the archive
-        either: it is read as an immutable file, as of its last checkpoint.
-        """
-        uri = self.path.resolve().as_uri()
-        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=self.timeout)
-        try:
-            conn.execute("PRAGMA user_version").fetchone()
-            return conn
-        except sqlite3.OperationalError:
-            if os.access(self.path.parent, os.W_OK):
-                raise
-            conn.close()
-        wal = self.path.with_name(self.path.name + "-wal")
-        if wal.is_file() and wal.stat().st_size:
-            logger.warning(
-                "%s is read-only and has a write-ahead log: its last changes are not shown",
-                self.path,
-            )
-        return sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=self.timeout)
 
     @translated
     def _open(self) -> None:
@@ -173,7 +151,7 @@ class ArchiveFile:
                 self._create_schema()
             version = self._schema_version()
         if version > SCHEMA_VERSION:
-            raise StoreError(f"archive {self.path} was written by a newer version of this tool")
+            raise StoreError(newer_archive(self.path))
         if 0 < version < SCHEMA_VERSION:
             if self.readonly:  # upgraded by a writing connection, when the file allows it
                 self._upgrade_for_reading()

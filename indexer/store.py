@@ -18,7 +18,9 @@ nothing twice: link tables and ``aliases`` without rowid (and no alias of an art
 identity), the link tables without an index by name, syndication signatures as their low
 bits only, the archive's version in ``counters`` (:mod:`indexer.versions`) rather than
 an index of every row's, URL indexes without the rows that have none (descriptions are
-packed against the text from then on). Opening an older archive upgrades it in place.
+packed against the text from then on); 8 makes the syndication band rows from the stored
+signatures, 20 per article (were 32), and stores no story for an article alone in its
+own (:mod:`indexer.stories`). Opening an older archive upgrades it in place.
 
 Opening, upgrading and transactions (WAL, busy timeout, ``BEGIN IMMEDIATE``) are
 :class:`indexer.database.ArchiveFile`'s; the syndication tables' SQL is in
@@ -142,7 +144,6 @@ class Archive(CrawlRecords):
                     (new if article.id in new else changed)[article.id] = entry
                 known[article.id] = digest
             self._save_revisions([article for article, _, _ in changed.values()])
-            before = stories.band_buckets_of(self._conn, list(changed))
             self._write_articles(
                 [a for a, _, _ in new.values()], [a for a, _, _ in changed.values()],
                 {"last_crawl": crawl_id}, {"first_seen_crawl": crawl_id}, digests,
@@ -156,7 +157,7 @@ class Archive(CrawlRecords):
                 self._conn.executemany(UPSERT_PAGE, [[row[c] for c in PAGE_COLUMNS]
                                                       for row in pages])
             stories.group_copies(
-                self._conn, [article for article, _, _ in stored], signatures, set(new), before
+                self._conn, [article for article, _, _ in stored], signatures, set(new)
             )
             reached_by = reached_by or {}
             aliases.record(self._conn, [
@@ -182,11 +183,10 @@ class Archive(CrawlRecords):
             changed = {
                 a.id: a for a in articles if a.id in known and known[a.id] != fingerprint(a)
             }
-            before = stories.band_buckets_of(self._conn, list(changed))
             self._write_articles([], list(changed.values()), {}, {})
             grouped = set(self.stories([a.id for a in articles]))
             regroup = [a for a in articles if a.id in changed or a.id not in grouped]
-            stories.group_copies(self._conn, regroup, before=before)
+            stories.group_copies(self._conn, regroup)
         return len(changed)
 
     def _fingerprints(self, ids: Sequence[str]) -> dict[str, bytes | None]:

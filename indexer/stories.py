@@ -1,13 +1,15 @@
 """The syndication tables: which stored articles are copies of one story.
 
 Each article with a text long enough has its MinHash signature (:mod:`indexer.syndication`)
-in ``syndication`` with the story it belongs to; articles sharing a story id are copies.
-``syndication_bands`` holds its band buckets, one row (bucket, member) each, ``member``
-being the ``syndication`` row's integer key: a table without rowid and with no other
-index, so each article adds 32 small entries to one B-tree (no article id repeated, no
-second index; its buckets to delete are computed again from its stored text, whose
-signature's low bits only are kept: :func:`band_buckets_of`). Functions over
-the archive's connection, called inside its transactions.
+in ``syndication`` with the story it belongs to: articles sharing a story id are copies,
+and an article alone in its story has none there (NULL, from schema v8: most articles,
+then out of the index of stories too; it was its own id). ``syndication_bands`` holds
+its band buckets, one row (bucket, member) each, ``member`` being the ``syndication``
+row's integer key: a table without rowid and with no other index, so each article adds
+:data:`~indexer.syndication.BANDS` small entries to one B-tree (no article id repeated,
+no second index; its buckets to delete are made again from its stored signature:
+:func:`indexer.syndication.band_buckets`). Functions over the archive's connection,
+called inside its transactions.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import numpy as np
 
 from indexer import syndication
 from indexer.article import Article
-from indexer.packed import PackedError, unpack
 from indexer.schema import chunks, marks
 
 
@@ -28,51 +29,49 @@ def group_copies(
     articles: Sequence[Article],
     signatures: Mapping[str, np.ndarray | None] | None = None,
     fresh: Set[str] = frozenset(),
-    before: Mapping[str, Sequence[int]] | None = None,
 ) -> None:
     """Find the syndicated copies of these just-stored articles; record their stories.
 
     ``signatures`` are precomputed signatures by id (see
     :meth:`indexer.store.Archive.add_articles`);
-    ``fresh`` the ids stored for the first time, which have no story to leave yet;
-    ``before`` the band buckets of the others' stored signatures, taken by
-    :func:`band_buckets_of` before their text changed.
+    ``fresh`` the ids stored for the first time, which have no story to leave yet.
     """
     signatures = signatures or {}
-    before = before or {}
     for article in articles:
         if article.id not in fresh:
-            ungroup(conn, article.id, before.get(article.id))
+            ungroup(conn, article.id)
         if article.id in signatures:
             sig = signatures[article.id]
         else:
             sig = syndication.signature(article.text)
         if sig is None:
             continue
-        buckets = syndication.band_buckets(sig)
+        blob = syndication.to_blob(sig)
+        buckets = syndication.band_buckets(blob)
         candidates = conn.execute(
-            "SELECT s.article_id, s.story, s.signature FROM syndication s WHERE s.member IN"
+            "SELECT coalesce(s.story, s.article_id), s.signature FROM syndication s"
+            " WHERE s.member IN"
             f" (SELECT member FROM syndication_bands WHERE bucket IN ({marks(buckets)}))",
             buckets,
         ).fetchall()
-        stories: set[str] = set()
+        stories: list[str] = []
         if candidates:
-            similar = syndication.similarities(sig, [blob for _, _, blob in candidates])
-            stories = {
+            similar = syndication.similarities(sig, [kept for _, kept in candidates])
+            stories = sorted({
                 story
-                for (_, story, _), value in zip(candidates, similar, strict=True)
+                for (story, _), value in zip(candidates, similar, strict=True)
                 if value >= syndication.THRESHOLD
-            }
-        story = min(stories) if stories else article.id
-        merged = sorted(stories - {story})  # this article bridges several stories
-        if merged:
-            conn.execute(
-                f"UPDATE syndication SET story = ? WHERE story IN ({marks(merged)})",
-                [story, *merged],
-            )
+            })
+        story = stories[0] if stories else None
+        if stories:  # this article joins the first story; any other it bridges too
+            conn.execute(f"UPDATE syndication SET story = ? WHERE story IN ({marks(stories)})",
+                         [story, *stories])
+            conn.execute(  # (stories of one article, named by none)
+                "UPDATE syndication SET story = ? WHERE story IS NULL"
+                f" AND article_id IN ({marks(stories)})", [story, *stories])
         member = conn.execute(
             "INSERT INTO syndication(article_id, story, signature) VALUES (?, ?, ?)",
-            [article.id, story, syndication.to_blob(sig)],
+            [article.id, story, blob],
         ).lastrowid
         conn.executemany(
             "INSERT OR IGNORE INTO syndication_bands(bucket, member) VALUES (?, ?)",
@@ -80,71 +79,41 @@ def group_copies(
         )
 
 
-def ungroup(conn: sqlite3.Connection, article_id: str,
-            buckets: Sequence[int] | None = None) -> None:
-    """Take an article out of its story; a story named after it is renamed. Its band rows
-    go by ``buckets`` if given, else by those of its stored text (:func:`band_buckets_of`)."""
+def ungroup(conn: sqlite3.Connection, article_id: str) -> None:
+    """Take an article out of its story (its signature and band rows go): a story left
+    with one article is none, a story named after it is renamed after the least id left."""
     row = conn.execute(
-        "SELECT member FROM syndication WHERE article_id = ?", [article_id]
+        "SELECT member, story, signature FROM syndication WHERE article_id = ?", [article_id]
     ).fetchone()
+    story = None
     if row is not None:
-        (member,) = row
-        if buckets is None:
-            buckets = band_buckets_of(conn, [article_id]).get(article_id, [])
+        member, story, blob = row
         conn.executemany(
             "DELETE FROM syndication_bands WHERE bucket = ? AND member = ?",
-            [(bucket, member) for bucket in buckets],
+            [(bucket, member) for bucket in syndication.band_buckets(blob)],
         )
         conn.execute("DELETE FROM syndication WHERE member = ?", [member])
-    rest = conn.execute(
-        "SELECT min(article_id) FROM syndication WHERE story = ?", [article_id]
-    ).fetchone()[0]
-    if rest is not None:
-        conn.execute("UPDATE syndication SET story = ? WHERE story = ?", [rest, article_id])
-
-
-def band_buckets_of(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, list[int]]:
-    """Return the band buckets of these articles' stored signatures, by id (those grouped):
-    kept in the signature by earlier versions, else those of the stored text's signature
-    (the store keeps only the signature's low bits). Take them before the text changes."""
-    found: dict[str, list[int]] = {}
-    for part in chunks(list(dict.fromkeys(ids))):
-        for article_id, blob, text in conn.execute(
-            "SELECT s.article_id, s.signature, a.text FROM syndication s"
-            f" JOIN articles a ON a.id = s.article_id WHERE s.article_id IN ({marks(part)})",
-            part,
-        ):
-            buckets = syndication.stored_buckets(blob)
-            if buckets is None:
-                sig = syndication.signature(_text(text))
-                buckets = [] if sig is None else syndication.band_buckets(sig)
-            found[article_id] = buckets
-    return found
-
-
-def _text(stored: str | bytes | None) -> str:
-    """A stored text; a damaged one is no text (its band rows stay: they only add
-    candidates, which the comparison of signatures rejects)."""
-    try:
-        return unpack(stored)
-    except PackedError:
-        return ""
+    for name in {article_id, story} - {None}:
+        first, left = conn.execute(
+            "SELECT min(article_id), count(*) FROM syndication WHERE story = ?", [name]
+        ).fetchone()
+        if left == 1:
+            conn.execute("UPDATE syndication SET story = NULL WHERE story = ?", [name])
+        elif left and name == article_id:
+            conn.execute("UPDATE syndication SET story = ? WHERE story = ?", [first, name])
 
 
 def story_of(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, str]:
-    """Return ``{article id: story id}`` for those of these articles grouped by syndication.
-
-    Articles with the same story id are copies of one story; an article alone in its
-    story has none.
+    """Return ``{article id: story id}`` for those of these articles looked at for copies
+    (their text long enough). Articles with the same story id are copies of one story; an
+    article alone in its story has its own id.
     """
     found: dict[str, str] = {}
     for part in chunks(list(dict.fromkeys(ids))):
-        found.update(
-            conn.execute(
-                f"SELECT article_id, story FROM syndication WHERE article_id IN ({marks(part)})",
-                part,
-            ).fetchall()
-        )
+        found.update(conn.execute(
+            "SELECT article_id, coalesce(story, article_id) FROM syndication"
+            f" WHERE article_id IN ({marks(part)})", part,
+        ).fetchall())
     return found
 
 

@@ -183,10 +183,9 @@ def index_locked(path: Path) -> Iterator[None]:
 def syndication_bands(archive: Any) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
     """The band rows an archive (:class:`indexer.store.Archive`) holds, and those its
     stored articles' signatures call for (the two are equal in a sound archive)."""
-    from indexer.stories import band_buckets_of  # (NumPy: only where it is used)
+    from indexer.syndication import band_buckets  # (NumPy: only where it is used)
 
     stored = set(archive.db.execute("SELECT bucket, member FROM syndication_bands").fetchall())
-    members = dict(archive.db.execute("SELECT article_id, member FROM syndication"))
-    wanted = {(bucket, members[i]) for i, buckets in band_buckets_of(
-        archive.db.conn, list(members)).items() for bucket in buckets}
+    wanted = {(bucket, member) for member, blob in archive.db.execute(
+        "SELECT member, signature FROM syndication") for bucket in band_buckets(blob)}
     return stored, wanted

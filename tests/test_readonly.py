@@ -68,4 +68,6 @@ def test_reading_commands_work_on_a_read_only_archive(demo_archive: dict, tmp_pa
         assert result["rc"] == 0, (command, result["err"])
     assert json.loads(results[0]["out"])["articles"] == len(demo_archive["urls"])
     assert "<html" in results[3]["out"].lower()
+    assert results[5]["err"] == ""  # snippets from the store (read as immutable), no warning
     assert len(exported.read_text(encoding="utf-8").splitlines()) == len(demo_archive["urls"])
+

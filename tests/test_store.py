@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indexer.article import Article
-from indexer.schema import SCHEMA_VERSION
+from indexer.schema_version import SCHEMA_VERSION
 from indexer.store import Archive, Fetch, StoreError
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,6 +14,7 @@ from indexer.article import Article
 from indexer.search import search
 from indexer.store import Archive
 from indexer.syndication import (
+    BANDS,
     band_buckets,
     collapse,
     compact_blob,
@@ -21,7 +22,6 @@ from indexer.syndication import (
     signature,
     similarities,
     similarity,
-    stored_buckets,
     to_blob,
 )
 from tests.conftest import syndication_bands
@@ -78,6 +78,8 @@ def test_edit_of_a_story_moves_it_out_of_its_group(tmp_path: Path) -> None:
         assert archive.copies(first.id) == []
         assert archive.stories([first.id, second.id]) == {first.id: first.id,
                                                           second.id: second.id}
+        assert archive.db.execute(  # stories of one article: none stored, none indexed
+            "SELECT count(*) FROM syndication WHERE story IS NULL").fetchone()[0] == 2
 
 
 def test_signatures_computed_elsewhere_group_the_same(tmp_path: Path) -> None:
@@ -125,7 +127,7 @@ def test_a_schema_v5_archive_keeps_its_stories_and_groups_as_a_fresh_one(
         assert upgraded.stories(ids) == before
         stored, wanted = syndication_bands(upgraded)
         assert stored == wanted
-        assert len(stored) > 30 * len(before)
+        assert len(stored) > (BANDS - 2) * len(before)
         assert upgraded.get_many(ids[:40]) == [s.article for s in samples[:40]]
         indexes = {r[0] for r in upgraded.db.execute(
             "SELECT name FROM sqlite_schema WHERE type = 'index'")}
@@ -143,18 +145,18 @@ def test_a_schema_v5_archive_keeps_its_stories_and_groups_as_a_fresh_one(
         assert fresh.stories(ids) == grown
 
 
-def test_stored_signatures_compare_as_whole_ones() -> None:
+def test_stored_signatures_compare_and_band_as_whole_ones() -> None:
     # Kept as their low bits (128 bytes); signatures stored whole (512 bytes) or with
     # their band buckets (256) by earlier versions read the same way.
     base = " ".join(f"word{i} in the harbour story number {i % 13}" for i in range(80))
     sig = signature(base)
     assert sig is not None
     whole = sig.astype("<u4").tobytes()
-    with_buckets = to_blob(sig) + np.array(band_buckets(sig), dtype="<i4").tobytes()
+    with_buckets = to_blob(sig) + np.arange(32, dtype="<i4").tobytes()
     assert len(to_blob(sig)) == 128
-    assert stored_buckets(to_blob(sig)) is None
-    assert stored_buckets(with_buckets) == stored_buckets(whole) == band_buckets(sig)
     assert compact_blob(whole) == compact_blob(with_buckets) == to_blob(sig)
+    assert band_buckets(whole) == band_buckets(with_buckets) == band_buckets(to_blob(sig))
+    assert len(set(band_buckets(whole))) == BANDS
     for edited in (base.replace("harbour", "port", 3), base[: len(base) // 2], "other " * 60
                    + base[:200]):
         other = signature(edited)
@@ -162,6 +164,6 @@ def test_stored_signatures_compare_as_whole_ones() -> None:
         exact = similarity(sig, other)
         new, old, v6 = similarities(sig, [
             to_blob(other), other.astype("<u4").tobytes(),
-            to_blob(other) + np.array(band_buckets(other), dtype="<i4").tobytes()])
+            to_blob(other) + np.arange(32, dtype="<i4").tobytes()])
         assert new == old == v6
         assert abs(new - exact) < 0.05, (new, exact)

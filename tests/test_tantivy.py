@@ -7,7 +7,9 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
+import tarfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -26,11 +28,12 @@ from indexer.search.errors import (
 )
 from indexer.search.locking import write_lock
 from indexer.search.tantivy.writing import TantivyIndex
-from indexer.search.terms import STOP_WORDS, TEXT_ANALYSIS
+from indexer.search.terms import STOP_WORDS, TEXT_ANALYSIS, display_names
 from indexer.search.whoosh.index import ArchiveIndex
 from indexer.search.whoosh.schema import ANALYSIS, quiet_whoosh_import
 from indexer.store import Archive
 from tests.conftest import FAST, invoke_cli, run_cli
+from tests.test_common_grams import OLD_INDEX
 
 RNG = random.Random(19)
 WORDS = ["harbour", "storm", "trade", "vote", "ferry", "coast", "tide", "port", "the", "of",
@@ -83,13 +86,15 @@ FLAGS = [
 
 @pytest.fixture(scope="module")
 def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The same articles, written in the same steps, into a Whoosh and a tantivy index."""
+    """The same articles, written in the same steps, into a Whoosh and a tantivy index
+    (and into the tantivy index's store, whence its hits read what they show)."""
     whoosh_root = tmp_path_factory.mktemp("oracle-whoosh")
     whoosh = ArchiveIndex(whoosh_root / "index")
     whoosh.create()
     root = tmp_path_factory.mktemp("oracle-tantivy")
     with Archive(root / "archive.db") as archive:
         open_index(root / "index", engine="tantivy").rebuild(archive)  # (empty: recorded)
+        archive.add_articles([(a, b"") for a in ARTICLES])
     other = open_index(root / "index")  # the archive's engine: tantivy
     for part in PARTS:
         whoosh.add(part)
@@ -391,3 +396,45 @@ def test_a_crawl_indexes_into_the_archives_tantivy_index(
     found = run_cli(tmp_path, "search", "", "--count")
     assert found.returncode == 0, found.stderr
     assert found.stdout.strip().endswith(str(stored))
+
+
+def test_the_index_keeps_only_ids_hits_show_what_the_store_holds(tmp_path: Path) -> None:
+    # What a hit shows is read from the store: the index kept it too (bench articles:
+    # 220 B per article); a document whose article the store lacks shows its id.
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.add_articles([(a, b"") for a in ARTICLES])
+        open_index(tmp_path / "index", engine="tantivy").rebuild(archive)
+        archive.delete([ARTICLES[0].id])  # (the index still holds it: not synced)
+    stored = sum(f.stat().st_size for f in (tmp_path / "index").rglob("*.store"))
+    assert stored / len(ARTICLES) < 40
+    hits = {h.id: h for h in search(tmp_path / "index", "", limit=1000).hits}
+    assert len(hits) == len(ARTICLES)
+    for article in ARTICLES[1:]:
+        hit = hits[article.id]
+        assert (hit.url, hit.title, hit.published, hit.source) == (
+            article.url, article.title, article.published, article.source)
+        assert (hit.authors, hit.agencies) == (
+            display_names(article.authors), display_names(article.agencies))
+        assert hit.snippet
+    assert (hits[ARTICLES[0].id].url, hits[ARTICLES[0].id].title) == ("", "")
+
+
+def test_documents_indexed_by_earlier_versions_show_what_they_keep(tmp_path: Path) -> None:
+    with tarfile.open(OLD_INDEX) as tar:  # 40 documents that keep what a hit shows
+        tar.extractall(tmp_path, filter="tar")
+    (tmp_path / "archive.db").unlink()
+    hits = search(tmp_path / "index", "", limit=100).hits
+    assert len(hits) == 40
+    assert all(hit.url and hit.title and hit.snippet for hit in hits)
+
+
+def test_hits_read_a_store_put_in_place_of_the_one_read_before(tmp_path: Path) -> None:
+    article = ARTICLES[1]
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.add_articles([(article, b"")])
+        open_index(tmp_path / "index", engine="tantivy").rebuild(archive)
+    assert search(tmp_path / "index", "", snippets=False).hits[0].title == article.title
+    with Archive(tmp_path / "restored.db") as restored:
+        restored.add_articles([(replace(article, title="Restored title"), b"")])
+    (tmp_path / "restored.db").replace(tmp_path / "archive.db")
+    assert search(tmp_path / "index", "", snippets=False).hits[0].title == "Restored title"

@@ -89,3 +89,15 @@ def test_demo_on_a_busy_port_says_so_instead_of_moving(tmp_path: Path) -> None:
     assert result.stderr.strip().startswith(
         f"Error: cannot serve the demo on ports {base}-{base + 2}: Address already in use")
     assert not (tmp_path / "data").exists()  # nothing archived under other ports
+
+
+@pytest.mark.parametrize("command", [["search", "trams"], ["search", "trams", "--jsonl"],
+                                     ["search", "trams", "--count"], ["stats"]])
+def test_an_archive_of_a_newer_version_says_so(tmp_path: Path, command: list) -> None:
+    _archive_one(tmp_path)
+    assert _invoke(tmp_path, "index")[0] == 0
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.db.execute("PRAGMA user_version = 99")
+    code, error = _invoke(tmp_path, *command)
+    assert (code, error) == (1, f"Error: archive {tmp_path / 'archive.db'} was written by a"
+                                " newer version of this tool: update this one")

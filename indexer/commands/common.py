@@ -55,6 +55,7 @@ _USER_ERRORS = {
     "crawler.sources": "SourceError",
     "indexer.database": "StoreError",
     "indexer.packed": "PackedError",
+    "indexer.schema_version": "NewerArchiveError",
     "indexer.search": "QueryError",
     "indexer.search.errors": "ArchiveIndexError",
 }

@@ -46,10 +46,11 @@ _Found = TypeVar("_Found")
 
 
 class LazyMatches(Sequence[Match], Generic[_Found]):
-    """Matches made from what the engine found (``read`` gives one its stored fields)
-    only when they are used, so that every match of a large result can be streamed."""
+    """Matches made from what the engine found (``read`` gives some their stored fields,
+    a slice at once) only when they are used, so that every match of a large result can
+    be streamed."""
 
-    def __init__(self, found: Sequence[_Found], read: Callable[[_Found], Match]):
+    def __init__(self, found: Sequence[_Found], read: Callable[[Sequence[_Found]], list[Match]]):
         self._found = found
         self._read = read
 
@@ -62,8 +63,8 @@ class LazyMatches(Sequence[Match], Generic[_Found]):
     def __getitem__(self, index: slice) -> list[Match]: ...
     def __getitem__(self, index: int | slice) -> Match | list[Match]:
         if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        return self._read(self._found[index])
+            return self._read(self._found[index])
+        return self._read([self._found[index]])[0]
 
 
 @dataclass

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from indexer.packed import unpack
+from indexer.readonly import connect_readonly
+from indexer.schema_version import SCHEMA_VERSION, NewerArchiveError, newer_archive
 from indexer.terminal import Span, render_snippet
 
 
@@ -83,9 +84,13 @@ class StoreTexts:
     imports (sqlite-utils, NumPy) take about 0.3 s: most of what a search waits for."""
 
     def __init__(self, path: str | Path, *, timeout: float = 30.0):
-        """Open the store file at ``path`` read-only."""
-        uri = f"{Path(path).resolve().as_uri()}?mode=ro"
-        self.conn = sqlite3.connect(uri, uri=True, timeout=timeout)
+        """Open the store file at ``path`` read-only (as immutable on a read-only mount:
+        :func:`~indexer.readonly.connect_readonly`); raise NewerArchiveError for one
+        written by a newer version of this tool (whose rows it may not read)."""
+        self.conn = connect_readonly(Path(path), timeout)
+        if self.conn.execute("PRAGMA user_version").fetchone()[0] > SCHEMA_VERSION:
+            self.conn.close()
+            raise NewerArchiveError(newer_archive(path))
 
     def get_many(self, ids: list[str]) -> list[ArticleText]:
         """Return the (id, text) of the stored articles with these ids, in any order."""

@@ -10,12 +10,14 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter, OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import tantivy
 from tantivy import DocAddress, Occur, Order, Query, Searcher
 
+from indexer.search import hit_fields
 from indexer.search.engine import FACETS, LazyMatches, Match, Page, newest_first
 from indexer.search.engines import IndexWrites
 from indexer.search.errors import IndexCorruptError, IndexMissingError
@@ -127,13 +129,17 @@ class TantivyEngine(IndexWrites):
         wanted = total - offset if limit is None else min(limit, total - offset)
         found = self._addresses(final, newest, wanted, offset)
         if limit is None:
-            searcher = self.searcher
-            lazy = LazyMatches(
-                found, lambda hit: Match(stored_fields(searcher.doc(hit[1])), hit[0])
-            )
-            return Page(lazy, total, False, highlight)
-        matches = [Match(stored_fields(self.searcher.doc(a)), s) for s, a in found]
-        return Page(matches, total, False, highlight)
+            return Page(LazyMatches(found, self._matches), total, False, highlight)
+        return Page(self._matches(found), total, False, highlight)
+
+    def _matches(self, found: Sequence[tuple[float | None, DocAddress]]) -> list[Match]:
+        """Return the matches at these (score, address): what a hit shows is read from
+        the store (:mod:`indexer.search.hit_fields`) for documents that keep only their
+        id, from the document for those indexed by earlier versions."""
+        stored = [stored_fields(self.searcher.doc(address)) for _, address in found]
+        shown = hit_fields.read(self.index.path, [f["id"] for f in stored if len(f) == 1])
+        return [Match(shown.get(fields["id"], fields), score)
+                for fields, (score, _) in zip(stored, found, strict=True)]
 
     def count(self, query: ParsedQuery, filters: Filters) -> int:
         """Return the number of matches."""
@@ -178,7 +184,7 @@ class TantivyEngine(IndexWrites):
         if not hits:
             raise KeyError(f"article {article_id} is not in the index")
         if text is None:
-            stored = stored_fields(searcher.doc(hits[0][1]))
+            stored = self._matches([(None, hits[0][1])])[0].fields
             text = f"{stored.get('title', '')}\n{stored.get('lead', '')}"
         docs = max(1, int(searcher.num_docs))
         weights = {
@@ -193,10 +199,8 @@ class TantivyEngine(IndexWrites):
             [(Occur.Should, Query.term_query(SCHEMA, "body", t)) for t in key_terms]
         )
         found = Query.boolean_query([(Occur.Must, like), (Occur.MustNot, itself)])
-        return [
-            Match(stored_fields(searcher.doc(address)), float(score))
-            for score, address in searcher.search(found, limit, count=False).hits
-        ]
+        return self._matches([(float(score), address) for score, address
+                              in searcher.search(found, limit, count=False).hits])
 
     def suggest(self, query: ParsedQuery, filters: Filters) -> str | None:
         """Return the query with unknown words replaced by close indexed words (of titles

@@ -12,8 +12,11 @@ field for sorting newest first; ``oldest`` (the same, undated last) for oldest f
 Facets read fast fields: ``source``, ``lang``, ``tag``, ``authors`` and ``agencies``
 (display names), and ``published`` for years and months.
 
-What a hit shows (:class:`indexer.search.engine.Match`) is stored as one small JSON
-value, ``hit``; nothing else is stored (the text stays in the store).
+Only the article's id is stored, as a one-item JSON list, ``hit``: what a hit shows
+(:class:`indexer.search.engine.Match`) is read from the store
+(:mod:`indexer.search.hit_fields`). Documents indexed by earlier versions keep
+it all in ``hit`` (:data:`HIT_FIELDS` after the id), read as it is: 220 B per article
+of the index (bench articles) that the store already holds.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ from tantivy import Document, PreTokenizedString, Schema, SchemaBuilder, Token
 from indexer.article import Article
 from indexer.search.tantivy.grams import grams_field, pairs
 from indexer.search.terms import (
-    LEAD_CHARS,
     WORD_PATTERN,
     date_key,
     display_names,
@@ -41,6 +43,7 @@ TEXT_FIELDS = ("title", "body")
 KEY_FIELDS = ("author", "agency", "source", "tag", "lang", "section")
 FACET_FIELDS = ("source", "lang", "tag", "authors", "agencies")
 UNDATED_LAST = 99_999_999  # ``oldest`` of an undated article
+# What documents indexed by earlier versions store after the id, in order
 HIT_FIELDS = ("url", "title", "published_iso", "source", "authors", "agencies", "lead")
 
 
@@ -123,23 +126,17 @@ def article_document(article: Article, common: frozenset[str] = frozenset()) -> 
     published = date_key(article.published)
     doc.add_unsigned("published", published)
     doc.add_unsigned("oldest", published or UNDATED_LAST)
-    hit = {
-        "url": article.url,
-        "title": title,
-        "published_iso": article.published,
-        "source": article.source or "",
-        "authors": ",".join(authors),
-        "agencies": ",".join(agencies),
-        "lead": article.description or (article.text or "")[:LEAD_CHARS],
-    }
-    doc.add_bytes("hit", json.dumps([article.id, *(hit[k] for k in HIT_FIELDS)]).encode())
+    doc.add_bytes("hit", json.dumps([article.id]).encode())
     return doc
 
 
 def stored_fields(doc: Document) -> dict[str, Any]:
     """Return a document's stored fields as a :class:`~indexer.search.engine.Match` has
-    them (empty values left out, as Whoosh leaves them out)."""
+    them (empty values left out, as Whoosh leaves them out): its id only, but in
+    documents indexed by earlier versions (see the module docstring)."""
     article_id, *values = json.loads(doc.get_first("hit") or b"[]")
     fields = {"id": article_id}
-    fields.update((k, v) for k, v in zip(HIT_FIELDS, values, strict=True) if v not in ("", None))
+    if values:
+        fields.update((k, v) for k, v in zip(HIT_FIELDS, values, strict=True)
+                      if v not in ("", None))
     return fields

@@ -119,9 +119,8 @@ class WhooshEngine(IndexWrites):
                 searcher, prepared, None if wanted is None else max(wanted, 1)
             )
         if limit is None:
-            lazy = LazyMatches(
-                found[offset:], lambda hit: Match(searcher.stored_fields(hit[0]), hit[1])
-            )
+            lazy = LazyMatches(found[offset:], lambda hits: [
+                Match(searcher.stored_fields(docnum), score) for docnum, score in hits])
             return Page(lazy, total, partial, prepared.highlight)
         page = found[offset : offset + limit] if limit else []
         matches = [Match(searcher.stored_fields(docnum), score) for docnum, score in page]
