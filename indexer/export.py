@@ -338,29 +338,52 @@ def _update(archive: Archive, path: Path, filters: ExportFilters) -> int:
 
 def _build(archive: Archive, path: Path, filters: ExportFilters) -> int:
     """Write a new export into a temporary file beside ``path``; rename it to ``path`` when
-    it is whole.
+    it is whole (``path`` a symbolic link: its target).
 
     An export killed midway leaves no ``path`` (never a half-written one) but its
     ``.NAME.*.building`` file, locked while its process lives: the next export removes
     those of dead processes and starts again.
     """
+    path = path.resolve()
+    _existing_folder(path.parent)
     _remove_abandoned_builds(path)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".new")
-    building = Path(temp).with_suffix(BUILDING)
+    fd, building = _locked_building_file(path)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # (then renamed: a building file is locked from birth)
         os.chmod(fd, _file_mode(path))
-        os.rename(temp, building)
         written = _fill(archive, building, filters)
         os.fsync(fd)
         os.replace(building, path)
+        _fsync_folder(path.parent)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
         building.unlink(missing_ok=True)
         raise
     finally:
         os.close(fd)
     return written
+
+
+def _locked_building_file(path: Path) -> tuple[int, Path]:
+    """Create a ``.NAME.*.building`` file beside ``path`` and lock it; return its descriptor
+    and name. (Another export may remove it as abandoned before it is locked: then this
+    makes another.)"""
+    while True:
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=BUILDING)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            if os.stat(name).st_ino == os.fstat(fd).st_ino:
+                return fd, Path(name)
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _remove_abandoned_builds(path: Path) -> None:

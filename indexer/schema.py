@@ -88,8 +88,10 @@ def insert_rows(conn: sqlite3.Connection, table: str, rows: Sequence[dict[str, A
         columns = list(rows[0])
         sql = f"INSERT INTO {table}({', '.join(map(_quoted, columns))}) VALUES ({marks(columns)})"
         if upsert:
-            sql += f" ON CONFLICT({_quoted(upsert)}) DO UPDATE SET " + ", ".join(
-                f"{_quoted(c)} = excluded.{_quoted(c)}" for c in columns if c != upsert)
+            others = [_quoted(c) for c in columns if c != upsert]
+            sql += f" ON CONFLICT({_quoted(upsert)}) " + (
+                f"DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in others)}"
+                if others else "DO NOTHING")
         conn.executemany(sql, [[row[c] for c in columns] for row in rows])
 
 
