@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+
+ARTICLE_ID = re.compile(r"[0-9a-f]{16}")  # what article_id() returns
 
 
 def article_id(url: str) -> str:

@@ -23,9 +23,8 @@ from typing import Any, TextIO, TypedDict, Unpack
 
 import sqlite_utils
 
-from indexer.article import Article
+from indexer.article import ARTICLE_ID, Article
 from indexer.schema import (
-    ARTICLE_ID,
     LINK_TABLES,
     article_data,
     article_row,

@@ -26,7 +26,6 @@ from indexer.warcfile import WarcLocation
 
 CHUNK = 500  # ids per ``IN (...)`` query
 PAGE_ENCODING = "zlib"
-ARTICLE_ID = re.compile(r"[0-9a-f]{16}")  # what article_id() returns
 
 # Article fields kept as columns of ``articles`` (``links`` as JSON text); the name lists
 # (authors, agencies, tags) go to their own tables, see LINK_TABLES.
@@ -441,7 +440,8 @@ def _band_stories(db: sqlite_utils.Database) -> None:
     bands of 3 values (:func:`indexer.syndication.band_buckets`; were 32 hashes of 4
     whole values, made again from the text to delete them); a story of one article is
     NULL and out of the index of stories (was the article's own id). (20k bench
-    articles: 0.25 KB per article less; the space freed is reused, ``vacuum`` returns it.)"""
+    articles: 2,877 -> 2,682 B per article; the space an upgrade frees is reused,
+    ``vacuum`` returns it.)"""
     from indexer import syndication  # (NumPy: only for this upgrade)
 
     conn = db.conn

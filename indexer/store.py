@@ -41,12 +41,11 @@ from typing import Any
 import numpy as np
 
 from indexer import aliases, stories, takedown
-from indexer.article import Article
+from indexer.article import ARTICLE_ID, Article
 from indexer.crawls import CrawlRecords, Fetch
 from indexer.database import StoreError, translated
 from indexer.packed import pack, pack_against_text
 from indexer.schema import (
-    ARTICLE_ID,
     PAGE_COLUMNS,
     PAGE_ENCODING,
     UPSERT_PAGE,

@@ -18,7 +18,8 @@ import sqlite3
 from collections.abc import Sequence
 
 from indexer import aliases, stories
-from indexer.schema import ARTICLE_ID, chunks, marks, utc_now
+from indexer.article import ARTICLE_ID
+from indexer.schema import chunks, marks, utc_now
 
 # Tables holding an article's rows by ``article_id`` (syndication: see stories.ungroup)
 _ROWS = ("pages", "article_authors", "article_agencies", "article_tags", "revisions",

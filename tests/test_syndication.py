@@ -167,3 +167,24 @@ def test_stored_signatures_compare_and_band_as_whole_ones() -> None:
             to_blob(other) + np.arange(32, dtype="<i4").tobytes()])
         assert new == old == v6
         assert abs(new - exact) < 0.05, (new, exact)
+
+
+def test_a_story_left_by_its_members_is_renamed_then_none(tmp_path: Path) -> None:
+    by_story: dict[str, list[Article]] = {}
+    for sample in build_test_set():
+        by_story.setdefault(sample.story, []).append(sample.article)
+    three = next(group for group in by_story.values() if len(group) == 3)
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.add_articles([(a, b"") for a in three])
+        ids = sorted(a.id for a in three)
+        assert set(archive.stories(ids).values()) == {ids[0]}  # named after its least id
+        archive.delete([ids[0]])
+        assert archive.stories(ids[1:]) == {ids[1]: ids[1], ids[2]: ids[1]}
+        assert archive.copies(ids[2]) == [ids[1]]
+        archive.delete([ids[1]])
+        assert archive.stories(ids[2:]) == {ids[2]: ids[2]}
+        assert archive.copies(ids[2]) == []
+        assert archive.db.execute("SELECT story FROM syndication").fetchall() == [(None,)]
+        stored, wanted = syndication_bands(archive)
+        assert stored == wanted
+        assert len(stored) == BANDS

@@ -406,7 +406,7 @@ def test_the_index_keeps_only_ids_hits_show_what_the_store_holds(tmp_path: Path)
         open_index(tmp_path / "index", engine="tantivy").rebuild(archive)
         archive.delete([ARTICLES[0].id])  # (the index still holds it: not synced)
     stored = sum(f.stat().st_size for f in (tmp_path / "index").rglob("*.store"))
-    assert stored / len(ARTICLES) < 40
+    assert stored / len(ARTICLES) < 25
     hits = {h.id: h for h in search(tmp_path / "index", "", limit=1000).hits}
     assert len(hits) == len(ARTICLES)
     for article in ARTICLES[1:]:

@@ -12,7 +12,7 @@ field for sorting newest first; ``oldest`` (the same, undated last) for oldest f
 Facets read fast fields: ``source``, ``lang``, ``tag``, ``authors`` and ``agencies``
 (display names), and ``published`` for years and months.
 
-Only the article's id is stored, as a one-item JSON list, ``hit``: what a hit shows
+Only the article's id is stored (its 8 bytes after a NUL), as ``hit``: what a hit shows
 (:class:`indexer.search.engine.Match`) is read from the store
 (:mod:`indexer.search.hit_fields`). Documents indexed by earlier versions keep
 it all in ``hit`` (:data:`HIT_FIELDS` after the id), read as it is: 220 B per article
@@ -26,7 +26,7 @@ from typing import Any
 
 from tantivy import Document, PreTokenizedString, Schema, SchemaBuilder, Token
 
-from indexer.article import Article
+from indexer.article import ARTICLE_ID, Article
 from indexer.search.tantivy.grams import grams_field, pairs
 from indexer.search.terms import (
     WORD_PATTERN,
@@ -126,15 +126,29 @@ def article_document(article: Article, common: frozenset[str] = frozenset()) -> 
     published = date_key(article.published)
     doc.add_unsigned("published", published)
     doc.add_unsigned("oldest", published or UNDATED_LAST)
-    doc.add_bytes("hit", json.dumps([article.id]).encode())
+    doc.add_bytes("hit", _stored_id(article.id))
     return doc
+
+
+_RAW_ID = b"\x00"  # what no JSON starts with
+
+
+def _stored_id(article_id: str) -> bytes:
+    """An article id as ``hit`` keeps it: a NUL byte, then the 8 bytes of its 16 hex
+    digits (any other id as a one-item JSON list)."""
+    if ARTICLE_ID.fullmatch(article_id):
+        return _RAW_ID + bytes.fromhex(article_id)
+    return json.dumps([article_id]).encode()
 
 
 def stored_fields(doc: Document) -> dict[str, Any]:
     """Return a document's stored fields as a :class:`~indexer.search.engine.Match` has
     them (empty values left out, as Whoosh leaves them out): its id only, but in
     documents indexed by earlier versions (see the module docstring)."""
-    article_id, *values = json.loads(doc.get_first("hit") or b"[]")
+    stored = doc.get_first("hit") or b"[]"
+    if stored.startswith(_RAW_ID):
+        return {"id": stored[1:].hex()}
+    article_id, *values = json.loads(stored)
     fields = {"id": article_id}
     if values:
         fields.update((k, v) for k, v in zip(HIT_FIELDS, values, strict=True)
