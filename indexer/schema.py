@@ -76,15 +76,22 @@ def marks(items: Sequence[Any]) -> str:
     return ", ".join("?" * len(items))
 
 
-def insert_rows(conn: sqlite3.Connection, table: str, rows: Sequence[dict[str, Any]]) -> None:
+def insert_rows(conn: sqlite3.Connection, table: str, rows: Sequence[dict[str, Any]],
+                *, upsert: str | None = None) -> None:
     """Insert rows with the same keys (what sqlite-utils' insert_all does, without its
-    per-row work: a third of a bulk store's time in SQL besides MinHash)."""
+    per-row work: a third of a bulk store's time in SQL besides MinHash); with ``upsert``,
+    a unique column, update the row holding the same value there instead (nor does this
+    create and drop a table in the database to probe for upserts, as sqlite-utils'
+    upsert_all does: a page left free in a file that had none)."""
     if rows:
         columns = list(rows[0])
-        conn.executemany(
-            f"INSERT INTO {table}({', '.join(map(_quoted, columns))}) VALUES ({marks(columns)})",
-            [[row[c] for c in columns] for row in rows],
-        )
+        sql = f"INSERT INTO {table}({', '.join(map(_quoted, columns))}) VALUES ({marks(columns)})"
+        if upsert:
+            others = [_quoted(c) for c in columns if c != upsert]
+            sql += f" ON CONFLICT({_quoted(upsert)}) " + (
+                f"DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in others)}"
+                if others else "DO NOTHING")
+        conn.executemany(sql, [[row[c] for c in columns] for row in rows])
 
 
 def update_rows(conn: sqlite3.Connection, table: str, rows: Sequence[dict[str, Any]],
@@ -171,9 +178,15 @@ def create_article_tables(
     extra_columns: dict[str, type] | None = None,
     extra_foreign_keys: Sequence[tuple[str, str, str]] = (),
     link_indexes: bool = True,
+    indexes: bool = True,
 ) -> None:
     """Create ``sources``, ``crawls``, ``articles`` and the author/agency/tag tables if missing
-    (with ``link_indexes``, the link tables indexed by name too: the articles of a tag)."""
+    (with ``link_indexes``, the link tables indexed by name too: the articles of a tag).
+
+    Without ``indexes``, the indexes of :func:`create_article_indexes` are left for the
+    caller to create once the rows are in (sorting them once is cheaper than inserting
+    each row's keys in a growing B-tree).
+    """
     db.table("sources").create(
         {"name": str, "url": str, "first_seen": str}, pk="name", if_not_exists=True
     )
@@ -190,19 +203,31 @@ def create_article_tables(
         foreign_keys=[("source", "sources", "name"), *extra_foreign_keys],
         if_not_exists=True,
     )
-    articles.create_index(["url"], unique=True, if_not_exists=True)
-    articles.create_index(["published"], if_not_exists=True)
-    articles.create_index(["source"], if_not_exists=True)
     for link in LINK_TABLES:
         names = db.table(link.table)
         names.create({"id": int, "name": str}, pk="id", not_null={"name"}, if_not_exists=True)
         names.create_index(["name"], unique=True, if_not_exists=True)
-        _create_link_table(db.conn, link, indexed=link_indexes)
+        _create_link_table(db.conn, link)
+    if indexes:
+        create_article_indexes(db, link_indexes=link_indexes)
 
 
-def _create_link_table(conn: sqlite3.Connection, link: LinkTable, *, indexed: bool) -> None:
+def create_article_indexes(db: sqlite_utils.Database, *, link_indexes: bool = True) -> None:
+    """Create the indexes of ``articles`` (``url``, unique; ``published``; ``source``) and,
+    with ``link_indexes``, those of the link tables by name, if missing."""
+    articles = db.table("articles")
+    articles.create_index(["url"], unique=True, if_not_exists=True)
+    articles.create_index(["published"], if_not_exists=True)
+    articles.create_index(["source"], if_not_exists=True)
+    if link_indexes:
+        for link in LINK_TABLES:
+            db.execute(f"CREATE INDEX IF NOT EXISTS idx_{link.link_table}_{link.key}"
+                       f" ON {link.link_table}({link.key})")
+
+
+def _create_link_table(conn: sqlite3.Connection, link: LinkTable) -> None:
     """Create a link table without rowid: its key (article, position) is the row, not
-    copied again into an index; ``indexed``: with an index by name."""
+    copied again into an index."""
     extra = "".join(f", {_quoted(name)} TEXT" for name in link.extra)
     conn.execute(
         f"CREATE TABLE IF NOT EXISTS {link.link_table} ("
@@ -210,9 +235,6 @@ def _create_link_table(conn: sqlite3.Connection, link: LinkTable, *, indexed: bo
         f" {link.key} INTEGER REFERENCES {link.table}(id), position INTEGER NOT NULL{extra},"
         " PRIMARY KEY (article_id, position)) WITHOUT ROWID"
     )
-    if indexed:
-        conn.execute(f"CREATE INDEX IF NOT EXISTS idx_{link.link_table}_{link.key}"
-                     f" ON {link.link_table}({link.key})")
 
 
 def write_article_links(db: sqlite_utils.Database, articles: Sequence[Article]) -> None:
@@ -392,7 +414,7 @@ def _compact_links(db: sqlite_utils.Database) -> None:
         columns = ", ".join(["article_id", link.key, "position", *map(_quoted, link.extra)])
         conn.execute(f"ALTER TABLE {link.link_table} RENAME TO {link.link_table}_v6")
         conn.execute(f"DROP INDEX IF EXISTS idx_{link.link_table}_{link.key}")
-        _create_link_table(conn, link, indexed=False)
+        _create_link_table(conn, link)
         conn.execute(f"INSERT INTO {link.link_table}({columns}) SELECT {columns}"
                      f" FROM {link.link_table}_v6 ORDER BY article_id, position")
         conn.execute(f"DROP TABLE {link.link_table}_v6")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import fcntl
 import io
 import json
 import math
 import os
+import sqlite3
 from dataclasses import fields
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from indexer.export import (
     export_sqlite,
     metadata_path,
 )
+from indexer.schema import insert_rows
 from indexer.store import Archive, StoreError
 
 # (source, published, distinctive word) of the fixture articles
@@ -359,3 +362,36 @@ def _export_every_format(data: Path, tmp_path: Path) -> None:
         assert missing.returncode == 1
         assert missing.stderr.strip() == f"Error: folder {tmp_path / 'nosuch'} does not exist"
     assert not (tmp_path / "nosuch").exists()
+
+
+def test_a_new_export_removes_only_the_files_of_dead_builds(
+    archive: Archive, tmp_path: Path
+) -> None:
+    # An export killed midway leaves its building file; one still running holds it locked.
+    dead, alive = tmp_path / ".x.db.dead.building", tmp_path / ".x.db.alive.building"
+    dead.write_bytes(b"half")
+    alive.write_bytes(b"half")
+    with alive.open("rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert export_sqlite(archive, tmp_path / "x.db") == len(SPECS)
+        assert sorted(p.name for p in tmp_path.glob(".x.db.*")) == [alive.name]
+
+
+def test_upserting_rows_of_their_key_alone(tmp_path: Path) -> None:
+    # An upsert of rows holding nothing but their key was invalid SQL ("DO UPDATE SET").
+    with sqlite3.connect(tmp_path / "t.db") as conn:
+        conn.execute("CREATE TABLE names (name TEXT PRIMARY KEY)")
+        for _ in range(2):
+            insert_rows(conn, "names", [{"name": "a"}, {"name": "b"}], upsert="name")
+        assert conn.execute("SELECT name FROM names ORDER BY name").fetchall() == [("a",), ("b",)]
+
+
+def test_a_new_export_through_a_symbolic_link_is_written_to_its_target(
+    archive: Archive, tmp_path: Path
+) -> None:
+    (tmp_path / "out.db").symlink_to(tmp_path / "target.db")  # (dangling until exported)
+    assert export_sqlite(archive, tmp_path / "out.db") == len(SPECS)
+    assert (tmp_path / "out.db").is_symlink()
+    with sqlite_utils.Database(tmp_path / "target.db") as db:
+        assert db["articles"].count == len(SPECS)
+    assert not list(tmp_path.glob(".*.building"))
