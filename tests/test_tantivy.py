@@ -463,3 +463,27 @@ def test_an_index_of_ids_only_is_version_2_one_of_version_1_is_read_and_marked_2
     hits = search(index, "", limit=100, snippets=False).hits
     assert len(hits) == 41
     assert all(hit.url and hit.title for hit in hits)
+
+
+def test_hits_the_store_does_not_hold_show_their_ids_and_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Taken down in the store, not yet in the index (or a store older than the index):
+    # each hit shows its id, and the search says once how many and what to run.
+    _tantivy_archive(tmp_path, 4)
+    gone = [ARTICLES[0].id, ARTICLES[1].id]
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.delete(gone)
+    done = invoke_cli(tmp_path, "search", "", "--limit", "10")
+    assert done.returncode == 0, done.stderr
+    assert all(article_id in done.stdout for article_id in gone)
+    assert ARTICLES[2].url in done.stdout
+    assert done.stderr.strip().splitlines() == [
+        "Warning: 2 hits are not in the store (deleted, or a store older than the index):"
+        " run `search_cli.py index --rebuild` to bring the index up to date"
+    ]
+    (tmp_path / "archive.db").unlink()  # an index without its store: the library's warning
+    with caplog.at_level("WARNING", logger="indexer.search.hit_fields"):
+        hits = search(tmp_path / "index", "", snippets=False).hits
+    assert sorted(hit.id for hit in hits) == sorted(a.id for a in ARTICLES[:4])
+    assert "no store" in caplog.text

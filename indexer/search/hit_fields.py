@@ -38,17 +38,28 @@ _local = threading.local()
 
 def read(index_path: str | Path, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Return what a hit shows of each of these articles, by id, from the store beside
-    the index at ``index_path``; articles it does not hold (or a store that cannot be
-    read: a warning) are left out."""
+    the index at ``index_path``; articles it does not hold are left out (their hits show
+    only their ids), with a warning, as are all when there is no store or it cannot be
+    read."""
     if not ids:
         return {}
     store = DataDir(Path(index_path).parent).archive
     try:
         texts = _open(store)
-        return fields_of(texts.conn, ids) if texts is not None else {}
+        if texts is None:
+            logger.warning("hits show only their ids: no store %s beside the index", store)
+            return {}
+        found = fields_of(texts.conn, ids)
     except sqlite3.Error as exc:
-        logger.warning("hits without their titles: cannot read the store %s (%s)", store, exc)
+        logger.warning("hits show only their ids: cannot read the store %s (%s)", store, exc)
         return {}
+    if missing := len(set(ids) - found.keys()):
+        logger.warning(
+            "%s not in the store (deleted, or a store older than the index): "
+            "run `search_cli.py index --rebuild` to bring the index up to date",
+            "1 hit is" if missing == 1 else f"{missing} hits are",
+        )
+    return found
 
 
 def _open(store: Path) -> StoreTexts | None:
