@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.layout import DataDir
+from indexer.link_tables import LINK_TABLES
 from indexer.packed import PackedError, unpack
 from indexer.search.results import StoreTexts
 from indexer.search.terms import LEAD_CHARS, display_names
@@ -28,10 +29,7 @@ logger = logging.getLogger(__name__)
 
 OPEN_STORES = 4  # stores kept open per thread
 CHUNK = 500  # ids per ``IN (...)`` query
-# The store's author and agency link tables (indexer.schema.LINK_TABLES, whose module
-# the search command does not import): field, name table, link table, name key
-_NAMES = (("authors", "authors", "article_authors", "author_id"),
-          ("agencies", "agencies", "article_agencies", "agency_id"))
+_NAMES = tuple(link for link in LINK_TABLES if link.attribute in ("authors", "agencies"))
 
 _local = threading.local()
 
@@ -91,13 +89,13 @@ def fields_of(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, dict[st
         try:
             names: dict[str, dict[str, list[str]]] = {i: {"authors": [], "agencies": []}
                                                       for i in part}
-            for field, table, links, key in _NAMES:
+            for link in _NAMES:
                 for article_id, name in conn.execute(
-                    f"SELECT l.article_id, n.name FROM {links} l JOIN {table} n"
-                    f" ON n.id = l.{key} WHERE l.article_id IN ({marks})"
+                    f"SELECT l.article_id, n.name FROM {link.link_table} l JOIN {link.table} n"
+                    f" ON n.id = l.{link.key} WHERE l.article_id IN ({marks})"
                     " ORDER BY l.article_id, l.position", part,
                 ):
-                    names[article_id][field].append(name)
+                    names[article_id][link.attribute].append(name)
             rows = conn.execute(
                 "SELECT id, url, title, published, source, description, text FROM articles"
                 f" WHERE id IN ({marks})", part,
