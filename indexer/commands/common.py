@@ -148,8 +148,23 @@ def with_index(data: DataDir, work: Callable[[Any], Any], *, texts_only: bool = 
 
 
 class _Stderr(logging.Handler):
+    """Prints each warning at once, but adds up the hits not in the store (a stream is
+    read in slices) into one warning at the end (:meth:`close`)."""
+
+    not_stored: int = 0
+    template: str = ""
+
     def emit(self, record: logging.LogRecord) -> None:
-        click.echo(f"Warning: {record.getMessage()}", err=True)
+        if isinstance(count := getattr(record, "not_stored", None), int):
+            self.not_stored += count
+            self.template = str(record.msg)
+        else:
+            click.echo(f"Warning: {record.getMessage()}", err=True)
+
+    def close(self) -> None:
+        if self.not_stored:
+            click.echo(f"Warning: {self.template % self.not_stored}", err=True)
+        super().close()
 
 
 @contextmanager
@@ -162,6 +177,7 @@ def warnings_shown(name: str) -> Iterator[None]:
         yield
     finally:
         logger.removeHandler(handler)
+        handler.close()
 
 
 def echo_lines(lines: list[str]) -> None:

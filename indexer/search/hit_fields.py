@@ -29,6 +29,10 @@ logger = logging.getLogger(__name__)
 
 OPEN_STORES = 4  # stores kept open per thread
 CHUNK = 500  # ids per ``IN (...)`` query
+# The warning of hits the store does not hold; its one argument, the count, is also the
+# record's ``not_stored`` (a caller adds up those of a stream read in slices)
+NOT_STORED = ("hits not in the store (deleted, or a store older than the index): %d:"
+              " run `search_cli.py index --rebuild` to bring the index up to date")
 _NAMES = tuple(link for link in LINK_TABLES if link.attribute in ("authors", "agencies"))
 
 _local = threading.local()
@@ -52,11 +56,7 @@ def read(index_path: str | Path, ids: Sequence[str]) -> dict[str, dict[str, Any]
         logger.warning("hits show only their ids: cannot read the store %s (%s)", store, exc)
         return {}
     if missing := len(set(ids) - found.keys()):
-        logger.warning(
-            "%s not in the store (deleted, or a store older than the index): "
-            "run `search_cli.py index --rebuild` to bring the index up to date",
-            "1 hit is" if missing == 1 else f"{missing} hits are",
-        )
+        logger.warning(NOT_STORED, missing, extra={"not_stored": missing})
     return found
 
 
