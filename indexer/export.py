@@ -24,8 +24,8 @@ from typing import Any, TextIO, TypedDict, Unpack
 import sqlite_utils
 
 from indexer.article import ARTICLE_ID, Article
+from indexer.link_tables import LINK_TABLES
 from indexer.schema import (
-    LINK_TABLES,
     article_data,
     article_row,
     chunks,

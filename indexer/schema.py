@@ -12,7 +12,7 @@ import re
 import sqlite3
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +21,7 @@ import sqlite_utils
 
 from indexer import aliases
 from indexer.article import Article
+from indexer.link_tables import LINK_TABLES, LinkTable
 from indexer.packed import PackedError, unpack
 from indexer.warcfile import WarcLocation
 
@@ -41,24 +42,6 @@ _FIELD_NAMES = tuple(f.name for f in fields(Article))
 # What the store takes for one article: the article, its raw body, where its response lies
 # in the archive's WARC files ("FILE:OFFSET") if it was recorded there.
 Entry = tuple[Article, bytes, str | None]
-
-
-@dataclass(frozen=True)
-class LinkTable:
-    """A list field of :class:`Article` kept as a name table plus an article link table."""
-
-    attribute: str
-    table: str
-    link_table: str
-    key: str
-    extra: dict[str, type] = field(default_factory=dict)
-
-
-LINK_TABLES = (
-    LinkTable("authors", "authors", "article_authors", "author_id"),
-    LinkTable("agencies", "agencies", "article_agencies", "agency_id", {"credit": str}),
-    LinkTable("tags", "tags", "article_tags", "tag_id"),
-)
 
 
 def utc_now() -> str:

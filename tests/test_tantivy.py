@@ -438,3 +438,53 @@ def test_hits_read_a_store_put_in_place_of_the_one_read_before(tmp_path: Path) -
         restored.add_articles([(replace(article, title="Restored title"), b"")])
     (tmp_path / "restored.db").replace(tmp_path / "archive.db")
     assert search(tmp_path / "index", "", snippets=False).hits[0].title == "Restored title"
+
+
+def _schema_version(index: Path) -> str:
+    return (TantivyIndex(index).dir / tantivy_writing.VERSION_FILE).read_text().strip()
+
+
+def test_an_index_of_ids_only_is_version_2_one_of_version_1_is_read_and_marked_2(
+    tmp_path: Path,
+) -> None:
+    # An older tool reads version 1 (documents that keep what a hit shows) and refuses
+    # any other: "outdated schema: rebuild it", not a traceback on a document of ids only.
+    _tantivy_archive(tmp_path / "new", 2)
+    assert _schema_version(tmp_path / "new" / "index") == "2"
+    with tarfile.open(OLD_INDEX) as tar:
+        tar.extractall(tmp_path, filter="tar")
+    index = tmp_path / "index"
+    assert _schema_version(index) == "1"
+    assert count(index, "") == 40
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.add_articles([(ARTICLES[0], b"")])
+        assert open_index(index).sync(archive) == 1
+    assert _schema_version(index) == "2"  # (it holds a document of an id only)
+    hits = search(index, "", limit=100, snippets=False).hits
+    assert len(hits) == 41
+    assert all(hit.url and hit.title for hit in hits)
+
+
+def test_hits_the_store_does_not_hold_show_their_ids_and_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Taken down in the store, not yet in the index (or a store older than the index):
+    # each hit shows its id, and the search says once how many and what to run (added
+    # up over the slices a stream reads).
+    _tantivy_archive(tmp_path, 240)
+    gone = [a.id for a in ARTICLES if a is not ARTICLES[2]]
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.delete(gone)
+    warning = ("Warning: hits not in the store (deleted, or a store older than the index):"
+               " 239: run `search_cli.py index --rebuild` to bring the index up to date")
+    for args in (["--limit", "240"], ["--jsonl"]):
+        done = invoke_cli(tmp_path, "search", "", *args)
+        assert done.returncode == 0, done.stderr
+        assert all(article_id in done.stdout for article_id in gone)
+        assert ARTICLES[2].url in done.stdout
+        assert done.stderr.strip().splitlines() == [warning]
+    (tmp_path / "archive.db").unlink()  # an index without its store: the library's warning
+    with caplog.at_level("WARNING", logger="indexer.search.hit_fields"):
+        hits = search(tmp_path / "index", "", limit=240, snippets=False).hits
+    assert len({hit.id for hit in hits}) == 240
+    assert "no store" in caplog.text

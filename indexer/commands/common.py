@@ -7,9 +7,11 @@ The commands themselves live in :mod:`indexer.commands.reading`,
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any
 
@@ -18,6 +20,7 @@ import click
 from indexer.layout import DataDir
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what shell tools exit with
+HIT_WARNINGS = "indexer.search.hit_fields"  # hits the store does not hold, an unread store
 
 
 def color() -> bool:
@@ -131,16 +134,50 @@ def with_index(data: DataDir, work: Callable[[Any], Any], *, texts_only: bool = 
     ``texts_only``, ``work`` gets the store's texts only (see :func:`open_archive`)."""
     from indexer.search import index_problem, open_index
 
-    with open_archive(data, readonly=True, texts_only=texts_only) as archive:
-        try:
+    with warnings_shown(HIT_WARNINGS):
+        with open_archive(data, readonly=True, texts_only=texts_only) as archive:
+            try:
+                return work(archive)
+            except Exception as exc:
+                if (problem := index_problem(exc, data.index)) is None:
+                    raise
+        click.echo(f"{problem}: rebuilding it from the store...", err=True)
+        with open_archive(data) as archive:
+            open_index(data.index).rebuild(archive)
             return work(archive)
-        except Exception as exc:
-            if (problem := index_problem(exc, data.index)) is None:
-                raise
-    click.echo(f"{problem}: rebuilding it from the store...", err=True)
-    with open_archive(data) as archive:
-        open_index(data.index).rebuild(archive)
-        return work(archive)
+
+
+class _Stderr(logging.Handler):
+    """Prints each warning at once, but adds up the hits not in the store (a stream is
+    read in slices) into one warning at the end (:meth:`close`)."""
+
+    not_stored: int = 0
+    template: str = ""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if isinstance(count := getattr(record, "not_stored", None), int):
+            self.not_stored += count
+            self.template = str(record.msg)
+        else:
+            click.echo(f"Warning: {record.getMessage()}", err=True)
+
+    def close(self) -> None:
+        if self.not_stored:
+            click.echo(f"Warning: {self.template % self.not_stored}", err=True)
+        super().close()
+
+
+@contextmanager
+def warnings_shown(name: str) -> Iterator[None]:
+    """Print on stderr ("Warning: ...") what the library's logger ``name`` warns of
+    within the block (the library's loggers print nothing by themselves)."""
+    logger, handler = logging.getLogger(name), _Stderr(logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
 
 
 def echo_lines(lines: list[str]) -> None:

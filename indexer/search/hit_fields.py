@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.layout import DataDir
+from indexer.link_tables import LINK_TABLES
 from indexer.packed import PackedError, unpack
 from indexer.search.results import StoreTexts
 from indexer.search.terms import LEAD_CHARS, display_names
@@ -28,27 +29,35 @@ logger = logging.getLogger(__name__)
 
 OPEN_STORES = 4  # stores kept open per thread
 CHUNK = 500  # ids per ``IN (...)`` query
-# The store's author and agency link tables (indexer.schema.LINK_TABLES, whose module
-# the search command does not import): field, name table, link table, name key
-_NAMES = (("authors", "authors", "article_authors", "author_id"),
-          ("agencies", "agencies", "article_agencies", "agency_id"))
+# The warning of hits the store does not hold; its one argument, the count, is also the
+# record's ``not_stored`` (a caller adds up those of a stream read in slices)
+NOT_STORED = ("hits not in the store (deleted, or a store older than the index): %d:"
+              " run `search_cli.py index --rebuild` to bring the index up to date")
+_NAMES = tuple(link for link in LINK_TABLES if link.attribute in ("authors", "agencies"))
 
 _local = threading.local()
 
 
 def read(index_path: str | Path, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Return what a hit shows of each of these articles, by id, from the store beside
-    the index at ``index_path``; articles it does not hold (or a store that cannot be
-    read: a warning) are left out."""
+    the index at ``index_path``; articles it does not hold are left out (their hits show
+    only their ids), with a warning, as are all when there is no store or it cannot be
+    read."""
     if not ids:
         return {}
     store = DataDir(Path(index_path).parent).archive
     try:
         texts = _open(store)
-        return fields_of(texts.conn, ids) if texts is not None else {}
+        if texts is None:
+            logger.warning("hits show only their ids: no store %s beside the index", store)
+            return {}
+        found = fields_of(texts.conn, ids)
     except sqlite3.Error as exc:
-        logger.warning("hits without their titles: cannot read the store %s (%s)", store, exc)
+        logger.warning("hits show only their ids: cannot read the store %s (%s)", store, exc)
         return {}
+    if missing := len(set(ids) - found.keys()):
+        logger.warning(NOT_STORED, missing, extra={"not_stored": missing})
+    return found
 
 
 def _open(store: Path) -> StoreTexts | None:
@@ -80,13 +89,13 @@ def fields_of(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, dict[st
         try:
             names: dict[str, dict[str, list[str]]] = {i: {"authors": [], "agencies": []}
                                                       for i in part}
-            for field, table, links, key in _NAMES:
+            for link in _NAMES:
                 for article_id, name in conn.execute(
-                    f"SELECT l.article_id, n.name FROM {links} l JOIN {table} n"
-                    f" ON n.id = l.{key} WHERE l.article_id IN ({marks})"
+                    f"SELECT l.article_id, n.name FROM {link.link_table} l JOIN {link.table} n"
+                    f" ON n.id = l.{link.key} WHERE l.article_id IN ({marks})"
                     " ORDER BY l.article_id, l.position", part,
                 ):
-                    names[article_id][field].append(name)
+                    names[article_id][link.attribute].append(name)
             rows = conn.execute(
                 "SELECT id, url, title, published, source, description, text FROM articles"
                 f" WHERE id IN ({marks})", part,

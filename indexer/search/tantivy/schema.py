@@ -38,7 +38,11 @@ from indexer.search.terms import (
     word_form,
 )
 
-SCHEMA_VERSION = 1
+# The version of the index written (its documents store only the id: an older tool
+# refuses the index, "outdated schema: rebuild it"), and those read: 1, documents that
+# keep what a hit shows too (or a mix, written into such an index before it was marked 2)
+SCHEMA_VERSION = 2
+READ_VERSIONS = frozenset({1, 2})
 TEXT_FIELDS = ("title", "body")
 KEY_FIELDS = ("author", "agency", "source", "tag", "lang", "section")
 FACET_FIELDS = ("source", "lang", "tag", "authors", "agencies")

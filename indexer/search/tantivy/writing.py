@@ -35,7 +35,13 @@ from indexer.search.engine_record import TANTIVY_DIR, claim
 from indexer.search.errors import IndexCorruptError, IndexLockedError, IndexMissingError
 from indexer.search.locking import locked_error, write_lock
 from indexer.search.tantivy import grams
-from indexer.search.tantivy.schema import SCHEMA, SCHEMA_VERSION, article_document, text_fields
+from indexer.search.tantivy.schema import (
+    READ_VERSIONS,
+    SCHEMA,
+    SCHEMA_VERSION,
+    article_document,
+    text_fields,
+)
 from indexer.search.terms import TEXT_ANALYSIS
 
 if TYPE_CHECKING:
@@ -50,6 +56,20 @@ REBUILD_HEAP = 200_000_000
 REBUILD_THREADS = 2
 VERSION_FILE = "schema_version"
 _IO_ERROR = re.compile(r"\(os error (\d+)\)")
+
+
+def _mark_version(folder: Path) -> None:
+    """Record :data:`SCHEMA_VERSION` in the index folder (replacing the file whole) if
+    it records another."""
+    path = folder / VERSION_FILE
+    try:
+        if path.read_text(encoding="utf-8").strip() == str(SCHEMA_VERSION):
+            return
+    except OSError:
+        pass
+    fresh = folder / f".{VERSION_FILE}.new"
+    fresh.write_text(f"{SCHEMA_VERSION}\n", encoding="utf-8")
+    os.replace(fresh, path)
 
 
 class TantivyIndex:
@@ -82,7 +102,7 @@ class TantivyIndex:
             version = (folder / VERSION_FILE).read_text(encoding="utf-8").strip()
         except OSError:
             version = ""
-        if version != str(SCHEMA_VERSION):
+        if version not in {str(v) for v in READ_VERSIONS}:
             raise IndexCorruptError(f"index at {self.path} has an outdated schema: rebuild it")
         try:
             return tantivy.Index.open(str(folder))
@@ -132,6 +152,7 @@ class TantivyIndex:
         if not self.exists():
             self._install(self._fresh())
         index = self.open()
+        _mark_version(self.dir)  # (before writing documents that an older tool can't read)
         deadline = time.monotonic() + self.lock_timeout
         while True:
             try:
@@ -169,7 +190,7 @@ class TantivyIndex:
         :data:`TANTIVY_DIR` is a link to it, replaced atomically (a search sees the old
         index or the new, never none), then the folders it replaces are removed. Call
         holding the write lock."""
-        (fresh / VERSION_FILE).write_text(f"{SCHEMA_VERSION}\n", encoding="utf-8")
+        _mark_version(fresh)
         if self.dir.is_dir() and not self.dir.is_symlink():  # (a folder, not a link)
             shutil.rmtree(self.dir)
         link = self.path / f".{TANTIVY_DIR}.link"
