@@ -11,6 +11,7 @@ cannot slow down the unit tier unnoticed.
 
 from __future__ import annotations
 
+import gzip
 import inspect
 import json
 import os
@@ -189,3 +190,17 @@ def syndication_bands(archive: Any) -> tuple[set[tuple[int, int]], set[tuple[int
     wanted = {(bucket, member) for member, blob in archive.db.execute(
         "SELECT member, signature FROM syndication") for bucket in band_buckets(blob)}
     return stored, wanted
+
+
+def old_archive(
+    tmp_path: Path, gzipped: Path, version: int
+) -> tuple[Path, dict[str, str | None]]:
+    """Unpack an archive written by an older version (schema ``version``) into
+    ``tmp_path/old/archive.db``; return its path and each article's story as stored."""
+    path = tmp_path / "old" / "archive.db"
+    path.parent.mkdir()
+    path.write_bytes(gzip.decompress(gzipped.read_bytes()))
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == version
+        stories = dict(db.execute("SELECT article_id, story FROM syndication").fetchall())
+    return path, stories

@@ -4,7 +4,6 @@ copies and takes articles out of their stories as an archive written by v8 does.
 
 from __future__ import annotations
 
-import gzip
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -13,7 +12,7 @@ from bench.syndication import build_test_set
 from indexer.schema_version import SCHEMA_VERSION
 from indexer.store import Archive
 from indexer.syndication import BANDS
-from tests.conftest import syndication_bands
+from tests.conftest import old_archive, syndication_bands
 from tests.test_store_v6_upgrade import _fill, _seen
 
 # Written by the store at schema v7 (commit 608bd4d) with _fill, then vacuumed.
@@ -21,12 +20,8 @@ V7_ARCHIVE = Path(__file__).parent / "data" / "archive-v7-store.db.gz"
 
 
 def test_a_v7_archive_upgrades_and_answers_as_a_fresh_one(tmp_path: Path) -> None:
-    path = tmp_path / "old" / "archive.db"
-    path.parent.mkdir()
-    path.write_bytes(gzip.decompress(V7_ARCHIVE.read_bytes()))
+    path, before = old_archive(tmp_path, V7_ARCHIVE, 7)
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 7
-        before = dict(db.execute("SELECT article_id, story FROM syndication").fetchall())
         old_bands = db.execute("SELECT count(*) FROM syndication_bands").fetchone()[0]
     with Archive(path) as upgraded, Archive(tmp_path / "fresh.db") as fresh:
         _fill(fresh)

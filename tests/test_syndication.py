@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +22,7 @@ from indexer.syndication import (
     similarity,
     to_blob,
 )
-from tests.conftest import syndication_bands
+from tests.conftest import old_archive, syndication_bands
 
 # Written by the store at schema v5 (text band buckets by article id): the first 40
 # articles of build_test_set(7), stored in one batch, then vacuumed.
@@ -113,12 +111,7 @@ def test_signature_values_never_change() -> None:
 def test_a_schema_v5_archive_keeps_its_stories_and_groups_as_a_fresh_one(
     tmp_path: Path,
 ) -> None:
-    path = tmp_path / "old" / "archive.db"
-    path.parent.mkdir()
-    path.write_bytes(gzip.decompress(V5_ARCHIVE.read_bytes()))
-    with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 5
-        before = dict(db.execute("SELECT article_id, story FROM syndication").fetchall())
+    path, before = old_archive(tmp_path, V5_ARCHIVE, 5)
     assert len(before) == 40
     assert len(set(before.values())) < 40  # it holds copies
     samples = build_test_set()
