@@ -23,7 +23,7 @@ from indexer.layout import DataDir
 from indexer.link_tables import LINK_TABLES
 from indexer.packed import PackedError, unpack
 from indexer.search.results import StoreTexts
-from indexer.search.terms import LEAD_CHARS, display_names
+from indexer.search.terms import display_names, lead
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +118,6 @@ def _lead(description: str | bytes | None, text: str | bytes | None) -> str:
     """The description, else the start of the text (nothing for damaged bodies)."""
     try:
         plain = unpack(text)
-        return unpack(description, plain) or plain[:LEAD_CHARS]
+        return lead(unpack(description, plain), plain)
     except PackedError:
         return ""

@@ -124,3 +124,8 @@ class TextAnalysis:
 
 
 TEXT_ANALYSIS = TextAnalysis()
+
+
+def lead(description: str | None, text: str | None) -> str:
+    """What a hit shows of an article's body: its description, else its text's start."""
+    return description or (text or "")[:LEAD_CHARS]

@@ -16,6 +16,7 @@ from indexer.search.terms import (
     date_key,
     display_names,
     lang_key,
+    lead,
     name_keys,
     normalize_key,
 )
@@ -208,7 +209,7 @@ def article_document(article: Article) -> dict[str, Any]:
         "url": article.url,
         "title": article.title or "",
         "body": article.text or article.description or "",
-        "lead": article.description or (article.text or "")[:LEAD_CHARS],
+        "lead": lead(article.description, article.text),
         "authors": ",".join(display_names(article.authors)),
         "agencies": ",".join(display_names(article.agencies)),
         "author": ",".join(name_keys(article.authors, last_names=True)),
